@@ -1,0 +1,6 @@
+# Every dependency comes from a Debian package (see scripts/lib/deps.sh); nothing is downloaded.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(cppzmq REQUIRED)  # also brings libzmq (target libzmq)
+find_package(spdlog REQUIRED)
+find_package(Boost 1.81 REQUIRED)  # Boost.Process v1, header-only

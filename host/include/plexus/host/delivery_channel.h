@@ -1,0 +1,96 @@
+#pragma once
+
+// DeliveryChannel: the two lanes of one module incarnation.
+// - Event lane: `capacity` slots. A slot is held from acceptance until the module acks the
+//   event, so queued + in_flight <= capacity exactly. Entries live in a fixed ring:
+//   [head, head + inFlight) were sent, [head + inFlight, head + held) wait to be sent.
+//   Block-policy events that found no room wait in a separate FIFO without holding a slot.
+// - Lifecycle lane: host lifecycle events, never dropped, not counted, sent first.
+// Sequence numbers are per lane, 1-based; a dropped event still consumes its event-lane seq,
+// so the gap before the next delivered event is its dropped_before.
+// Thread rule: loop thread only (owned by the EventManager).
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "plexus/ipc/event_batch_codec.h"
+#include "plexus/ipc/result.h"
+#include "plexus/ipc/shared_bytes.h"
+
+namespace plexus::host {
+
+struct BlockedEvent {
+  std::uint64_t seq = 0;
+  ipc::SharedBytes body;
+  std::uint32_t pendingId = 0;
+};
+
+class DeliveryChannel {
+ public:
+  explicit DeliveryChannel(std::uint32_t capacity);
+
+  std::uint32_t capacity() const { return m_capacity; }
+  std::uint32_t held() const { return m_held; }
+  std::uint32_t inFlight() const { return m_inFlight; }
+  std::uint32_t queued() const { return m_held - m_inFlight; }
+  bool hasRoom() const { return m_held < m_capacity; }
+
+  std::uint64_t assignSeq() { return ++m_lastAssignedSeq; }
+
+  // Takes a slot. Precondition: hasRoom().
+  void accept(std::uint64_t seq, ipc::SharedBytes body);
+
+  // Releases every sent event with seq <= throughSeq; returns how many. Acking an event that
+  // was never sent is a protocol error; acking an old seq again is harmless.
+  Result<std::uint32_t> acknowledge(std::uint64_t throughSeq);
+
+  // Appends up to `maxEvents` / `maxBytes` (at least one event) queued events to `out`, with
+  // dropped_before computed against the last sent seq. Nothing is marked sent.
+  void peekQueued(std::vector<ipc::OutgoingEvent>& out, std::size_t maxEvents,
+                  std::size_t maxBytes) const;
+  void markSent(std::size_t count);
+
+  // Drops every held event (the module is gone); returns how many were held.
+  std::uint32_t discardHeld();
+
+  // Block-policy waiting room.
+  bool hasBlocked() const { return !m_blocked.empty(); }
+  std::uint32_t blockedCount() const { return static_cast<std::uint32_t>(m_blocked.size()); }
+  void pushBlocked(BlockedEvent event) { m_blocked.push_back(std::move(event)); }
+  BlockedEvent popBlocked();
+  // Removes the waiting event with `seq`; false when it is no longer waiting.
+  bool removeBlocked(std::uint64_t seq);
+  std::deque<BlockedEvent> takeBlocked();
+
+  // Lifecycle lane.
+  void pushLifecycle(ipc::SharedBytes body);
+  bool hasLifecycle() const { return !m_lifecycle.empty(); }
+  void peekLifecycle(std::vector<ipc::OutgoingEvent>& out, std::size_t maxEvents) const;
+  void markLifecycleSent(std::size_t count);
+
+ private:
+  struct Slot {
+    std::uint64_t seq = 0;
+    ipc::SharedBytes body;
+  };
+  struct LifecycleEntry {
+    std::uint64_t seq = 0;
+    ipc::SharedBytes body;
+  };
+  Slot& at(std::uint32_t offset) { return m_ring[(m_head + offset) % m_capacity]; }
+  const Slot& at(std::uint32_t offset) const { return m_ring[(m_head + offset) % m_capacity]; }
+
+  const std::uint32_t m_capacity;
+  std::vector<Slot> m_ring;
+  std::uint32_t m_head = 0;
+  std::uint32_t m_held = 0;
+  std::uint32_t m_inFlight = 0;
+  std::uint64_t m_lastAssignedSeq = 0;
+  std::uint64_t m_lastSentSeq = 0;
+  std::deque<BlockedEvent> m_blocked;
+  std::deque<LifecycleEntry> m_lifecycle;
+  std::uint64_t m_lastLifecycleSeq = 0;
+};
+
+}  // namespace plexus::host

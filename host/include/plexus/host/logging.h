@@ -1,0 +1,20 @@
+#pragma once
+
+// Component loggers ("node", "events", "supervisor", "control", "module"), all writing to the
+// same sink; levels are set per component from the config. Thread rule: any thread (spdlog
+// loggers are thread-safe); configureLogging() once at start-up before other threads exist.
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace plexus::host {
+
+std::shared_ptr<spdlog::logger> logger(const std::string& component);
+
+// `level`: trace|debug|info|warn|error|off. Throws std::invalid_argument for unknown names.
+void configureLogging(const std::string& level, const std::map<std::string, std::string>& components);
+
+}  // namespace plexus::host

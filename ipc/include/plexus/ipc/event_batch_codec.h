@@ -1,0 +1,58 @@
+#pragma once
+
+// Event delivery frames: [Envelope{event_batch}] then the bodies, either packed into one frame
+// (EventMeta.size splits it) or one frame per body, shared without copying. Each body is an
+// Event serialized once per publish (SharedBytes) and shared by every subscriber.
+
+#include <plexus/v1/wire.pb.h>
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "plexus/ipc/result.h"
+#include "plexus/ipc/shared_bytes.h"
+
+namespace plexus::ipc {
+
+enum class BodyLayout { Packed, SharedFrames };
+
+struct OutgoingEvent {
+  std::uint64_t seq = 0;
+  std::uint64_t droppedBefore = 0;
+  const SharedBytes* body = nullptr;
+};
+
+// Thread rule: one encoder per sending thread (it reuses a scratch Envelope between batches).
+class EventBatchEncoder {
+ public:
+  explicit EventBatchEncoder(BodyLayout layout = BodyLayout::Packed) : m_layout(layout) {}
+
+  // Appends the envelope frame and the body frame(s) of one batch to `frames`.
+  void encode(v1::Lane lane, std::span<const OutgoingEvent> events,
+              std::vector<zmq::message_t>& frames);
+
+  BodyLayout layout() const { return m_layout; }
+
+ private:
+  BodyLayout m_layout;
+  v1::Envelope m_scratch;
+};
+
+// A received batch: owns its frames; bodies[i] views the bytes of event i.
+struct ReceivedBatch {
+  v1::Lane lane = v1::LANE_UNSPECIFIED;
+  std::vector<v1::EventMeta> metas;
+  std::vector<std::string_view> bodies;
+  std::vector<zmq::message_t> frames;
+};
+
+// Checks the frame count and sizes against the batch header and splits the bodies.
+// `bodyFrames` are the frames after the envelope.
+Result<ReceivedBatch> decodeEventBatch(const v1::EventBatch& header,
+                                       std::vector<zmq::message_t>&& bodyFrames);
+
+}  // namespace plexus::ipc

@@ -1,0 +1,36 @@
+#pragma once
+
+// Protocol constants and identifier rules shared by the host, the SDK and plexusctl.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace plexus::ipc {
+
+inline constexpr std::uint32_t kProtocolMajor = 1;
+inline constexpr std::uint32_t kProtocolMinor = 0;
+
+// ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
+// control ROUTER with NULL restricted to the host's uid.
+inline constexpr const char* kModuleZapDomain = "plexus-modules";
+inline constexpr const char* kControlZapDomain = "plexus-control";
+
+// Spawn contract.
+inline constexpr const char* kEnvModuleId = "PLEXUS_MODULE_ID";
+inline constexpr const char* kEnvEndpoint = "PLEXUS_ENDPOINT";
+
+inline constexpr const char* kHostSource = "host";
+inline constexpr const char* kOperatorSource = "operator";
+
+inline constexpr std::uint32_t kDefaultChannelCapacity = 100;
+inline constexpr std::uint64_t kDefaultMaxMessageBytes = 4u << 20;
+
+// "1.0"
+std::string protocolVersionString();
+
+// Module ids match [a-z0-9][a-z0-9_-]{0,63}; "host" and "operator" are reserved.
+// Returns an empty string when valid, else why not.
+std::string validateModuleId(std::string_view id);
+
+}  // namespace plexus::ipc

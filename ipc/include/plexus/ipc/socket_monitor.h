@@ -1,0 +1,43 @@
+#pragma once
+
+// SocketMonitor: reads a socket's ZeroMQ monitor events (zmq_socket_monitor over inproc PAIR).
+// The SDK uses it to learn at once that the host refused its credentials (handshake failed
+// with ZAP status 400) or that the connection to the host dropped.
+// Thread rule: the thread that owns the monitored socket owns the monitor too.
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace plexus::ipc {
+
+struct MonitorEvent {
+  std::uint16_t event = 0;  // ZMQ_EVENT_*
+  std::uint32_t value = 0;  // errno, fd, or ZAP status code (for HANDSHAKE_FAILED_AUTH)
+  std::string endpoint;
+};
+
+class SocketMonitor {
+ public:
+  // Call before connect() so no event is missed.
+  SocketMonitor(zmq::context_t& context, zmq::socket_t& monitored, int events);
+  ~SocketMonitor();
+  SocketMonitor(const SocketMonitor&) = delete;
+  SocketMonitor& operator=(const SocketMonitor&) = delete;
+
+  zmq::socket_t& socket() { return m_pair; }
+  // Next event, waiting up to `timeout` (zero: only what is already there).
+  std::optional<MonitorEvent> next(std::chrono::milliseconds timeout);
+
+ private:
+  zmq::socket_t& m_monitored;
+  zmq::socket_t m_pair;
+  std::string m_endpoint;
+};
+
+const char* monitorEventName(std::uint16_t event);
+
+}  // namespace plexus::ipc

@@ -1,0 +1,147 @@
+#include "plexus/ipc/zap_authenticator.h"
+
+#include <zmq_addon.hpp>
+
+#include <charconv>
+
+#include "plexus/ipc/protocol.h"
+#include "plexus/ipc/token.h"
+
+namespace plexus::ipc {
+
+namespace {
+
+constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
+
+template <class Int>
+bool parseInt(std::string_view text, Int& out) {
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return false;
+  out = static_cast<Int>(value);
+  return true;
+}
+
+ZapVerdict refuse(std::string reason) { return ZapVerdict{false, {}, std::move(reason)}; }
+
+}  // namespace
+
+std::optional<PeerCredentials> parsePeerAddress(const std::string& address) {
+  // The host part may itself contain ':' (it does not on ipc, but be strict about the tail).
+  auto last = address.rfind(':');
+  if (last == std::string::npos) return std::nullopt;
+  auto middle = address.rfind(':', last - 1);
+  if (middle == std::string::npos || middle == 0) return std::nullopt;
+  auto first = address.rfind(':', middle - 1);
+  if (first == std::string::npos) return std::nullopt;
+  PeerCredentials creds;
+  std::string_view view(address);
+  if (!parseInt(view.substr(first + 1, middle - first - 1), creds.uid) ||
+      !parseInt(view.substr(middle + 1, last - middle - 1), creds.gid) ||
+      !parseInt(view.substr(last + 1), creds.pid) || creds.pid <= 0) {
+    return std::nullopt;
+  }
+  return creds;
+}
+
+std::optional<ZapRequest> parseZapRequest(const std::vector<zmq::message_t>& frames) {
+  // version, request id, domain, address, identity, mechanism, credentials...
+  if (frames.size() < 6 || frames[0].to_string_view() != "1.0") return std::nullopt;
+  ZapRequest request;
+  request.requestId = frames[1].to_string();
+  request.domain = frames[2].to_string();
+  request.address = frames[3].to_string();
+  request.mechanism = frames[5].to_string();
+  if (request.mechanism == "PLAIN") {
+    if (frames.size() != 8) return std::nullopt;
+    request.username = frames[6].to_string();
+    request.password = frames[7].to_string();
+  }
+  return request;
+}
+
+std::string ModuleCredentials::issue(const std::string& moduleId) {
+  Pending& pending = m_pending[moduleId];
+  pending.token = generateToken();
+  pending.pid = 0;
+  return pending.token;
+}
+
+void ModuleCredentials::bindPid(const std::string& moduleId, pid_t pid) {
+  auto it = m_pending.find(moduleId);
+  if (it != m_pending.end()) it->second.pid = pid;
+}
+
+void ModuleCredentials::revoke(const std::string& moduleId) { m_pending.erase(moduleId); }
+
+bool ModuleCredentials::hasPending(const std::string& moduleId) const {
+  return m_pending.count(moduleId) != 0;
+}
+
+ZapVerdict ModuleCredentials::check(const ZapRequest& request) {
+  if (request.mechanism != "PLAIN") return refuse("module socket requires PLAIN");
+  auto it = m_pending.find(request.username);
+  if (it == m_pending.end()) {
+    return refuse("no unused token for module '" + request.username + "'");
+  }
+  Pending& pending = it->second;
+  if (!constantTimeEquals(pending.token, request.password)) {
+    return refuse("wrong token for module '" + request.username + "'");
+  }
+  auto peer = parsePeerAddress(request.address);
+  if (!peer) return refuse("peer credentials unavailable (address '" + request.address + "')");
+  if (peer->uid != m_hostUid) {
+    return refuse("peer uid " + std::to_string(peer->uid) + " is not the host's");
+  }
+  if (pending.pid == 0 || peer->pid != pending.pid) {
+    return refuse("peer pid " + std::to_string(peer->pid) + " is not the spawned module (pid " +
+                  std::to_string(pending.pid) + ")");
+  }
+  ZapVerdict verdict{true, request.username, "OK"};
+  m_pending.erase(it);  // burnt: a token opens exactly one connection
+  return verdict;
+}
+
+ZapAuthenticator::ZapAuthenticator(zmq::context_t& context, ModuleCredentials& credentials,
+                                   uid_t hostUid)
+    : m_socket(context, zmq::socket_type::rep), m_credentials(credentials), m_hostUid(hostUid) {
+  m_socket.set(zmq::sockopt::linger, 0);
+  m_socket.bind(kZapEndpoint);
+}
+
+ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
+  if (request.domain == kModuleZapDomain) return m_credentials.check(request);
+  if (request.domain == kControlZapDomain) {
+    if (request.mechanism != "NULL") return refuse("control socket requires NULL");
+    auto peer = parsePeerAddress(request.address);
+    if (!peer) return refuse("peer credentials unavailable");
+    if (peer->uid != m_hostUid) {
+      return refuse("uid " + std::to_string(peer->uid) + " may not operate this node");
+    }
+    return ZapVerdict{true, kOperatorSource, "OK"};
+  }
+  return refuse("unknown ZAP domain '" + request.domain + "'");
+}
+
+void ZapAuthenticator::serveReady() {
+  for (;;) {
+    std::vector<zmq::message_t> frames;
+    auto received = zmq::recv_multipart(m_socket, std::back_inserter(frames),
+                                        zmq::recv_flags::dontwait);
+    if (!received) return;
+    auto request = parseZapRequest(frames);
+    ZapVerdict verdict = request ? decide(*request) : refuse("malformed ZAP request");
+    std::vector<zmq::message_t> reply;
+    reply.emplace_back(std::string_view("1.0"));
+    reply.emplace_back(request ? request->requestId : frames.size() > 1 ? frames[1].to_string()
+                                                                          : std::string());
+    reply.emplace_back(std::string_view(verdict.accepted ? "200" : "400"));
+    reply.emplace_back(verdict.reason);
+    reply.emplace_back(verdict.userId);
+    reply.emplace_back();  // metadata
+    zmq::send_multipart(m_socket, reply);
+    if (m_observer && request) m_observer(*request, verdict);
+  }
+}
+
+}  // namespace plexus::ipc
