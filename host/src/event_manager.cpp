@@ -451,6 +451,7 @@ void EventManager::countRejected(const std::string& moduleId) {
 
 DeliveryGauges EventManager::gaugesOf(const Slot& slot) const {
   DeliveryGauges gauges;
+  gauges.capacity = slot.module.capacity;  // the last incarnation's, also while it is gone
   if (slot.channel) {
     gauges.queued = slot.channel->queued();
     gauges.inFlight = slot.channel->inFlight();

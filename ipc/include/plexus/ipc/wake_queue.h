@@ -79,6 +79,11 @@ class WakeQueue {
     if (m_capacity > 0) m_room.notify_all();
   }
 
+  bool isClosed() {
+    std::lock_guard lock(m_mutex);
+    return m_closed;
+  }
+
   void close() {
     {
       std::lock_guard lock(m_mutex);

@@ -1,0 +1,35 @@
+#pragma once
+
+// Publisher: publishing into a running node from any thread of the node's process
+// (plexus-bench's publisher, an embedding application). The event is stamped with source
+// "host" and the publish times and serialized once on the calling thread, then handed to the
+// loop through a bounded queue. Lifecycle-lane types are refused (only the supervisor
+// publishes them).
+// Thread rule: publish()/publishAsync() from any thread but the loop's; completions run on the
+// loop thread and must be short.
+
+#include <plexus/v1/events.pb.h>
+
+#include <chrono>
+#include <functional>
+
+#include "plexus/host/event_manager.h"
+#include "plexus/ipc/result.h"
+
+namespace plexus::host {
+
+class Publisher {
+ public:
+  using Done = std::function<void(const PublishReport&)>;
+  virtual ~Publisher() = default;
+
+  // Pipelined: returns once the event is queued (waits only while the queue is full). `done`
+  // runs when the event is resolved for every subscriber. Fails when the node is stopping.
+  virtual Status publishAsync(const v1::Event& event, Done done) = 0;
+
+  // Waits until every block subscriber accepted the event (up to the block timeout).
+  // Error{TIMEOUT} when one did not; the report counts drops and failures otherwise.
+  virtual Result<PublishReport> publish(const v1::Event& event) = 0;
+};
+
+}  // namespace plexus::host

@@ -1,0 +1,146 @@
+#include "plexus/host/output_pump.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <system_error>
+
+#include "plexus/host/logging.h"
+
+namespace plexus::host {
+
+struct OutputPump::Stream {
+  int fd = -1;
+  std::string moduleId;
+  std::string name;
+  std::string partial;        // the current line, up to maxLineBytes
+  std::uint64_t cutBytes = 0; // bytes of the current line beyond maxLineBytes
+};
+
+OutputPump::OutputPump(std::size_t maxLineBytes, LineSink sink)
+    : m_maxLineBytes(maxLineBytes), m_sink(std::move(sink)) {
+  if (!m_sink) {
+    m_sink = [](const std::string& moduleId, std::string_view stream, std::string_view line) {
+      logger("module." + moduleId)->info("{}: {}", stream, line);
+    };
+  }
+  m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+  if (m_epoll < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.ptr = nullptr;
+  ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_incoming.fd(), &wake);
+  m_thread = std::thread([this] { run(); });
+}
+
+OutputPump::~OutputPump() {
+  m_incoming.close();
+  m_thread.join();
+  ::close(m_epoll);
+}
+
+void OutputPump::watch(int fd, std::string moduleId, std::string stream) {
+  auto s = std::make_unique<Stream>();
+  s->fd = fd;
+  s->moduleId = std::move(moduleId);
+  s->name = std::move(stream);
+  if (!m_incoming.push(std::move(s))) ::close(fd);
+}
+
+std::string OutputPump::escape(std::string_view raw) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size());
+  for (unsigned char c : raw) {
+    if (c == '\t' || (c >= 0x20 && c < 0x7f) || c >= 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
+void OutputPump::run() {
+  std::map<int, std::unique_ptr<Stream>> streams;
+  std::vector<std::unique_ptr<Stream>> arrived;
+  std::vector<char> buffer(64 * 1024);
+  bool closing = false;
+
+  auto emit = [&](Stream& s) {
+    std::string line = escape(s.partial);
+    if (s.cutBytes > 0) line += " [cut " + std::to_string(s.cutBytes) + " bytes]";
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    m_sink(s.moduleId, s.name, line);
+    s.partial.clear();
+    s.cutBytes = 0;
+  };
+  auto consume = [&](Stream& s, const char* data, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (data[i] == '\n') {
+        emit(s);
+      } else if (s.partial.size() < m_maxLineBytes) {
+        s.partial += data[i];
+      } else {
+        ++s.cutBytes;
+      }
+    }
+  };
+  // Reads until EAGAIN; false at EOF or error (the stream is finished).
+  auto drain = [&](Stream& s) {
+    for (;;) {
+      ssize_t n = ::read(s.fd, buffer.data(), buffer.size());
+      if (n > 0) {
+        consume(s, buffer.data(), static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return true;
+      return false;
+    }
+  };
+  auto finish = [&](int fd) {
+    Stream& s = *streams[fd];
+    if (!s.partial.empty() || s.cutBytes > 0) emit(s);
+    ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+    streams.erase(fd);
+  };
+
+  epoll_event events[32];
+  while (!closing || !streams.empty()) {
+    int n = ::epoll_wait(m_epoll, events, 32, closing ? 0 : -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (closing && n <= 0) break;  // node stopping: whatever is not written yet is gone
+    for (int i = 0; i < n; ++i) {
+      if (events[i].data.ptr == nullptr) {
+        arrived.clear();
+        m_incoming.drain(arrived);
+        for (auto& s : arrived) {
+          epoll_event ev{};
+          ev.events = EPOLLIN;
+          ev.data.ptr = s.get();
+          int fd = s->fd;
+          ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+          streams[fd] = std::move(s);
+        }
+        arrived.clear();
+        if (m_incoming.isClosed()) closing = true;
+        continue;
+      }
+      auto* s = static_cast<Stream*>(events[i].data.ptr);
+      if (!drain(*s)) finish(s->fd);
+    }
+  }
+  for (auto& [fd, s] : streams) {
+    drain(*s);
+    if (!s->partial.empty()) emit(*s);
+    ::close(fd);
+  }
+}
+
+}  // namespace plexus::host

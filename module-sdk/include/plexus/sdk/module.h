@@ -1,0 +1,133 @@
+#pragma once
+
+// The Plexus module SDK.
+//
+//   #include <plexus/sdk/module.h>
+//   int main() {
+//     auto module = plexus::sdk::Module::fromEnvironment();  // connects, authenticates, handshakes
+//     std::string out = module.setting("out", "/dev/null");  // settings from the node's config
+//     module.on(plexus::v1::EVENT_TYPE_NEW_BLOCK, [](const plexus::sdk::Delivery& d) {
+//       // d.event() is the plexus::v1::Event; d.sequence(); d.droppedBefore()
+//     });
+//     return module.run();  // one Subscribe with every handler's type; 0 after NodeShutdown
+//   }
+//
+// Threads: the module's socket lives on the SDK's I/O thread, which also sends heartbeats while
+// the module is idle (so a long handler does not look like a dead module). Handlers run on the
+// thread that called run(), one at a time, in delivery order. publish(), stats() and stop() may
+// be called from any thread, handlers included.
+//
+// Credit: each event-lane event holds one of the module's `channelCapacity()` slots on the node
+// until the SDK acknowledges it; the SDK acknowledges in batches as handlers finish.
+
+#include <plexus/v1/events.pb.h>
+#include <plexus/v1/stats.pb.h>
+#include <plexus/v1/wire.pb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "plexus/ipc/result.h"
+
+namespace plexus::sdk {
+
+// fromEnvironment()/connect() could not connect, authenticate or complete the handshake.
+class ConnectError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One delivered event; valid during the handler call.
+class Delivery {
+ public:
+  Delivery(const v1::Event& event, std::uint64_t sequence, std::uint64_t droppedBefore,
+           v1::Lane lane)
+      : m_event(event), m_sequence(sequence), m_droppedBefore(droppedBefore), m_lane(lane) {}
+
+  const v1::Event& event() const { return m_event; }
+  // Per incarnation and lane, 1-based. On the event lane, sequence() - droppedBefore() - 1 is
+  // the sequence of the previous event this module received.
+  std::uint64_t sequence() const { return m_sequence; }
+  // Events of this lane dropped for this module since the previous delivery (full channel).
+  std::uint64_t droppedBefore() const { return m_droppedBefore; }
+  // Lifecycle events (ModuleLoaded, NodeShutdown, ...) are never dropped or counted.
+  bool isLifecycle() const { return m_lane == v1::LANE_LIFECYCLE; }
+
+ private:
+  const v1::Event& m_event;
+  std::uint64_t m_sequence;
+  std::uint64_t m_droppedBefore;
+  v1::Lane m_lane;
+};
+
+// How the module presents itself in ModuleLoaded.
+struct Identity {
+  std::string name;     // default: the module id
+  std::string version;  // default: the SDK version
+};
+
+struct ConnectOptions {
+  std::string moduleId;
+  std::string endpoint;  // ipc://.../modules.sock
+  std::string token;     // the one-time token plexus-node wrote on stdin
+  Identity identity;
+  std::uint32_t protocolMajor = 0;  // 0: the SDK's own (tests use others)
+  std::uint32_t protocolMinor = 0;
+  std::chrono::milliseconds timeout{10000};  // connect + authenticate + handshake
+};
+
+class Module {
+ public:
+  using Handler = std::function<void(const Delivery&)>;
+
+  // The spawn contract: PLEXUS_MODULE_ID and PLEXUS_ENDPOINT from the environment, the token as
+  // one line on stdin. Throws ConnectError with a clear message.
+  static Module fromEnvironment(Identity identity = {});
+  static Module connect(const ConnectOptions& options);
+
+  Module(Module&&) noexcept;
+  Module& operator=(Module&&) noexcept;
+  ~Module();  // says Goodbye if run() did not, stops the I/O thread
+
+  const std::string& id() const;
+  std::uint64_t incarnation() const;
+  std::uint32_t channelCapacity() const;
+  std::string setting(const std::string& key, const std::string& fallback = "") const;
+  const std::map<std::string, std::string>& settings() const;
+
+  // Registers the handler of a type (replacing an earlier one). Call before run().
+  void on(v1::EventType type, Handler handler);
+
+  // Subscribes to every handler's type (one Subscribe, even with no handlers), then dispatches
+  // until the node shuts down (NodeShutdown; its handler runs first if there is one), the node
+  // unloads the module, or stop() is called: then returns 0. Returns 1 if the node refused the
+  // subscription, 2 if the connection to the node was lost.
+  int run();
+
+  // Any thread: run() returns 0 after the current handler.
+  void stop();
+
+  // Any thread. Waits for the node's answer: the event was routed (and accepted by every
+  // block-policy subscriber). Errors: PERMISSION_DENIED (host-only type or not in the module's
+  // capabilities), INVALID_ARGUMENT (type/payload mismatch), TIMEOUT (a block subscriber did not
+  // take it in time), UNAVAILABLE (connection lost).
+  Result<v1::PublishResponse> publish(const v1::Event& event);
+
+  // Any thread: this module's delivery statistics, as the node counts them.
+  Result<v1::DeliveryStats> stats();
+
+  // Events whose body could not be decoded (acknowledged and skipped).
+  std::uint64_t localDecodeErrors() const;
+
+ private:
+  class Impl;
+  explicit Module(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace plexus::sdk
