@@ -1,11 +1,13 @@
 // plexus-slowpoke: a deliberately slow module. Its handler sleeps `delay_ms` per event, so its
 // channel fills and the node drops (drop policy) or holds back publishers (block policy).
 // Settings: delay_ms (default 100), types = comma-separated event types (default: every type a
-// module may publish, i.e. every non-host-only type).
+// module may publish, i.e. every non-host-only type), out = a file that gets one line
+// "<seq> <dropped_before>" per handled event (for checking the sequence gaps).
 
 #include <plexus/sdk/module.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -31,11 +33,17 @@ int main() {
         types.push_back(*type);
       }
     }
+    std::ofstream out;
+    if (!module.setting("out").empty()) {
+      out.open(module.setting("out"), std::ios::app);
+      if (!out) throw std::runtime_error("cannot open setting out='" + module.setting("out") + "'");
+    }
     std::uint64_t handled = 0, dropped = 0;
     for (auto type : types) {
       module.on(type, [&](const plexus::sdk::Delivery& d) {
         ++handled;
         dropped += d.droppedBefore();
+        if (out.is_open()) out << d.sequence() << " " << d.droppedBefore() << std::endl;
         if (d.droppedBefore() > 0) {
           std::cout << "slowpoke: " << d.droppedBefore() << " event(s) dropped before seq "
                     << d.sequence() << " (handled " << handled << ", dropped " << dropped

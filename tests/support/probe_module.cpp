@@ -1,0 +1,228 @@
+// plexus-test-probe: a module for integration tests. It records what happens to it as lines in
+// a report file, so a test can assert on real deliveries:
+//   connected <incarnation> <capacity>
+//   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
+//   connect-error <message>
+//   publish <ok|CODE> <message>
+//   stats <routed> <successful> <acked>
+//   exit <status>
+// Options (module args):
+//   --report FILE        where to write (required)
+//   --types A,B          event types to subscribe to (default NewBlock; "none" for none)
+//   --delay-ms N         handler sleeps N ms per event-lane event
+//   --mode MODE          normal | wrong-token | reuse-token | claim-id=<id> | bad-major
+//   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
+//   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
+//   --crash-after N      abort() after handling N event-lane events
+//   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
+//   --ignore-sigterm     ignore SIGTERM too
+//   --spam-bytes N       write N bytes of lines to stdout at start, then continue normally
+
+#include <plexus/sdk/module.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "plexus/ipc/event_types.h"
+#include "plexus/ipc/protocol.h"
+
+namespace {
+
+class Report {
+ public:
+  explicit Report(const std::string& path) : m_out(path, std::ios::app) {}
+  void line(const std::string& text) {
+    std::lock_guard lock(m_mutex);
+    m_out << text << "\n";
+    m_out.flush();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::ofstream m_out;
+};
+
+struct Options {
+  std::string report;
+  std::string types = "NewBlock";
+  int delayMs = 0;
+  std::string mode = "normal";
+  std::string publishType;
+  int publishCount = 0;
+  std::string publishOn;
+  long crashAfter = -1;
+  bool ignoreShutdown = false;
+  bool ignoreSigterm = false;
+  long spamBytes = 0;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--report") o.report = next();
+    else if (a == "--types") o.types = next();
+    else if (a == "--delay-ms") o.delayMs = std::stoi(next());
+    else if (a == "--mode") o.mode = next();
+    else if (a == "--publish") {
+      std::string v = next();
+      o.publishType = v.substr(0, v.find(':'));
+      o.publishCount = std::stoi(v.substr(v.find(':') + 1));
+    } else if (a == "--publish-on") o.publishOn = next();
+    else if (a == "--crash-after") o.crashAfter = std::stol(next());
+    else if (a == "--ignore-shutdown") o.ignoreShutdown = true;
+    else if (a == "--ignore-sigterm") o.ignoreSigterm = true;
+    else if (a == "--spam-bytes") o.spamBytes = std::stol(next());
+  }
+  return o;
+}
+
+std::string readTokenLine() {
+  std::string token;
+  std::getline(std::cin, token);
+  return token;
+}
+
+std::string detailOf(const plexus::v1::Event& e) {
+  switch (e.payload_case()) {
+    case plexus::v1::Event::kNewBlock: return std::to_string(e.new_block().height());
+    case plexus::v1::Event::kModuleLoaded:
+      return e.module_loaded().module_id() + "#" + std::to_string(e.module_loaded().incarnation());
+    case plexus::v1::Event::kModuleCrashed: return e.module_crashed().module_id();
+    case plexus::v1::Event::kModuleUnloaded: return e.module_unloaded().module_id();
+    case plexus::v1::Event::kModuleHealthChanged:
+      return e.module_health_changed().module_id() + ":" +
+             plexus::v1::Health_Name(e.module_health_changed().health());
+    default: return "-";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options = parse(argc, argv);
+  if (options.report.empty()) {
+    std::cerr << "plexus-test-probe: --report FILE is required\n";
+    return 64;
+  }
+  if (options.ignoreSigterm) ::signal(SIGTERM, SIG_IGN);
+  Report report(options.report);
+  if (options.spamBytes > 0) {
+    std::string line(99, 'x');
+    for (long written = 0; written < options.spamBytes; written += 100) std::cout << line << "\n";
+    std::cout.flush();
+  }
+
+  plexus::sdk::ConnectOptions connect;
+  connect.moduleId = std::getenv(plexus::ipc::kEnvModuleId) ? std::getenv(plexus::ipc::kEnvModuleId) : "";
+  connect.endpoint = std::getenv(plexus::ipc::kEnvEndpoint) ? std::getenv(plexus::ipc::kEnvEndpoint) : "";
+  connect.token = readTokenLine();
+  connect.identity = {"probe", "9.9.9"};
+  connect.timeout = std::chrono::milliseconds(5000);
+
+  auto attempt = [&](const plexus::sdk::ConnectOptions& o) -> std::optional<plexus::sdk::Module> {
+    try {
+      return plexus::sdk::Module::connect(o);
+    } catch (const plexus::sdk::ConnectError& e) {
+      report.line(std::string("connect-error ") + e.what());
+      return std::nullopt;
+    }
+  };
+
+  if (options.mode == "wrong-token") {
+    connect.token[0] = connect.token[0] == '0' ? '1' : '0';
+  } else if (options.mode.rfind("claim-id=", 0) == 0) {
+    connect.moduleId = options.mode.substr(9);
+  } else if (options.mode == "bad-major") {
+    connect.protocolMajor = plexus::ipc::kProtocolMajor + 1;
+  }
+  auto module = attempt(connect);
+  if (!module) {
+    report.line("exit 3");
+    return 3;
+  }
+  if (options.mode == "reuse-token") {
+    auto second = attempt(connect);  // the token is burnt: this must be refused
+    if (second) report.line("second-connection-accepted");
+  }
+  report.line("connected " + std::to_string(module->incarnation()) + " " +
+              std::to_string(module->channelCapacity()));
+
+  std::atomic<long> handled{0};
+  std::thread publisher;
+  std::once_flag publishing;
+  auto startPublishing = [&] {
+    std::call_once(publishing, [&] {
+      publisher = std::thread([&] {
+        auto type = plexus::ipc::parseEventType(options.publishType);
+        for (int i = 0; i < options.publishCount; ++i) {
+          plexus::v1::Event event;
+          event.set_type(type.value_or(plexus::v1::EVENT_TYPE_NEW_BLOCK));
+          event.set_source("forged-source");  // the node must overwrite it
+          if (event.type() == plexus::v1::EVENT_TYPE_NEW_BLOCK) {
+            event.mutable_new_block()->set_height(static_cast<std::uint64_t>(i + 1));
+          } else if (event.type() == plexus::v1::EVENT_TYPE_NODE_SHUTDOWN) {
+            event.mutable_node_shutdown()->set_reason("forged");
+          }
+          auto result = module->publish(event);
+          report.line(result ? std::string("publish ok ") + std::to_string(result->subscribers())
+                             : "publish " + plexus::v1::ErrorCode_Name(result.error().code) +
+                                   " " + result.error().message);
+        }
+        if (auto stats = module->stats()) {
+          report.line("stats " + std::to_string(stats->routed()) + " " +
+                      std::to_string(stats->successful()) + " " + std::to_string(stats->acked()));
+        }
+      });
+    });
+  };
+  const auto trigger = plexus::ipc::parseEventType(options.publishOn);
+  std::vector<plexus::v1::EventType> types;
+  if (options.types != "none") {
+    std::stringstream list(options.types);
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      auto type = plexus::ipc::parseEventType(name);
+      if (!type) {
+        report.line("bad-type " + name);
+        return 64;
+      }
+      types.push_back(*type);
+    }
+  }
+  for (auto type : types) {
+    module->on(type, [&, type](const plexus::sdk::Delivery& d) {
+      report.line(std::string("event ") + (d.isLifecycle() ? "L " : "E ") +
+                  std::to_string(d.sequence()) + " " + std::to_string(d.droppedBefore()) + " " +
+                  plexus::ipc::displayName(type) + " " + d.event().source() + " " +
+                  detailOf(d.event()));
+      if (options.publishCount > 0 && trigger == type) startPublishing();
+      if (d.isLifecycle()) return;
+      if (options.delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.delayMs));
+      if (options.crashAfter >= 0 && ++handled >= options.crashAfter) std::abort();
+    });
+  }
+  if (options.ignoreShutdown) {
+    // Registering NodeShutdown is not enough to survive it: run() returns after it. Keep the
+    // process alive regardless (the node must escalate to signals).
+    module->on(plexus::v1::EVENT_TYPE_NODE_SHUTDOWN, [&](const plexus::sdk::Delivery&) {
+      report.line("ignoring-shutdown");
+      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+    });
+  }
+  if (options.publishCount > 0 && !trigger) startPublishing();
+  int status = module->run();
+  if (publisher.joinable()) publisher.join();
+  report.line("exit " + std::to_string(status));
+  return status;
+}

@@ -1,0 +1,230 @@
+#include "test_node.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace plexus::test {
+
+std::filesystem::path binDir() { return PLEXUS_TEST_BIN_DIR; }
+std::filesystem::path nodeBinary() { return binDir() / "plexus-node"; }
+std::filesystem::path probeBinary() { return binDir() / "plexus-test-probe"; }
+std::filesystem::path ctlBinary() { return binDir() / "plexusctl"; }
+
+namespace {
+std::atomic<int> g_dirCounter{0};
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  // Short paths: a unix socket path must stay under 108 bytes.
+  m_path = std::filesystem::path("/tmp") /
+           (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(g_dirCounter++));
+  std::filesystem::remove_all(m_path);
+  std::filesystem::create_directories(m_path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds interval) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(interval);  // polling interval, not synchronisation
+  }
+  return condition();
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> readLines(const std::filesystem::path& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string ModuleSpec::text() const {
+  std::string out = "module {\n  name: \"" + name + "\"\n  exec: \"" +
+                    (exec.empty() ? probeBinary().string() : exec) + "\"\n";
+  for (const auto& arg : args) out += "  args: \"" + arg + "\"\n";
+  if (capacity) out += "  channel_capacity: " + std::to_string(capacity) + "\n";
+  if (!policy.empty()) out += "  policy: " + policy + "\n";
+  if (!restart.empty()) out += "  restart: " + restart + "\n";
+  for (const auto& [k, v] : settings) {
+    out += "  settings { key: \"" + k + "\" value: \"" + v + "\" }\n";
+  }
+  out += extra + "}\n";
+  return out;
+}
+
+TestNode::TestNode(std::string configBody, std::string timings) : m_dir("pxit") {
+  std::ofstream(file("node.cfg"))
+      << "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n" << timings
+      << "}\n"
+      << configBody;
+}
+
+TestNode::~TestNode() {
+  if (running()) {
+    ::kill(m_pid, SIGKILL);
+    ::waitpid(m_pid, nullptr, 0);
+  }
+}
+
+void TestNode::start() {
+  const std::string config = file("node.cfg").string();
+  const std::string logPath = file("node.log").string();
+  const std::string dir = runtimeDir().string();
+  m_pid = ::fork();
+  if (m_pid == 0) {
+    int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::setpgid(0, 0);  // a terminal Ctrl-C of the test run does not reach it twice
+    std::string node = nodeBinary().string();
+    ::execl(node.c_str(), node.c_str(), "--config", config.c_str(), "--runtime-dir", dir.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(m_pid, 0);
+  m_client.emplace(runtimeDir());
+  const bool up = waitFor([&] {
+    if (!running()) return true;
+    v1::ControlRequest request;
+    request.mutable_status();
+    auto response = m_client->call(request, std::chrono::milliseconds(200));
+    return response.ok() && response->has_status();
+  });
+  ASSERT_TRUE(up && running()) << "plexus-node did not come up; log:\n" << log();
+}
+
+bool TestNode::running() {
+  if (m_pid <= 0 || m_exitStatus) return false;
+  int status = 0;
+  pid_t r = ::waitpid(m_pid, &status, WNOHANG);
+  if (r == m_pid) m_exitStatus = status;
+  return r == 0;
+}
+
+std::optional<int> TestNode::stop(int signal, std::chrono::milliseconds timeout) {
+  if (!running()) return m_exitStatus;
+  ::kill(m_pid, signal);
+  const bool exited = waitFor([&] { return !running(); }, timeout);
+  if (!exited) {
+    ::kill(m_pid, SIGKILL);
+    int status = 0;
+    ::waitpid(m_pid, &status, 0);
+    return std::nullopt;
+  }
+  return m_exitStatus;
+}
+
+std::string TestNode::log() const { return readFile(file("node.log")); }
+
+v1::ControlResponse TestNode::call(v1::ControlRequest request, std::chrono::milliseconds timeout) {
+  auto response = m_client->call(std::move(request), timeout);
+  EXPECT_TRUE(response.ok()) << (response.ok() ? "" : response.error().message);
+  return response.ok() ? *response : v1::ControlResponse();
+}
+
+std::vector<v1::ModuleInfo> TestNode::modules() {
+  v1::ControlRequest request;
+  request.mutable_modules();
+  auto response = call(request);
+  return {response.modules().modules().begin(), response.modules().modules().end()};
+}
+
+std::optional<v1::ModuleInfo> TestNode::module(const std::string& id) {
+  for (auto& info : modules()) {
+    if (info.module_id() == id) return info;
+  }
+  return std::nullopt;
+}
+
+std::optional<v1::DeliveryStats> TestNode::stats(const std::string& id) {
+  for (auto& s : allStats()) {
+    if (s.module_id() == id) return s;
+  }
+  return std::nullopt;
+}
+
+std::vector<v1::DeliveryStats> TestNode::allStats() {
+  v1::ControlRequest request;
+  request.mutable_stats();
+  auto response = call(request);
+  return {response.stats().modules().begin(), response.stats().modules().end()};
+}
+
+v1::ControlResponse TestNode::publish(const v1::Event& event, std::uint32_t count) {
+  v1::ControlRequest request;
+  *request.mutable_publish()->mutable_event() = event;
+  request.mutable_publish()->set_count(count);
+  return call(request, std::chrono::seconds(120));
+}
+
+bool TestNode::waitForState(const std::string& id, v1::ModuleState state,
+                            std::chrono::milliseconds timeout) {
+  return waitFor(
+      [&] {
+        auto info = module(id);
+        return info && info->state() == state;
+      },
+      timeout, std::chrono::milliseconds(20));
+}
+
+bool TestNode::waitAllReady(std::chrono::milliseconds timeout) {
+  return waitFor(
+      [&] {
+        auto all = modules();
+        if (all.empty()) return false;
+        for (auto& info : all) {
+          if (info.state() != v1::MODULE_STATE_READY) return false;
+        }
+        return true;
+      },
+      timeout, std::chrono::milliseconds(20));
+}
+
+void expectInvariants(const v1::DeliveryStats& s) {
+  SCOPED_TRACE("module " + s.module_id());
+  EXPECT_EQ(s.routed(), s.successful() + s.channel_full() + s.failed());
+  EXPECT_EQ(s.successful(), s.acked() + s.queued() + s.in_flight() + s.lost());
+  EXPECT_LE(s.max_held(), s.capacity());
+}
+
+v1::Event newBlock(std::uint64_t height) {
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  event.mutable_new_block()->set_hash("00ab");
+  event.mutable_new_block()->set_height(height);
+  return event;
+}
+
+std::vector<ProbeEvent> probeEvents(const std::filesystem::path& report, char lane) {
+  std::vector<ProbeEvent> out;
+  for (const auto& line : readLines(report)) {
+    if (line.rfind("event ", 0) != 0) continue;
+    std::istringstream in(line.substr(6));
+    ProbeEvent e;
+    in >> e.lane >> e.seq >> e.droppedBefore >> e.type >> e.source >> e.detail;
+    if (e.lane == lane) out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace plexus::test

@@ -1,0 +1,120 @@
+#pragma once
+
+// TestNode: the real plexus-node, started as a separate process for an integration test, with
+// its own runtime dir and config, its log in a file. Everything waits on conditions with a
+// deadline (waitFor), never on sleeps.
+
+#include <plexus/v1/control.pb.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <fcntl.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plexus/host/control_client.h"
+
+namespace plexus::test {
+
+// Paths of the binaries under test (the build's bin directory).
+std::filesystem::path binDir();
+std::filesystem::path nodeBinary();
+std::filesystem::path probeBinary();
+std::filesystem::path ctlBinary();
+
+// A fresh, short directory under /tmp, removed at destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "px");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+bool waitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::seconds(20),
+             std::chrono::milliseconds interval = std::chrono::milliseconds(10));
+
+std::string readFile(const std::filesystem::path& path);
+std::vector<std::string> readLines(const std::filesystem::path& path);
+
+// A module stanza for the node's config, in protobuf text format.
+struct ModuleSpec {
+  explicit ModuleSpec(std::string name, std::string exec = {}, std::vector<std::string> args = {})
+      : name(std::move(name)), exec(std::move(exec)), args(std::move(args)) {}
+  std::string name;
+  std::string exec;  // default: the probe
+  std::vector<std::string> args;
+  std::uint32_t capacity = 0;
+  std::string policy;   // "DELIVERY_POLICY_BLOCK" ...
+  std::string restart = "RESTART_POLICY_NEVER";
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::string extra;  // appended inside the module { } block
+  std::string text() const;
+};
+
+class TestNode {
+ public:
+  // `configBody` is appended to a generated config holding fast test timings.
+  explicit TestNode(std::string configBody, std::string timings = {});
+  ~TestNode();  // SIGKILL if still running
+  TestNode(const TestNode&) = delete;
+  TestNode& operator=(const TestNode&) = delete;
+
+  // Starts plexus-node and waits until its control socket answers `status`.
+  void start();
+  // SIGINT (or `signal`), then waits for the exit; returns the wait status (or nullopt on
+  // timeout, after which the node is SIGKILLed).
+  std::optional<int> stop(int signal = 2, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool running();  // reaps the node if it exited
+  pid_t pid() const { return m_pid; }
+
+  const std::filesystem::path& runtimeDir() const { return m_dir.path(); }
+  std::filesystem::path file(const std::string& name) const { return m_dir / name; }
+  std::string log() const;
+
+  v1::ControlResponse call(v1::ControlRequest request,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  std::vector<v1::ModuleInfo> modules();
+  std::optional<v1::ModuleInfo> module(const std::string& id);
+  std::optional<v1::DeliveryStats> stats(const std::string& id);
+  std::vector<v1::DeliveryStats> allStats();
+  v1::ControlResponse publish(const v1::Event& event, std::uint32_t count = 1);
+  bool waitForState(const std::string& id, v1::ModuleState state,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool waitAllReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+ private:
+  TempDir m_dir;
+  pid_t m_pid = -1;
+  std::optional<int> m_exitStatus;
+  std::optional<host::ControlClient> m_client;
+};
+
+// Both DESIGN.md invariants for one module's statistics (gtest assertions).
+void expectInvariants(const v1::DeliveryStats& stats);
+
+v1::Event newBlock(std::uint64_t height);
+
+// Report lines of the probe: "event E <seq> <dropped_before> <Type> <source> <detail>".
+struct ProbeEvent {
+  char lane = 'E';
+  std::uint64_t seq = 0;
+  std::uint64_t droppedBefore = 0;
+  std::string type;
+  std::string source;
+  std::string detail;
+};
+std::vector<ProbeEvent> probeEvents(const std::filesystem::path& report, char lane = 'E');
+
+}  // namespace plexus::test
