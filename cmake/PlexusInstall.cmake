@@ -1,1 +1,33 @@
-# filled in below
+# Installation: the node, plexusctl and the shipped modules in bin/; the SDK (headers, static
+# libraries, the CMake package Plexus with target Plexus::sdk) for outside modules; the .proto
+# files under share/plexus/proto for clients in other languages.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS plexus-node plexusctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+foreach(module IN LISTS PLEXUS_SHIPPED_MODULES)
+  install(TARGETS plexus-${module} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endforeach()
+if(TARGET plexus-bench)
+  install(TARGETS plexus-bench plexus-bench-module RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+
+install(TARGETS plexus_proto plexus_ipc plexus_sdk EXPORT PlexusTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/module-sdk/include/ ${PROJECT_SOURCE_DIR}/ipc/include/
+        ${PROJECT_BINARY_DIR}/ipc/generated/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/plexus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.pb.h")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/proto/plexus DESTINATION ${CMAKE_INSTALL_DATADIR}/plexus/proto
+        FILES_MATCHING PATTERN "*.proto")
+
+set(PLEXUS_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Plexus)
+install(EXPORT PlexusTargets NAMESPACE Plexus:: DESTINATION ${PLEXUS_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/PlexusConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/PlexusConfig.cmake
+                              INSTALL_DESTINATION ${PLEXUS_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/PlexusConfigVersion.cmake
+                                 COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/PlexusConfig.cmake ${PROJECT_BINARY_DIR}/PlexusConfigVersion.cmake
+        DESTINATION ${PLEXUS_CMAKE_DIR})

@@ -19,7 +19,8 @@ Status ControlClient::connect() {
                          ")");
   }
   m_socket.emplace(m_context, zmq::socket_type::dealer);
-  m_socket->set(zmq::sockopt::linger, 0);
+  // Closing waits up to 200 ms for queued requests (a final TailStop) to leave, no longer.
+  m_socket->set(zmq::sockopt::linger, 200);
   m_socket->connect(ipc::ipcEndpoint(m_socketPath));
   return {};
 }

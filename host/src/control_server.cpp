@@ -136,10 +136,12 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
       break;
     }
     case Body::kModules:
+      response.mutable_modules();  // the body is set even when the list is empty
       for (auto& info : m_supervisor.modules()) *response.mutable_modules()->add_modules() = info;
       break;
     case Body::kStats: {
       const auto& query = request.stats();
+      response.mutable_stats();  // the body is set even when the list is empty
       if (!query.module_id().empty()) {
         if (query.reset() && !m_events.resetStats(query.module_id())) {
           replyError(clientId, request.correlation_id(),
@@ -172,7 +174,7 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
                    makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "not a valid event type"));
         return;
       }
-      response.mutable_subscribers()->set_type(type);
+      response.mutable_subscribers()->set_type(type);  // sets the body even with no subscriber
       for (auto& id : m_events.subscribers(type)) {
         response.mutable_subscribers()->add_module_ids(id);
       }

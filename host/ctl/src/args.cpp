@@ -1,0 +1,378 @@
+#include "plexus/ctl/args.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "plexus/ctl/arg_values.h"
+#include "plexus/ctl/event_builder.h"
+#include "plexus/ctl/help.h"
+
+namespace plexus::ctl {
+
+namespace {
+
+struct OptionSpec {
+  std::string_view name;
+  bool takesValue = false;
+  bool repeatable = false;
+};
+
+constexpr OptionSpec kGlobalOptions[] = {
+    {"--runtime-dir", true, false}, {"--timeout", true, false}, {"--json", false, true},
+    {"--help", false, true},        {"-h", false, true},        {"--version", false, true}};
+
+std::span<const OptionSpec> commandOptions(std::string_view command) {
+  static const std::map<std::string_view, std::vector<OptionSpec>> kOptions = {
+      {"stats", {{"--reset", false, true}}},
+      {"publish", {{"--payload", true, false}, {"--count", true, false}}},
+      {"load",
+       {{"--exec", true, false},
+        {"--arg", true, true},
+        {"--capacity", true, false},
+        {"--policy", true, false},
+        {"--restart", true, false},
+        {"--setting", true, true},
+        {"--subscribe", true, true},
+        {"--publish", true, true}}},
+      {"maintenance",
+       {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
+      {"tail", {{"--type", true, true}, {"--count", true, false}}},
+  };
+  auto it = kOptions.find(command);
+  if (it == kOptions.end()) return {};
+  return it->second;
+}
+
+const OptionSpec* findOption(std::span<const OptionSpec> specs, std::string_view name) {
+  auto it = std::find_if(specs.begin(), specs.end(),
+                         [name](const OptionSpec& spec) { return spec.name == name; });
+  return it == specs.end() ? nullptr : &*it;
+}
+
+// The command line split up, before any value is interpreted.
+struct RawArgs {
+  std::string command;
+  std::vector<std::string> positionals;
+  std::multimap<std::string, std::string> options;  // command options (not global ones)
+  std::multimap<std::string, std::string> globals;
+
+  std::vector<std::string> all(const std::string& name) const {
+    std::vector<std::string> out;
+    auto [first, last] = options.equal_range(name);
+    for (auto it = first; it != last; ++it)
+      out.push_back(it->second);
+    return out;
+  }
+  std::optional<std::string> one(const std::string& name) const {
+    auto it = options.find(name);
+    if (it == options.end()) return std::nullopt;
+    return it->second;
+  }
+  bool has(const std::string& name) const { return options.count(name) > 0; }
+};
+
+Error usageError(std::string_view command, const std::string& problem) {
+  std::string message = command.empty() ? problem : std::string(command) + ": " + problem;
+  message += command.empty() ? "\nrun 'plexusctl --help' for usage"
+                             : "\nrun 'plexusctl " + std::string(command) + " --help' for usage";
+  return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, std::move(message));
+}
+
+// Splits `args` into options and positionals; the first positional is the command.
+Result<RawArgs> tokenize(std::span<const std::string> args) {
+  RawArgs raw;
+  std::optional<Error> firstError;  // reported only when --help is absent
+  bool help = false;
+  bool optionsEnded = false;
+  auto fail = [&](const std::string& problem) {
+    if (!firstError) firstError = usageError(raw.command, problem);
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool isOption = !optionsEnded && arg.size() > 1 && arg[0] == '-';
+    if (!isOption) {
+      if (raw.command.empty()) {
+        raw.command = arg;
+        if (!isCommandName(arg)) {
+          raw.command.clear();
+          fail("unknown command '" + arg + "'");
+        }
+      } else {
+        raw.positionals.push_back(arg);
+      }
+      continue;
+    }
+    if (arg == "--") {
+      optionsEnded = true;
+      continue;
+    }
+    std::string name = arg;
+    std::optional<std::string> value;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    }
+    const OptionSpec* spec = findOption(kGlobalOptions, name);
+    const bool global = spec != nullptr;
+    if (!global) spec = findOption(commandOptions(raw.command), name);
+    if (spec == nullptr) {
+      fail("unknown option '" + name + "'");
+      continue;
+    }
+    if (spec->takesValue && !value) {
+      if (i + 1 >= args.size()) {
+        fail(name + " needs a value");
+        continue;
+      }
+      value = args[++i];  // taken as is, even when it starts with '-'
+    }
+    if (!spec->takesValue && value) {
+      fail(name + " takes no value");
+      continue;
+    }
+    auto& bucket = global ? raw.globals : raw.options;
+    if (!spec->repeatable && bucket.count(name) > 0) {
+      fail(name + " given more than once");
+      continue;
+    }
+    if (name == "--help" || name == "-h") help = true;
+    bucket.emplace(name, value.value_or(""));
+  }
+  if (help) {
+    raw.globals.emplace("--help", "");
+    return raw;
+  }
+  if (firstError) return *firstError;
+  return raw;
+}
+
+Result<GlobalOptions> parseGlobals(const RawArgs& raw) {
+  GlobalOptions globals;
+  if (auto it = raw.globals.find("--runtime-dir"); it != raw.globals.end()) {
+    if (it->second.empty()) return usageError(raw.command, "--runtime-dir needs a directory");
+    globals.runtimeDir = it->second;
+  }
+  if (auto it = raw.globals.find("--timeout"); it != raw.globals.end()) {
+    auto ms = parseNumber("--timeout", it->second, 1, std::numeric_limits<int>::max());
+    if (!ms) return usageError(raw.command, ms.error().message);
+    globals.timeout = std::chrono::milliseconds(*ms);
+  }
+  globals.json = raw.globals.count("--json") > 0;
+  return globals;
+}
+
+// Checks the number of positionals; `names` lists them for the messages ("MODULE").
+Status expectPositionals(const RawArgs& raw, std::size_t min, std::span<const char* const> names) {
+  if (raw.positionals.size() < min) {
+    return usageError(raw.command, std::string("missing ") + names[raw.positionals.size()]);
+  }
+  if (raw.positionals.size() > names.size()) {
+    return usageError(raw.command, "unexpected argument '" + raw.positionals[names.size()] + "'");
+  }
+  for (std::size_t i = 0; i < raw.positionals.size(); ++i) {
+    if (raw.positionals[i].empty()) {
+      return usageError(raw.command, std::string(names[i]) + " must not be empty");
+    }
+  }
+  return {};
+}
+
+Result<v1::EventType> eventTypeAt(const RawArgs& raw, std::size_t index) {
+  auto type = parseEventTypeArg(raw.positionals[index]);
+  if (!type) return usageError(raw.command, type.error().message);
+  return *type;
+}
+
+// Wraps a value parser's error as a usage error of this command.
+template <class T>
+Result<T> checked(const RawArgs& raw, Result<T> value) {
+  if (!value) return usageError(raw.command, value.error().message);
+  return value;
+}
+
+Result<Command> parseStats(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"MODULE"};
+  if (auto status = expectPositionals(raw, 0, kNames); !status) return status.error();
+  StatsCommand command;
+  if (!raw.positionals.empty()) command.moduleId = raw.positionals[0];
+  command.reset = raw.has("--reset");
+  return Command{command};
+}
+
+Result<Command> parseSubscribers(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"EVENT_TYPE"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  auto type = eventTypeAt(raw, 0);
+  if (!type) return type.error();
+  return Command{SubscribersCommand{*type}};
+}
+
+Result<Command> parsePublish(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"EVENT_TYPE"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  auto type = eventTypeAt(raw, 0);
+  if (!type) return type.error();
+  PublishCommand command;
+  auto event = checked(raw, buildEvent(*type, raw.one("--payload").value_or("{}")));
+  if (!event) return event.error();
+  command.event = std::move(*event);
+  if (auto text = raw.one("--count")) {
+    auto count =
+        checked(raw, parseNumber("--count", *text, 1, std::numeric_limits<std::uint32_t>::max()));
+    if (!count) return count.error();
+    command.count = static_cast<std::uint32_t>(*count);
+  }
+  return Command{std::move(command)};
+}
+
+Result<Command> parseLoad(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"NAME"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  LoadCommand command;
+  auto& module = command.module;
+  module.set_name(raw.positionals[0]);
+  const auto exec = raw.one("--exec");
+  if (!exec) {
+    // A known module starts with its own definition: silently ignoring these would mislead.
+    for (const char* option : {"--arg", "--capacity", "--policy", "--restart", "--setting",
+                               "--subscribe", "--publish"}) {
+      if (raw.has(option)) {
+        return usageError(raw.command, std::string(option) +
+                                           " needs --exec (a known module is started as "
+                                           "it is defined)");
+      }
+    }
+    return Command{std::move(command)};
+  }
+  if (exec->empty()) return usageError(raw.command, "--exec needs a path");
+  module.set_exec(*exec);
+  for (const auto& arg : raw.all("--arg"))
+    module.add_args(arg);
+  if (auto text = raw.one("--capacity")) {
+    auto capacity = checked(
+        raw, parseNumber("--capacity", *text, 1, std::numeric_limits<std::uint32_t>::max()));
+    if (!capacity) return capacity.error();
+    module.set_channel_capacity(static_cast<std::uint32_t>(*capacity));
+  }
+  if (auto text = raw.one("--policy")) {
+    auto policy = checked(raw, parsePolicy(*text));
+    if (!policy) return policy.error();
+    module.set_policy(*policy);
+  }
+  if (auto text = raw.one("--restart")) {
+    auto restart = checked(raw, parseRestart(*text));
+    if (!restart) return restart.error();
+    module.set_restart(*restart);
+  }
+  for (const auto& text : raw.all("--setting")) {
+    auto setting = checked(raw, parseSetting(text));
+    if (!setting) return setting.error();
+    auto [it, inserted] = module.mutable_settings()->insert({setting->first, setting->second});
+    if (!inserted) return usageError(raw.command, "--setting " + it->first + " given twice");
+  }
+  for (const auto& [option, list] :
+       {std::pair{"--subscribe", module.mutable_capabilities()->mutable_subscribe()},
+        std::pair{"--publish", module.mutable_capabilities()->mutable_publish()}}) {
+    for (const auto& text : raw.all(option)) {
+      auto type = checked(raw, parseEventTypeArg(text));
+      if (!type) return type.error();
+      list->Add(*type);
+    }
+  }
+  return Command{std::move(command)};
+}
+
+Result<Command> parseModuleIdCommand(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"MODULE"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  if (raw.command == "unload") return Command{UnloadCommand{raw.positionals[0]}};
+  return Command{ReloadCommand{raw.positionals[0]}};
+}
+
+Result<Command> parseMaintenance(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"OPERATION (flush or cleanup)"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  MaintenanceCommand command;
+  auto operation = checked(raw, parseMaintenanceOperation(raw.positionals[0]));
+  if (!operation) return operation.error();
+  command.operation = *operation;
+  if (auto text = raw.one("--urgency")) {
+    auto urgency = checked(raw, parseUrgency(*text));
+    if (!urgency) return urgency.error();
+    command.urgency = *urgency;
+  }
+  command.reason = raw.one("--reason").value_or("");
+  if (auto text = raw.one("--timeout-ms")) {
+    auto ms = checked(
+        raw, parseNumber("--timeout-ms", *text, 0, std::numeric_limits<std::uint64_t>::max()));
+    if (!ms) return ms.error();
+    command.timeoutMs = *ms;
+  }
+  return Command{std::move(command)};
+}
+
+Result<Command> parseTail(const RawArgs& raw) {
+  if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
+  TailCommand command;
+  for (const auto& text : raw.all("--type")) {
+    auto type = checked(raw, parseEventTypeArg(text));
+    if (!type) return type.error();
+    if (std::find(command.types.begin(), command.types.end(), *type) == command.types.end()) {
+      command.types.push_back(*type);
+    }
+  }
+  if (auto text = raw.one("--count")) {
+    auto count =
+        checked(raw, parseNumber("--count", *text, 1, std::numeric_limits<std::uint64_t>::max()));
+    if (!count) return count.error();
+    command.count = *count;
+  }
+  return Command{std::move(command)};
+}
+
+Result<Command> parseCommand(const RawArgs& raw) {
+  const std::string& name = raw.command;
+  if (name == "status" || name == "modules") {
+    if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
+    if (name == "status") return Command{StatusCommand{}};
+    return Command{ModulesCommand{}};
+  }
+  if (name == "stats") return parseStats(raw);
+  if (name == "subscribers") return parseSubscribers(raw);
+  if (name == "publish") return parsePublish(raw);
+  if (name == "load") return parseLoad(raw);
+  if (name == "unload" || name == "reload") return parseModuleIdCommand(raw);
+  if (name == "maintenance") return parseMaintenance(raw);
+  if (name == "tail") return parseTail(raw);
+  return usageError({}, "unknown command '" + name + "'");
+}
+
+}  // namespace
+
+Result<ParsedArgs> parseArgs(std::span<const std::string> args) {
+  auto raw = tokenize(args);
+  if (!raw) return raw.error();
+  if (raw->globals.count("--help") > 0) return ParsedArgs{HelpRequest{raw->command}};
+  if (raw->command == "help") {
+    static constexpr const char* kNames[] = {"COMMAND"};
+    if (auto status = expectPositionals(*raw, 0, kNames); !status) return status.error();
+    if (raw->positionals.empty()) return ParsedArgs{HelpRequest{}};
+    if (!isCommandName(raw->positionals[0])) {
+      return usageError({}, "unknown command '" + raw->positionals[0] + "'");
+    }
+    return ParsedArgs{HelpRequest{raw->positionals[0]}};
+  }
+  if (raw->globals.count("--version") > 0) return ParsedArgs{VersionRequest{}};
+  if (raw->command.empty()) return usageError({}, "missing command");
+  auto globals = parseGlobals(*raw);
+  if (!globals) return globals.error();
+  auto command = parseCommand(*raw);
+  if (!command) return command.error();
+  return ParsedArgs{Invocation{std::move(*globals), std::move(*command)}};
+}
+
+}  // namespace plexus::ctl

@@ -1,0 +1,190 @@
+#include "plexus/ctl/format.h"
+
+#include <cctype>
+
+#include "plexus/ctl/table.h"
+#include "plexus/ipc/event_types.h"
+
+namespace plexus::ctl {
+
+namespace {
+
+std::string twoDigits(std::uint64_t value) {
+  return (value < 10 ? "0" : "") + std::to_string(value);
+}
+
+std::string stateName(v1::ModuleState state) {
+  return shortEnumName(v1::ModuleState_descriptor(), state, "MODULE_STATE_");
+}
+
+std::string policyName(v1::DeliveryPolicy policy) {
+  // UNSPECIFIED means drop (config.proto), so say what the node does.
+  if (policy == v1::DELIVERY_POLICY_UNSPECIFIED) policy = v1::DELIVERY_POLICY_DROP;
+  return shortEnumName(v1::DeliveryPolicy_descriptor(), policy, "DELIVERY_POLICY_");
+}
+
+std::string healthText(const v1::ModuleInfo& module) {
+  std::string health = shortEnumName(v1::Health_descriptor(), module.health(), "HEALTH_");
+  if (module.health() == v1::HEALTH_UNHEALTHY && !module.health_reason().empty()) {
+    health += " (" + module.health_reason() + ")";
+  }
+  return health;
+}
+
+std::string orDash(const std::string& text) {
+  return text.empty() ? "-" : text;
+}
+
+std::string pidText(std::int32_t pid) {
+  return pid == 0 ? "-" : std::to_string(pid);
+}
+
+// "module X <what>", with the pid when asked for and known.
+std::string moduleSentence(const v1::ModuleInfo& module, const std::string& fallbackId,
+                           const std::string& what, bool withPid) {
+  const std::string& id = module.module_id().empty() ? fallbackId : module.module_id();
+  std::string out = "module " + id + " " + what;
+  if (withPid && module.pid() != 0) out += " (pid " + std::to_string(module.pid()) + ")";
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string formatDuration(std::uint64_t ms) {
+  if (ms < 1000) return std::to_string(ms) + "ms";
+  const std::uint64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m" + twoDigits(s % 60) + "s";
+  if (s < 86400) return std::to_string(s / 3600) + "h" + twoDigits(s / 60 % 60) + "m";
+  return std::to_string(s / 86400) + "d" + twoDigits(s / 3600 % 24) + "h";
+}
+
+std::string shortEnumName(const google::protobuf::EnumDescriptor* type, int value,
+                          std::string_view prefix) {
+  if (value == 0) return "-";
+  const auto* descriptor = type->FindValueByNumber(value);
+  if (descriptor == nullptr) return std::to_string(value);  // a newer node's value
+  std::string_view name = descriptor->name();
+  if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
+  std::string out;
+  for (char c : name)
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string formatStatus(const v1::StatusResponse& status) {
+  std::string out;
+  auto line = [&out](std::string_view key, const std::string& value) {
+    constexpr std::size_t kKeyWidth = 18;  // "events published: "
+    out += std::string(key) + std::string(kKeyWidth - key.size(), ' ') + value + "\n";
+  };
+  line("version:", status.version());
+  line("protocol:", status.protocol_version());
+  line("pid:", std::to_string(status.pid()));
+  line("uptime:", formatDuration(status.uptime_ms()));
+  line("runtime dir:", status.runtime_dir());
+  line("modules:", std::to_string(status.modules_total()) + " total, " +
+                       std::to_string(status.modules_ready()) + " ready, " +
+                       std::to_string(status.modules_failed()) + " failed");
+  line("events published:", std::to_string(status.events_published()));
+  return out;
+}
+
+std::string formatModules(const v1::ModulesResponse& modules) {
+  if (modules.modules().empty()) return "no modules\n";
+  using A = Table::Align;
+  Table table({{"MODULE", A::Left},
+               {"STATE", A::Left},
+               {"PID", A::Right},
+               {"RESTARTS", A::Right},
+               {"UPTIME", A::Right},
+               {"CAPACITY", A::Right},
+               {"POLICY", A::Left},
+               {"HEALTH", A::Left},
+               {"LAST-EXIT", A::Left}});
+  for (const auto& module : modules.modules()) {
+    const bool ready = module.state() == v1::MODULE_STATE_READY;
+    table.addRow({module.module_id(), stateName(module.state()), pidText(module.pid()),
+                  std::to_string(module.restarts()),
+                  ready ? formatDuration(module.uptime_ms()) : "-",
+                  std::to_string(module.capacity()), policyName(module.policy()),
+                  healthText(module), orDash(module.last_exit())});
+  }
+  return table.render();
+}
+
+std::string formatStats(const v1::StatsResponse& stats, bool reset) {
+  std::string out;
+  if (stats.modules().empty()) {
+    out = "no statistics\n";
+  } else {
+    using A = Table::Align;
+    Table table({{"MODULE", A::Left},
+                 {"ROUTED", A::Right},
+                 {"SUCCESSFUL", A::Right},
+                 {"CHANNEL_FULL", A::Right},
+                 {"FAILED", A::Right},
+                 {"ACKED", A::Right},
+                 {"LOST", A::Right},
+                 {"QUEUED", A::Right},
+                 {"IN_FLIGHT", A::Right},
+                 {"MAX_HELD", A::Right},
+                 {"DECODE_ERRORS", A::Right},
+                 {"REJECTED", A::Right}});
+    for (const auto& s : stats.modules()) {
+      table.addRow({s.module_id(), std::to_string(s.routed()), std::to_string(s.successful()),
+                    std::to_string(s.channel_full()), std::to_string(s.failed()),
+                    std::to_string(s.acked()), std::to_string(s.lost()), std::to_string(s.queued()),
+                    std::to_string(s.in_flight()), std::to_string(s.max_held()),
+                    std::to_string(s.decode_errors()), std::to_string(s.rejected())});
+    }
+    out = table.render();
+  }
+  if (reset) out += "statistics reset\n";
+  return out;
+}
+
+std::string formatSubscribers(const v1::SubscribersResponse& subscribers) {
+  const std::string type = ipc::displayName(subscribers.type());
+  if (subscribers.module_ids().empty()) return type + ": no subscribers\n";
+  std::string out =
+      type + ": " + std::to_string(subscribers.module_ids_size()) + " subscriber(s)\n";
+  for (const auto& id : subscribers.module_ids())
+    out += "  " + id + "\n";
+  return out;
+}
+
+std::string formatPublished(const v1::OperatorPublishResponse& published, v1::EventType type) {
+  return "published " + std::to_string(published.published()) + " event(s) of " +
+         ipc::displayName(type) + ": routed to " + std::to_string(published.routed()) +
+         " subscriber(s), " + std::to_string(published.dropped()) + " dropped\n";
+}
+
+std::string formatResponse(const Command& command, const v1::ControlResponse& response) {
+  if (std::holds_alternative<StatusCommand>(command)) return formatStatus(response.status());
+  if (std::holds_alternative<ModulesCommand>(command)) return formatModules(response.modules());
+  if (const auto* stats = std::get_if<StatsCommand>(&command)) {
+    return formatStats(response.stats(), stats->reset);
+  }
+  if (std::holds_alternative<SubscribersCommand>(command)) {
+    return formatSubscribers(response.subscribers());
+  }
+  if (const auto* publish = std::get_if<PublishCommand>(&command)) {
+    return formatPublished(response.publish(), publish->event.type());
+  }
+  if (const auto* load = std::get_if<LoadCommand>(&command)) {
+    return moduleSentence(response.load().module(), load->module.name(), "ready", true);
+  }
+  if (const auto* unload = std::get_if<UnloadCommand>(&command)) {
+    return moduleSentence(response.unload().module(), unload->moduleId, "stopped", false);
+  }
+  if (const auto* reload = std::get_if<ReloadCommand>(&command)) {
+    return moduleSentence(response.reload().module(), reload->moduleId, "reloaded", true);
+  }
+  if (std::holds_alternative<MaintenanceCommand>(command)) {
+    return "maintenance #" + std::to_string(response.maintenance().maintenance_id()) + " started\n";
+  }
+  return {};
+}
+
+}  // namespace plexus::ctl

@@ -1,0 +1,241 @@
+#include "plexus/ctl/help.h"
+
+#include <algorithm>
+#include <array>
+
+#include "plexus/ipc/event_types.h"
+
+namespace plexus::ctl {
+
+namespace {
+
+constexpr std::array<std::string_view, 11> kCommands = {
+    "status", "modules", "stats",       "subscribers", "publish", "load",
+    "unload", "reload",  "maintenance", "tail",        "help"};
+
+constexpr std::string_view kGeneral =
+    R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]
+
+Operator client of a running plexus-node: asks it questions and gives it orders over
+ipc://<runtime dir>/control.sock.
+
+Commands:
+  status                    node version, pid, uptime, module counts, events published
+  modules                   every module: state, pid, restarts, uptime, capacity, policy,
+                            health, last exit
+  stats [MODULE] [--reset]  delivery statistics of one module or of all
+  subscribers EVENT_TYPE    the modules subscribed to an event type
+  publish EVENT_TYPE [--payload JSON] [--count N]
+                            publish an event as "operator"
+  load NAME [--exec PATH] [--arg A]... [--capacity N] [--policy drop|block]
+       [--restart never|on_failure|always] [--setting K=V]... [--subscribe TYPE]...
+       [--publish TYPE]...
+                            start a configured module, or hot-load a new one (--exec)
+  unload MODULE             stop a module and wait until it exited
+  reload MODULE             restart a module and wait until it is ready again
+  maintenance flush|cleanup [--urgency low|medium|high] [--reason TEXT] [--timeout-ms MS]
+                            start a DataMaintenance round
+  tail [--type TYPE]... [--count N]
+                            print the live event stream, one JSON object per line
+  help [COMMAND]            this text, or the details of one command
+
+Global options (before or after the command):
+  --runtime-dir DIR  the node's runtime directory (default: $XDG_RUNTIME_DIR/plexus,
+                     else /tmp/plexus-$UID)
+  --timeout MS       how long to wait for each answer, in milliseconds (default 5000;
+                     load, unload and reload wait 30000 unless --timeout is given)
+  --json             print the response as one line of protobuf JSON: proto field names,
+                     every field present (zeros too), 64-bit integers as strings, enums
+                     by name (tail always prints JSON lines)
+  -h, --help         this help; `plexusctl COMMAND --help` for one command
+  --version          print plexusctl's version
+
+Options take their value as the next argument or after '=' (--timeout=2000).
+Event types are written as in the docs (NewBlock); EVENT_TYPE_NEW_BLOCK and new_block
+are accepted too.
+
+Exit status:
+  0  success
+  1  the node answered with an error (publish: also when a block-policy subscriber did
+     not accept an event in time)
+  2  usage error: unknown command or option, missing or bad argument, unknown event
+     type, invalid JSON
+  3  the node is not reachable: no control socket, or no answer within --timeout
+)~";
+
+constexpr std::string_view kStatus = R"~(usage: plexusctl [global options] status
+
+Shows the node: version, protocol version, pid, uptime, runtime directory, the number of
+modules (total, ready, failed) and the number of events published since it started.
+With --json: the StatusResponse.
+)~";
+
+constexpr std::string_view kModules = R"~(usage: plexusctl [global options] modules
+
+Lists every module the node knows, one row each:
+  MODULE     module id
+  STATE      starting, handshaking, ready, stopping, stopped, crashed or failed
+  PID        process id of the running incarnation ("-" when not running)
+  RESTARTS   restarts so far
+  UPTIME     since the running incarnation became ready
+  CAPACITY   event-lane slots
+  POLICY     drop or block: what a full channel does
+  HEALTH     healthy or unhealthy, with the reason
+  LAST-EXIT  how the previous incarnation ended ("exit 0", "signal 9 (Killed)")
+With --json: the ModulesResponse.
+)~";
+
+constexpr std::string_view kStats = R"~(usage: plexusctl [global options] stats [MODULE] [--reset]
+
+Delivery statistics of the event lane, of MODULE or of every module. Counters survive
+restarts of a module; QUEUED, IN_FLIGHT and MAX_HELD are live gauges.
+  ROUTED     = SUCCESSFUL + CHANNEL_FULL + FAILED
+  SUCCESSFUL = ACKED + QUEUED + IN_FLIGHT + LOST
+
+  --reset    zero the counters; the values shown are those after the reset (events still
+             held stay counted as routed and successful)
+With --json: the StatsResponse (64-bit counters as JSON strings).
+)~";
+
+constexpr std::string_view kSubscribers =
+    R"~(usage: plexusctl [global options] subscribers EVENT_TYPE
+
+Lists the modules subscribed to EVENT_TYPE.
+With --json: the SubscribersResponse.
+)~";
+
+constexpr std::string_view kPublish =
+    R"~(usage: plexusctl [global options] publish EVENT_TYPE [--payload JSON] [--count N]
+
+Publishes an event with source "operator"; the node stamps the source and the time.
+  --payload JSON  the payload of EVENT_TYPE in the protobuf JSON mapping (default {}):
+                  field names as in events.proto or lowerCamelCase, 64-bit integers as
+                  numbers or strings, bytes as base64, e.g.
+                  plexusctl publish NewBlock --payload '{"hash":"00ab","height":5}'
+  --count N       publish the event N times (default 1)
+Prints how many events were published, to how many subscribers they were routed in all,
+and how many of those deliveries were dropped at a full drop-policy channel.
+Exits 1 when the node refuses the event (host-only types: module and node lifecycle,
+maintenance, resources) or when a block-policy subscriber did not accept one in time.
+With --json: the OperatorPublishResponse.
+)~";
+
+constexpr std::string_view kLoad =
+    R"~(usage: plexusctl [global options] load NAME [--exec PATH] [options]
+
+Without --exec: starts NAME, a module the node already knows (from its configuration, or
+loaded before) that is not running. With --exec: loads a new module NAME running PATH.
+Answers once the module is ready; waits 30000 ms unless --timeout is given.
+  --exec PATH           the executable (absolute, else beside plexus-node, else $PATH)
+  --arg A               an argument for it (repeatable, kept in order)
+  --capacity N          event-lane slots (default: the node's default capacity)
+  --policy drop|block   what a full channel does (default drop)
+  --restart never|on_failure|always
+                        restart policy (default on_failure)
+  --setting K=V         a setting handed to the module at its handshake (repeatable)
+  --subscribe TYPE      an event type it may subscribe to (repeatable; none: every type)
+  --publish TYPE        an event type it may publish (repeatable; none: none)
+The options other than --exec need --exec.
+Prints "module NAME ready (pid P)". With --json: the LoadResponse.
+)~";
+
+constexpr std::string_view kUnload = R"~(usage: plexusctl [global options] unload MODULE
+
+Stops MODULE gracefully (NodeShutdown, then SIGTERM, then SIGKILL) and answers once it
+exited; it is not restarted, and `plexusctl load MODULE` starts it again.
+Waits 30000 ms unless --timeout is given. With --json: the UnloadResponse.
+)~";
+
+constexpr std::string_view kReload = R"~(usage: plexusctl [global options] reload MODULE
+
+Stops MODULE and starts a new incarnation; answers once that one is ready.
+Waits 30000 ms unless --timeout is given. With --json: the ReloadResponse.
+)~";
+
+constexpr std::string_view kMaintenance =
+    R"~(usage: plexusctl [global options] maintenance flush|cleanup [options]
+
+Asks the node to publish a DataMaintenance event (flush or cleanup) to its subscribers.
+  --urgency low|medium|high  how urgent (default low)
+  --reason TEXT              why, for the subscribers and the log
+  --timeout-ms MS            how long the subscribers have (default: the node's)
+Prints "maintenance #ID started". With --json: the MaintenanceResponse.
+)~";
+
+constexpr std::string_view kTail =
+    R"~(usage: plexusctl [global options] tail [--type TYPE]... [--count N]
+
+Prints the node's live event stream, one JSON object per line, flushed after each:
+  {"seq":3,"dropped_before":0,"event":{"type":"EVENT_TYPE_NEW_BLOCK",...}}
+seq numbers the events of this stream; dropped_before counts the events of the stream the
+node dropped just before this one (for instance because the reader fell behind).
+  --type TYPE   only events of TYPE (repeatable; default every type)
+  --count N     stop after N events
+First checks that the node answers within --timeout (exit 3 if not). Then runs until
+--count is reached or until SIGINT or SIGTERM (Ctrl-C), tells the node it stops and exits
+0. A quiet node is not an error: the tail waits as long as it takes.
+)~";
+
+constexpr std::string_view kHelp = R"~(usage: plexusctl help [COMMAND]
+
+Prints the general help, or the details of COMMAND.
+)~";
+
+// Breaks a comma-separated list into indented lines of at most `width` characters.
+std::string wrapped(const std::string& list, const std::string& indent, std::size_t width) {
+  std::string out, line = indent;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    std::size_t end = list.find(", ", start);
+    std::string item = list.substr(start, end == std::string::npos ? end : end - start + 1);
+    start = end == std::string::npos ? list.size() : end + 2;
+    if (line.size() > indent.size() && line.size() + 1 + item.size() > width) {
+      out += line + "\n";
+      line = indent;
+    }
+    if (line.size() > indent.size()) line += ' ';
+    line += item;
+  }
+  return out + line + "\n";
+}
+
+}  // namespace
+
+std::span<const std::string_view> commandNames() {
+  return kCommands;
+}
+
+bool isCommandName(std::string_view name) {
+  return std::find(kCommands.begin(), kCommands.end(), name) != kCommands.end();
+}
+
+std::string generalHelp() {
+  return std::string(kGeneral);
+}
+
+std::string commandHelp(std::string_view command) {
+  const std::string types = "\nEvent types:\n" + wrapped(eventTypeNames(), "  ", 90);
+  if (command == "status") return std::string(kStatus);
+  if (command == "modules") return std::string(kModules);
+  if (command == "stats") return std::string(kStats);
+  if (command == "subscribers") return std::string(kSubscribers) + types;
+  if (command == "publish") return std::string(kPublish) + types;
+  if (command == "load") return std::string(kLoad) + types;
+  if (command == "unload") return std::string(kUnload);
+  if (command == "reload") return std::string(kReload);
+  if (command == "maintenance") return std::string(kMaintenance);
+  if (command == "tail") return std::string(kTail) + types;
+  if (command == "help") return std::string(kHelp);
+  return {};
+}
+
+std::string eventTypeNames() {
+  std::string out;
+  for (v1::EventType type : ipc::allEventTypes()) {
+    if (!out.empty()) out += ", ";
+    out += ipc::displayName(type);
+  }
+  return out;
+}
+
+}  // namespace plexus::ctl

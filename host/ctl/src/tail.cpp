@@ -1,0 +1,96 @@
+#include "plexus/ctl/tail.h"
+
+#include <algorithm>
+
+#include "plexus/ctl/json_output.h"
+#include "plexus/ctl/requests.h"
+
+namespace plexus::ctl {
+
+namespace {
+
+void sendStop(ControlConnection& connection) {
+  v1::ControlRequest stop;
+  stop.mutable_tail_stop();
+  // Best effort: the node has to cope with a client that vanishes without a word anyway.
+  (void)connection.send(std::move(stop));  // the client lingers until it left
+}
+
+// Prints one batch; returns false once the tail should end (count reached, stdout gone).
+bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::uint64_t& printed,
+                std::ostream& out, std::ostream& err) {
+  if (batch.events_size() != batch.bodies_size()) {
+    err << "plexusctl: malformed tail batch (" << batch.events_size() << " events, "
+        << batch.bodies_size() << " bodies)\n";
+  }
+  const int n = std::min(batch.events_size(), batch.bodies_size());
+  for (int i = 0; i < n; ++i) {
+    const auto& meta = batch.events(i);
+    v1::Event event;
+    if (!event.ParseFromString(batch.bodies(i))) {
+      err << "plexusctl: skipped an undecodable event (seq " << meta.seq() << ")\n";
+      continue;
+    }
+    auto line = tailLine(meta, event);
+    if (!line) {
+      err << "plexusctl: skipped event seq " << meta.seq() << ": " << line.error().message << "\n";
+      continue;
+    }
+    out << *line << '\n' << std::flush;  // one line at a time: tail is read as it happens
+    if (!out) return false;              // stdout closed (e.g. piped into head)
+    ++printed;
+    if (command.count && printed >= *command.count) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ExitCode runTail(ControlConnection& connection, const TailCommand& command,
+                 std::chrono::milliseconds timeout, const std::atomic<bool>& stop,
+                 std::ostream& out, std::ostream& err) {
+  // A stale socket of a dead node accepts the subscription silently: ask once to tell the two
+  // apart, so "no node" is exit 3 rather than an endless quiet tail.
+  v1::ControlRequest probe;
+  probe.mutable_status();
+  auto answer = connection.call(std::move(probe), timeout);
+  if (stop.load()) return ExitCode::Ok;
+  if (!answer) {
+    err << "plexusctl: " << answer.error().message << "\n";
+    return ExitCode::Unreachable;
+  }
+  if (answer->has_error()) {
+    err << "plexusctl: " << answer->error().message() << "\n";
+    return ExitCode::ErrorReply;
+  }
+
+  if (auto sent = connection.send(buildRequest(command)); !sent) {
+    err << "plexusctl: " << sent.error().message << "\n";
+    return ExitCode::Unreachable;
+  }
+  std::uint64_t printed = 0;
+  bool more = true;
+  while (more && !stop.load()) {
+    auto response = connection.receive(kTailPollInterval);
+    if (!response) continue;  // quiet node, or interrupted by a signal: look at `stop`
+    if (response->has_error()) {
+      err << "plexusctl: " << response->error().message() << "\n";
+      return ExitCode::ErrorReply;
+    }
+    if (!response->has_tail_events()) continue;  // a late answer to the probe
+    const auto& batch = response->tail_events();
+    more = printBatch(batch, command, printed, out, err);
+    if (more && !batch.events().empty()) {
+      v1::ControlRequest ack;
+      ack.mutable_tail_ack()->set_through_seq(batch.events(batch.events_size() - 1).seq());
+      if (auto sent = connection.send(std::move(ack)); !sent) {
+        err << "plexusctl: " << sent.error().message << "\n";
+        return ExitCode::Unreachable;
+      }
+    }
+  }
+  sendStop(connection);
+  return ExitCode::Ok;
+}
+
+}  // namespace plexus::ctl

@@ -1,0 +1,53 @@
+# Shared by scripts/run, scripts/test and scripts/bench: the Debian packages Plexus needs, and
+# the configure/build steps. Source it; nothing here is downloaded except Debian packages.
+
+PLEXUS_BUILD_PACKAGES=(
+  g++ make cmake ninja-build pkg-config
+  libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler
+  libboost1.81-dev libspdlog-dev libfmt-dev
+)
+# The test suite: GoogleTest, Google Benchmark (built, not run), clang with its sanitizer and
+# libFuzzer runtime for the ASan/UBSan build.
+PLEXUS_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev)
+# Peer baselines for scripts/bench.
+PLEXUS_BENCH_PACKAGES=(nats-server redis-server libhiredis-dev)
+
+plexus_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs the given Debian packages that are not installed yet (apt-get update once first).
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; return 1; }
+    sudo=(sudo)
+  fi
+  plexus_log "installing Debian packages: ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+# configure_build DIR [cmake options...]: configures DIR (Ninja) unless it is configured already
+# with the same options, quietly; prints the log only when it fails.
+configure_build() {
+  local dir=$1; shift
+  local generator=(-G Ninja)
+  [[ -f $dir/CMakeCache.txt ]] && generator=()
+  if ! cmake -S . -B "$dir" "${generator[@]}" "$@" >"$dir.configure.log" 2>&1; then
+    cat "$dir.configure.log" >&2
+    return 1
+  fi
+}
+
+# build DIR [targets...]
+build() {
+  local dir=$1; shift
+  local targets=()
+  for t in "$@"; do targets+=(--target "$t"); done
+  cmake --build "$dir" -j"$(nproc)" "${targets[@]}"
+}

@@ -1,0 +1,154 @@
+// Human output: durations, enum short names, and the tables and sentences of each command.
+
+#include "plexus/ctl/format.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "plexus/ctl/table.h"
+
+namespace plexus::ctl {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(CtlFormat, Durations) {
+  EXPECT_EQ(formatDuration(0), "0ms");
+  EXPECT_EQ(formatDuration(850), "850ms");
+  EXPECT_EQ(formatDuration(42'000), "42s");
+  EXPECT_EQ(formatDuration(184'000), "3m04s");
+  EXPECT_EQ(formatDuration(7'380'000), "2h03m");
+  EXPECT_EQ(formatDuration(93'600'000), "1d02h");
+}
+
+TEST(CtlFormat, ShortEnumNames) {
+  EXPECT_EQ(shortEnumName(v1::ModuleState_descriptor(), v1::MODULE_STATE_READY, "MODULE_STATE_"),
+            "ready");
+  EXPECT_EQ(shortEnumName(v1::RestartPolicy_descriptor(), v1::RESTART_POLICY_ON_FAILURE,
+                          "RESTART_POLICY_"),
+            "on_failure");
+  EXPECT_EQ(shortEnumName(v1::ModuleState_descriptor(), 0, "MODULE_STATE_"), "-");
+  EXPECT_EQ(shortEnumName(v1::ModuleState_descriptor(), 99, "MODULE_STATE_"), "99");
+}
+
+TEST(CtlFormat, TableAlignsAndTrimsTrailingSpaces) {
+  Table table(
+      {{"NAME", Table::Align::Left}, {"N", Table::Align::Right}, {"X", Table::Align::Left}});
+  table.addRow({"a", "1", ""});
+  table.addRow({"long", "100", "x"});
+  EXPECT_EQ(table.render(),
+            "NAME    N  X\n"
+            "a       1\n"
+            "long  100  x\n");
+}
+
+TEST(CtlFormat, ModulesTable) {
+  v1::ModulesResponse response;
+  auto* ready = response.add_modules();
+  ready->set_module_id("logger");
+  ready->set_state(v1::MODULE_STATE_READY);
+  ready->set_pid(4242);
+  ready->set_restarts(1);
+  ready->set_uptime_ms(65'000);
+  ready->set_capacity(100);
+  ready->set_policy(v1::DELIVERY_POLICY_UNSPECIFIED);  // means drop
+  ready->set_health(v1::HEALTH_UNHEALTHY);
+  ready->set_health_reason("stalled handler");
+  ready->set_last_exit("signal 9 (Killed)");
+  auto* failed = response.add_modules();
+  failed->set_module_id("slowpoke");
+  failed->set_state(v1::MODULE_STATE_FAILED);
+  failed->set_capacity(5);
+  failed->set_policy(v1::DELIVERY_POLICY_BLOCK);
+  failed->set_health(v1::HEALTH_HEALTHY);
+  failed->set_last_exit("exit 3");
+  const std::string text = formatModules(response);
+  EXPECT_EQ(
+      text,
+      "MODULE    STATE    PID  RESTARTS  UPTIME  CAPACITY  POLICY  HEALTH                     "
+      "  LAST-EXIT\n"
+      "logger    ready   4242         1   1m05s       100  drop    unhealthy (stalled "
+      "handler)  signal 9 (Killed)\n"
+      "slowpoke  failed     -         0       -         5  block   healthy                    "
+      "  exit 3\n");
+}
+
+TEST(CtlFormat, NoModules) {
+  EXPECT_EQ(formatModules({}), "no modules\n");
+}
+
+TEST(CtlFormat, StatsTableHasEveryColumn) {
+  v1::StatsResponse response;
+  auto* s = response.add_modules();
+  s->set_module_id("logger");
+  s->set_routed(10);
+  s->set_successful(8);
+  s->set_channel_full(2);
+  s->set_acked(7);
+  s->set_in_flight(1);
+  s->set_max_held(3);
+  const std::string text = formatStats(response, false);
+  EXPECT_EQ(text,
+            "MODULE  ROUTED  SUCCESSFUL  CHANNEL_FULL  FAILED  ACKED  LOST  QUEUED  IN_FLIGHT  "
+            "MAX_HELD  DECODE_ERRORS  REJECTED\n"
+            "logger      10           8             2       0      7     0       0          1  "
+            "       3              0         0\n");
+  EXPECT_THAT(formatStats(response, true), HasSubstr("\nstatistics reset\n"));
+}
+
+TEST(CtlFormat, Status) {
+  v1::StatusResponse status;
+  status.set_version("0.1.0");
+  status.set_protocol_version("1.0");
+  status.set_pid(77);
+  status.set_uptime_ms(3'000);
+  status.set_runtime_dir("/tmp/p");
+  status.set_modules_total(3);
+  status.set_modules_ready(2);
+  status.set_modules_failed(1);
+  status.set_events_published(12);
+  EXPECT_EQ(formatStatus(status),
+            "version:          0.1.0\n"
+            "protocol:         1.0\n"
+            "pid:              77\n"
+            "uptime:           3s\n"
+            "runtime dir:      /tmp/p\n"
+            "modules:          3 total, 2 ready, 1 failed\n"
+            "events published: 12\n");
+}
+
+TEST(CtlFormat, SubscribersAndPublish) {
+  v1::SubscribersResponse subscribers;
+  subscribers.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  EXPECT_EQ(formatSubscribers(subscribers), "NewBlock: no subscribers\n");
+  subscribers.add_module_ids("logger");
+  subscribers.add_module_ids("slowpoke");
+  EXPECT_EQ(formatSubscribers(subscribers), "NewBlock: 2 subscriber(s)\n  logger\n  slowpoke\n");
+
+  v1::OperatorPublishResponse published;
+  published.set_published(3);
+  published.set_routed(6);
+  published.set_dropped(1);
+  EXPECT_EQ(formatPublished(published, v1::EVENT_TYPE_NEW_BLOCK),
+            "published 3 event(s) of NewBlock: routed to 6 subscriber(s), 1 dropped\n");
+}
+
+TEST(CtlFormat, ModuleSentences) {
+  v1::ControlResponse response;
+  response.mutable_load()->mutable_module()->set_module_id("probe");
+  response.mutable_load()->mutable_module()->set_pid(99);
+  EXPECT_EQ(formatResponse(LoadCommand{}, response), "module probe ready (pid 99)\n");
+
+  response.mutable_reload()->mutable_module()->set_module_id("probe");
+  response.mutable_reload()->mutable_module()->set_pid(100);
+  EXPECT_EQ(formatResponse(ReloadCommand{"probe"}, response), "module probe reloaded (pid 100)\n");
+
+  response.mutable_unload()->mutable_module()->set_module_id("probe");
+  EXPECT_EQ(formatResponse(UnloadCommand{"probe"}, response), "module probe stopped\n");
+
+  response.mutable_maintenance()->set_maintenance_id(7);
+  EXPECT_EQ(formatResponse(MaintenanceCommand{}, response), "maintenance #7 started\n");
+}
+
+}  // namespace
+}  // namespace plexus::ctl

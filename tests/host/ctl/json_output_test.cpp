@@ -1,0 +1,85 @@
+// --json output: proto field names, every field present with zeros, 64-bit integers as
+// strings, enums by name, one line; and the tail line format.
+
+#include "plexus/ctl/json_output.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <plexus/v1/control.pb.h>
+
+namespace plexus::ctl {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(CtlJson, StatsResponseHasEveryFieldWithZerosAndStringCounters) {
+  v1::StatsResponse response;
+  response.add_modules()->set_module_id("logger");
+  auto json = toJson(response);
+  ASSERT_TRUE(json.ok()) << json.error().message;
+  EXPECT_EQ(*json, R"({"modules":[{"module_id":"logger","routed":"0","successful":"0",)"
+                   R"("channel_full":"0","failed":"0","acked":"0","lost":"0","decode_errors":"0",)"
+                   R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
+                   R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0}]})");
+}
+
+TEST(CtlJson, EveryDeliveryStatsFieldIsPresentByItsProtoName) {
+  v1::StatsResponse response;
+  auto* stats = response.add_modules();
+  stats->set_module_id("m");
+  stats->set_routed(18446744073709551615ull);  // beyond a double's precision: must be a string
+  stats->set_queued(3);
+  auto json = toJson(response);
+  ASSERT_TRUE(json.ok());
+  const auto* descriptor = v1::DeliveryStats::descriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    EXPECT_THAT(*json, HasSubstr("\"" + descriptor->field(i)->name() + "\":"))
+        << descriptor->field(i)->name();
+  }
+  EXPECT_THAT(*json, HasSubstr(R"("routed":"18446744073709551615")"));
+  EXPECT_THAT(*json, HasSubstr(R"("queued":3)"));
+  EXPECT_THAT(*json, Not(HasSubstr("\n")));
+}
+
+TEST(CtlJson, EmptyListsArePresent) {
+  auto json = toJson(v1::StatsResponse{});
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(*json, R"({"modules":[]})");
+}
+
+TEST(CtlJson, EnumsByName) {
+  v1::ModulesResponse response;
+  auto* module = response.add_modules();
+  module->set_module_id("logger");
+  module->set_state(v1::MODULE_STATE_READY);
+  module->set_policy(v1::DELIVERY_POLICY_BLOCK);
+  module->set_pid(42);
+  auto json = toJson(response);
+  ASSERT_TRUE(json.ok());
+  EXPECT_THAT(*json, HasSubstr(R"("state":"MODULE_STATE_READY")"));
+  EXPECT_THAT(*json, HasSubstr(R"("policy":"DELIVERY_POLICY_BLOCK")"));
+  EXPECT_THAT(*json, HasSubstr(R"("restart":"RESTART_POLICY_UNSPECIFIED")"));
+  EXPECT_THAT(*json, HasSubstr(R"("pid":42)"));
+  EXPECT_THAT(*json, HasSubstr(R"("uptime_ms":"0")"));
+  EXPECT_THAT(*json, HasSubstr(R"("last_exit":"")"));
+}
+
+TEST(CtlJson, TailLine) {
+  v1::EventMeta meta;
+  meta.set_seq(3);
+  meta.set_dropped_before(2);
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  event.set_source("operator");
+  event.mutable_new_block()->set_hash("00ab");
+  event.mutable_new_block()->set_height(5);
+  auto line = tailLine(meta, event);
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(*line, R"({"seq":3,"dropped_before":2,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
+                   R"("source":"operator","published_at_unix_ns":"0","published_mono_ns":"0",)"
+                   R"("new_block":{"hash":"00ab","height":"5","time_unix_s":"0"}}})");
+}
+
+}  // namespace
+}  // namespace plexus::ctl

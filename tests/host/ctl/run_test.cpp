@@ -1,0 +1,164 @@
+// The command runner: one request, the printed answer (human or --json) and the exit code for
+// each outcome: success, error reply, unreachable node, unexpected answer.
+
+#include "plexus/ctl/run.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "fake_connection.h"
+#include "plexus/ctl/args.h"
+
+namespace plexus::ctl {
+namespace {
+
+using testing::FakeConnection;
+using ::testing::HasSubstr;
+
+Invocation parsed(std::vector<std::string> args) {
+  auto result = parseArgs(args);
+  EXPECT_TRUE(result.ok());
+  if (!result) return {};
+  return std::get<Invocation>(std::move(*result));
+}
+
+struct Outcome {
+  ExitCode code;
+  std::string out;
+  std::string err;
+};
+
+Outcome runWith(FakeConnection& connection, std::vector<std::string> args) {
+  std::ostringstream out, err;
+  const std::atomic<bool> stop{false};
+  auto code = run(parsed(std::move(args)), connection, stop, out, err);
+  return {code, out.str(), err.str()};
+}
+
+v1::ControlResponse statsAnswer() {
+  v1::ControlResponse response;
+  auto* stats = response.mutable_stats()->add_modules();
+  stats->set_module_id("logger");
+  stats->set_routed(4);
+  stats->set_successful(4);
+  stats->set_acked(4);
+  return response;
+}
+
+TEST(CtlRun, StatsJsonPrintsExactlyTheStatsResponse) {
+  FakeConnection connection;
+  connection.answers.push_back(statsAnswer());
+  auto outcome = runWith(connection, {"stats", "logger", "--json"});
+  EXPECT_EQ(outcome.code, ExitCode::Ok);
+  EXPECT_EQ(outcome.err, "");
+  EXPECT_EQ(outcome.out,
+            R"({"modules":[{"module_id":"logger","routed":"4","successful":"4",)"
+            R"("channel_full":"0","failed":"0","acked":"4","lost":"0","decode_errors":"0",)"
+            R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
+            R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0}]})"
+            "\n");
+  ASSERT_EQ(connection.calls.size(), 1u);
+  EXPECT_EQ(connection.calls[0].stats().module_id(), "logger");
+  EXPECT_EQ(connection.callTimeouts[0].count(), 5000);
+}
+
+TEST(CtlRun, HumanOutputByDefault) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  response.mutable_publish()->set_published(3);
+  response.mutable_publish()->set_routed(3);
+  connection.answers.push_back(response);
+  auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "3"});
+  EXPECT_EQ(outcome.code, ExitCode::Ok);
+  EXPECT_EQ(outcome.out,
+            "published 3 event(s) of NewBlock: routed to 3 subscriber(s), 0 dropped\n");
+  EXPECT_EQ(connection.calls[0].publish().count(), 3u);
+}
+
+TEST(CtlRun, ErrorReplyExitsOneWithTheMessage) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  response.mutable_error()->set_code(v1::ERROR_CODE_PERMISSION_DENIED);
+  response.mutable_error()->set_message("NodeShutdown is host-only");
+  connection.answers.push_back(response);
+  auto outcome = runWith(connection, {"publish", "NodeShutdown", "--json"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_EQ(outcome.err, "plexusctl: NodeShutdown is host-only\n");
+}
+
+TEST(CtlRun, BlockSubscriberTimeoutOnPublishExitsOne) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  response.mutable_error()->set_code(v1::ERROR_CODE_TIMEOUT);  // an answer, not silence
+  response.mutable_error()->set_message("1 event(s) were not accepted in time");
+  connection.answers.push_back(response);
+  EXPECT_EQ(runWith(connection, {"publish", "NewBlock"}).code, ExitCode::ErrorReply);
+}
+
+TEST(CtlRun, UnreachableNodeExitsThree) {
+  for (auto code : {v1::ERROR_CODE_UNAVAILABLE, v1::ERROR_CODE_TIMEOUT}) {
+    FakeConnection connection;
+    connection.answers.push_back(makeError(code, "plexus-node is not running"));
+    auto outcome = runWith(connection, {"modules"});
+    EXPECT_EQ(outcome.code, ExitCode::Unreachable);
+    EXPECT_EQ(outcome.err, "plexusctl: plexus-node is not running\n");
+    EXPECT_EQ(outcome.out, "");
+  }
+}
+
+TEST(CtlRun, UnexpectedAnswerIsAnError) {
+  FakeConnection connection;
+  connection.answers.push_back(statsAnswer());
+  auto outcome = runWith(connection, {"status"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_THAT(outcome.err, HasSubstr("unexpected answer from the node: stats instead of status"));
+}
+
+TEST(CtlRun, AnswerWithoutBodyIsAnError) {
+  v1::ControlResponse bare;  // the node always sets the body, empty lists included
+  bare.set_correlation_id(1);
+  FakeConnection connection;
+  connection.answers.push_back(bare);
+  auto outcome = runWith(connection, {"modules"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_THAT(outcome.err, HasSubstr("unexpected answer from the node: nothing instead of modules"));
+}
+
+TEST(CtlRun, LifecycleCommandsWaitLongerUnlessTimeoutIsGiven) {
+  v1::ControlResponse loaded;
+  loaded.mutable_load()->mutable_module()->set_module_id("logger");
+  loaded.mutable_load()->mutable_module()->set_pid(12);
+  FakeConnection connection;
+  connection.answers.push_back(loaded);
+  auto outcome = runWith(connection, {"load", "logger"});
+  EXPECT_EQ(outcome.out, "module logger ready (pid 12)\n");
+  EXPECT_EQ(connection.callTimeouts[0].count(), 30000);
+
+  FakeConnection explicitTimeout;
+  explicitTimeout.answers.push_back(loaded);
+  (void)runWith(explicitTimeout, {"load", "logger", "--timeout", "700"});
+  EXPECT_EQ(explicitTimeout.callTimeouts[0].count(), 700);
+}
+
+TEST(CtlRun, RealClientWithoutNodeExitsThree) {
+  // No socket at all: ControlClient reports UNAVAILABLE at once, nothing waits.
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("plexusctl-test-no-node-" + std::to_string(::getpid()));
+  ASSERT_FALSE(std::filesystem::exists(dir));
+  host::ControlClient client(dir);
+  ClientConnection connection(client);
+  std::ostringstream out, err;
+  const std::atomic<bool> stop{false};
+  auto code = run(parsed({"--runtime-dir", dir.string(), "status"}), connection, stop, out, err);
+  EXPECT_EQ(code, ExitCode::Unreachable);
+  EXPECT_THAT(err.str(), HasSubstr("plexus-node is not running (no control socket at " +
+                                   (dir / "control.sock").string() + ")"));
+}
+
+}  // namespace
+}  // namespace plexus::ctl

@@ -1,0 +1,166 @@
+// The tail loop: JSON lines per event, credit after each batch, stop after --count or on the
+// stop flag (with TailStop sent), silence tolerated, error replies and unreachable nodes.
+
+#include "plexus/ctl/tail.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "fake_connection.h"
+
+namespace plexus::ctl {
+namespace {
+
+using testing::FakeConnection;
+using ::testing::HasSubstr;
+
+constexpr std::chrono::milliseconds kTimeout{5000};
+
+v1::ControlResponse statusAnswer() {
+  v1::ControlResponse response;
+  response.mutable_status()->set_version("test");
+  return response;
+}
+
+v1::Event block(std::uint64_t height) {
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  event.set_source("operator");
+  event.mutable_new_block()->set_height(height);
+  return event;
+}
+
+// A batch of events with consecutive seqs from `firstSeq`, as the node streams them.
+v1::ControlResponse batch(std::uint64_t firstSeq, std::vector<v1::Event> events,
+                          std::uint64_t droppedBeforeFirst = 0) {
+  v1::ControlResponse response;
+  auto* tail = response.mutable_tail_events();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto* meta = tail->add_events();
+    meta->set_seq(firstSeq + i);
+    meta->set_dropped_before(i == 0 ? droppedBeforeFirst : 0);
+    std::string body = events[i].SerializeAsString();
+    meta->set_size(static_cast<std::uint32_t>(body.size()));
+    tail->add_bodies(std::move(body));
+  }
+  return response;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);)
+    out.push_back(line);
+  return out;
+}
+
+struct Tail {
+  FakeConnection connection;
+  std::atomic<bool> stop{false};
+  std::ostringstream out, err;
+
+  Tail() {
+    connection.answers.push_back(statusAnswer());
+    connection.onQuiet = [this] { stop = true; };  // nothing more scripted: as if Ctrl-C
+  }
+  ExitCode run(const TailCommand& command) {
+    return runTail(connection, command, kTimeout, stop, out, err);
+  }
+};
+
+TEST(CtlTail, PrintsJsonLinesAcksEachBatchAndStopsAtCount) {
+  Tail tail;
+  tail.connection.incoming.push_back(batch(1, {block(10), block(11)}));
+  tail.connection.incoming.push_back(batch(5, {block(12), block(13)}, 2));
+  TailCommand command;
+  command.types = {v1::EVENT_TYPE_NEW_BLOCK};
+  command.count = 3;
+  EXPECT_EQ(tail.run(command), ExitCode::Ok);
+
+  auto printed = lines(tail.out.str());
+  ASSERT_EQ(printed.size(), 3u);
+  EXPECT_EQ(printed[0], R"({"seq":1,"dropped_before":0,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
+                        R"("source":"operator","published_at_unix_ns":"0","published_mono_ns":"0",)"
+                        R"("new_block":{"hash":"","height":"10","time_unix_s":"0"}}})");
+  EXPECT_THAT(printed[1], HasSubstr(R"({"seq":2,"dropped_before":0,)"));
+  EXPECT_THAT(printed[2], HasSubstr(R"({"seq":5,"dropped_before":2,)"));
+  EXPECT_THAT(printed[2], HasSubstr(R"("height":"12")"));
+  EXPECT_EQ(tail.err.str(), "");
+
+  // TailRequest with the types, one ack for the batch read in full, then TailStop.
+  const auto& sent = tail.connection.sent;
+  ASSERT_EQ(sent.size(), 3u);
+  ASSERT_EQ(sent[0].body_case(), v1::ControlRequest::kTail);
+  ASSERT_EQ(sent[0].tail().types_size(), 1);
+  EXPECT_EQ(sent[0].tail().types(0), v1::EVENT_TYPE_NEW_BLOCK);
+  ASSERT_EQ(sent[1].body_case(), v1::ControlRequest::kTailAck);
+  EXPECT_EQ(sent[1].tail_ack().through_seq(), 2u);
+  EXPECT_EQ(sent[2].body_case(), v1::ControlRequest::kTailStop);
+}
+
+TEST(CtlTail, QuietNodeIsNotAFailureAndStopSendsTailStop) {
+  Tail tail;
+  int quietPolls = 0;
+  // Several empty polls in a row before the stop request arrives.
+  tail.connection.onQuiet = [&] {
+    if (++quietPolls == 5) tail.stop = true;
+  };
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Ok);
+  EXPECT_EQ(quietPolls, 5);
+  EXPECT_EQ(tail.out.str(), "");
+  EXPECT_EQ(tail.err.str(), "");
+  ASSERT_EQ(tail.connection.sent.size(), 2u);
+  EXPECT_EQ(tail.connection.sent[0].tail().types_size(), 0);  // every type
+  EXPECT_EQ(tail.connection.sent[1].body_case(), v1::ControlRequest::kTailStop);
+}
+
+TEST(CtlTail, AcksEveryBatchUntilStopped) {
+  Tail tail;
+  tail.connection.incoming.push_back(batch(1, {block(1)}));
+  tail.connection.incoming.push_back(batch(2, {block(2), block(3), block(4)}));
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Ok);
+  EXPECT_EQ(lines(tail.out.str()).size(), 4u);
+  const auto& sent = tail.connection.sent;
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_EQ(sent[1].tail_ack().through_seq(), 1u);
+  EXPECT_EQ(sent[2].tail_ack().through_seq(), 4u);
+  EXPECT_EQ(sent[3].body_case(), v1::ControlRequest::kTailStop);
+}
+
+TEST(CtlTail, ErrorReplyEndsWithExitOne) {
+  Tail tail;
+  v1::ControlResponse error;
+  error.mutable_error()->set_code(v1::ERROR_CODE_INVALID_ARGUMENT);
+  error.mutable_error()->set_message("this node does not serve that request");
+  tail.connection.incoming.push_back(error);
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::ErrorReply);
+  EXPECT_EQ(tail.err.str(), "plexusctl: this node does not serve that request\n");
+}
+
+TEST(CtlTail, UnreachableNodeExitsThreeBeforeSubscribing) {
+  Tail tail;
+  tail.connection.answers.clear();
+  tail.connection.answers.push_back(
+      makeError(v1::ERROR_CODE_UNAVAILABLE, "plexus-node is not running (no control socket)"));
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Unreachable);
+  EXPECT_THAT(tail.err.str(), HasSubstr("plexus-node is not running"));
+  EXPECT_TRUE(tail.connection.sent.empty());
+}
+
+TEST(CtlTail, UndecodableBodyIsSkippedWithAWarning) {
+  Tail tail;
+  auto response = batch(1, {block(1), block(2)});
+  response.mutable_tail_events()->set_bodies(0, "\xff\xff\xff");
+  tail.connection.incoming.push_back(response);
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Ok);
+  auto printed = lines(tail.out.str());
+  ASSERT_EQ(printed.size(), 1u);
+  EXPECT_THAT(printed[0], HasSubstr(R"("seq":2)"));
+  EXPECT_THAT(tail.err.str(), HasSubstr("undecodable event (seq 1)"));
+  EXPECT_EQ(tail.connection.sent[1].tail_ack().through_seq(), 2u);  // still credited
+}
+
+}  // namespace
+}  // namespace plexus::ctl

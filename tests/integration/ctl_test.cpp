@@ -1,0 +1,111 @@
+// plexusctl, the real binary, against the real node: JSON statistics and module lists match
+// what the node reports, empty lists are lists, and the exit codes are the documented ones.
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "test_node.h"
+
+namespace plexus::test {
+namespace {
+
+struct CtlRun {
+  int exitCode = -1;
+  std::string out;
+};
+
+CtlRun plexusctl(const TestNode& node, const std::string& args) {
+  const std::string command = ctlBinary().string() + " --runtime-dir " +
+                              node.runtimeDir().string() + " " + args + " 2>/dev/null";
+  CtlRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) run.out += buffer.data();
+  int status = ::pclose(pipe);
+  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+template <class Message>
+Message parseJson(const std::string& json) {
+  Message message;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &message);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+TEST(CtlTest, StatsAndModulesJsonMatchTheNode) {
+  TempDir scratch;
+  ModuleSpec a{"a", {}, {"--report", "/dev/null"}};
+  a.capacity = 3;
+  ModuleSpec b{"b", {}, {"--report", "/dev/null", "--delay-ms", "1000"}};
+  b.capacity = 2;
+  TestNode node(a.text() + b.text());
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  auto published = plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\",\"height\":5}' --count 5");
+  ASSERT_EQ(published.exitCode, 0) << published.out;
+  EXPECT_EQ(published.out, "published 5 event(s) of NewBlock: routed to 10 subscriber(s), 5 dropped\n");
+  ASSERT_TRUE(waitFor([&] { return node.stats("a")->acked() == 3; }));
+
+  auto stats = plexusctl(node, "stats --json");
+  ASSERT_EQ(stats.exitCode, 0);
+  ASSERT_EQ(stats.out.find('\n'), stats.out.size() - 1) << "one line";
+  EXPECT_NE(stats.out.find("\"routed\":\"5\""), std::string::npos) << "64-bit counters as strings";
+  EXPECT_NE(stats.out.find("\"lost\":\"0\""), std::string::npos) << "zeros present";
+  auto parsed = parseJson<v1::StatsResponse>(stats.out);
+  ASSERT_EQ(parsed.modules_size(), 2);
+  for (const auto& s : parsed.modules()) {
+    expectInvariants(s);
+    EXPECT_EQ(s.routed(), 5u);
+  }
+  EXPECT_EQ(parsed.modules(0).module_id(), "a");
+  EXPECT_EQ(parsed.modules(0).channel_full(), 2u);
+  EXPECT_EQ(parsed.modules(1).module_id(), "b");
+  EXPECT_EQ(parsed.modules(1).channel_full(), 3u);
+  EXPECT_EQ(parsed.modules(1).max_held(), 2u);
+
+  auto one = parseJson<v1::StatsResponse>(plexusctl(node, "stats b --json").out);
+  ASSERT_EQ(one.modules_size(), 1);
+  EXPECT_EQ(one.modules(0).module_id(), "b");
+
+  auto modules = plexusctl(node, "modules --json");
+  ASSERT_EQ(modules.exitCode, 0);
+  EXPECT_NE(modules.out.find("\"state\":\"MODULE_STATE_READY\""), std::string::npos);
+  auto list = parseJson<v1::ModulesResponse>(modules.out);
+  ASSERT_EQ(list.modules_size(), 2);
+  EXPECT_EQ(list.modules(0).pid(), node.module("a")->pid());
+  EXPECT_EQ(list.modules(1).capacity(), 2u);
+
+  auto reset = plexusctl(node, "stats --reset a --json");
+  ASSERT_EQ(reset.exitCode, 0);
+  auto afterReset = parseJson<v1::StatsResponse>(reset.out);
+  EXPECT_EQ(afterReset.modules(0).routed(), 0u);
+  EXPECT_EQ(afterReset.modules(0).channel_full(), 0u);
+  expectInvariants(afterReset.modules(0));
+}
+
+TEST(CtlTest, EmptyListsAreListsAndExitCodesAreDocumented) {
+  TestNode node("");
+  node.start();
+  auto modules = plexusctl(node, "modules --json");
+  EXPECT_EQ(modules.exitCode, 0);
+  EXPECT_EQ(modules.out, "{\"modules\":[]}\n");
+  EXPECT_EQ(plexusctl(node, "stats --json").out, "{\"modules\":[]}\n");
+  EXPECT_EQ(plexusctl(node, "publish NodeShutdown").exitCode, 1) << "host-only";
+  EXPECT_EQ(plexusctl(node, "stats nosuch").exitCode, 1);
+  EXPECT_EQ(plexusctl(node, "publish NoSuchType").exitCode, 2);
+  EXPECT_EQ(plexusctl(node, "frobnicate").exitCode, 2);
+  auto status = plexusctl(node, "status --json");
+  EXPECT_EQ(status.exitCode, 0);
+  EXPECT_EQ(parseJson<v1::StatusResponse>(status.out).pid(), node.pid());
+  ASSERT_TRUE(node.stop().has_value());
+  EXPECT_EQ(plexusctl(node, "status").exitCode, 3) << "node gone";
+}
+
+}  // namespace
+}  // namespace plexus::test
