@@ -45,17 +45,20 @@ v1::ControlResponse ControlServer::responseTo(const v1::ControlRequest& request)
   return response;
 }
 
-void ControlServer::reply(const std::string& clientId, v1::ControlResponse response) {
+SendStatus ControlServer::send(const std::string& clientId, v1::ControlResponse response) {
   response.set_protocol_major(ipc::kProtocolMajor);
   response.set_protocol_minor(ipc::kProtocolMinor);
   std::string bytes = response.SerializeAsString();
   try {
     if (!m_router.send(zmq::buffer(clientId), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-      return;  // client not reading: its problem, never the loop's
+      return SendStatus::WouldBlock;  // a client not reading is its problem, never the loop's
     }
     (void)m_router.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    return SendStatus::Sent;
   } catch (const zmq::error_t& e) {
-    if (e.num() != EHOSTUNREACH && e.num() != EAGAIN) throw;  // client gone
+    if (e.num() == EHOSTUNREACH) return SendStatus::Unreachable;
+    if (e.num() == EAGAIN) return SendStatus::WouldBlock;
+    throw;
   }
 }
 

@@ -23,7 +23,7 @@ struct EventManager::Slot {
   std::bitset<ipc::kEventTypeSlots> subscribed;
   bool loaded = false;
   bool stopping = false;
-  bool replayed = false;     // got the ModuleLoaded replay this incarnation
+  std::bitset<ipc::kEventTypeSlots> replayed;  // replays it got this incarnation, per type
   bool dirty = false;        // in m_dirty
   bool unreachable = false;  // transport said the peer is gone
   std::optional<SteadyClock::time_point> unackedSince;
@@ -90,7 +90,8 @@ void EventManager::attach(const ModuleAttachment& module) {
   slot.module = module;
   slot.channel = std::make_unique<DeliveryChannel>(module.capacity);
   slot.subscribed.reset();
-  slot.loaded = slot.stopping = slot.replayed = slot.unreachable = false;
+  slot.replayed.reset();
+  slot.loaded = slot.stopping = slot.unreachable = false;
   slot.unackedSince.reset();
   slot.announcement = {};
 }
@@ -115,20 +116,32 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
                            ipc::displayName(type));
     }
   }
-  bool replay = false;
   for (v1::EventType type : types) {
-    if (m_routing.add(type, slot)) {
-      slot->subscribed.set(static_cast<std::size_t>(type));
-      replay = replay || (type == v1::EVENT_TYPE_MODULE_LOADED && !slot->replayed);
+    const auto bit = static_cast<std::size_t>(type);
+    if (!m_routing.add(type, slot)) continue;
+    slot->subscribed.set(bit);
+    if (slot->module.tap || slot->replayed.test(bit)) continue;
+    // What a late subscriber would otherwise have missed, once per incarnation: the loaded
+    // modules (a snapshot, in load order) and the sticky lifecycle events (NodeStartup).
+    if (type == v1::EVENT_TYPE_MODULE_LOADED) {
+      slot->replayed.set(bit);
+      for (Slot* other : m_loadOrder) slot->channel->pushLifecycle(other->announcement);
+      markDirty(*slot);
+    } else if (auto sticky = m_sticky.find(type); sticky != m_sticky.end()) {
+      slot->replayed.set(bit);
+      if (ipc::isLifecycleLane(type)) {
+        slot->channel->pushLifecycle(sticky->second);
+        markDirty(*slot);
+      } else if (slot->channel->hasRoom() && !slot->channel->hasBlocked()) {
+        acceptInto(*slot, slot->channel->assignSeq(), sticky->second);
+      } else {
+        slot->channel->assignSeq();
+        countDropped(*slot);
+      }
     }
   }
-  if (replay) {  // snapshot of the loaded modules at this moment, in load order
-    slot->replayed = true;
-    for (Slot* other : m_loadOrder) slot->channel->pushLifecycle(other->announcement);
-    markDirty(*slot);
-  }
   SubscribeOutcome outcome;
-  if (!slot->loaded) {
+  if (!slot->loaded && !slot->module.tap) {
     slot->loaded = true;
     outcome.loaded = true;
     slot->announcement = m_options.makeModuleLoaded(slot->module);
@@ -193,7 +206,8 @@ void EventManager::detach(const std::string& moduleId) {
   failBlocked(*slot);
   slot->channel.reset();
   slot->subscribed.reset();
-  slot->loaded = slot->stopping = slot->replayed = false;
+  slot->replayed.reset();
+  slot->loaded = slot->stopping = false;
   slot->unackedSince.reset();
   slot->announcement = {};
 }
@@ -202,7 +216,8 @@ void EventManager::detach(const std::string& moduleId) {
 
 std::optional<PublishReport> EventManager::publish(v1::EventType type,
                                                    const ipc::SharedBytes& body,
-                                                   const PublishOptions& options) {
+                                                   const PublishOptions& options,
+                                                   std::vector<Acceptance>* accepted) {
   ++m_eventsPublished;
   const auto& subscribers = m_routing.subscribers(type);
   PublishReport report;
@@ -223,6 +238,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type,
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
       acceptInto(*slot, seq, body);
+      if (accepted != nullptr) accepted->push_back({slot->id, slot->module.incarnation, seq});
       continue;
     }
     if (slot->module.policy == DeliveryPolicy::Block && options.waiter != nullptr) {
@@ -258,6 +274,26 @@ void EventManager::publishToAll(const ipc::SharedBytes& body) {
     slot->channel->pushLifecycle(body);
     markDirty(*slot);
   }
+}
+
+void EventManager::publishSticky(v1::EventType type, const ipc::SharedBytes& body) {
+  m_sticky[type] = body;
+  // Current subscribers get it now, and must not get it again when they add more types.
+  for (Slot* slot : m_routing.subscribers(type)) slot->replayed.set(static_cast<std::size_t>(type));
+  publish(type, body);
+}
+
+void EventManager::clearSticky(v1::EventType type) {
+  m_sticky.erase(type);
+  for (auto& [id, slot] : m_slots) slot->replayed.reset(static_cast<std::size_t>(type));
+}
+
+bool EventManager::handled(const Acceptance& acceptance) const {
+  const Slot* slot = findSlot(acceptance.moduleId);
+  if (slot == nullptr || !slot->channel || slot->module.incarnation != acceptance.incarnation) {
+    return true;
+  }
+  return !slot->channel->holds(acceptance.seq);
 }
 
 void EventManager::acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body) {
@@ -470,7 +506,9 @@ std::optional<v1::DeliveryStats> EventManager::stats(const std::string& moduleId
 std::vector<v1::DeliveryStats> EventManager::allStats() const {
   std::vector<v1::DeliveryStats> out;
   out.reserve(m_slots.size());
-  for (const auto& [id, slot] : m_slots) out.push_back(toProto(id, slot->counters, gaugesOf(*slot)));
+  for (const auto& [id, slot] : m_slots) {
+    if (!slot->module.tap) out.push_back(toProto(id, slot->counters, gaugesOf(*slot)));
+  }
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.module_id() < b.module_id(); });
   return out;
@@ -500,7 +538,9 @@ void EventManager::resetAllStats() {
 std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
   std::vector<std::string> out;
   if (!ipc::isValidEventType(type)) return out;
-  for (const Slot* slot : m_routing.subscribers(type)) out.push_back(slot->id);
+  for (const Slot* slot : m_routing.subscribers(type)) {
+    if (!slot->module.tap) out.push_back(slot->id);
+  }
   return out;
 }
 

@@ -15,12 +15,15 @@
 #include "plexus/host/event_loop.h"
 #include "plexus/host/event_manager.h"
 #include "plexus/host/logging.h"
+#include "plexus/host/maintenance.h"
 #include "plexus/host/module_server.h"
 #include "plexus/host/module_transport.h"
 #include "plexus/host/output_pump.h"
 #include "plexus/host/process_spawner.h"
+#include "plexus/host/resource_monitor.h"
 #include "plexus/host/runtime_dir.h"
 #include "plexus/host/supervisor.h"
+#include "plexus/host/tail_sessions.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
@@ -126,6 +129,22 @@ class InProcessPublisher final : public Publisher, public PublishWaiter {
   std::uint64_t m_nextToken = 1;
 };
 
+// Routes a batch to its module over the module ROUTER, or to a tail session's operator.
+class SubscriberSink final : public EventSink {
+ public:
+  explicit SubscriberSink(ModuleTransport& modules) : m_modules(modules) {}
+  void setTails(TailSessions* tails) { m_tails = tails; }
+  SendStatus sendEvents(const std::string& id, v1::Lane lane,
+                        std::span<const ipc::OutgoingEvent> events) override {
+    if (m_tails != nullptr && TailSessions::isTap(id)) return m_tails->sendEvents(id, lane, events);
+    return m_modules.sendEvents(id, lane, events);
+  }
+
+ private:
+  ModuleTransport& m_modules;
+  TailSessions* m_tails = nullptr;
+};
+
 }  // namespace
 
 class Node::Impl {
@@ -139,7 +158,8 @@ class Node::Impl {
         m_moduleRouter(m_context, zmq::socket_type::router),
         m_controlRouter(m_context, zmq::socket_type::router),
         m_transport(m_moduleRouter, m_options.bodyLayout),
-        m_events(m_transport, eventOptions()),
+        m_sink(m_transport),
+        m_events(m_sink, eventOptions()),
         m_spawner(makeProcessSpawner()),
         m_output(std::make_unique<OutputPump>()),
         m_startedAt(std::chrono::steady_clock::now()) {
@@ -166,6 +186,19 @@ class Node::Impl {
         ControlServer::NodeStatus{m_startedAt, m_runtimeDir.path()});
     m_publisher = std::make_unique<InProcessPublisher>(m_events,
                                                        ms(m_config.timings().block_timeout_ms()));
+    m_tails = std::make_unique<TailSessions>(m_events, *m_controlServer);
+    m_sink.setTails(m_tails.get());
+    m_maintenance = std::make_unique<Maintenance>(
+        m_loop, m_events,
+        std::vector<v1::MaintenanceSchedule>(m_config.maintenance().begin(),
+                                             m_config.maintenance().end()));
+    m_resources = std::make_unique<ResourceMonitor>(
+        m_loop, m_events, *m_supervisor,
+        m_config.data_dir().empty() ? m_runtimeDir.path() : std::filesystem::path(m_config.data_dir()),
+        m_config.disk_space_low_bytes(), ms(m_config.timings().resource_check_interval_ms()));
+    m_controlServer->setExtension([this](const std::string& client, const v1::ControlRequest& r) {
+      return serveExtension(client, r);
+    });
     wireLoop();
   }
 
@@ -179,8 +212,15 @@ class Node::Impl {
     logger("node")->info("plexus-node {} (protocol {}) running, pid {}, runtime dir {}, {} module(s)",
                          kPlexusVersion, ipc::protocolVersionString(), ::getpid(),
                          m_runtimeDir.path().string(), m_config.module_size());
+    v1::Event startup = hostEvent(v1::EVENT_TYPE_NODE_STARTUP);
+    startup.mutable_node_startup()->set_version(kPlexusVersion);
+    startup.mutable_node_startup()->set_protocol_version(ipc::protocolVersionString());
+    m_events.publishSticky(startup.type(), serializeEvent(startup));  // for every later subscriber
     m_supervisor->startConfigured();
     scheduleStatsLog();
+    scheduleHealthCheck();
+    m_maintenance->startSchedules();
+    m_resources->start();
     m_loop.run();
     return m_exitCode;
   }
@@ -216,8 +256,15 @@ class Node::Impl {
     m_loop.addAfterHook(
         [this] {
           m_events.expire();
+          if (m_maintenance->active() > 0) m_maintenance->poll();
           m_events.flush();
-          for (const auto& id : m_events.takeUnreachable()) m_supervisor->onUnreachable(id);
+          for (const auto& id : m_events.takeUnreachable()) {
+            if (TailSessions::isTap(id)) {
+              m_tails->end(id);
+            } else {
+              m_supervisor->onUnreachable(id);
+            }
+          }
         },
         [this] { return m_events.nextDeadline(); });
     if (m_options.handleSignals) {
@@ -258,6 +305,7 @@ class Node::Impl {
     m_events.publishToAll(serializeEvent(event));
     m_publisher->close();
     if (m_statsTimer) m_loop.cancel(*m_statsTimer);
+    if (m_healthTimer) m_loop.cancel(*m_healthTimer);
     m_supervisor->shutdown([this] { finishShutdown(); });
   }
 
@@ -270,6 +318,42 @@ class Node::Impl {
     logStats();
     logger("node")->info("plexus-node stopped");
     m_loop.stop();
+  }
+
+  // maintenance and tail requests of the control API.
+  bool serveExtension(const std::string& client, const v1::ControlRequest& request) {
+    if (m_tails->handle(client, request)) return true;
+    if (!request.has_maintenance()) return false;
+    const auto& m = request.maintenance();
+    if (m.operation() == v1::MAINTENANCE_OPERATION_UNSPECIFIED) {
+      m_controlServer->replyError(client, request.correlation_id(),
+                                  makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                                            "maintenance needs an operation (flush or cleanup)"));
+      return true;
+    }
+    const auto id = m_maintenance->run(
+        m.operation(), m.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_LOW : m.urgency(),
+        m.reason().empty() ? "requested by operator" : m.reason(), m.timeout_ms());
+    v1::ControlResponse response;
+    response.set_correlation_id(request.correlation_id());
+    response.mutable_maintenance()->set_maintenance_id(id);
+    m_controlServer->reply(client, std::move(response));
+    return true;
+  }
+
+  void scheduleHealthCheck() {
+    m_healthTimer = m_loop.runAfter(ms(m_config.timings().health_check_interval_ms()), [this] {
+      v1::Event event = hostEvent(v1::EVENT_TYPE_HEALTH_CHECK);
+      auto* check = event.mutable_health_check();
+      check->set_uptime_ms(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                m_startedAt)
+              .count()));
+      check->set_modules_ready(m_supervisor->countInState(v1::MODULE_STATE_READY));
+      check->set_modules_total(static_cast<std::uint32_t>(m_supervisor->modules().size()));
+      m_events.publish(event.type(), serializeEvent(event));
+      scheduleHealthCheck();
+    });
   }
 
   void scheduleStatsLog() {
@@ -301,6 +385,7 @@ class Node::Impl {
   zmq::socket_t m_controlRouter;
   EventLoop m_loop;
   ZmqModuleTransport m_transport;
+  SubscriberSink m_sink;
   EventManager m_events;
   std::unique_ptr<ProcessSpawner> m_spawner;
   std::unique_ptr<OutputPump> m_output;  // outlives the supervisor, which hands it fds
@@ -308,9 +393,13 @@ class Node::Impl {
   std::unique_ptr<ModuleServer> m_moduleServer;
   std::unique_ptr<ControlServer> m_controlServer;
   std::unique_ptr<InProcessPublisher> m_publisher;
+  std::unique_ptr<TailSessions> m_tails;
+  std::unique_ptr<Maintenance> m_maintenance;
+  std::unique_ptr<ResourceMonitor> m_resources;
   ReceivedMessage m_received;
   std::chrono::steady_clock::time_point m_startedAt;
   std::optional<EventLoop::TimerId> m_statsTimer;
+  std::optional<EventLoop::TimerId> m_healthTimer;
   int m_signalFd = -1;
   bool m_shuttingDown = false;
   std::chrono::steady_clock::time_point m_shutdownStarted{};

@@ -38,7 +38,8 @@ void configureControlRouter(zmq::socket_t& router) {
   enforceZapDomain(router, kControlZapDomain);
   router.set(zmq::sockopt::router_mandatory, 1);
   router.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kDefaultMaxMessageBytes));
-  router.set(zmq::sockopt::linger, 0);
+  // Final answers (a tail's NodeShutdownCompleted) may leave during up to 200 ms at close.
+  router.set(zmq::sockopt::linger, 200);
 }
 
 void configureModuleDealer(zmq::socket_t& dealer, const std::string& moduleId,

@@ -502,6 +502,45 @@ TEST_F(EventManagerTest, LifecycleLaneGoesFirstAndNodeShutdownReachesEveryone) {
   expectInvariants();
 }
 
+TEST_F(EventManagerTest, StickyEventsReachLaterSubscribersOnceUntilCleared) {
+  auto disk = serializeEvent(hostEvent(v1::EVENT_TYPE_DISK_SPACE_LOW));
+  auto startup = serializeEvent(hostEvent(v1::EVENT_TYPE_NODE_STARTUP));
+  load("early", 5, {v1::EVENT_TYPE_DISK_SPACE_LOW});
+  em.publishSticky(v1::EVENT_TYPE_DISK_SPACE_LOW, disk);
+  em.publishSticky(v1::EVENT_TYPE_NODE_STARTUP, startup);
+  load("late", 5, {v1::EVENT_TYPE_DISK_SPACE_LOW, v1::EVENT_TYPE_NODE_STARTUP});
+  ASSERT_TRUE(em.subscribe("early", std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
+  em.flush();
+  EXPECT_EQ(sink.lane("early", v1::LANE_EVENT).size(), 1u) << "once, not again on a later Subscribe";
+  ASSERT_EQ(sink.lane("late", v1::LANE_EVENT).size(), 1u) << "the standing condition, counted";
+  EXPECT_EQ(sink.lane("late", v1::LANE_LIFECYCLE).size(), 1u) << "NodeStartup on its lane";
+  EXPECT_EQ(stats("late").routed(), 1u);
+  em.clearSticky(v1::EVENT_TYPE_DISK_SPACE_LOW);
+  load("later", 5, {v1::EVENT_TYPE_DISK_SPACE_LOW});
+  em.flush();
+  EXPECT_TRUE(sink.lane("later", v1::LANE_EVENT).empty()) << "the disk recovered";
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, TapsAreNeitherAnnouncedNorCountedNorListed) {
+  load("watcher", 5, {v1::EVENT_TYPE_MODULE_LOADED, v1::EVENT_TYPE_NEW_BLOCK});
+  ModuleAttachment tap;
+  tap.moduleId = "tail:1";
+  tap.capacity = 2;
+  tap.tap = true;
+  em.attach(tap);
+  auto outcome = em.subscribe("tail:1", std::vector{v1::EVENT_TYPE_NEW_BLOCK});
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->loaded);
+  for (int i = 1; i <= 3; ++i) publishBlock(i);
+  em.flush();
+  EXPECT_EQ(sink.lane("tail:1", v1::LANE_EVENT).size(), 2u) << "its own bounded channel";
+  EXPECT_EQ(sink.lane("watcher", v1::LANE_LIFECYCLE).size(), 1u) << "only its own ModuleLoaded";
+  EXPECT_EQ(em.subscribers(v1::EVENT_TYPE_NEW_BLOCK), std::vector<std::string>{"watcher"});
+  EXPECT_EQ(em.allStats().size(), 1u);
+  EXPECT_EQ(em.loadedModules(), std::vector<std::string>{"watcher"});
+}
+
 TEST_F(EventManagerTest, TransportBackpressureKeepsEventsQueuedAndRetries) {
   load("m", 10);
   sink.modes["m"] = SendStatus::WouldBlock;

@@ -16,7 +16,8 @@
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
-//   --spam-bytes N       write N bytes of lines to stdout at start, then continue normally
+//   --spam-bytes N       once connected, a thread writes N bytes of lines to stdout while the
+//                        module keeps handling events; "spam-done" is reported at the end
 
 #include <plexus/sdk/module.h>
 #include <signal.h>
@@ -94,15 +95,38 @@ std::string readTokenLine() {
 }
 
 std::string detailOf(const plexus::v1::Event& e) {
+  using E = plexus::v1::Event;
   switch (e.payload_case()) {
-    case plexus::v1::Event::kNewBlock: return std::to_string(e.new_block().height());
-    case plexus::v1::Event::kModuleLoaded:
+    case E::kNewBlock: return std::to_string(e.new_block().height());
+    case E::kModuleLoaded:
       return e.module_loaded().module_id() + "#" + std::to_string(e.module_loaded().incarnation());
-    case plexus::v1::Event::kModuleCrashed: return e.module_crashed().module_id();
-    case plexus::v1::Event::kModuleUnloaded: return e.module_unloaded().module_id();
-    case plexus::v1::Event::kModuleHealthChanged:
+    case E::kModuleCrashed:
+      return e.module_crashed().module_id() + ":signal=" + std::to_string(e.module_crashed().signal()) +
+             ":exit=" + std::to_string(e.module_crashed().exit_code()) +
+             ":restart_in_ms=" + std::to_string(e.module_crashed().restart_in_ms()) +
+             ":scheduled=" + (e.module_crashed().restart_scheduled() ? "1" : "0");
+    case E::kModuleUnloaded:
+      return e.module_unloaded().module_id() + "#" + std::to_string(e.module_unloaded().incarnation());
+    case E::kModuleHealthChanged:
       return e.module_health_changed().module_id() + ":" +
-             plexus::v1::Health_Name(e.module_health_changed().health());
+             plexus::v1::Health_Name(e.module_health_changed().health()) + ":" +
+             e.module_health_changed().reason();
+    case E::kMaintenanceStarted:
+      return std::to_string(e.maintenance_started().maintenance_id());
+    case E::kDataMaintenance:
+      return std::to_string(e.data_maintenance().maintenance_id()) + ":" +
+             plexus::v1::MaintenanceOperation_Name(e.data_maintenance().operation()) + ":" +
+             plexus::v1::Urgency_Name(e.data_maintenance().urgency()) + ":" +
+             e.data_maintenance().reason();
+    case E::kMaintenanceCompleted:
+      return std::to_string(e.maintenance_completed().maintenance_id()) + ":success=" +
+             (e.maintenance_completed().success() ? "1" : "0");
+    case E::kDiskSpaceLow: return e.disk_space_low().path();
+    case E::kResourceLimitWarning:
+      return e.resource_limit_warning().module_id() + ":" + e.resource_limit_warning().resource();
+    case E::kHealthCheck: return std::to_string(e.health_check().modules_ready());
+    case E::kNodeStartup: return e.node_startup().version();
+    case E::kNodeShutdown: return e.node_shutdown().reason();
     default: return "-";
   }
 }
@@ -117,11 +141,6 @@ int main(int argc, char** argv) {
   }
   if (options.ignoreSigterm) ::signal(SIGTERM, SIG_IGN);
   Report report(options.report);
-  if (options.spamBytes > 0) {
-    std::string line(99, 'x');
-    for (long written = 0; written < options.spamBytes; written += 100) std::cout << line << "\n";
-    std::cout.flush();
-  }
 
   plexus::sdk::ConnectOptions connect;
   connect.moduleId = std::getenv(plexus::ipc::kEnvModuleId) ? std::getenv(plexus::ipc::kEnvModuleId) : "";
@@ -157,6 +176,15 @@ int main(int argc, char** argv) {
   }
   report.line("connected " + std::to_string(module->incarnation()) + " " +
               std::to_string(module->channelCapacity()));
+  std::thread spammer;
+  if (options.spamBytes > 0) {
+    spammer = std::thread([&] {
+      std::string line(99, 'x');
+      for (long written = 0; written < options.spamBytes; written += 100) std::cout << line << "\n";
+      std::cout.flush();
+      report.line("spam-done");
+    });
+  }
 
   std::atomic<long> handled{0};
   std::thread publisher;
@@ -223,6 +251,7 @@ int main(int argc, char** argv) {
   if (options.publishCount > 0 && !trigger) startPublishing();
   int status = module->run();
   if (publisher.joinable()) publisher.join();
+  if (spammer.joinable()) spammer.join();
   report.line("exit " + std::to_string(status));
   return status;
 }

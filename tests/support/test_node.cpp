@@ -215,6 +215,26 @@ v1::Event newBlock(std::uint64_t height) {
   return event;
 }
 
+bool processAlive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
+
+std::vector<std::string> reportLines(const std::filesystem::path& report, const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& line : readLines(report)) {
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+bool reportHas(const std::filesystem::path& report, const std::string& needle) {
+  return readFile(report).find(needle) != std::string::npos;
+}
+
 std::vector<ProbeEvent> probeEvents(const std::filesystem::path& report, char lane) {
   std::vector<ProbeEvent> out;
   for (const auto& line : readLines(report)) {

@@ -106,6 +106,12 @@ void expectInvariants(const v1::DeliveryStats& stats);
 
 v1::Event newBlock(std::uint64_t height);
 
+// False once the process is gone or a zombie.
+bool processAlive(pid_t pid);
+// Every line of a probe report starting with `prefix`.
+std::vector<std::string> reportLines(const std::filesystem::path& report, const std::string& prefix);
+bool reportHas(const std::filesystem::path& report, const std::string& needle);
+
 // Report lines of the probe: "event E <seq> <dropped_before> <Type> <source> <detail>".
 struct ProbeEvent {
   char lane = 'E';

@@ -20,13 +20,14 @@ Result<std::string> toJson(const google::protobuf::Message& message) {
   return out;
 }
 
-Result<std::string> tailLine(const v1::EventMeta& meta, const v1::Event& event) {
+Result<std::string> tailLine(const v1::EventMeta& meta, const v1::Event& event, bool lifecycle) {
   auto eventJson = toJson(event);
   if (!eventJson) return eventJson.error();
   // seq and dropped_before as plain numbers: they are small and read by line-oriented tools.
+  // Lifecycle events have their own sequence, so the lane is part of the line.
   return "{\"seq\":" + std::to_string(meta.seq()) +
          ",\"dropped_before\":" + std::to_string(meta.dropped_before()) +
-         ",\"event\":" + *eventJson + "}";
+         ",\"lifecycle\":" + (lifecycle ? "true" : "false") + ",\"event\":" + *eventJson + "}";
 }
 
 }  // namespace plexus::ctl

@@ -16,7 +16,8 @@ void sendStop(ControlConnection& connection) {
   (void)connection.send(std::move(stop));  // the client lingers until it left
 }
 
-// Prints one batch; returns false once the tail should end (count reached, stdout gone).
+// Prints one batch; returns false once the tail should end (count reached, stdout gone, the
+// node announced it stopped).
 bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::uint64_t& printed,
                 std::ostream& out, std::ostream& err) {
   if (batch.events_size() != batch.bodies_size()) {
@@ -31,7 +32,7 @@ bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::ui
       err << "plexusctl: skipped an undecodable event (seq " << meta.seq() << ")\n";
       continue;
     }
-    auto line = tailLine(meta, event);
+    auto line = tailLine(meta, event, batch.lane() == v1::LANE_LIFECYCLE);
     if (!line) {
       err << "plexusctl: skipped event seq " << meta.seq() << ": " << line.error().message << "\n";
       continue;
@@ -40,6 +41,7 @@ bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::ui
     if (!out) return false;              // stdout closed (e.g. piped into head)
     ++printed;
     if (command.count && printed >= *command.count) return false;
+    if (event.type() == v1::EVENT_TYPE_NODE_SHUTDOWN_COMPLETED) return false;  // nothing follows
   }
   return true;
 }
@@ -80,7 +82,8 @@ ExitCode runTail(ControlConnection& connection, const TailCommand& command,
     if (!response->has_tail_events()) continue;  // a late answer to the probe
     const auto& batch = response->tail_events();
     more = printBatch(batch, command, printed, out, err);
-    if (more && !batch.events().empty()) {
+    // Credit returns on the event lane only; the lifecycle lane is never held.
+    if (more && !batch.events().empty() && batch.lane() != v1::LANE_LIFECYCLE) {
       v1::ControlRequest ack;
       ack.mutable_tail_ack()->set_through_seq(batch.events(batch.events_size() - 1).seq());
       if (auto sent = connection.send(std::move(ack)); !sent) {

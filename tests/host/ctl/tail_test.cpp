@@ -34,9 +34,11 @@ v1::Event block(std::uint64_t height) {
 
 // A batch of events with consecutive seqs from `firstSeq`, as the node streams them.
 v1::ControlResponse batch(std::uint64_t firstSeq, std::vector<v1::Event> events,
-                          std::uint64_t droppedBeforeFirst = 0) {
+                          std::uint64_t droppedBeforeFirst = 0,
+                          v1::Lane lane = v1::LANE_EVENT) {
   v1::ControlResponse response;
   auto* tail = response.mutable_tail_events();
+  tail->set_lane(lane);
   for (std::size_t i = 0; i < events.size(); ++i) {
     auto* meta = tail->add_events();
     meta->set_seq(firstSeq + i);
@@ -81,7 +83,7 @@ TEST(CtlTail, PrintsJsonLinesAcksEachBatchAndStopsAtCount) {
 
   auto printed = lines(tail.out.str());
   ASSERT_EQ(printed.size(), 3u);
-  EXPECT_EQ(printed[0], R"({"seq":1,"dropped_before":0,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
+  EXPECT_EQ(printed[0], R"({"seq":1,"dropped_before":0,"lifecycle":false,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
                         R"("source":"operator","published_at_unix_ns":"0","published_mono_ns":"0",)"
                         R"("new_block":{"hash":"","height":"10","time_unix_s":"0"}}})");
   EXPECT_THAT(printed[1], HasSubstr(R"({"seq":2,"dropped_before":0,)"));
@@ -97,6 +99,30 @@ TEST(CtlTail, PrintsJsonLinesAcksEachBatchAndStopsAtCount) {
   EXPECT_EQ(sent[0].tail().types(0), v1::EVENT_TYPE_NEW_BLOCK);
   ASSERT_EQ(sent[1].body_case(), v1::ControlRequest::kTailAck);
   EXPECT_EQ(sent[1].tail_ack().through_seq(), 2u);
+  EXPECT_EQ(sent[2].body_case(), v1::ControlRequest::kTailStop);
+}
+
+TEST(CtlTail, LifecycleBatchesArePrintedButNeverAckedAndShutdownCompletedEndsTheTail) {
+  Tail tail;
+  v1::Event loaded;
+  loaded.set_type(v1::EVENT_TYPE_MODULE_LOADED);
+  loaded.mutable_module_loaded()->set_module_id("m");
+  v1::Event done;
+  done.set_type(v1::EVENT_TYPE_NODE_SHUTDOWN_COMPLETED);
+  done.mutable_node_shutdown_completed();
+  tail.connection.incoming.push_back(batch(1, {loaded}, 0, v1::LANE_LIFECYCLE));
+  tail.connection.incoming.push_back(batch(1, {block(1)}));
+  tail.connection.incoming.push_back(batch(2, {done}, 0, v1::LANE_LIFECYCLE));
+  tail.connection.incoming.push_back(batch(2, {block(2)}));  // never read
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Ok);
+  auto printed = lines(tail.out.str());
+  ASSERT_EQ(printed.size(), 3u);
+  EXPECT_THAT(printed[0], HasSubstr(R"("lifecycle":true)"));
+  EXPECT_THAT(printed[1], HasSubstr(R"("lifecycle":false)"));
+  EXPECT_THAT(printed[2], HasSubstr("EVENT_TYPE_NODE_SHUTDOWN_COMPLETED"));
+  const auto& sent = tail.connection.sent;
+  ASSERT_EQ(sent.size(), 3u) << "request, one event-lane ack, stop";
+  EXPECT_EQ(sent[1].tail_ack().through_seq(), 1u);
   EXPECT_EQ(sent[2].body_case(), v1::ControlRequest::kTailStop);
 }
 

@@ -42,7 +42,11 @@ class ControlServer final : public PublishWaiter {
 
   // Serves every request waiting on the socket.
   void serveReady();
-  void reply(const std::string& clientId, v1::ControlResponse response);
+  // Sends a response to a client connection; Unreachable when it is gone.
+  SendStatus send(const std::string& clientId, v1::ControlResponse response);
+  void reply(const std::string& clientId, v1::ControlResponse response) {
+    (void)send(clientId, std::move(response));
+  }
   void replyError(const std::string& clientId, std::uint64_t correlationId, const Error& error);
 
   void onPublishDone(std::uint64_t token, const PublishReport& report) override;

@@ -80,6 +80,16 @@ struct ModuleAttachment {
   DeliveryPolicy policy = DeliveryPolicy::Drop;
   // Types the module may subscribe to; all set = no restriction.
   std::bitset<ipc::kEventTypeSlots> subscribeAllowed = std::bitset<ipc::kEventTypeSlots>().set();
+  // An operator tap (plexusctl tail), not a module: never loaded or announced, no replay, left
+  // out of statistics and subscriber lists.
+  bool tap = false;
+};
+
+// Who accepted an event (publish() can report it, for maintenance completion).
+struct Acceptance {
+  std::string moduleId;
+  std::uint64_t incarnation = 0;
+  std::uint64_t seq = 0;
 };
 
 struct SubscribeOutcome {
@@ -127,10 +137,19 @@ class EventManager {
   // ---- publishing ----
   // Routes one serialized event. Returns the report when the publish is resolved now; nullopt
   // when it waits for block subscribers (options.waiter is told later).
+  // `accepted`, if given, receives the modules that accepted it into their channel.
   std::optional<PublishReport> publish(v1::EventType type, const ipc::SharedBytes& body,
-                                       const PublishOptions& options = {});
+                                       const PublishOptions& options = {},
+                                       std::vector<Acceptance>* accepted = nullptr);
   // Lifecycle lane to every attached module, subscribed or not (NodeShutdown).
   void publishToAll(const ipc::SharedBytes& body);
+  // Publishes an event that also reaches later subscribers, once per incarnation, while it
+  // stands: a state rather than a moment (NodeStartup, DiskSpaceLow while the disk is low).
+  // Lifecycle types replay on the lifecycle lane, others through the event lane (counted).
+  void publishSticky(v1::EventType type, const ipc::SharedBytes& body);
+  void clearSticky(v1::EventType type);
+  // True once the module acked the accepted event, or is gone (a later incarnation, detached).
+  bool handled(const Acceptance& acceptance) const;
 
   // Sends what is queued (lifecycle lane first) to every module that has something to send.
   void flush();
@@ -186,6 +205,7 @@ class EventManager {
   std::unordered_map<std::string, std::unique_ptr<Slot>> m_slots;
   RoutingTable<Slot> m_routing;
   std::vector<Slot*> m_loadOrder;  // loaded incarnations, in load order
+  std::unordered_map<v1::EventType, ipc::SharedBytes> m_sticky;
   std::vector<Slot*> m_dirty;
   bool m_backlogged = false;
   std::vector<std::string> m_unreachable;

@@ -17,6 +17,6 @@ namespace plexus::ctl {
 Result<std::string> toJson(const google::protobuf::Message& message);
 
 // One line of `plexusctl tail`: {"seq":3,"dropped_before":0,"event":{...}}.
-Result<std::string> tailLine(const v1::EventMeta& meta, const v1::Event& event);
+Result<std::string> tailLine(const v1::EventMeta& meta, const v1::Event& event, bool lifecycle);
 
 }  // namespace plexus::ctl

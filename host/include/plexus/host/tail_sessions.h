@@ -1,0 +1,44 @@
+#pragma once
+
+// TailSessions: `plexusctl tail`. Each session is an EventManager tap with its own bounded
+// channel and the drop policy, so a slow terminal never slows the node; its batches go to the
+// operator's control connection as ControlResponse{tail_events}, and credit comes back as
+// TailAck. A session ends with TailStop, a new TailRequest from the same connection, or when the
+// connection is gone.
+// Thread rule: loop thread only.
+
+#include <plexus/v1/control.pb.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "plexus/host/control_server.h"
+#include "plexus/host/event_manager.h"
+#include "plexus/host/event_sink.h"
+
+namespace plexus::host {
+
+class TailSessions final : public EventSink {
+ public:
+  TailSessions(EventManager& events, ControlServer& control, std::uint32_t capacity = 1000);
+
+  // TailRequest, TailAck, TailStop; false for any other request.
+  bool handle(const std::string& clientId, const v1::ControlRequest& request);
+  // The batches of a tap: sent to its client.
+  SendStatus sendEvents(const std::string& tapId, v1::Lane lane,
+                        std::span<const ipc::OutgoingEvent> events) override;
+
+  static bool isTap(const std::string& subscriberId);
+  void end(const std::string& tapId);  // the client is gone
+
+ private:
+  EventManager& m_events;
+  ControlServer& m_control;
+  std::uint32_t m_capacity;
+  std::unordered_map<std::string, std::string> m_tapByClient;
+  std::unordered_map<std::string, std::string> m_clientByTap;
+  std::uint64_t m_next = 1;
+};
+
+}  // namespace plexus::host
