@@ -25,7 +25,7 @@ Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq) {
   std::uint32_t released = 0;
   while (m_inFlight > 0 && at(0).seq <= throughSeq) {
     at(0).body = {};
-    m_head = (m_head + 1) % m_capacity;
+    m_head = index(1);
     --m_inFlight;
     --m_held;
     ++released;

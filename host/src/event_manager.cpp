@@ -1,5 +1,7 @@
 #include "plexus/host/event_manager.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cassert>
 
@@ -11,6 +13,15 @@ namespace plexus::host {
 namespace {
 constexpr std::uint32_t kNoPending = UINT32_MAX;
 constexpr auto kRetryInterval = std::chrono::milliseconds(1);
+constexpr std::int64_t kDropWarningIntervalMs = 5000;
+
+// A few nanoseconds (vDSO, no syscall), millisecond-ish resolution: enough to rate-limit a
+// warning on the drop path, where a precise clock per dropped event would cost too much.
+std::int64_t coarseMonotonicMs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
 }  // namespace
 
 // Everything the EventManager knows about one module id. The counters outlive incarnations;
@@ -28,6 +39,8 @@ struct EventManager::Slot {
   bool unreachable = false;  // transport said the peer is gone
   std::optional<SteadyClock::time_point> unackedSince;
   ipc::SharedBytes announcement;  // its ModuleLoaded, replayed to later subscribers
+  std::uint64_t dropsSinceWarning = 0;
+  std::int64_t nextDropWarningMs = 0;  // coarse monotonic
 };
 
 // A publish waiting for block subscribers to make room.
@@ -45,7 +58,7 @@ struct EventManager::Pending {
 EventManager::EventManager(EventSink& sink, Options options)
     : m_sink(sink),
       m_options(std::move(options)),
-      m_dropLog(logger("events"), std::chrono::seconds(5)) {
+      m_timeoutLog(logger("events"), std::chrono::seconds(5)) {
   if (!m_options.makeModuleLoaded) {
     m_options.makeModuleLoaded = [](const ModuleAttachment& module) {
       return serializeEvent(makeModuleLoadedEvent(module.moduleId, module.name, module.version,
@@ -133,7 +146,7 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
         slot->channel->pushLifecycle(sticky->second);
         markDirty(*slot);
       } else if (slot->channel->hasRoom() && !slot->channel->hasBlocked()) {
-        acceptInto(*slot, slot->channel->assignSeq(), sticky->second);
+        acceptInto(*slot, slot->channel->assignSeq(), sticky->second, wallNowMs());
       } else {
         slot->channel->assignSeq();
         countDropped(*slot);
@@ -227,6 +240,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type,
     return report;
   }
   std::uint32_t pendingId = kNoPending;
+  std::int64_t nowMs = -1;  // read once, at the first acceptance
   for (Slot* slot : subscribers) {
     DeliveryChannel& channel = *slot->channel;
     if (slot->stopping) {
@@ -237,7 +251,8 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type,
     }
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
-      acceptInto(*slot, seq, body);
+      if (nowMs < 0) nowMs = wallNowMs();
+      acceptInto(*slot, seq, body, nowMs);
       if (accepted != nullptr) accepted->push_back({slot->id, slot->module.incarnation, seq});
       continue;
     }
@@ -296,31 +311,38 @@ bool EventManager::handled(const Acceptance& acceptance) const {
   return !slot->channel->holds(acceptance.seq);
 }
 
-void EventManager::acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body) {
+void EventManager::acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body,
+                              std::int64_t nowMs) {
   slot.channel->accept(seq, body);
   ++slot.counters.routed;
   ++slot.counters.successful;
   slot.counters.maxHeld = std::max(slot.counters.maxHeld, slot.channel->held());
-  slot.counters.lastEventAtUnixMs = wallNowMs();
+  slot.counters.lastEventAtUnixMs = nowMs;
   markDirty(slot);
 }
 
+// Counted exactly; logged at most once per interval per module, with how many since.
 void EventManager::countDropped(Slot& slot) {
   ++slot.counters.routed;
   ++slot.counters.channelFull;
-  m_dropLog.warn(slot.id, [&] {
-    return "module '" + slot.id + "' is slow: channel full (capacity " +
-           std::to_string(slot.channel->capacity()) + "), event dropped for it; channel_full=" +
-           std::to_string(slot.counters.channelFull);
-  });
+  ++slot.dropsSinceWarning;
+  const std::int64_t now = coarseMonotonicMs();
+  if (now < slot.nextDropWarningMs) return;
+  slot.nextDropWarningMs = now + kDropWarningIntervalMs;
+  logger("events")->warn(
+      "module '{}' is slow: channel full (capacity {}), {} event(s) dropped for it since the "
+      "last report; channel_full={}",
+      slot.id, slot.channel->capacity(), slot.dropsSinceWarning, slot.counters.channelFull);
+  slot.dropsSinceWarning = 0;
 }
 
 // Moves waiting block-policy events into the channel while it has room.
 void EventManager::admitBlocked(Slot& slot) {
   DeliveryChannel& channel = *slot.channel;
+  const std::int64_t nowMs = channel.hasBlocked() ? wallNowMs() : 0;
   while (channel.hasBlocked() && channel.hasRoom()) {
     BlockedEvent event = channel.popBlocked();
-    acceptInto(slot, event.seq, event.body);
+    acceptInto(slot, event.seq, event.body, nowMs);
     Pending& pending = *m_pending[event.pendingId];
     if (--pending.waitingOn == 0) resolvePending(event.pendingId);
   }
@@ -394,7 +416,7 @@ void EventManager::expire() {
       ++slot.counters.channelFull;
       ++pending.report.timedOut;
       --pending.waitingOn;
-      m_dropLog.warn(slot.id + "/timeout", [&] {
+      m_timeoutLog.warn(slot.id + "/timeout", [&] {
         return "module '" + slot.id + "' (block policy) did not make room within " +
                std::to_string(m_options.blockTimeout.count()) +
                " ms: publish timed out, event dropped for it";

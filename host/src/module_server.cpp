@@ -112,6 +112,11 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
     return;
   }
   if (!m_registry.isHandshaken(moduleId)) {
+    if (!m_registry.isRunning(moduleId)) {
+      // The incarnation is gone (its exit was seen first): what it sent last is moot.
+      logger("modules")->debug("module '{}' is not running: dropped a late message", moduleId);
+      return;
+    }
     reject(moduleId, makeError(v1::ERROR_CODE_NOT_HANDSHAKEN,
                                "send a Handshake before anything else"),
            body == Body::kRequest ? envelope.request().correlation_id() : 0);
@@ -170,10 +175,13 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
     case Body::kGoodbye:
       m_registry.onGoodbye(moduleId, envelope.goodbye().reason());
       return;
-    case Body::kError:
+    case Body::kError: {
+      // Braced: clang 14 lets this statement's logger temporary leak into the switch scope
+      // (llvm/llvm-project#60709), so `default` would destroy it without constructing it.
       logger("modules")->warn("module '{}' reports an error: {}", moduleId,
                               envelope.error().message());
       return;
+    }
     default:
       malformed(moduleId, "a module may not send this message (envelope body " +
                               std::to_string(static_cast<int>(body)) + ")");
@@ -221,7 +229,14 @@ void ModuleServer::handleRequest(const std::string& moduleId, const v1::Request&
 
 void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t correlationId,
                                  const v1::Event& received) {
-  if (auto status = checkPublish(received, moduleId, m_registry.moduleConfig(moduleId)); !status) {
+  const v1::ModuleConfig* config = m_registry.moduleConfig(moduleId);
+  if (config == nullptr) {  // no capabilities known: nothing is granted
+    reject(moduleId,
+           makeError(v1::ERROR_CODE_PERMISSION_DENIED, "module '" + moduleId + "' is unknown"),
+           correlationId);
+    return;
+  }
+  if (auto status = checkPublish(received, moduleId, config); !status) {
     reject(moduleId, status.error(), correlationId);
     return;
   }

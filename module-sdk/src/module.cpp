@@ -106,9 +106,10 @@ class Module::Impl {
     m_io.send(goodbye);
     m_saidGoodbye = true;
   }
-  // Returns true when the batch held NodeShutdown.
-  bool dispatch(const ipc::ReceivedBatch& batch, std::uint64_t& handledThrough,
-                std::uint64_t& unacked);
+  // Returns true when the batch held NodeShutdown. Returns credit every `ackEvery` handled
+  // events, inside the batch too, so the node refills while the rest is handled.
+  bool dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
+                std::uint64_t& handledThrough, std::uint64_t& unacked);
 
   std::string m_id;
   detail::Inbox m_inbox;
@@ -120,8 +121,8 @@ class Module::Impl {
   v1::Event m_event;  // reused for every delivery
 };
 
-bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t& handledThrough,
-                            std::uint64_t& unacked) {
+bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
+                            std::uint64_t& handledThrough, std::uint64_t& unacked) {
   bool shutdown = false;
   for (std::size_t i = 0; i < batch.bodies.size(); ++i) {
     const auto& meta = batch.metas[i];
@@ -145,7 +146,10 @@ bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t& hand
     }
     if (batch.lane == v1::LANE_EVENT) {
       handledThrough = meta.seq();
-      ++unacked;
+      if (++unacked >= ackEvery) {
+        sendAck(handledThrough);
+        unacked = 0;
+      }
     }
   }
   return shutdown;
@@ -174,9 +178,9 @@ int Module::Impl::run() {
     using Kind = detail::Incoming::Kind;
     switch (in.kind) {
       case Kind::Batch: {
-        bool shutdown = dispatch(in.batch, handledThrough, unacked);
+        bool shutdown = dispatch(in.batch, ackEvery, handledThrough, unacked);
         // Credit goes back in batches; all of it as soon as the module is idle.
-        if (unacked >= ackEvery || shutdown || m_inbox.empty()) flushAck();
+        if (shutdown || m_inbox.empty()) flushAck();
         if (shutdown) {
           sayGoodbye("node shutdown");
           return 0;

@@ -187,7 +187,8 @@ class EventManager {
   Slot* attachedSlot(const std::string& moduleId);
   const Slot* findSlot(const std::string& moduleId) const;
 
-  void acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body);
+  // `nowMs`: the wall clock, read once per publish by the caller.
+  void acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs);
   void countDropped(Slot& slot);
   void admitBlocked(Slot& slot);
   void failBlocked(Slot& slot);
@@ -214,7 +215,7 @@ class EventManager {
   std::deque<std::pair<std::uint32_t, std::uint64_t>> m_deadlines;  // (id, generation)
   std::vector<ipc::OutgoingEvent> m_scratch;
   std::uint64_t m_eventsPublished = 0;
-  RateLimitedLog m_dropLog;
+  RateLimitedLog m_timeoutLog;
 };
 
 }  // namespace plexus::host

@@ -33,6 +33,8 @@ class ModuleRegistry {
   virtual void onGoodbye(const std::string& moduleId, const std::string& reason) = 0;
   virtual void onUnreachable(const std::string& moduleId) = 0;
   virtual bool isHandshaken(const std::string& moduleId) const = 0;
+  // A process of this module is alive (from spawn to the exit the node has seen).
+  virtual bool isRunning(const std::string& moduleId) const = 0;
   // The module's configuration (capabilities); nullptr when unknown.
   virtual const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const = 0;
 };

@@ -32,7 +32,8 @@ class OutputPump {
   // Hands `fd` (non-blocking read end) over to the pump; it is closed at EOF.
   void watch(int fd, std::string moduleId, std::string stream);
 
-  // Escapes control and non-UTF-8-looking bytes as \xNN (tab kept).
+  // Keeps printable ASCII, tab and well-formed UTF-8; escapes every other byte as \xNN, so
+  // binary output cannot corrupt the log.
   static std::string escape(std::string_view raw);
 
  private:

@@ -90,6 +90,7 @@ class Supervisor final : public ModuleRegistry {
   // The configured module (with defaults) of a known id.
   const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const override;
   bool isHandshaken(const std::string& moduleId) const override;
+  bool isRunning(const std::string& moduleId) const override { return pidOf(moduleId) != 0; }
   std::uint32_t countInState(v1::ModuleState state) const;
   int pidOf(const std::string& moduleId) const;
 
