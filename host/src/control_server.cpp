@@ -49,6 +49,7 @@ SendStatus ControlServer::send(const std::string& clientId, v1::ControlResponse 
   response.set_protocol_major(ipc::kProtocolMajor);
   response.set_protocol_minor(ipc::kProtocolMinor);
   std::string bytes = response.SerializeAsString();
+  m_loop.touch(m_router);  // a send may consume the socket's ZMQ_FD edge
   try {
     if (!m_router.send(zmq::buffer(clientId), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return SendStatus::WouldBlock;  // a client not reading is its problem, never the loop's
@@ -136,6 +137,8 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
       status->set_modules_ready(m_supervisor.countInState(v1::MODULE_STATE_READY));
       status->set_modules_failed(m_supervisor.countInState(v1::MODULE_STATE_FAILED));
       status->set_events_published(m_events.eventsPublished());
+      status->set_events_sent(m_events.eventsSent());
+      status->set_batches_sent(m_events.batchesSent());
       break;
     }
     case Body::kModules:

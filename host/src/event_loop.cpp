@@ -2,16 +2,26 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <system_error>
 
 namespace plexus::host {
 
 EventLoop::EventLoop() {
-  addFd(m_mailbox.fd(), [this] { m_mailbox.runPending(); });
+  addQueue(m_mailbox, [this] { m_mailbox.runPending(); });
 }
 
 void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
-  m_watches.push_back(std::make_shared<Watch>(Watch{socket.handle(), -1, std::move(onReadable)}));
+  const int fd = socket.get(zmq::sockopt::fd);
+  auto watch = std::make_shared<Watch>(Watch{socket.handle(), fd, std::move(onReadable)});
+  watch->touched = true;  // serve it once: messages may be waiting without an edge
+  m_watches.push_back(std::move(watch));
   m_itemsDirty = true;
+}
+
+void EventLoop::touch(zmq::socket_t& socket) {
+  for (auto& watch : m_watches) {
+    if (watch->socket == socket.handle()) watch->touched = true;
+  }
 }
 
 void EventLoop::addFd(int fd, Callback onReadable) {
@@ -21,7 +31,7 @@ void EventLoop::addFd(int fd, Callback onReadable) {
 
 void EventLoop::removeFd(int fd) {
   std::erase_if(m_watches, [fd](const std::shared_ptr<Watch>& w) {
-    if (w->socket != nullptr || w->fd != fd) return false;
+    if (w->socket != nullptr || w->fd != fd) return false;  // never a ZeroMQ socket's fd
     w->removed = true;
     return true;
   });
@@ -89,21 +99,35 @@ void EventLoop::run() {
   while (!m_stop) {
     if (m_itemsDirty) {
       m_items.clear();
-      for (const auto& w : m_watches) {
-        m_items.push_back({w->socket, w->socket ? 0 : w->fd, ZMQ_POLLIN, 0});
-      }
+      for (const auto& w : m_watches) m_items.push_back({w->fd, POLLIN, 0});
       m_itemsDirty = false;
     }
-    try {
-      zmq::poll(m_items.data(), m_items.size(), std::chrono::milliseconds(pollTimeoutMs()));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-      continue;
+    long timeout = pollTimeoutMs();
+    for (auto& guard : m_sleepGuards) {
+      guard.workWaiting = guard.prepareToSleep();
+      if (guard.workWaiting) timeout = 0;
     }
+    for (const auto& w : m_watches) {
+      if (w->touched) timeout = 0;
+    }
+    if (::poll(m_items.data(), m_items.size(), static_cast<int>(timeout)) < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (auto& guard : m_sleepGuards) guard.awake();
     // Callbacks may add or remove watches: collect first, then run.
     ready.clear();
     for (std::size_t i = 0; i < m_items.size(); ++i) {
-      if (m_items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) ready.push_back(m_watches[i]);
+      auto& watch = m_watches[i];
+      if ((m_items[i].revents & (POLLIN | POLLERR | POLLHUP)) || watch->touched) {
+        watch->touched = false;
+        ready.push_back(watch);
+      }
+    }
+    // A queue with items its producers did not signal (the loop was awake) is served too.
+    for (auto& guard : m_sleepGuards) {
+      if (guard.workWaiting && std::find(ready.begin(), ready.end(), guard.watch) == ready.end()) {
+        ready.push_back(guard.watch);
+      }
     }
     for (auto& watch : ready) {
       if (!watch->removed) watch->onReadable();

@@ -475,7 +475,10 @@ bool EventManager::flushSlot(Slot& slot) {
       slot.unreachable = true;
       m_unreachable.push_back(slot.id);
     }
-    return status == SendStatus::Sent;
+    if (status != SendStatus::Sent) return false;
+    ++m_batchesSent;
+    m_eventsSent += m_scratch.size();
+    return true;
   };
   while (channel.hasLifecycle()) {
     m_scratch.clear();

@@ -11,6 +11,7 @@ ZmqModuleTransport::ZmqModuleTransport(zmq::socket_t& router, ipc::BodyLayout la
 
 SendStatus ZmqModuleTransport::sendFrames(const std::string& moduleId,
                                           std::vector<zmq::message_t>& frames) {
+  if (m_onSend) m_onSend();
   try {
     // ROUTER_MANDATORY: an unknown peer is EHOSTUNREACH, a full pipe EAGAIN; the first frame
     // decides, later frames of the same message always go through.

@@ -1,5 +1,6 @@
 #include "plexus/host/node.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -48,6 +49,13 @@ class InProcessPublisher final : public Publisher, public PublishWaiter {
       : m_events(events), m_blockTimeout(blockTimeout), m_queue(8192) {}
 
   int fd() const { return m_queue.fd(); }
+  // With kMaxUnresolved publishes already waiting for block subscribers, taking more would only
+  // lengthen their queues: the loop leaves them in the bounded queue (the publisher then waits
+  // there) and does not even ask to be woken for them, so a full block subscriber does not
+  // cost a loop wake-up per published event.
+  bool prepareToSleep() { return canTakeMore() && m_queue.prepareToSleep(); }
+  void awake() { m_queue.awake(); }
+  bool canTakeMore() const { return m_waiting.size() < kMaxUnresolved; }
 
   Status publishAsync(const v1::Event& event, Done done) override {
     if (ipc::isLifecycleLane(event.type())) {
@@ -80,6 +88,7 @@ class InProcessPublisher final : public Publisher, public PublishWaiter {
 
   // Loop thread.
   void drain() {
+    if (!canTakeMore()) return;  // resumed from the loop's after-hook once publishes resolve
     m_batch.clear();
     m_queue.drain(m_batch);
     for (Submission& submission : m_batch) {
@@ -121,6 +130,7 @@ class InProcessPublisher final : public Publisher, public PublishWaiter {
     ipc::SharedBytes body;
     Done done;
   };
+  static constexpr std::size_t kMaxUnresolved = 1024;
   EventManager& m_events;
   std::chrono::milliseconds m_blockTimeout;
   ipc::WakeQueue<Submission> m_queue;
@@ -209,6 +219,7 @@ class Node::Impl {
   }
 
   int run() {
+    ::pthread_setname_np(::pthread_self(), "plexus-loop");  // visible in top -H, perf, /proc
     logger("node")->info("plexus-node {} (protocol {}) running, pid {}, runtime dir {}, {} module(s)",
                          kPlexusVersion, ipc::protocolVersionString(), ::getpid(),
                          m_runtimeDir.path().string(), m_config.module_size());
@@ -247,16 +258,24 @@ class Node::Impl {
       }
     });
     m_loop.addSocket(m_moduleRouter, [this] {
-      for (int i = 0; i < 1024 && m_transport.receive(m_received); ++i) {
+      int served = 0;
+      while (m_transport.receive(m_received)) {
         m_moduleServer->handle(m_received.routingId, m_received.userId, m_received.frames);
+        if (++served == 1024) {  // fairness: let timers and other sockets run, then continue
+          m_loop.touch(m_moduleRouter);
+          return;
+        }
       }
     });
+    // Any send on a ROUTER may consume its ZMQ_FD edge: the loop must serve it before blocking.
+    m_transport.setOnSend([this] { m_loop.touch(m_moduleRouter); });
     m_loop.addSocket(m_controlRouter, [this] { m_controlServer->serveReady(); });
-    m_loop.addFd(m_publisher->fd(), [this] { m_publisher->drain(); });
+    m_loop.addQueue(*m_publisher, [this] { m_publisher->drain(); });
     m_loop.addAfterHook(
         [this] {
           m_events.expire();
           if (m_maintenance->active() > 0) m_maintenance->poll();
+          m_publisher->drain();  // more of the in-process queue once publishes resolved
           m_events.flush();
           for (const auto& id : m_events.takeUnreachable()) {
             if (TailSessions::isTap(id)) {

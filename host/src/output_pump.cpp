@@ -1,5 +1,6 @@
 #include "plexus/host/output_pump.h"
 
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -32,7 +33,10 @@ OutputPump::OutputPump(std::size_t maxLineBytes, LineSink sink)
   wake.events = EPOLLIN;
   wake.data.ptr = nullptr;
   ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_incoming.fd(), &wake);
-  m_thread = std::thread([this] { run(); });
+  m_thread = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "plexus-output");
+    run();
+  });
 }
 
 OutputPump::~OutputPump() {
@@ -153,29 +157,38 @@ void OutputPump::run() {
     streams.erase(fd);
   };
 
+  // New streams (and the close request) arrive through m_incoming; adopting them is a lock
+  // and a swap, cheap enough for every iteration.
+  auto adoptIncoming = [&] {
+    arrived.clear();
+    m_incoming.drain(arrived);
+    for (auto& stream : arrived) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = stream.get();
+      const int fd = stream->fd;
+      ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+      streams[fd] = std::move(stream);
+    }
+    arrived.clear();
+    if (m_incoming.isClosed()) closing = true;
+  };
+
   epoll_event events[32];
   while (!closing || !streams.empty()) {
-    int n = ::epoll_wait(m_epoll, events, 32, closing ? 0 : -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (closing && n <= 0) break;  // node stopping: whatever is not written yet is gone
+    const bool queued = m_incoming.prepareToSleep();
+    int n = ::epoll_wait(m_epoll, events, 32, closing || queued ? 0 : -1);
+    m_incoming.awake();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      n = 0;
+    }
+    if (closing && n == 0) break;  // node stopping: whatever is not written yet is gone
+    adoptIncoming();
     for (int i = 0; i < n; ++i) {
-      if (events[i].data.ptr == nullptr) {
-        arrived.clear();
-        m_incoming.drain(arrived);
-        for (auto& s : arrived) {
-          epoll_event ev{};
-          ev.events = EPOLLIN;
-          ev.data.ptr = s.get();
-          int fd = s->fd;
-          ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
-          streams[fd] = std::move(s);
-        }
-        arrived.clear();
-        if (m_incoming.isClosed()) closing = true;
-        continue;
-      }
-      auto* s = static_cast<Stream*>(events[i].data.ptr);
-      if (!drain(*s)) finish(s->fd);
+      if (events[i].data.ptr == nullptr) continue;  // the wake-up itself
+      auto* stream = static_cast<Stream*>(events[i].data.ptr);
+      if (!drain(*stream)) finish(stream->fd);
     }
   }
   for (auto& [fd, s] : streams) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "plexus/ipc/envelope_codec.h"
+#include "plexus/ipc/frame_pool.h"
 
 namespace plexus::ipc {
 
@@ -33,7 +34,7 @@ void EventBatchEncoder::encode(v1::Lane lane, std::span<const OutgoingEvent> eve
   frames.push_back(encodeEnvelope(m_scratch));
 
   if (packed) {
-    zmq::message_t body(total);
+    zmq::message_t body = FramePool::instance().frame(total);
     auto* out = static_cast<char*>(body.data());
     for (const OutgoingEvent& event : events) {
       std::memcpy(out, event.body->data(), event.body->size());

@@ -3,9 +3,11 @@
 // Inbox: what the SDK's I/O thread hands to the handler thread (the one in Module::run()).
 // Thread rule: push() from any thread (the I/O thread, stop()); pop() from the handler thread.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "plexus/ipc/event_batch_codec.h"
@@ -38,6 +40,14 @@ class Inbox {
   Incoming pop() {
     std::unique_lock lock(m_mutex);
     m_ready.wait(lock, [&] { return !m_items.empty(); });
+    Incoming item = std::move(m_items.front());
+    m_items.pop_front();
+    return item;
+  }
+  // Like pop(), but gives up after `timeout` (nullopt).
+  std::optional<Incoming> popFor(std::chrono::microseconds timeout) {
+    std::unique_lock lock(m_mutex);
+    if (!m_ready.wait_for(lock, timeout, [&] { return !m_items.empty(); })) return std::nullopt;
     Incoming item = std::move(m_items.front());
     m_items.pop_front();
     return item;

@@ -5,8 +5,9 @@
 //   system=plexus modules=N events=E size=S delivered=D secs=T delivered_per_s=X p50_us=A
 //   p99_us=B dropped=K
 // Latency is publish-to-handler on the monotonic clock, measured in the modules (the worst
-// module's percentile, as the peer baselines report it). With --stop-module, module 0 is
-// SIGSTOPped for the run and the line also gives its channel_full and the node's RSS growth.
+// module's percentile, as the peer baselines report it). With --stop-module, module 0 (drop
+// policy) is SIGSTOPped for the run; the line then also gives its channel_full and the node's
+// RSS growth, and `delivered` counts the other modules.
 
 #include <signal.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,13 +43,17 @@ struct Options {
   std::uint32_t capacity = 100;
   bool block = false;
   bool stopModule = false;
+  bool profile = false;
+  std::uint32_t idleSeconds = 0;  // measure an idle node instead of publishing
   plexus::ipc::BodyLayout layout = plexus::ipc::BodyLayout::Packed;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "plexus-bench: " << problem << "\n"
             << "usage: plexus-bench --modules N --events E --size S [--rate R] [--capacity C]\n"
-            << "                    [--policy drop|block] [--stop-module] [--layout packed|frames]\n";
+            << "                    [--policy drop|block] [--stop-module] [--layout packed|frames]\n"
+            << "                    [--profile]   (CPU seconds per host thread and module process)\n"
+            << "       plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)\n";
   std::exit(2);
 }
 
@@ -81,6 +88,8 @@ Options parse(int argc, char** argv) {
       o.layout = v == "packed" ? plexus::ipc::BodyLayout::Packed
                                : plexus::ipc::BodyLayout::SharedFrames;
     } else if (arg == "--stop-module") o.stopModule = true;
+    else if (arg == "--profile") o.profile = true;
+    else if (arg == "--idle") o.idleSeconds = static_cast<std::uint32_t>(number());
     else usage("unknown argument '" + arg + "'");
   }
   if (o.modules == 0 || o.events == 0 || o.capacity == 0) usage("modules, events, capacity > 0");
@@ -94,6 +103,41 @@ std::uint64_t rssKb() {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
   }
   return 0;
+}
+
+// CPU seconds (user + system) of a process or thread from its /proc stat file.
+double cpuSeconds(const std::filesystem::path& stat) {
+  std::ifstream in(stat);
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// CPU seconds per host thread name (this process) and per module process, including threads.
+std::map<std::string, double> cpuProfile(const std::vector<std::pair<std::string, int>>& modules) {
+  std::map<std::string, double> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string name;
+    std::ifstream(task.path() / "comm") >> name;
+    out["host:" + name] += cpuSeconds(task.path() / "stat");
+  }
+  for (const auto& [id, pid] : modules) {
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+      std::string name;
+      std::ifstream(task.path() / "comm") >> name;
+      out["module:" + name] += cpuSeconds(task.path() / "stat");
+    }
+  }
+  return out;
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
@@ -127,8 +171,11 @@ int main(int argc, char** argv) {
     module->set_name(ids.back());
     module->set_exec("plexus-bench-module");
     module->set_channel_capacity(options.capacity);
-    module->set_policy(options.block ? plexus::v1::DELIVERY_POLICY_BLOCK
-                                     : plexus::v1::DELIVERY_POLICY_DROP);
+    // A stopped module can only lose what it cannot hold: module 0 stays on the drop policy
+    // with --stop-module, whatever --policy says for the others.
+    const bool stopped = options.stopModule && i == 0;
+    module->set_policy(options.block && !stopped ? plexus::v1::DELIVERY_POLICY_BLOCK
+                                                 : plexus::v1::DELIVERY_POLICY_DROP);
     module->set_restart(plexus::v1::RESTART_POLICY_NEVER);
     (*module->mutable_settings())["out"] = (dir / (ids.back() + ".out")).string();
     (*module->mutable_settings())["expect"] = std::to_string(options.events);
@@ -184,12 +231,31 @@ int main(int argc, char** argv) {
   int stoppedPid = 0;
   if (!ready) {
     fail("the bench modules did not become ready");
+  } else if (options.idleSeconds > 0) {
+    std::vector<std::pair<std::string, int>> modulePids;
+    const auto running = modules();
+    for (const auto& m : running.modules()) modulePids.emplace_back(m.module_id(), m.pid());
+    auto total = [&] {
+      double sum = 0;
+      for (const auto& [name, seconds] : cpuProfile(modulePids)) sum += seconds;
+      return sum;
+    };
+    const double before = total();
+    std::this_thread::sleep_for(std::chrono::seconds(options.idleSeconds));  // the measurement
+    const double used = total() - before;
+    std::printf("system=plexus idle modules=%u secs=%u cpu_seconds=%.3f cpu_percent=%.2f\n",
+                options.modules, options.idleSeconds, used,
+                100.0 * used / static_cast<double>(options.idleSeconds));
   } else {
     if (options.stopModule) {
       stoppedPid = modules().modules(0).pid();
       ::kill(stoppedPid, SIGSTOP);
     }
     const std::uint64_t rssBefore = rssKb();
+    std::vector<std::pair<std::string, int>> modulePids;
+    const auto running = modules();
+    for (const auto& m : running.modules()) modulePids.emplace_back(m.module_id(), m.pid());
+    const auto cpuBefore = cpuProfile(modulePids);
     plexus::v1::Event event;
     event.set_type(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED);
     event.mutable_message_received()->set_peer_id("bench");
@@ -253,6 +319,12 @@ int main(int argc, char** argv) {
       }
     }
     if (options.block && (dropped > 0 || timedOut > 0)) fail("a block-policy run dropped events");
+    const auto status = call([](auto& r) { r.mutable_status(); }).status();
+    std::fprintf(stderr, "plexus-bench: %lu events sent in %lu batches (mean %.1f per batch)\n",
+                 status.events_sent(), status.batches_sent(),
+                 status.batches_sent() ? static_cast<double>(status.events_sent()) /
+                                             static_cast<double>(status.batches_sent())
+                                       : 0.0);
     std::printf(
         "system=plexus modules=%u events=%lu size=%zu delivered=%lu secs=%.3f delivered_per_s=%.0f "
         "p50_us=%.1f p99_us=%.1f dropped=%lu",
@@ -265,6 +337,16 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     std::fflush(stdout);
+    if (options.profile) {
+      double total = 0;
+      for (const auto& [name, after] : cpuProfile(modulePids)) {
+        auto before = cpuBefore.count(name) ? cpuBefore.at(name) : 0.0;
+        total += after - before;
+        std::fprintf(stderr, "profile: %-22s %6.2f s cpu\n", name.c_str(), after - before);
+      }
+      std::fprintf(stderr, "profile: %-22s %6.2f s cpu in %.2f s (%.2f us per delivered event)\n",
+                   "total", total, secs, delivered ? total * 1e6 / static_cast<double>(delivered) : 0);
+    }
   }
   if (stoppedPid > 0) ::kill(stoppedPid, SIGCONT);
   node->requestShutdown();

@@ -1,10 +1,17 @@
 #pragma once
 
 // EventLoop: the node's actor. One thread runs run(); it owns every socket and every piece of
-// node state. Sockets and fds (pidfds, eventfds, signalfd) share one zmq::poll set; timers set
-// the poll timeout; after each iteration the loop calls the "after" hooks (the EventManager
-// flushes its batches there, so events accepted in one iteration leave together).
+// node state. ZeroMQ sockets (through their ZMQ_FD) and plain fds (pidfds, eventfds, signalfd)
+// share one poll(2) set; timers set the poll timeout; after each iteration the loop calls the
+// "after" hooks (the EventManager flushes its batches there, so events accepted in one
+// iteration leave together).
+// ZMQ_FD is edge-style: a socket's callback must read until it finds nothing, and a socket used
+// outside its callback (a send from a flush or a deferred reply) must be touch()ed, so the loop
+// serves it again before blocking. Plain poll(2) rather than zmq_poll avoids zmq_poll's second
+// poll and its per-socket ZMQ_EVENTS checks (a getpid() and a poll() each) on every iteration.
 // Thread rule: post() and stop() from any thread; everything else on the loop thread.
+
+#include <poll.h>
 
 #include <zmq.hpp>
 
@@ -32,7 +39,17 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   void addSocket(zmq::socket_t& socket, Callback onReadable);
+  // `socket` was used outside its callback: serve it before the loop blocks.
+  void touch(zmq::socket_t& socket);
   void addFd(int fd, Callback onReadable);
+  // A WakeQueue's fd: the loop tells the queue when it is about to block and when it woke, so
+  // producers only signal a sleeping loop.
+  template <class Queue>
+  void addQueue(Queue& queue, Callback onReadable) {
+    addFd(queue.fd(), std::move(onReadable));
+    m_sleepGuards.push_back({[&queue] { return queue.prepareToSleep(); },
+                             [&queue] { queue.awake(); }, m_watches.back(), false});
+  }
   void removeFd(int fd);
 
   TimerId runAt(Clock::time_point when, Callback callback);
@@ -53,10 +70,17 @@ class EventLoop {
 
  private:
   struct Watch {
-    void* socket = nullptr;
+    void* socket = nullptr;  // set for a ZeroMQ socket, whose `fd` is its ZMQ_FD
     int fd = -1;
     Callback onReadable;
     bool removed = false;  // a callback earlier in the same iteration removed it
+    bool touched = false;  // used outside its callback since it was last served
+  };
+  struct SleepGuard {
+    std::function<bool()> prepareToSleep;  // true: work is waiting, do not block
+    std::function<void()> awake;
+    std::shared_ptr<Watch> watch;  // run even when its fd is not readable if work waits
+    bool workWaiting = false;
   };
   struct Hook {
     Callback run;
@@ -67,12 +91,13 @@ class EventLoop {
 
   ipc::Mailbox m_mailbox;
   std::vector<std::shared_ptr<Watch>> m_watches;
-  std::vector<zmq::pollitem_t> m_items;
+  std::vector<pollfd> m_items;
   bool m_itemsDirty = true;
   std::multimap<Clock::time_point, TimerId> m_timerOrder;
   std::map<TimerId, std::pair<Clock::time_point, Callback>> m_timers;
   TimerId m_nextTimer = 1;
   std::vector<Hook> m_afterHooks;
+  std::vector<SleepGuard> m_sleepGuards;
   std::atomic<bool> m_stop{false};
 };
 

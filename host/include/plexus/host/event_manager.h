@@ -171,6 +171,8 @@ class EventManager {
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
   std::uint64_t eventsPublished() const { return m_eventsPublished; }
+  std::uint64_t eventsSent() const { return m_eventsSent; }
+  std::uint64_t batchesSent() const { return m_batchesSent; }
   // Time of the last ack that made progress while events were in flight (stall detection).
   std::optional<SteadyClock::time_point> oldestUnackedSince(const std::string& moduleId) const;
 
@@ -215,6 +217,8 @@ class EventManager {
   std::deque<std::pair<std::uint32_t, std::uint64_t>> m_deadlines;  // (id, generation)
   std::vector<ipc::OutgoingEvent> m_scratch;
   std::uint64_t m_eventsPublished = 0;
+  std::uint64_t m_eventsSent = 0;
+  std::uint64_t m_batchesSent = 0;
   RateLimitedLog m_timeoutLog;
 };
 

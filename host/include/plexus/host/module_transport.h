@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,11 +40,14 @@ class ZmqModuleTransport final : public ModuleTransport {
 
   // Non-blocking; false when nothing is waiting.
   bool receive(ReceivedMessage& out);
+  // Called after every send (the event loop must then re-check the socket's ZMQ_FD).
+  void setOnSend(std::function<void()> onSend) { m_onSend = std::move(onSend); }
 
  private:
   SendStatus sendFrames(const std::string& moduleId, std::vector<zmq::message_t>& frames);
 
   zmq::socket_t& m_router;
+  std::function<void()> m_onSend;
   ipc::EventBatchEncoder m_encoder;
   std::vector<zmq::message_t> m_frames;
 };

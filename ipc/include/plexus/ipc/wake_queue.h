@@ -1,15 +1,19 @@
 #pragma once
 
 // WakeQueue<T>: many producer threads, one owner thread. The owner puts fd() (an eventfd) in
-// its poll set and drains everything at once when it becomes readable; producers write the
-// eventfd only when the queue goes from empty to non-empty, so a burst costs one wake-up.
+// its poll set and drains everything at once when it becomes readable.
+// Wake-ups are elided (an eventcount, like libzmq's ypipe): before blocking, the owner calls
+// prepareToSleep(), which says whether items are already waiting; after waking it calls
+// awake(). A producer writes the eventfd only while the owner declared itself asleep, so a busy
+// owner costs its producers no syscall and itself no extra loop iteration.
 // Bounded when capacity > 0: push() then waits for room until its deadline (backpressure to
-// the producer, never to the owner). Thread rule: push() from any thread; drain() from the
-// owner only; close() from any thread.
+// the producer, never to the owner). Thread rule: push() and close() from any thread;
+// drain(), prepareToSleep() and awake() from the owner only.
 
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -54,18 +58,34 @@ class WakeQueue {
         }
       }
       if (m_closed) return false;
-      wake = m_items.empty();
       m_items.push_back(std::move(item));
     }
+    // After the push: an owner that declared itself asleep before it is woken exactly once.
+    wake = m_asleep.exchange(false);
     if (wake) signal();
     return true;
   }
 
+  // Owner, right before blocking on fd(): true when items are already waiting (then do not
+  // block, and drain them: fd() may not be readable). From here until awake(), producers wake
+  // the owner.
+  bool prepareToSleep() {
+    m_asleep.store(true);
+    std::lock_guard lock(m_mutex);
+    if (m_items.empty() && !m_closed) return false;
+    m_asleep.store(false);
+    return true;
+  }
+  // Owner, after it stopped blocking.
+  void awake() { m_asleep.store(false); }
+
   // Owner thread. Appends every queued item to `out` (which should be empty to reuse its
-  // capacity) and resets the wake-up.
+  // capacity) and resets the wake-up. Cheap when nothing signalled: no syscall.
   void drain(std::vector<T>& out) {
-    std::uint64_t counter;
-    while (::read(m_fd, &counter, sizeof counter) < 0 && errno == EINTR) {
+    if (m_signalled.exchange(false)) {
+      std::uint64_t counter;
+      while (::read(m_fd, &counter, sizeof counter) < 0 && errno == EINTR) {
+      }
     }
     {
       std::lock_guard lock(m_mutex);
@@ -95,6 +115,7 @@ class WakeQueue {
 
  private:
   void signal() {
+    m_signalled.store(true);
     std::uint64_t one = 1;
     while (::write(m_fd, &one, sizeof one) < 0 && errno == EINTR) {
     }
@@ -106,6 +127,8 @@ class WakeQueue {
   std::condition_variable m_room;
   std::vector<T> m_items;
   bool m_closed = false;
+  std::atomic<bool> m_asleep{true};  // until the owner's first awake(): every push signals
+  std::atomic<bool> m_signalled{false};  // the eventfd holds a count to read
 };
 
 // Mailbox: closures posted to an owner thread (libzmq's mailbox, Envoy's Dispatcher::post).
@@ -113,6 +136,8 @@ class Mailbox {
  public:
   int fd() const { return m_queue.fd(); }
   bool post(std::function<void()> task) { return m_queue.push(std::move(task)); }
+  bool prepareToSleep() { return m_queue.prepareToSleep(); }
+  void awake() { m_queue.awake(); }
   // Owner thread: runs everything posted so far.
   void runPending() {
     m_batch.clear();

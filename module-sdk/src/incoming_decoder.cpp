@@ -1,0 +1,66 @@
+#include "incoming_decoder.h"
+
+#include "plexus/ipc/envelope_codec.h"
+#include "plexus/ipc/event_batch_codec.h"
+
+namespace plexus::sdk::detail {
+
+namespace {
+DecodedMessage forRunLoop(Incoming incoming) {
+  DecodedMessage out;
+  out.kind = DecodedMessage::Kind::ForRunLoop;
+  out.incoming = std::move(incoming);
+  return out;
+}
+}  // namespace
+
+DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch) {
+  DecodedMessage out;
+  if (frames.empty()) {
+    out.kind = DecodedMessage::Kind::Malformed;
+    out.problem = "empty message";
+    return out;
+  }
+  if (auto status = ipc::decodeEnvelope(frames[0], scratch); !status) {
+    out.kind = DecodedMessage::Kind::Malformed;
+    out.problem = status.error().message;
+    return out;
+  }
+  switch (scratch.body_case()) {
+    case v1::Envelope::kEventBatch: {
+      std::vector<zmq::message_t> bodies;
+      bodies.reserve(frames.size() - 1);
+      for (std::size_t i = 1; i < frames.size(); ++i) bodies.push_back(std::move(frames[i]));
+      auto batch = ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
+      if (!batch) {
+        out.kind = DecodedMessage::Kind::Malformed;
+        out.problem = "event batch: " + batch.error().message;
+        return out;
+      }
+      return forRunLoop({Incoming::Kind::Batch, std::move(batch).value(), {}});
+    }
+    case v1::Envelope::kResponse:
+      out.kind = DecodedMessage::Kind::Reply;
+      out.correlationId = scratch.response().correlation_id();
+      out.reply = scratch.response();
+      return out;
+    case v1::Envelope::kError: {
+      const auto& error = scratch.error();
+      if (error.correlation_id() == 0) {
+        return forRunLoop({Incoming::Kind::HostError, {}, error.message()});
+      }
+      out.kind = DecodedMessage::Kind::Reply;
+      out.correlationId = error.correlation_id();
+      out.reply = makeError(error.code(), error.message());
+      return out;
+    }
+    case v1::Envelope::kSubscribeAck:
+      return forRunLoop({Incoming::Kind::SubscribeAck, {}, {}});
+    case v1::Envelope::kGoodbye:
+      return forRunLoop({Incoming::Kind::HostGoodbye, {}, scratch.goodbye().reason()});
+    default:
+      return out;  // HandshakeAck again, or something newer: nothing to do
+  }
+}
+
+}  // namespace plexus::sdk::detail

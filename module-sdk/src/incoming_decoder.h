@@ -1,0 +1,38 @@
+#pragma once
+
+// decodeIncoming: what one message from plexus-node means to the SDK. Pure (no socket, no
+// thread), so the I/O thread and the fuzz target share it. A malformed message is reported,
+// never thrown.
+// Thread rule: any thread; `scratch` belongs to the caller.
+
+#include <plexus/v1/wire.pb.h>
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inbox.h"
+#include "plexus/ipc/result.h"
+
+namespace plexus::sdk::detail {
+
+struct DecodedMessage {
+  enum class Kind {
+    ForRunLoop,  // `incoming` goes to the handler thread (batch, ack, error, goodbye)
+    Reply,       // completes the request `correlationId` with `reply`
+    Ignored,     // nothing to do (a repeated HandshakeAck, a newer body)
+    Malformed,   // `problem` says why; the message is dropped
+  };
+  Kind kind = Kind::Ignored;
+  Incoming incoming;
+  std::uint64_t correlationId = 0;
+  Result<v1::Response> reply = v1::Response();
+  std::string problem;
+};
+
+// Consumes `frames` (the bodies move into the result).
+DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch);
+
+}  // namespace plexus::sdk::detail

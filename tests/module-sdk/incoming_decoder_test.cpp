@@ -1,0 +1,100 @@
+#include "incoming_decoder.h"
+
+#include <gtest/gtest.h>
+
+#include "plexus/ipc/envelope_codec.h"
+#include "plexus/ipc/event_batch_codec.h"
+
+namespace plexus::sdk::detail {
+namespace {
+
+std::vector<zmq::message_t> framesOf(const v1::Envelope& envelope) {
+  std::vector<zmq::message_t> frames;
+  frames.push_back(ipc::encodeEnvelope(envelope));
+  return frames;
+}
+
+v1::Envelope stamped() {
+  v1::Envelope envelope;
+  ipc::stampVersion(envelope);
+  return envelope;
+}
+
+TEST(IncomingDecoderTest, EventBatchGoesToTheRunLoop) {
+  auto body = ipc::SharedBytes::copyOf("event-bytes");
+  std::vector<ipc::OutgoingEvent> events{{7, 2, &body}};
+  ipc::EventBatchEncoder encoder;
+  std::vector<zmq::message_t> frames;
+  encoder.encode(v1::LANE_EVENT, events, frames);
+  v1::Envelope scratch;
+  auto decoded = decodeIncoming(frames, scratch);
+  ASSERT_EQ(decoded.kind, DecodedMessage::Kind::ForRunLoop);
+  ASSERT_EQ(decoded.incoming.kind, Incoming::Kind::Batch);
+  ASSERT_EQ(decoded.incoming.batch.bodies.size(), 1u);
+  EXPECT_EQ(decoded.incoming.batch.bodies[0], "event-bytes");
+  EXPECT_EQ(decoded.incoming.batch.metas[0].seq(), 7u);
+  EXPECT_EQ(decoded.incoming.batch.metas[0].dropped_before(), 2u);
+}
+
+TEST(IncomingDecoderTest, ResponsesAndCorrelatedErrorsCompleteRequests) {
+  v1::Envelope scratch;
+  auto response = stamped();
+  response.mutable_response()->set_correlation_id(5);
+  response.mutable_response()->mutable_publish()->set_subscribers(3);
+  auto frames = framesOf(response);
+  auto decoded = decodeIncoming(frames, scratch);
+  ASSERT_EQ(decoded.kind, DecodedMessage::Kind::Reply);
+  EXPECT_EQ(decoded.correlationId, 5u);
+  ASSERT_TRUE(decoded.reply.ok());
+  EXPECT_EQ(decoded.reply->publish().subscribers(), 3u);
+
+  auto error = ipc::errorEnvelope(v1::ERROR_CODE_TIMEOUT, "slow", 6);
+  frames = framesOf(error);
+  decoded = decodeIncoming(frames, scratch);
+  ASSERT_EQ(decoded.kind, DecodedMessage::Kind::Reply);
+  EXPECT_EQ(decoded.correlationId, 6u);
+  ASSERT_FALSE(decoded.reply.ok());
+  EXPECT_EQ(decoded.reply.error().code, v1::ERROR_CODE_TIMEOUT);
+}
+
+TEST(IncomingDecoderTest, UncorrelatedErrorsAcksAndGoodbyeGoToTheRunLoop) {
+  v1::Envelope scratch;
+  auto frames = framesOf(ipc::errorEnvelope(v1::ERROR_CODE_PERMISSION_DENIED, "no"));
+  auto decoded = decodeIncoming(frames, scratch);
+  EXPECT_EQ(decoded.incoming.kind, Incoming::Kind::HostError);
+  EXPECT_EQ(decoded.incoming.message, "no");
+  auto ack = stamped();
+  ack.mutable_subscribe_ack();
+  frames = framesOf(ack);
+  EXPECT_EQ(decodeIncoming(frames, scratch).incoming.kind, Incoming::Kind::SubscribeAck);
+  auto goodbye = stamped();
+  goodbye.mutable_goodbye()->set_reason("unloaded");
+  frames = framesOf(goodbye);
+  decoded = decodeIncoming(frames, scratch);
+  EXPECT_EQ(decoded.incoming.kind, Incoming::Kind::HostGoodbye);
+  EXPECT_EQ(decoded.incoming.message, "unloaded");
+}
+
+TEST(IncomingDecoderTest, MalformedMessagesAreReportedNotThrown) {
+  v1::Envelope scratch;
+  std::vector<zmq::message_t> none;
+  EXPECT_EQ(decodeIncoming(none, scratch).kind, DecodedMessage::Kind::Malformed);
+  std::vector<zmq::message_t> garbage;
+  garbage.emplace_back(std::string("\xff\xff\xff\xff\x0f", 5));
+  EXPECT_EQ(decodeIncoming(garbage, scratch).kind, DecodedMessage::Kind::Malformed);
+  auto batch = stamped();  // a batch header announcing a body that is not there
+  batch.mutable_event_batch()->set_lane(v1::LANE_EVENT);
+  batch.mutable_event_batch()->set_packed(true);
+  batch.mutable_event_batch()->add_events()->set_size(10);
+  auto frames = framesOf(batch);
+  auto decoded = decodeIncoming(frames, scratch);
+  EXPECT_EQ(decoded.kind, DecodedMessage::Kind::Malformed);
+  EXPECT_NE(decoded.problem.find("event batch"), std::string::npos);
+  auto ack = stamped();
+  ack.mutable_handshake_ack();
+  frames = framesOf(ack);
+  EXPECT_EQ(decodeIncoming(frames, scratch).kind, DecodedMessage::Kind::Ignored);
+}
+
+}  // namespace
+}  // namespace plexus::sdk::detail
