@@ -28,11 +28,13 @@ namespace bp = boost::process;
 
 namespace {
 
-void setLimit(int resource, std::uint64_t value) {
-  if (value == 0) return;
-  rlimit limit{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+void setLimit(int resource, std::uint64_t soft, std::uint64_t hard) {
+  if (soft == 0) return;
+  rlimit limit{static_cast<rlim_t>(soft), static_cast<rlim_t>(hard)};
   ::setrlimit(resource, &limit);
 }
+
+constexpr std::uint64_t kCpuHardLimitGraceSeconds = 5;
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
 struct ChildSetup {
@@ -44,9 +46,11 @@ struct ChildSetup {
     if (::getppid() != parent) ::_exit(127);  // the node died while we were forking
     // Everything above stderr closes at exec; Boost's own exec-error pipe keeps working.
     ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-    setLimit(RLIMIT_AS, limits.addressSpaceBytes);
-    setLimit(RLIMIT_NOFILE, limits.openFiles);
-    setLimit(RLIMIT_CPU, limits.cpuSeconds);
+    setLimit(RLIMIT_AS, limits.addressSpaceBytes, limits.addressSpaceBytes);
+    setLimit(RLIMIT_NOFILE, limits.openFiles, limits.openFiles);
+    // At the soft limit the kernel sends SIGXCPU, which names the cause; the hard limit a few
+    // seconds later (SIGKILL) stops a module that ignores it.
+    setLimit(RLIMIT_CPU, limits.cpuSeconds, limits.cpuSeconds + kCpuHardLimitGraceSeconds);
     // The node ignores SIGPIPE and blocks SIGINT/SIGTERM (it reads them from a signalfd); a
     // module starts with default dispositions and nothing blocked.
     ::signal(SIGPIPE, SIG_DFL);

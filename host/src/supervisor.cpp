@@ -50,6 +50,24 @@ const char* stateName(v1::ModuleState state) {
 
 }  // namespace
 
+std::string limitExplanation(const v1::ResourceLimits& limits, int signal) {
+  if (signal == SIGXCPU && limits.cpu_seconds() > 0) {
+    return "it used up its CPU time limit (limits.cpu_seconds = " +
+           std::to_string(limits.cpu_seconds()) + ")";
+  }
+  if (signal == SIGKILL && limits.cpu_seconds() > 0) {  // not the node's: it said why it killed
+    return "it ignored SIGXCPU and reached the hard CPU limit, a few seconds after "
+           "limits.cpu_seconds = " + std::to_string(limits.cpu_seconds());
+  }
+  if ((signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS) &&
+      limits.address_space_bytes() > 0) {
+    return "it ran under an address-space limit of " +
+           std::to_string(limits.address_space_bytes()) +
+           " bytes (limits.address_space_bytes); a failed allocation is the likely cause";
+  }
+  return {};
+}
+
 std::string describeExit(int code, int signal) {
   if (signal != 0) {
     const char* name = ::strsignal(signal);
@@ -375,6 +393,11 @@ void Supervisor::onExit(const std::string& moduleId, std::uint64_t incarnation) 
     std::string reason = !record->refusedReason.empty() ? record->refusedReason
                          : !record->killReason.empty() ? record->killReason
                                                         : record->lastExit;
+    if (record->killReason.empty()) {
+      if (auto limit = limitExplanation(record->config.limits(), sig); !limit.empty()) {
+        reason += ": " + limit;
+      }
+    }
     record->state = gaveUp ? v1::MODULE_STATE_FAILED : v1::MODULE_STATE_CRASHED;
     if (gaveUp && record->refusedReason.empty()) {
       log->error("module '{}' crashed ({}): {} crashes within {} ms, giving up (state failed)",

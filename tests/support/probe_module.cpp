@@ -16,11 +16,15 @@
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
+//   --report-limits      once connected, report "limits as=<bytes> nofile=<n> cpu=<s>" (soft)
+//   --burn-cpu           once connected, spin on the CPU forever (RLIMIT_CPU ends it)
+//   --allocate N         once connected, allocate and touch N bytes (RLIMIT_AS ends it)
 //   --spam-bytes N       once connected, a thread writes N bytes of lines to stdout while the
 //                        module keeps handling events; "spam-done" is reported at the end
 
 #include <plexus/sdk/module.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -64,6 +68,9 @@ struct Options {
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
   long spamBytes = 0;
+  bool reportLimits = false;
+  bool burnCpu = false;
+  long allocate = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -84,6 +91,9 @@ Options parse(int argc, char** argv) {
     else if (a == "--ignore-shutdown") o.ignoreShutdown = true;
     else if (a == "--ignore-sigterm") o.ignoreSigterm = true;
     else if (a == "--spam-bytes") o.spamBytes = std::stol(next());
+    else if (a == "--report-limits") o.reportLimits = true;
+    else if (a == "--burn-cpu") o.burnCpu = true;
+    else if (a == "--allocate") o.allocate = std::stol(next());
   }
   return o;
 }
@@ -176,6 +186,27 @@ int main(int argc, char** argv) {
   }
   report.line("connected " + std::to_string(module->incarnation()) + " " +
               std::to_string(module->channelCapacity()));
+  if (options.reportLimits) {
+    auto soft = [](int resource) {
+      rlimit limit{};
+      ::getrlimit(resource, &limit);
+      return limit.rlim_cur == RLIM_INFINITY ? std::string("unlimited")
+                                             : std::to_string(limit.rlim_cur);
+    };
+    report.line("limits as=" + soft(RLIMIT_AS) + " nofile=" + soft(RLIMIT_NOFILE) +
+                " cpu=" + soft(RLIMIT_CPU));
+  }
+  if (options.allocate > 0) {
+    report.line("allocating " + std::to_string(options.allocate));
+    auto* block = new char[static_cast<std::size_t>(options.allocate)];  // throws under RLIMIT_AS
+    for (long i = 0; i < options.allocate; i += 4096) block[i] = 1;
+    report.line("allocated");
+  }
+  if (options.burnCpu) {
+    report.line("burning");
+    std::atomic<std::uint64_t> spin{0};  // a side effect the compiler must keep
+    for (;;) spin.fetch_add(1, std::memory_order_relaxed);
+  }
   std::thread spammer;
   if (options.spamBytes > 0) {
     spammer = std::thread([&] {

@@ -126,4 +126,9 @@ class Supervisor final : public ModuleRegistry {
 // "exit 0", "exit 3", "signal 9 (Killed)"
 std::string describeExit(int code, int signal);
 
+// Why a module that died from `signal` probably did, given the limits it ran under (SIGXCPU:
+// its CPU time; SIGABRT/SIGSEGV/SIGBUS under an address-space limit: a failed allocation);
+// empty when the limits explain nothing.
+std::string limitExplanation(const v1::ResourceLimits& limits, int signal);
+
 }  // namespace plexus::host
