@@ -22,6 +22,14 @@ v1::Envelope stamped() {
   return envelope;
 }
 
+std::vector<v1::EventType> typesOf(const google::protobuf::RepeatedField<int>& wire) {
+  std::vector<v1::EventType> types;
+  types.reserve(static_cast<std::size_t>(wire.size()));
+  for (int t : wire)
+    types.push_back(static_cast<v1::EventType>(t));
+  return types;
+}
+
 }  // namespace
 
 ModuleServer::ModuleServer(ModuleTransport& transport, EventManager& events,
@@ -48,9 +56,8 @@ void ModuleServer::malformed(const std::string& moduleId, const std::string& why
 void ModuleServer::reject(const std::string& moduleId, const Error& error,
                           std::uint64_t correlationId) {
   m_events.countRejected(moduleId);
-  m_warnings.warn(moduleId + "/rejected", [&] {
-    return "module '" + moduleId + "': request refused: " + error.message;
-  });
+  m_warnings.warn(moduleId + "/rejected",
+                  [&] { return "module '" + moduleId + "': request refused: " + error.message; });
   send(moduleId, ipc::errorEnvelope(error.code, error.message, correlationId));
 }
 
@@ -83,8 +90,8 @@ void ModuleServer::handle(const std::string& routingId, std::string_view userId,
   }
   m_registry.onTraffic(routingId);
   if (frames.size() != 1) {
-    malformed(routingId, "expected 1 frame after the routing id, got " +
-                             std::to_string(frames.size()));
+    malformed(routingId,
+              "expected 1 frame after the routing id, got " + std::to_string(frames.size()));
     return;
   }
   if (auto status = ipc::decodeEnvelope(frames[0], m_scratch); !status) {
@@ -117,8 +124,8 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
       logger("modules")->debug("module '{}' is not running: dropped a late message", moduleId);
       return;
     }
-    reject(moduleId, makeError(v1::ERROR_CODE_NOT_HANDSHAKEN,
-                               "send a Handshake before anything else"),
+    reject(moduleId,
+           makeError(v1::ERROR_CODE_NOT_HANDSHAKEN, "send a Handshake before anything else"),
            body == Body::kRequest ? envelope.request().correlation_id() : 0);
     return;
   }
@@ -126,40 +133,30 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
   if (body != Body::kAck && body != Body::kHeartbeat && body != Body::kGoodbye &&
       !allowRequest(moduleId)) {
     reject(moduleId,
-           makeError(v1::ERROR_CODE_RATE_LIMITED,
-                     "more than " + std::to_string(m_limits.requestsPerSecond) +
-                         " requests per second"),
+           makeError(
+               v1::ERROR_CODE_RATE_LIMITED,
+               "more than " + std::to_string(m_limits.requestsPerSecond) + " requests per second"),
            body == Body::kRequest ? envelope.request().correlation_id() : 0);
     return;
   }
   switch (body) {
     case Body::kSubscribe: {
-      std::vector<v1::EventType> types;
-      for (int t : envelope.subscribe().types()) types.push_back(static_cast<v1::EventType>(t));
-      auto outcome = m_events.subscribe(moduleId, types);
+      auto outcome = m_events.subscribe(moduleId, typesOf(envelope.subscribe().types()));
       if (!outcome) {
         reject(moduleId, outcome.error());
         return;
       }
-      v1::Envelope ack = stamped();
-      for (auto t : outcome->subscribed) ack.mutable_subscribe_ack()->add_types(t);
-      if (outcome->subscribed.empty()) ack.mutable_subscribe_ack();
-      send(moduleId, ack);
+      sendSubscribeAck(moduleId, outcome->subscribed);
       if (outcome->loaded) m_registry.onReady(moduleId);
       return;
     }
     case Body::kUnsubscribe: {
-      std::vector<v1::EventType> types;
-      for (int t : envelope.unsubscribe().types()) types.push_back(static_cast<v1::EventType>(t));
-      auto remaining = m_events.unsubscribe(moduleId, types);
+      auto remaining = m_events.unsubscribe(moduleId, typesOf(envelope.unsubscribe().types()));
       if (!remaining) {
         reject(moduleId, remaining.error());
         return;
       }
-      v1::Envelope ack = stamped();
-      ack.mutable_subscribe_ack();
-      for (auto t : *remaining) ack.mutable_subscribe_ack()->add_types(t);
-      send(moduleId, ack);
+      sendSubscribeAck(moduleId, *remaining);
       return;
     }
     case Body::kAck:
@@ -187,6 +184,16 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
                               std::to_string(static_cast<int>(body)) + ")");
       return;
   }
+}
+
+// The full set a module is now subscribed to (possibly empty: the body is set regardless).
+void ModuleServer::sendSubscribeAck(const std::string& moduleId,
+                                    const std::vector<v1::EventType>& subscribed) {
+  v1::Envelope ack = stamped();
+  auto* body = ack.mutable_subscribe_ack();
+  for (auto type : subscribed)
+    body->add_types(type);
+  send(moduleId, ack);
 }
 
 void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelope& envelope) {

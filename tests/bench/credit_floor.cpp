@@ -29,6 +29,22 @@ static long now_ns() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+// Parses every length-prefixed event of a batch as the SDK would; returns how many.
+int parseBatch(const zmq::message_t& batch, plexus::v1::Event& event) {
+  const char* data = static_cast<const char*>(batch.data());
+  std::size_t offset = 0;
+  int count = 0;
+  while (offset < batch.size()) {
+    std::uint32_t length;
+    std::memcpy(&length, data + offset, 4);
+    offset += 4;
+    event.ParseFromArray(data + offset, static_cast<int>(length));
+    offset += length;
+    ++count;
+  }
+  return count;
+}
+
 int module_main(const std::string& ep, int id) {
   zmq::context_t ctx;
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
@@ -41,17 +57,7 @@ int module_main(const std::string& ep, int id) {
     zmq::message_t m;
     (void)s.recv(m);
     if (m.size() == 3) break;
-    const char* p = (const char*)m.data();
-    size_t off = 0;
-    int count = 0;
-    while (off < m.size()) {
-      uint32_t len;
-      memcpy(&len, p + off, 4);
-      off += 4;
-      ev.ParseFromArray(p + off, len);
-      off += len;
-      ++count;
-    }
+    const int count = parseBatch(m, ev);
     n += count;
     s.send(zmq::buffer(&count, sizeof count));  // ack
   }
@@ -91,17 +97,7 @@ int module2_main(const std::string& ep, int id) {
         (void)!write(efd, &one, 8);
         return;
       }
-      const char* p = (const char*)m.data();
-      size_t off = 0;
-      int count = 0;
-      while (off < m.size()) {
-        uint32_t len;
-        memcpy(&len, p + off, 4);
-        off += 4;
-        ev.ParseFromArray(p + off, len);
-        off += len;
-        ++count;
-      }
+      const int count = parseBatch(m, ev);
       n += count;
       {
         std::lock_guard l(amu);
@@ -147,10 +143,8 @@ int module2_main(const std::string& ep, int id) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string(argv[1]) == "--module")
-    return module_main(argv[2], atoi(argv[3]));
-  if (argc > 1 && std::string(argv[1]) == "--module2")
-    return module2_main(argv[2], atoi(argv[3]));
+  if (argc > 1 && std::string(argv[1]) == "--module") return module_main(argv[2], atoi(argv[3]));
+  if (argc > 1 && std::string(argv[1]) == "--module2") return module2_main(argv[2], atoi(argv[3]));
   const char* kind = getenv("FLOOR_MODULE") ? getenv("FLOOR_MODULE") : "--module";
   int N = 4;
   long E = 200000;

@@ -13,21 +13,8 @@
 namespace plexus::test {
 namespace {
 
-struct CtlRun {
-  int exitCode = -1;
-  std::string out;
-};
-
 CtlRun plexusctl(const TestNode& node, const std::string& args) {
-  const std::string command = ctlBinary().string() + " --runtime-dir " +
-                              node.runtimeDir().string() + " " + args + " 2>/dev/null";
-  CtlRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) run.out += buffer.data();
-  int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return runCtl(node, args, /*withStderr=*/false);
 }
 
 template <class Message>
@@ -47,9 +34,11 @@ TEST(CtlTest, StatsAndModulesJsonMatchTheNode) {
   TestNode node(a.text() + b.text());
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
-  auto published = plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\",\"height\":5}' --count 5");
+  auto published =
+      plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\",\"height\":5}' --count 5");
   ASSERT_EQ(published.exitCode, 0) << published.out;
-  EXPECT_EQ(published.out, "published 5 event(s) of NewBlock: routed to 10 subscriber(s), 5 dropped\n");
+  EXPECT_EQ(published.out,
+            "published 5 event(s) of NewBlock: routed to 10 subscriber(s), 5 dropped\n");
   ASSERT_TRUE(waitFor([&] { return node.stats("a")->acked() == 3; }));
 
   auto stats = plexusctl(node, "stats --json");

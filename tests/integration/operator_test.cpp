@@ -15,29 +15,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct CtlRun {
-  int exitCode = -1;
-  std::string out;
-};
-
 CtlRun plexusctl(const TestNode& node, const std::string& args) {
-  const std::string command = ctlBinary().string() + " --runtime-dir " +
-                              node.runtimeDir().string() + " " + args + " 2>&1";
-  CtlRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) run.out += buffer.data();
-  int status = ::pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return runCtl(node, args, /*withStderr=*/true);
 }
 
 TEST(OperatorTest, UnloadLoadAndReloadWithTheirLifecycleEvents) {
   TempDir dir;
   const auto watcherReport = dir / "watcher.report";
   TestNode node(
-      ModuleSpec{"watcher", {}, {"--report", watcherReport.string(), "--types",
-                                 "ModuleUnloaded,ModuleLoaded"}}
+      ModuleSpec{"watcher",
+                 {},
+                 {"--report", watcherReport.string(), "--types", "ModuleUnloaded,ModuleLoaded"}}
           .text() +
       ModuleSpec{"target", {}, {"--report", "/dev/null"}}.text());
   node.start();
@@ -84,11 +72,12 @@ TEST(OperatorTest, UnloadLoadAndReloadWithTheirLifecycleEvents) {
 TEST(OperatorTest, MaintenanceRoundsAreBracketedOnDemandAndOnSchedule) {
   TempDir dir;
   const auto report = dir / "m.report";
-  TestNode node(
-      ModuleSpec{"m", {}, {"--report", report.string(), "--types",
-                           "MaintenanceStarted,DataMaintenance,MaintenanceCompleted"}}
-          .text() +
-      "maintenance { operation: MAINTENANCE_OPERATION_CLEANUP interval_ms: 300 }\n");
+  TestNode node(ModuleSpec{"m",
+                           {},
+                           {"--report", report.string(), "--types",
+                            "MaintenanceStarted,DataMaintenance,MaintenanceCompleted"}}
+                    .text() +
+                "maintenance { operation: MAINTENANCE_OPERATION_CLEANUP interval_ms: 300 }\n");
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   // A scheduled round first.
@@ -104,11 +93,12 @@ TEST(OperatorTest, MaintenanceRoundsAreBracketedOnDemandAndOnSchedule) {
 
   auto run = plexusctl(node, "maintenance flush --urgency high --reason before-backup");
   ASSERT_EQ(run.exitCode, 0) << run.out;
-  const std::string id = run.out.substr(run.out.find('#') + 1, run.out.find(' ', run.out.find('#')) -
-                                                                   run.out.find('#') - 1);
+  const std::string id = run.out.substr(
+      run.out.find('#') + 1, run.out.find(' ', run.out.find('#')) - run.out.find('#') - 1);
   ASSERT_TRUE(waitFor([&] {
     return reportHas(report, "MaintenanceCompleted host " + id + ":success=1");
-  })) << readFile(report) << run.out;
+  })) << readFile(report)
+      << run.out;
   events = probeEvents(report);
   std::vector<std::string> mine;
   for (const auto& e : events) {
@@ -116,7 +106,8 @@ TEST(OperatorTest, MaintenanceRoundsAreBracketedOnDemandAndOnSchedule) {
   }
   ASSERT_EQ(mine.size(), 3u);
   EXPECT_EQ(mine[0], "MaintenanceStarted " + id);
-  EXPECT_EQ(mine[1], "DataMaintenance " + id + ":MAINTENANCE_OPERATION_FLUSH:URGENCY_HIGH:before-backup");
+  EXPECT_EQ(mine[1],
+            "DataMaintenance " + id + ":MAINTENANCE_OPERATION_FLUSH:URGENCY_HIGH:before-backup");
   EXPECT_EQ(mine[2], "MaintenanceCompleted " + id + ":success=1");
 }
 
@@ -139,8 +130,9 @@ TEST(OperatorTest, TailPrintsPublishedEventsAsJsonLines) {
     EXPECT_NE(line.find("\"source\":\"operator\""), std::string::npos) << line;
   }
   EXPECT_EQ(count, 3);
-  ASSERT_TRUE(waitFor([&] { return node.log().find("tail session tail:1 ended") != std::string::npos; }))
-      << "TailStop ends the session";
+  ASSERT_TRUE(waitFor([&] {
+    return node.log().find("tail session tail:1 ended") != std::string::npos;
+  })) << "TailStop ends the session";
   EXPECT_TRUE(node.allStats().empty()) << "a tail is not a module";
 }
 

@@ -5,17 +5,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 namespace plexus::test {
 
-std::filesystem::path binDir() { return PLEXUS_TEST_BIN_DIR; }
-std::filesystem::path nodeBinary() { return binDir() / "plexus-node"; }
-std::filesystem::path probeBinary() { return binDir() / "plexus-test-probe"; }
-std::filesystem::path ctlBinary() { return binDir() / "plexusctl"; }
+std::filesystem::path binDir() {
+  return PLEXUS_TEST_BIN_DIR;
+}
+std::filesystem::path nodeBinary() {
+  return binDir() / "plexus-node";
+}
+std::filesystem::path probeBinary() {
+  return binDir() / "plexus-test-probe";
+}
+std::filesystem::path ctlBinary() {
+  return binDir() / "plexusctl";
+}
 
 namespace {
 std::atomic<int> g_dirCounter{0};
@@ -54,14 +64,16 @@ std::string readFile(const std::filesystem::path& path) {
 std::vector<std::string> readLines(const std::filesystem::path& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
   return lines;
 }
 
 std::string ModuleSpec::text() const {
   std::string out = "module {\n  name: \"" + name + "\"\n  exec: \"" +
                     (exec.empty() ? probeBinary().string() : exec) + "\"\n";
-  for (const auto& arg : args) out += "  args: \"" + arg + "\"\n";
+  for (const auto& arg : args)
+    out += "  args: \"" + arg + "\"\n";
   if (capacity) out += "  channel_capacity: " + std::to_string(capacity) + "\n";
   if (!policy.empty()) out += "  policy: " + policy + "\n";
   if (!restart.empty()) out += "  restart: " + restart + "\n";
@@ -74,8 +86,8 @@ std::string ModuleSpec::text() const {
 
 TestNode::TestNode(std::string configBody, std::string timings) : m_dir("pxit") {
   std::ofstream(file("node.cfg"))
-      << "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n" << timings
-      << "}\n"
+      << "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n"
+      << timings << "}\n"
       << configBody;
 }
 
@@ -134,7 +146,9 @@ std::optional<int> TestNode::stop(int signal, std::chrono::milliseconds timeout)
   return m_exitStatus;
 }
 
-std::string TestNode::log() const { return readFile(file("node.log")); }
+std::string TestNode::log() const {
+  return readFile(file("node.log"));
+}
 
 v1::ControlResponse TestNode::call(v1::ControlRequest request, std::chrono::milliseconds timeout) {
   auto response = m_client->call(std::move(request), timeout);
@@ -200,6 +214,20 @@ bool TestNode::waitAllReady(std::chrono::milliseconds timeout) {
       timeout, std::chrono::milliseconds(20));
 }
 
+CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr) {
+  const std::string command = ctlBinary().string() + " --runtime-dir " +
+                              node.runtimeDir().string() + " " + args +
+                              (withStderr ? " 2>&1" : " 2>/dev/null");
+  CtlRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr)
+    run.out += buffer.data();
+  const int status = ::pclose(pipe);
+  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 void expectInvariants(const v1::DeliveryStats& s) {
   SCOPED_TRACE("module " + s.module_id());
   EXPECT_EQ(s.routed(), s.successful() + s.channel_full() + s.failed());
@@ -223,7 +251,8 @@ bool processAlive(pid_t pid) {
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
 }
 
-std::vector<std::string> reportLines(const std::filesystem::path& report, const std::string& prefix) {
+std::vector<std::string> reportLines(const std::filesystem::path& report,
+                                     const std::string& prefix) {
   std::vector<std::string> out;
   for (const auto& line : readLines(report)) {
     if (line.rfind(prefix, 0) == 0) out.push_back(line);

@@ -101,6 +101,14 @@ class TestNode {
   std::optional<host::ControlClient> m_client;
 };
 
+// The real plexusctl against `node`: its exit code and output (stdout, and stderr when
+// `withStderr`).
+struct CtlRun {
+  int exitCode = -1;
+  std::string out;
+};
+CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = false);
+
 // Both DESIGN.md invariants for one module's statistics (gtest assertions).
 void expectInvariants(const v1::DeliveryStats& stats);
 
