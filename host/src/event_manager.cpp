@@ -126,7 +126,7 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     if (!slot->module.subscribeAllowed.test(static_cast<std::size_t>(type))) {
       return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
                        "module '" + moduleId + "' may not subscribe to " +
-                           ipc::displayName(type));
+                           ipc::displayName(type) + " (not in its capabilities.subscribe)");
     }
   }
   for (v1::EventType type : types) {

@@ -1,9 +1,12 @@
 #include "plexus/host/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <mutex>
 #include <stdexcept>
+
+#include "plexus/host/rate_limited_log.h"
 
 namespace plexus::host {
 
@@ -38,6 +41,21 @@ spdlog::level::level_enum parseLevel(const std::string& name) {
   return level;
 }
 
+// libprotobuf writes a line to stderr for every message it refuses to parse (a string field
+// that is not UTF-8): a module could flood the node's log with them. Its messages go through
+// the "protobuf" component instead, at most one line per source location every 5 s.
+void protobufLogHandler(google::protobuf::LogLevel level, const char* file, int line,
+                        const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    logger("protobuf")->critical("{}:{}: {}", file, line, message);
+    return;
+  }
+  static std::mutex mutex;
+  static RateLimitedLog limited(logger("protobuf"), std::chrono::seconds(5));
+  std::lock_guard lock(mutex);
+  limited.warn(std::string(file) + ":" + std::to_string(line), [&] { return message; });
+}
+
 }  // namespace
 
 std::shared_ptr<spdlog::logger> logger(const std::string& component) {
@@ -59,6 +77,7 @@ void configureLogging(const std::string& level,
   g_componentLevels = std::move(perComponent);
   spdlog::apply_all(
       [&](const std::shared_ptr<spdlog::logger>& log) { log->set_level(levelFor(log->name())); });
+  google::protobuf::SetLogHandler(&protobufLogHandler);
 }
 
 }  // namespace plexus::host

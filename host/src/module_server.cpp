@@ -46,11 +46,12 @@ void ModuleServer::send(const std::string& moduleId, const v1::Envelope& envelop
   }
 }
 
-void ModuleServer::malformed(const std::string& moduleId, const std::string& why) {
+void ModuleServer::malformed(const std::string& moduleId, const std::string& why,
+                             std::uint64_t correlationId) {
   m_events.countDecodeError(moduleId);
   m_warnings.warn(moduleId + "/malformed",
                   [&] { return "module '" + moduleId + "' sent a malformed message: " + why; });
-  send(moduleId, ipc::errorEnvelope(v1::ERROR_CODE_MALFORMED, why));
+  send(moduleId, ipc::errorEnvelope(v1::ERROR_CODE_MALFORMED, why, correlationId));
 }
 
 void ModuleServer::reject(const std::string& moduleId, const Error& error,
@@ -229,7 +230,7 @@ void ModuleServer::handleRequest(const std::string& moduleId, const v1::Request&
       return;
     }
     default:
-      malformed(moduleId, "request carries no known body");
+      malformed(moduleId, "request carries no known body", request.correlation_id());
       return;
   }
 }

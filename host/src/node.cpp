@@ -21,6 +21,7 @@
 #include "plexus/host/module_transport.h"
 #include "plexus/host/output_pump.h"
 #include "plexus/host/process_spawner.h"
+#include "plexus/host/rate_limited_log.h"
 #include "plexus/host/resource_monitor.h"
 #include "plexus/host/runtime_dir.h"
 #include "plexus/host/supervisor.h"
@@ -251,11 +252,16 @@ class Node::Impl {
 
   void wireLoop() {
     m_loop.addSocket(m_zap.socket(), [this] { m_zap.serveReady(); });
-    m_zap.setObserver([](const ipc::ZapRequest& request, const ipc::ZapVerdict& verdict) {
-      if (!verdict.accepted) {
-        logger("node")->warn("refused a connection ({} '{}' from {}): {}", request.mechanism,
-                             request.username, request.address, verdict.reason);
-      }
+    // Rate-limited per claimed id and kind of refusal (the reason without its numbers): a
+    // process reconnecting in a loop must not flood the log, but each new reason is shown.
+    m_zap.setObserver([this](const ipc::ZapRequest& request, const ipc::ZapVerdict& verdict) {
+      if (verdict.accepted) return;
+      std::string kind = verdict.reason;
+      std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
+      m_refusals.warn(request.mechanism + "/" + request.username + "/" + kind, [&] {
+        return "refused a connection (" + request.mechanism + " '" + request.username +
+               "' from " + request.address + "): " + verdict.reason;
+      });
     });
     m_loop.addSocket(m_moduleRouter, [this] {
       int served = 0;
@@ -416,6 +422,7 @@ class Node::Impl {
   std::unique_ptr<Maintenance> m_maintenance;
   std::unique_ptr<ResourceMonitor> m_resources;
   ReceivedMessage m_received;
+  RateLimitedLog m_refusals{logger("node"), std::chrono::seconds(5)};
   std::chrono::steady_clock::time_point m_startedAt;
   std::optional<EventLoop::TimerId> m_statsTimer;
   std::optional<EventLoop::TimerId> m_healthTimer;

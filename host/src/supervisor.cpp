@@ -35,6 +35,14 @@ RestartTracker::Policy restartPolicyOf(const v1::Timings& t) {
   return policy;
 }
 
+v1::Envelope hostHeartbeat() {
+  v1::Envelope envelope;
+  envelope.set_protocol_major(ipc::kProtocolMajor);
+  envelope.set_protocol_minor(ipc::kProtocolMinor);
+  envelope.mutable_heartbeat();
+  return envelope;
+}
+
 const char* stateName(v1::ModuleState state) {
   switch (state) {
     case v1::MODULE_STATE_STARTING: return "starting";
@@ -614,6 +622,11 @@ void Supervisor::checkLiveness() {
     }
     if (record->state != v1::MODULE_STATE_READY) continue;
     if (silence > unhealthyAfter) {
+      // ZeroMQ drops a connection silently (an oversized frame): if the process lives on, only a
+      // send finds out. A heartbeat to an unreachable peer kills it now ("connection lost")
+      // instead of after dead_timeout_ms.
+      if (m_deps.send) m_deps.send(record->config.name(), hostHeartbeat());
+      if (!record->killReason.empty()) continue;
       setHealth(*record, v1::HEALTH_UNHEALTHY, "missed heartbeats");
       continue;
     }

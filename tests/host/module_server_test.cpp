@@ -556,6 +556,15 @@ TEST_F(ModuleServerTest, GoodbyeIsPassedToTheRegistry) {
   EXPECT_EQ(repliesTo("pub"), before);  // Goodbye needs no answer
 }
 
+TEST_F(ModuleServerTest, ARequestWithoutABodyIsMalformedAndKeepsItsCorrelationId) {
+  connect("pub");
+  v1::Envelope request = stamped();
+  request.mutable_request()->set_correlation_id(91);
+  send("pub", request);
+  expectError(last("pub"), v1::ERROR_CODE_MALFORMED, 91);
+  EXPECT_EQ(stats("pub").decode_errors(), 1u);
+}
+
 TEST_F(ModuleServerTest, HostOnlyEnvelopeBodiesFromAModuleAreMalformed) {
   connect("pub");
   v1::Envelope batch = stamped();

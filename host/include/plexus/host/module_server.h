@@ -65,7 +65,8 @@ class ModuleServer final : public PublishWaiter {
   void handleRequest(const std::string& moduleId, const v1::Request& request);
   void handlePublish(const std::string& moduleId, std::uint64_t correlationId,
                      const v1::Event& event);
-  void malformed(const std::string& moduleId, const std::string& why);
+  void malformed(const std::string& moduleId, const std::string& why,
+                 std::uint64_t correlationId = 0);
   void reject(const std::string& moduleId, const Error& error, std::uint64_t correlationId = 0);
   bool allowRequest(const std::string& moduleId);
 
