@@ -15,3 +15,30 @@ endif()
 function(plexus_target_defaults target)
   target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:plexus_build_flags>)
 endfunction()
+
+# PLEXUS_FUZZ: every target we own is instrumented for libFuzzer's coverage feedback
+# (-fsanitize=fuzzer-no-link, on top of the PLEXUS_SANITIZE flags when those are on); only the
+# fuzz executables link libFuzzer itself (-fsanitize=fuzzer, tests/fuzz/CMakeLists.txt). The
+# link flag pulls in the runtime behind the coverage hooks when no sanitizer does.
+if(PLEXUS_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PLEXUS_FUZZ=ON needs clang with libFuzzer, not ${CMAKE_CXX_COMPILER_ID}: "
+                        "configure with -DCMAKE_CXX_COMPILER=clang++ (Debian packages clang and "
+                        "libclang-rt-14-dev)")
+  endif()
+  include(CheckCXXSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=fuzzer)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=fuzzer)
+  check_cxx_source_compiles(
+      "#include <cstddef>\n#include <cstdint>\n
+       extern \"C\" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }"
+      PLEXUS_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  if(NOT PLEXUS_HAVE_LIBFUZZER)
+    message(FATAL_ERROR "PLEXUS_FUZZ=ON: ${CMAKE_CXX_COMPILER} cannot link -fsanitize=fuzzer "
+                        "(Debian: install libclang-rt-14-dev)")
+  endif()
+  target_compile_options(plexus_build_flags INTERFACE -fsanitize=fuzzer-no-link)
+  target_link_options(plexus_build_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
