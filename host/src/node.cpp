@@ -29,6 +29,7 @@
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/socket_monitor.h"
 #include "plexus/ipc/sockets.h"
 #include "plexus/ipc/zap_authenticator.h"
 #include "plexus/version.h"
@@ -168,6 +169,9 @@ class Node::Impl {
         m_zap(m_context, m_credentials, ::getuid()),  // bound before any ROUTER
         m_moduleRouter(m_context, zmq::socket_type::router),
         m_controlRouter(m_context, zmq::socket_type::router),
+        // Before bind, so no refused connection is missed; PLAIN refusals are ZAP's to log.
+        m_moduleMonitor(m_context, m_moduleRouter,
+                        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL),
         m_transport(m_moduleRouter, m_options.bodyLayout),
         m_sink(m_transport),
         m_events(m_sink, eventOptions()),
@@ -195,8 +199,8 @@ class Node::Impl {
     m_controlServer = std::make_unique<ControlServer>(
         m_controlRouter, m_loop, m_events, *m_supervisor,
         ControlServer::NodeStatus{m_startedAt, m_runtimeDir.path()});
-    m_publisher = std::make_unique<InProcessPublisher>(m_events,
-                                                       ms(m_config.timings().block_timeout_ms()));
+    m_publisher =
+        std::make_unique<InProcessPublisher>(m_events, ms(m_config.timings().block_timeout_ms()));
     m_tails = std::make_unique<TailSessions>(m_events, *m_controlServer);
     m_sink.setTails(m_tails.get());
     m_maintenance = std::make_unique<Maintenance>(
@@ -205,7 +209,8 @@ class Node::Impl {
                                              m_config.maintenance().end()));
     m_resources = std::make_unique<ResourceMonitor>(
         m_loop, m_events, *m_supervisor,
-        m_config.data_dir().empty() ? m_runtimeDir.path() : std::filesystem::path(m_config.data_dir()),
+        m_config.data_dir().empty() ? m_runtimeDir.path()
+                                    : std::filesystem::path(m_config.data_dir()),
         m_config.disk_space_low_bytes(), ms(m_config.timings().resource_check_interval_ms()));
     m_controlServer->setExtension([this](const std::string& client, const v1::ControlRequest& r) {
       return serveExtension(client, r);
@@ -221,9 +226,10 @@ class Node::Impl {
 
   int run() {
     ::pthread_setname_np(::pthread_self(), "plexus-loop");  // visible in top -H, perf, /proc
-    logger("node")->info("plexus-node {} (protocol {}) running, pid {}, runtime dir {}, {} module(s)",
-                         kPlexusVersion, ipc::protocolVersionString(), ::getpid(),
-                         m_runtimeDir.path().string(), m_config.module_size());
+    logger("node")->info(
+        "plexus-node {} (protocol {}) running, pid {}, runtime dir {}, {} module(s)",
+        kPlexusVersion, ipc::protocolVersionString(), ::getpid(), m_runtimeDir.path().string(),
+        m_config.module_size());
     v1::Event startup = hostEvent(v1::EVENT_TYPE_NODE_STARTUP);
     startup.mutable_node_startup()->set_version(kPlexusVersion);
     startup.mutable_node_startup()->set_protocol_version(ipc::protocolVersionString());
@@ -259,9 +265,18 @@ class Node::Impl {
       std::string kind = verdict.reason;
       std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
       m_refusals.warn(request.mechanism + "/" + request.username + "/" + kind, [&] {
-        return "refused a connection (" + request.mechanism + " '" + request.username +
-               "' from " + request.address + "): " + verdict.reason;
+        return "refused a connection (" + request.mechanism + " '" + request.username + "' from " +
+               request.address + "): " + verdict.reason;
       });
+    });
+    // Refused by ZeroMQ itself before ZAP is asked: the NULL mechanism, junk instead of ZMTP.
+    m_loop.addSocket(m_moduleMonitor.socket(), [this] {
+      while (auto event = m_moduleMonitor.next(std::chrono::milliseconds(0))) {
+        const std::string why = ipc::describeHandshakeFailure(*event);
+        m_refusals.warn("handshake/" + why, [&] {
+          return "refused a connection on the module socket before authentication: " + why;
+        });
+      }
     });
     m_loop.addSocket(m_moduleRouter, [this] {
       int served = 0;
@@ -370,10 +385,10 @@ class Node::Impl {
     m_healthTimer = m_loop.runAfter(ms(m_config.timings().health_check_interval_ms()), [this] {
       v1::Event event = hostEvent(v1::EVENT_TYPE_HEALTH_CHECK);
       auto* check = event.mutable_health_check();
-      check->set_uptime_ms(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                m_startedAt)
-              .count()));
+      check->set_uptime_ms(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - m_startedAt)
+                                         .count()));
       check->set_modules_ready(m_supervisor->countInState(v1::MODULE_STATE_READY));
       check->set_modules_total(static_cast<std::uint32_t>(m_supervisor->modules().size()));
       m_events.publish(event.type(), serializeEvent(event));
@@ -402,12 +417,13 @@ class Node::Impl {
 
   Options m_options;
   v1::NodeConfig m_config;
-  RuntimeDir m_runtimeDir;         // destroyed last: removes the socket files
-  zmq::context_t m_context;        // outlives every socket below
+  RuntimeDir m_runtimeDir;   // destroyed last: removes the socket files
+  zmq::context_t m_context;  // outlives every socket below
   ipc::ModuleCredentials m_credentials;
   ipc::ZapAuthenticator m_zap;
   zmq::socket_t m_moduleRouter;
   zmq::socket_t m_controlRouter;
+  ipc::SocketMonitor m_moduleMonitor;  // the module ROUTER's refused handshakes
   EventLoop m_loop;
   ZmqModuleTransport m_transport;
   SubscriberSink m_sink;
@@ -434,8 +450,14 @@ class Node::Impl {
 
 Node::Node(Options options) : m_impl(std::make_unique<Impl>(std::move(options))) {}
 Node::~Node() = default;
-int Node::run() { return m_impl->run(); }
-void Node::requestShutdown() { m_impl->requestShutdown(); }
-Publisher& Node::publisher() { return m_impl->publisher(); }
+int Node::run() {
+  return m_impl->run();
+}
+void Node::requestShutdown() {
+  m_impl->requestShutdown();
+}
+Publisher& Node::publisher() {
+  return m_impl->publisher();
+}
 
 }  // namespace plexus::host

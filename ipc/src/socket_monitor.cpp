@@ -1,9 +1,9 @@
 #include "plexus/ipc/socket_monitor.h"
 
-#include <zmq_addon.hpp>
-
 #include <atomic>
+#include <cstdio>
 #include <cstring>
+#include <zmq_addon.hpp>
 
 namespace plexus::ipc {
 
@@ -43,17 +43,50 @@ std::optional<MonitorEvent> SocketMonitor::next(std::chrono::milliseconds timeou
 
 const char* monitorEventName(std::uint16_t event) {
   switch (event) {
-    case ZMQ_EVENT_CONNECTED: return "connected";
-    case ZMQ_EVENT_CONNECT_DELAYED: return "connect delayed";
-    case ZMQ_EVENT_CONNECT_RETRIED: return "connect retried";
-    case ZMQ_EVENT_DISCONNECTED: return "disconnected";
-    case ZMQ_EVENT_CLOSED: return "closed";
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return "handshake succeeded";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: return "handshake failed";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: return "handshake failed (protocol)";
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return "handshake failed (authentication)";
-    default: return "other";
+    case ZMQ_EVENT_CONNECTED:
+      return "connected";
+    case ZMQ_EVENT_CONNECT_DELAYED:
+      return "connect delayed";
+    case ZMQ_EVENT_CONNECT_RETRIED:
+      return "connect retried";
+    case ZMQ_EVENT_DISCONNECTED:
+      return "disconnected";
+    case ZMQ_EVENT_CLOSED:
+      return "closed";
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      return "handshake succeeded";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      return "handshake failed";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      return "handshake failed (protocol)";
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      return "handshake failed (authentication)";
+    default:
+      return "other";
   }
+}
+
+std::string describeHandshakeFailure(const MonitorEvent& event) {
+  if (event.event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+    return std::string("the connection failed during the ZMTP handshake: ") +
+           std::strerror(static_cast<int>(event.value));
+  }
+  switch (event.value) {
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+      return "the peer offered another security mechanism than this socket's (no credentials?)";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND:
+    case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE:
+      return "the peer broke the ZMTP handshake sequence";
+    default:
+      break;
+  }
+  if (event.value >= ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED &&
+      event.value <= ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA) {
+    return "the peer sent a malformed ZMTP command";
+  }
+  char code[16];
+  std::snprintf(code, sizeof code, "0x%08x", event.value);
+  return std::string("ZMTP protocol error ") + code;
 }
 
 }  // namespace plexus::ipc

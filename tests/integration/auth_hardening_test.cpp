@@ -237,7 +237,7 @@ TEST(AuthHardeningTest, RogueClientsWithoutAValidTokenAreRefused) {
   TestNode& node = served.node();
 
   // No credentials at all: ZeroMQ refuses the NULL mechanism in the ZMTP greeting, before ZAP
-  // is asked, so this refusal is the client's to see (the node's log does not name it).
+  // is asked; the node learns of it from the module socket's monitor.
   auto anonymous = rogueConnect(node, "probe-a", "");
   EXPECT_FALSE(anonymous.accepted) << describe(anonymous);
   // Mechanism mismatch, or the node hung up before this side read its greeting (EPIPE).
@@ -246,6 +246,9 @@ TEST(AuthHardeningTest, RogueClientsWithoutAValidTokenAreRefused) {
               anonymous.failed(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
       << describe(anonymous);
   EXPECT_FALSE(anonymous.sent) << "nothing may be queued for the node";
+  ASSERT_TRUE(waitFor([&] {
+    return countLines(node.log(), "another security mechanism than this socket's") > 0;
+  })) << node.log();
   // A live module's id with a token of the right shape.
   auto impostor = rogueConnect(node, "probe-a", ipc::generateToken());
   EXPECT_FALSE(impostor.accepted) << describe(impostor);
@@ -355,6 +358,11 @@ TEST(AuthHardeningTest, GarbageOnTheModuleSocketIsRefusedAndTheNodeServesOn) {
   for (const auto& s : node.allStats()) {
     EXPECT_EQ(s.decode_errors() + s.rejected(), 0u) << s.module_id();
   }
+  // Logged, and rate-limited: five refusals, not five lines of each kind.
+  ASSERT_TRUE(waitFor([&] {
+    return countLines(node.log(), "refused a connection on the module socket") > 0;
+  })) << node.log();
+  EXPECT_LE(countLines(node.log(), "refused a connection on the module socket"), 3u) << node.log();
   EXPECT_EQ(node.modules().size(), 2u);
   served.expectEveryoneServed();
 }

@@ -2,15 +2,15 @@
 
 // SocketMonitor: reads a socket's ZeroMQ monitor events (zmq_socket_monitor over inproc PAIR).
 // The SDK uses it to learn at once that the host refused its credentials (handshake failed
-// with ZAP status 400) or that the connection to the host dropped.
+// with ZAP status 400) or that the connection to the host dropped; the node uses it to log
+// connections that ZeroMQ refuses before ZAP is asked (no credentials, junk instead of ZMTP).
 // Thread rule: the thread that owns the monitored socket owns the monitor too.
-
-#include <zmq.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <zmq.hpp>
 
 namespace plexus::ipc {
 
@@ -39,5 +39,9 @@ class SocketMonitor {
 };
 
 const char* monitorEventName(std::uint16_t event);
+
+// What a HANDSHAKE_FAILED_PROTOCOL or HANDSHAKE_FAILED_NO_DETAIL event means, for a log line:
+// e.g. "the peer offered another security mechanism (no credentials?)".
+std::string describeHandshakeFailure(const MonitorEvent& event);
 
 }  // namespace plexus::ipc
