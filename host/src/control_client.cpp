@@ -19,7 +19,7 @@ Status ControlClient::connect() {
                          ")");
   }
   m_socket.emplace(m_context, zmq::socket_type::dealer);
-  // Closing waits up to 200 ms for queued requests (a final TailStop) to leave, no longer.
+  // Closing waits up to 200 ms for queued fire-and-forget requests (tail acks) to leave.
   m_socket->set(zmq::sockopt::linger, 200);
   m_socket->connect(ipc::ipcEndpoint(m_socketPath));
   return {};

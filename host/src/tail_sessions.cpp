@@ -50,9 +50,15 @@ bool TailSessions::handle(const std::string& clientId, const v1::ControlRequest&
         (void)m_events.ack(session->second, request.tail_ack().through_seq());
       }
       return true;
-    case v1::ControlRequest::kTailStop:
+    case v1::ControlRequest::kTailStop: {
       if (session != m_tapByClient.end()) end(session->second);
+      // Answered after the session ended, so a client that waits for it knows no event follows.
+      v1::ControlResponse stopped;
+      stopped.set_correlation_id(request.correlation_id());
+      stopped.mutable_tail_stopped();
+      m_control.reply(clientId, std::move(stopped));
       return true;
+    }
     default:
       return false;
   }

@@ -9,16 +9,23 @@ namespace plexus::ctl {
 
 namespace {
 
-void sendStop(ControlConnection& connection) {
+// How long the tail waits for the node to confirm TailStop before it exits anyway.
+constexpr std::chrono::milliseconds kStopWait{1000};
+
+// Ends the session on the node and waits for the answer, so the session is gone when plexusctl
+// exits (a close right after a send could lose the stop on a busy machine). Best effort: the
+// node also ends a session whose client vanished, at its next send.
+void stopSession(ControlConnection& connection, std::chrono::milliseconds timeout) {
   v1::ControlRequest stop;
   stop.mutable_tail_stop();
-  // Best effort: the node has to cope with a client that vanishes without a word anyway.
-  (void)connection.send(std::move(stop));  // the client lingers until it left
+  (void)connection.call(std::move(stop), std::min(timeout, kStopWait));
 }
 
-// Prints one batch; returns false once the tail should end (count reached, stdout gone, the
-// node announced it stopped).
-bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::uint64_t& printed,
+enum class Next { More, Done, NodeStopped };
+
+// Prints one batch; says whether the tail goes on, ends (count reached, stdout gone), or the
+// node announced it stopped.
+Next printBatch(const v1::TailEvents& batch, const TailCommand& command, std::uint64_t& printed,
                 std::ostream& out, std::ostream& err) {
   if (batch.events_size() != batch.bodies_size()) {
     err << "plexusctl: malformed tail batch (" << batch.events_size() << " events, "
@@ -38,12 +45,12 @@ bool printBatch(const v1::TailEvents& batch, const TailCommand& command, std::ui
       continue;
     }
     out << *line << '\n' << std::flush;  // one line at a time: tail is read as it happens
-    if (!out) return false;              // stdout closed (e.g. piped into head)
+    if (!out) return Next::Done;         // stdout closed (e.g. piped into head)
     ++printed;
-    if (command.count && printed >= *command.count) return false;
-    if (event.type() == v1::EVENT_TYPE_NODE_SHUTDOWN_COMPLETED) return false;  // nothing follows
+    if (event.type() == v1::EVENT_TYPE_NODE_SHUTDOWN_COMPLETED) return Next::NodeStopped;
+    if (command.count && printed >= *command.count) return Next::Done;
   }
-  return true;
+  return Next::More;
 }
 
 }  // namespace
@@ -71,8 +78,8 @@ ExitCode runTail(ControlConnection& connection, const TailCommand& command,
     return ExitCode::Unreachable;
   }
   std::uint64_t printed = 0;
-  bool more = true;
-  while (more && !stop.load()) {
+  Next next = Next::More;
+  while (next == Next::More && !stop.load()) {
     auto response = connection.receive(kTailPollInterval);
     if (!response) continue;  // quiet node, or interrupted by a signal: look at `stop`
     if (response->has_error()) {
@@ -81,9 +88,9 @@ ExitCode runTail(ControlConnection& connection, const TailCommand& command,
     }
     if (!response->has_tail_events()) continue;  // a late answer to the probe
     const auto& batch = response->tail_events();
-    more = printBatch(batch, command, printed, out, err);
+    next = printBatch(batch, command, printed, out, err);
     // Credit returns on the event lane only; the lifecycle lane is never held.
-    if (more && !batch.events().empty() && batch.lane() != v1::LANE_LIFECYCLE) {
+    if (next == Next::More && !batch.events().empty() && batch.lane() != v1::LANE_LIFECYCLE) {
       v1::ControlRequest ack;
       ack.mutable_tail_ack()->set_through_seq(batch.events(batch.events_size() - 1).seq());
       if (auto sent = connection.send(std::move(ack)); !sent) {
@@ -92,7 +99,7 @@ ExitCode runTail(ControlConnection& connection, const TailCommand& command,
       }
     }
   }
-  sendStop(connection);
+  if (next != Next::NodeStopped) stopSession(connection, timeout);  // a stopped node cannot answer
   return ExitCode::Ok;
 }
 
