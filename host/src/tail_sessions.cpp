@@ -81,7 +81,7 @@ SendStatus TailSessions::sendEvents(const std::string& tapId, v1::Lane lane,
   return m_control.send(client->second, std::move(response));
 }
 
-void TailSessions::end(const std::string& tapId) {
+void TailSessions::end(std::string tapId) {
   auto client = m_clientByTap.find(tapId);
   if (client == m_clientByTap.end()) return;
   m_events.detach(tapId);

@@ -30,7 +30,8 @@ class TailSessions final : public EventSink {
                         std::span<const ipc::OutgoingEvent> events) override;
 
   static bool isTap(const std::string& subscriberId);
-  void end(const std::string& tapId);  // the client is gone
+  // The client is gone or stopped. By value: callers pass ids that live in the maps it erases.
+  void end(std::string tapId);
 
  private:
   EventManager& m_events;
