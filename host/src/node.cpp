@@ -237,6 +237,7 @@ class Node::Impl {
     m_supervisor->startConfigured();
     scheduleStatsLog();
     scheduleHealthCheck();
+    scheduleTailProbe();
     m_maintenance->startSchedules();
     m_resources->start();
     m_loop.run();
@@ -396,6 +397,14 @@ class Node::Impl {
     });
   }
 
+  // Every heartbeat interval: ends the tail sessions of clients that vanished without a word.
+  void scheduleTailProbe() {
+    m_tailProbeTimer = m_loop.runAfter(ms(m_config.timings().heartbeat_interval_ms()), [this] {
+      m_tails->probe();
+      scheduleTailProbe();
+    });
+  }
+
   void scheduleStatsLog() {
     m_statsTimer = m_loop.runAfter(ms(m_config.timings().stats_log_interval_ms()), [this] {
       logStats();
@@ -442,6 +451,7 @@ class Node::Impl {
   std::chrono::steady_clock::time_point m_startedAt;
   std::optional<EventLoop::TimerId> m_statsTimer;
   std::optional<EventLoop::TimerId> m_healthTimer;
+  std::optional<EventLoop::TimerId> m_tailProbeTimer;  // runs until the loop ends
   int m_signalFd = -1;
   bool m_shuttingDown = false;
   std::chrono::steady_clock::time_point m_shutdownStarted{};

@@ -1,5 +1,7 @@
 #include "plexus/host/tail_sessions.h"
 
+#include <vector>
+
 #include "plexus/host/logging.h"
 #include "plexus/ipc/event_types.h"
 
@@ -79,6 +81,21 @@ SendStatus TailSessions::sendEvents(const std::string& tapId, v1::Lane lane,
     batch->add_bodies(event.body->data(), event.body->size());
   }
   return m_control.send(client->second, std::move(response));
+}
+
+void TailSessions::probe() {
+  std::vector<std::string> gone;
+  for (const auto& [tapId, clientId] : m_clientByTap) {
+    v1::ControlResponse keepalive;
+    keepalive.mutable_tail_events()->set_lane(v1::LANE_EVENT);
+    if (m_control.send(clientId, std::move(keepalive)) == SendStatus::Unreachable) {
+      gone.push_back(tapId);
+    }
+  }
+  for (auto& tapId : gone) {
+    logger("control")->info("tail session {}: its client is gone", tapId);
+    end(std::move(tapId));
+  }
 }
 
 void TailSessions::end(std::string tapId) {

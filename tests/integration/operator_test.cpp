@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <future>
 
+#include "plexus/host/control_client.h"
 #include "test_node.h"
 
 namespace plexus::test {
@@ -134,6 +135,26 @@ TEST(OperatorTest, TailPrintsPublishedEventsAsJsonLines) {
     return node.log().find("tail session tail:1 ended") != std::string::npos;
   })) << "TailStop ends the session";
   EXPECT_TRUE(node.allStats().empty()) << "a tail is not a module";
+}
+
+// A tail client that disappears without TailStop (a SIGKILLed plexusctl) while nothing is
+// published to it: the node's probe finds the connection gone and ends the session.
+TEST(OperatorTest, ATailWhoseClientVanishedEndsWithoutTailStop) {
+  TestNode node("");
+  node.start();
+  {
+    host::ControlClient client(node.runtimeDir());
+    v1::ControlRequest tail;
+    tail.mutable_tail()->add_types(v1::EVENT_TYPE_NEW_BLOCK);
+    ASSERT_TRUE(client.send(tail).ok());
+    ASSERT_TRUE(waitFor([&] {
+      return node.log().find("tail session tail:1 started") != std::string::npos;
+    })) << node.log();
+  }  // the socket closes; no TailStop
+  ASSERT_TRUE(waitFor([&] {
+    return node.log().find("tail session tail:1: its client is gone") != std::string::npos;
+  })) << node.log();
+  EXPECT_NE(node.log().find("tail session tail:1 ended"), std::string::npos);
 }
 
 }  // namespace

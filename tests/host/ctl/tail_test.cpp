@@ -164,6 +164,18 @@ TEST(CtlTail, AcksEveryBatchUntilStopped) {
   EXPECT_TRUE(stoppedWithACall(tail.connection));
 }
 
+// The node's probe for vanished clients: an empty batch, neither printed nor acked.
+TEST(CtlTail, AnEmptyBatchFromTheNodesProbeIsIgnored) {
+  Tail tail;
+  tail.connection.incoming.push_back(batch(1, {}));
+  tail.connection.incoming.push_back(batch(1, {block(1)}));
+  EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Ok);
+  EXPECT_EQ(lines(tail.out.str()).size(), 1u);
+  EXPECT_EQ(tail.err.str(), "");
+  ASSERT_EQ(tail.connection.sent.size(), 2u) << "the request and one ack, for the real event";
+  EXPECT_EQ(tail.connection.sent[1].tail_ack().through_seq(), 1u);
+}
+
 TEST(CtlTail, ErrorReplyEndsWithExitOne) {
   Tail tail;
   v1::ControlResponse error;

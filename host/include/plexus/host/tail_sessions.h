@@ -4,7 +4,7 @@
 // channel and the drop policy, so a slow terminal never slows the node; its batches go to the
 // operator's control connection as ControlResponse{tail_events}, and credit comes back as
 // TailAck. A session ends with TailStop, a new TailRequest from the same connection, or when the
-// connection is gone.
+// connection is gone (found by a send: an event, or the periodic probe).
 // Thread rule: loop thread only.
 
 #include <plexus/v1/control.pb.h>
@@ -28,6 +28,11 @@ class TailSessions final : public EventSink {
   // The batches of a tap: sent to its client.
   SendStatus sendEvents(const std::string& tapId, v1::Lane lane,
                         std::span<const ipc::OutgoingEvent> events) override;
+
+  // Sends every client an empty batch (clients print nothing for it): the ROUTER refuses it for a
+  // client that vanished without TailStop (a killed plexusctl), and that session ends, even when
+  // no event would reach it for a long time. The node calls it on a timer.
+  void probe();
 
   static bool isTap(const std::string& subscriberId);
   // The client is gone or stopped. By value: callers pass ids that live in the maps it erases.
