@@ -18,6 +18,7 @@
 #include <fstream>
 #include <random>
 
+#include "hostile_report.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/socket_monitor.h"
@@ -176,14 +177,6 @@ std::string junk(std::size_t size, unsigned seed) {
   return out;
 }
 
-std::size_t countLines(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    count += line.find(needle) != std::string::npos;
-  return count;
-}
-
 // Two block-policy probes receiving the operator's steady stream, plus `extra` modules.
 class ServedNode {
  public:
@@ -281,7 +274,7 @@ TEST(AuthHardeningTest, AStolenTokenIsRefusedBeforeAndAfterItsModuleUsedIt) {
   const auto report = scratch / "victim.report";
   const auto go = scratch / "go";
   ModuleSpec victim{"victim",
-                    (binDir() / "plexus-test-hostile").string(),
+                    hostileBinary().string(),
                     {"--report", report.string(), "--types", "NewBlock", "--write-token",
                      "--wait-file", go.string()}};
   ServedNode served(victim.text());

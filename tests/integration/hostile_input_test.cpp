@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "hostile_report.h"
 #include "steady_stream.h"
 #include "test_node.h"
 
@@ -20,46 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-
-std::filesystem::path hostileBinary() {
-  return binDir() / "plexus-test-hostile";
-}
-
-// One reply the hostile module recorded: "error CODE CID message" or "response CID ...".
-struct Reply {
-  std::string kind;
-  std::string code;  // errors only
-  std::uint64_t correlation = 0;
-  std::string rest;  // the message of an error, the body of a response
-};
-
-// The replies recorded between "action <action>" (its `occurrence`-th time) and its end.
-std::vector<Reply> repliesTo(const std::filesystem::path& report, const std::string& action,
-                             int occurrence = 0) {
-  std::vector<Reply> out;
-  bool inside = false;
-  for (const auto& line : readLines(report)) {
-    if (line == "action " + action) {
-      inside = occurrence-- == 0;
-      continue;
-    }
-    if (!inside) continue;
-    if (line.rfind("done ", 0) == 0 || line.rfind("timeout ", 0) == 0) break;
-    std::istringstream in(line);
-    Reply reply;
-    in >> reply.kind;
-    if (reply.kind == "error") {
-      in >> reply.code >> reply.correlation;
-    } else if (reply.kind == "response") {
-      in >> reply.correlation;
-    } else if (reply.kind != "subscribe-ack" && reply.kind != "handshake-ack") {
-      continue;  // deliveries and monitor events interleave
-    }
-    std::getline(in >> std::ws, reply.rest);
-    out.push_back(reply);
-  }
-  return out;
-}
 
 // Exactly one Error of `code` whose message contains `needle`.
 void expectOneError(const std::filesystem::path& report, const std::string& action,
@@ -73,29 +34,21 @@ void expectOneError(const std::filesystem::path& report, const std::string& acti
   EXPECT_THAT(replies[0].rest, HasSubstr(needle));
 }
 
-std::size_t countLines(const std::string& text, const std::string& needle) {
-  std::size_t count = 0;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    count += line.find(needle) != std::string::npos;
-  return count;
-}
-
 std::size_t countErrors(const std::filesystem::path& report, const std::string& code) {
   return reportLines(report, "error " + code + " ").size();
+}
+
+// Once the steady stream reaches the probe, PeerConnected "go" releases the hostile module's
+// script (its wait-event:PeerConnected): the bad input starts while delivery is under way.
+void releaseOnceSteady(TestNode& node, const std::filesystem::path& steadyReport) {
+  ASSERT_TRUE(waitFor([&] { return probeEvents(steadyReport).size() >= 20; })) << node.log();
+  ASSERT_TRUE(node.publish(peerConnected("go")).has_publish());
 }
 
 ModuleSpec steadyProbe(const std::filesystem::path& report) {
   ModuleSpec spec{"steady", {}, {"--report", report.string()}};
   spec.policy = "DELIVERY_POLICY_BLOCK";
   return spec;
-}
-
-v1::Event peerConnected(const std::string& peer) {
-  v1::Event event;
-  event.set_type(v1::EVENT_TYPE_PEER_CONNECTED);
-  event.mutable_peer_connected()->set_peer_id(peer);
-  return event;
 }
 
 TEST(HostileInputTest, EveryBadMessageGetsAnErrorIsCountedAndNobodyElseNotices) {
@@ -124,8 +77,7 @@ TEST(HostileInputTest, EveryBadMessageGetsAnErrorIsCountedAndNobodyElseNotices) 
   const auto pid = node.module("hostile")->pid();
 
   SteadyStream stream(node);
-  ASSERT_TRUE(waitFor([&] { return probeEvents(steadyReport).size() >= 20; })) << node.log();
-  ASSERT_TRUE(node.publish(peerConnected("go")).has_publish());
+  ASSERT_NO_FATAL_FAILURE(releaseOnceSteady(node, steadyReport));
   ASSERT_TRUE(waitFor([&] { return reportHas(report, "done flood:20000"); }, 30s))
       << readFile(report) << node.log();
   // Ten more paced events take at least 10 ms: 10 requests' worth of tokens at 1000/s.
@@ -197,11 +149,11 @@ TEST(HostileInputTest, EveryBadMessageGetsAnErrorIsCountedAndNobodyElseNotices) 
   EXPECT_TRUE(reportHas(report, "done flood:20000"));
   auto flood = repliesTo(report, "flood:20000");
   ASSERT_EQ(flood.size(), 20000u);
-  const auto limited = std::count_if(flood.begin(), flood.end(), [](const Reply& r) {
+  const auto limited = std::count_if(flood.begin(), flood.end(), [](const HostileReply& r) {
     return r.kind == "error" && r.code == "ERROR_CODE_RATE_LIMITED";
   });
   const auto answered = std::count_if(flood.begin(), flood.end(),
-                                      [](const Reply& r) { return r.kind == "response"; });
+                                      [](const HostileReply& r) { return r.kind == "response"; });
   EXPECT_EQ(limited + answered, 20000);
   EXPECT_GT(limited, 5000) << "1000 requests/s cannot let most of 20000 through";
   EXPECT_GE(answered, 900) << "about a full bucket (1000) goes through";
@@ -266,8 +218,7 @@ TEST(HostileInputTest, AFrameAboveMaxMessageBytesCostsTheConnectionAndTheModuleI
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   const auto firstPid = node.module("hostile")->pid();
   SteadyStream stream(node);
-  ASSERT_TRUE(waitFor([&] { return probeEvents(steadyReport).size() >= 20; })) << node.log();
-  ASSERT_TRUE(node.publish(peerConnected("go")).has_publish());
+  ASSERT_NO_FATAL_FAILURE(releaseOnceSteady(node, steadyReport));
 
   ASSERT_TRUE(waitFor([&] { return reportHas(report, "disconnected"); }, 5s)) << readFile(report);
   // Handled within a few seconds: killed, restarted, ready again.
@@ -313,8 +264,7 @@ TEST(HostileInputTest, AnEightMebibyteFrameCostsTheConnectionAndTheModuleStaysDo
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   const auto pid = node.module("hostile")->pid();
   SteadyStream stream(node);
-  ASSERT_TRUE(waitFor([&] { return probeEvents(steadyReport).size() >= 20; })) << node.log();
-  ASSERT_TRUE(node.publish(peerConnected("go")).has_publish());
+  ASSERT_NO_FATAL_FAILURE(releaseOnceSteady(node, steadyReport));
 
   ASSERT_TRUE(node.waitForState("hostile", v1::MODULE_STATE_CRASHED, 5s)) << node.log();
   EXPECT_TRUE(reportHas(report, "action huge:8388608"));

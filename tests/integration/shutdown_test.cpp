@@ -17,18 +17,21 @@ using namespace std::chrono_literals;
 TEST(ShutdownTest, EscalatesWithinTheGraceBudgetAndLeavesNoModuleProcess) {
   TempDir dir;
   const auto politeReport = dir / "polite.report";
-  const auto stubbornReport = dir / "stubborn.report";
+  const auto defiantReport = dir / "defiant.report";
   TestNode node(
-      ModuleSpec{"polite", {}, {"--report", politeReport.string(), "--types", "NodeShutdown"}}.text() +
-          ModuleSpec{"stubborn", {}, {"--report", stubbornReport.string(), "--ignore-shutdown",
-                                      "--ignore-sigterm"}}
+      ModuleSpec{"polite", {}, {"--report", politeReport.string(), "--types", "NodeShutdown"}}
+              .text() +
+          ModuleSpec{"defiant",
+                     {},
+                     {"--report", defiantReport.string(), "--ignore-shutdown", "--ignore-sigterm"}}
               .text() +
           ModuleSpec{"frozen", {}, {"--report", "/dev/null"}}.text(),
       "  shutdown_grace_ms: 1000\n  kill_after_ms: 500\n");
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   std::map<std::string, int> pids;
-  for (const auto& info : node.modules()) pids[info.module_id()] = info.pid();
+  for (const auto& info : node.modules())
+    pids[info.module_id()] = info.pid();
   ASSERT_EQ(::kill(pids["frozen"], SIGSTOP), 0);
 
   const auto started = std::chrono::steady_clock::now();
@@ -42,12 +45,12 @@ TEST(ShutdownTest, EscalatesWithinTheGraceBudgetAndLeavesNoModuleProcess) {
   }
   EXPECT_TRUE(reportHas(politeReport, "NodeShutdown host signal INT")) << readFile(politeReport);
   EXPECT_TRUE(reportHas(politeReport, "exit 0"));
-  EXPECT_TRUE(reportHas(stubbornReport, "ignoring-shutdown"));
+  EXPECT_TRUE(reportHas(defiantReport, "ignoring-shutdown"));
   const auto log = node.log();
   EXPECT_NE(log.find("module 'polite' stopped (exit 0"), std::string::npos) << log;
-  EXPECT_NE(log.find("module 'stubborn' (pid " + std::to_string(pids["stubborn"]) +
-                     "): sending KILL"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("module 'defiant' (pid " + std::to_string(pids["defiant"]) + "): sending KILL"),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find("plexus-node stopped"), std::string::npos);
 }

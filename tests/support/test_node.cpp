@@ -243,6 +243,21 @@ v1::Event newBlock(std::uint64_t height) {
   return event;
 }
 
+v1::Event peerConnected(const std::string& peer) {
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_PEER_CONNECTED);
+  event.mutable_peer_connected()->set_peer_id(peer);
+  return event;
+}
+
+std::size_t countLines(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    count += line.find(needle) != std::string::npos;
+  return count;
+}
+
 bool processAlive(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;

@@ -4,14 +4,13 @@
 // its own runtime dir and config, its log in a file. Everything waits on conditions with a
 // deadline (waitFor), never on sleeps.
 
+#include <fcntl.h>
 #include <plexus/v1/control.pb.h>
 #include <sys/types.h>
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <fcntl.h>
-
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,7 +55,7 @@ struct ModuleSpec {
   std::string exec;  // default: the probe
   std::vector<std::string> args;
   std::uint32_t capacity = 0;
-  std::string policy;   // "DELIVERY_POLICY_BLOCK" ...
+  std::string policy;  // "DELIVERY_POLICY_BLOCK" ...
   std::string restart = "RESTART_POLICY_NEVER";
   std::vector<std::pair<std::string, std::string>> settings;
   std::string extra;  // appended inside the module { } block
@@ -75,7 +74,8 @@ class TestNode {
   void start();
   // SIGINT (or `signal`), then waits for the exit; returns the wait status (or nullopt on
   // timeout, after which the node is SIGKILLed).
-  std::optional<int> stop(int signal = 2, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::optional<int> stop(int signal = 2,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
   bool running();  // reaps the node if it exited
   pid_t pid() const { return m_pid; }
 
@@ -113,11 +113,16 @@ CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = f
 void expectInvariants(const v1::DeliveryStats& stats);
 
 v1::Event newBlock(std::uint64_t height);
+v1::Event peerConnected(const std::string& peer);
+
+// How many lines of `text` contain `needle`.
+std::size_t countLines(const std::string& text, const std::string& needle);
 
 // False once the process is gone or a zombie.
 bool processAlive(pid_t pid);
 // Every line of a probe report starting with `prefix`.
-std::vector<std::string> reportLines(const std::filesystem::path& report, const std::string& prefix);
+std::vector<std::string> reportLines(const std::filesystem::path& report,
+                                     const std::string& prefix);
 bool reportHas(const std::filesystem::path& report, const std::string& needle);
 
 // Report lines of the probe: "event E <seq> <dropped_before> <Type> <source> <detail>".
