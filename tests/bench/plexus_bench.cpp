@@ -26,8 +26,8 @@
 #include <thread>
 #include <vector>
 
-#include "plexus/host/control_client.h"
-#include "plexus/host/logging.h"
+#include "plexus/ctl/control_client.h"
+#include "runtime/logging.h"
 #include "plexus/host/node.h"
 
 namespace {
@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  plexus::host::ControlClient control(dir / "run");
+  plexus::ctl::ControlClient control(dir / "run");
   auto call = [&](auto fill) {
     plexus::v1::ControlRequest request;
     fill(request);

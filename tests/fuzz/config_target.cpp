@@ -8,7 +8,7 @@
 
 #include "fuzz_support.h"
 #include "fuzz_targets.h"
-#include "plexus/host/config.h"
+#include "config/config.h"
 
 namespace plexus::fuzz {
 

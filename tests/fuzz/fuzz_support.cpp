@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "plexus/host/logging.h"
+#include "runtime/logging.h"
 
 namespace plexus::fuzz {
 

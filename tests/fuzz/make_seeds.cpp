@@ -10,7 +10,7 @@
 
 #include "fuzz_support.h"
 #include "module_server_script.h"
-#include "plexus/host/config.h"
+#include "config/config.h"
 #include "plexus/ipc/protocol.h"
 #include "seed_messages.h"
 

@@ -15,8 +15,8 @@
 
 #include "fuzz_support.h"
 #include "module_server_script.h"
-#include "plexus/host/event_manager.h"
-#include "plexus/host/module_server.h"
+#include "delivery/event_manager.h"
+#include "module_link/module_server.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/event_types.h"

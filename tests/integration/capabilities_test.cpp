@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "hostile_report.h"
-#include "plexus/host/config.h"
+#include "config/config.h"
 #include "test_node.h"
 
 namespace plexus::test {

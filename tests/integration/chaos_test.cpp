@@ -87,7 +87,7 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   std::atomic<bool> publishing{true};
   std::atomic<std::uint64_t> published{0};
   std::thread publisher([&] {
-    host::ControlClient client(node.runtimeDir());
+    ctl::ControlClient client(node.runtimeDir());
     std::uint64_t height = 0;
     while (publishing) {
       v1::ControlRequest request;
@@ -132,7 +132,7 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
       default: {
         v1::ControlRequest reload;
         reload.mutable_reload()->set_module_id(id);
-        host::ControlClient client(node.runtimeDir());
+        ctl::ControlClient client(node.runtimeDir());
         (void)client.call(reload, 100ms);  // do not wait for readiness: chaos goes on
         ++reloads;
         break;

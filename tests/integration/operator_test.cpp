@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <future>
 
-#include "plexus/host/control_client.h"
+#include "plexus/ctl/control_client.h"
 #include "test_node.h"
 
 namespace plexus::test {
@@ -143,7 +143,7 @@ TEST(OperatorTest, ATailWhoseClientVanishedEndsWithoutTailStop) {
   TestNode node("");
   node.start();
   {
-    host::ControlClient client(node.runtimeDir());
+    ctl::ControlClient client(node.runtimeDir());
     v1::ControlRequest tail;
     tail.mutable_tail()->add_types(v1::EVENT_TYPE_NEW_BLOCK);
     ASSERT_TRUE(client.send(tail).ok());

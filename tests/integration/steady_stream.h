@@ -10,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include "plexus/host/control_client.h"
+#include "plexus/ctl/control_client.h"
 #include "test_node.h"
 
 namespace plexus::test {
@@ -35,7 +35,7 @@ class SteadyStream {
 
  private:
   void run() {
-    host::ControlClient client(m_dir);  // one thread per client
+    ctl::ControlClient client(m_dir);  // one thread per client
     while (!m_stop) {
       v1::ControlRequest request;
       *request.mutable_publish()->mutable_event() = newBlock(m_published + 1);

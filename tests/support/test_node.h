@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "plexus/host/control_client.h"
+#include "plexus/ctl/control_client.h"
 
 namespace plexus::test {
 
@@ -98,7 +98,7 @@ class TestNode {
   TempDir m_dir;
   pid_t m_pid = -1;
   std::optional<int> m_exitStatus;
-  std::optional<host::ControlClient> m_client;
+  std::optional<ctl::ControlClient> m_client;
 };
 
 // The real plexusctl against `node`: its exit code and output (stdout, and stderr when

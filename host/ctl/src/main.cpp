@@ -12,7 +12,7 @@
 #include "plexus/ctl/help.h"
 #include "plexus/ctl/run.h"
 #include "plexus/ctl/stop_signals.h"
-#include "plexus/host/control_client.h"
+#include "plexus/ctl/control_client.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
@@ -28,7 +28,7 @@ int exitCode(ctl::ExitCode code) {
 int runInvocation(const ctl::Invocation& invocation) {
   const auto runtimeDir = ipc::resolveRuntimeDir(invocation.globals.runtimeDir, "");
   try {
-    host::ControlClient client(runtimeDir);
+    ctl::ControlClient client(runtimeDir);
     ctl::ClientConnection connection(client);
     std::optional<ctl::StopSignals> signals;
     if (std::holds_alternative<ctl::TailCommand>(invocation.command)) signals.emplace();

@@ -4,11 +4,11 @@
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.h"
-#include "plexus/host/event_factory.h"
+#include "delivery/event_factory.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/event_types.h"
-#include "plexus/host/routing_table.h"
+#include "delivery/routing_table.h"
 
 namespace plexus::bench {
 namespace {

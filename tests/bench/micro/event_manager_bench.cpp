@@ -6,8 +6,8 @@
 #include <benchmark/benchmark.h>
 
 #include "alloc_counter.h"
-#include "plexus/host/event_factory.h"
-#include "plexus/host/event_manager.h"
+#include "delivery/event_factory.h"
+#include "delivery/event_manager.h"
 
 namespace plexus::bench {
 namespace {

@@ -150,7 +150,7 @@ TEST(CtlRun, RealClientWithoutNodeExitsThree) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("plexusctl-test-no-node-" + std::to_string(::getpid()));
   ASSERT_FALSE(std::filesystem::exists(dir));
-  host::ControlClient client(dir);
+  ctl::ControlClient client(dir);
   ClientConnection connection(client);
   std::ostringstream out, err;
   const std::atomic<bool> stop{false};

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <functional>
 
-#include "plexus/host/event_manager.h"
+#include "plexus/host/publish_report.h"
 #include "plexus/ipc/result.h"
 
 namespace plexus::host {

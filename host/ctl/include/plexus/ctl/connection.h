@@ -2,14 +2,14 @@
 
 // The three operations plexusctl needs from a node, behind an interface so the command runner
 // and the tail loop are tested against a scripted fake. ClientConnection is the real one, over
-// host::ControlClient; it turns ZeroMQ exceptions into values (an interrupted wait is no answer).
+// ControlClient; it turns ZeroMQ exceptions into values (an interrupted wait is no answer).
 
 #include <plexus/v1/control.pb.h>
 
 #include <chrono>
 #include <optional>
 
-#include "plexus/host/control_client.h"
+#include "plexus/ctl/control_client.h"
 #include "plexus/ipc/result.h"
 
 namespace plexus::ctl {
@@ -28,7 +28,7 @@ class ControlConnection {
 
 class ClientConnection final : public ControlConnection {
  public:
-  explicit ClientConnection(host::ControlClient& client) : m_client(client) {}
+  explicit ClientConnection(ControlClient& client) : m_client(client) {}
 
   Result<v1::ControlResponse> call(v1::ControlRequest request,
                                    std::chrono::milliseconds timeout) override;
@@ -38,7 +38,7 @@ class ClientConnection final : public ControlConnection {
  private:
   Error unreachable(const char* what) const;
 
-  host::ControlClient& m_client;
+  ControlClient& m_client;
 };
 
 }  // namespace plexus::ctl

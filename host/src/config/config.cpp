@@ -1,0 +1,199 @@
+#include "config/config.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "runtime/logging.h"
+#include "plexus/ipc/event_types.h"
+#include "plexus/ipc/protocol.h"
+
+namespace plexus::host {
+
+namespace {
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectingErrors(std::string source) : m_source(std::move(source)) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    add("error", line, column, message);
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {
+    add("warning", line, column, message);
+  }
+  const std::string& text() const { return m_text; }
+
+ private:
+  void add(const char* kind, int line, int column, const std::string& message) {
+    if (!m_text.empty()) m_text += "\n";
+    // The parser counts from 0; editors count from 1.
+    m_text += m_source + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
+              ": " + kind + ": " + message;
+  }
+  std::string m_source;
+  std::string m_text;
+};
+
+bool isLogLevel(const std::string& name) {
+  return name == "off" || spdlog::level::from_str(name) != spdlog::level::off;
+}
+
+}  // namespace
+
+const std::string& embeddedDefaultConfig() {
+  static const std::string text = R"pb(
+# The configuration plexus-node runs with when no --config is given: the shipped modules.
+# chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
+# JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
+module {
+  name: "chainsim"
+  exec: "plexus-chainsim"
+  settings { key: "blocks_per_s" value: "2" }
+  settings { key: "txs_per_block" value: "4" }
+  capabilities { publish: [EVENT_TYPE_NEW_BLOCK, EVENT_TYPE_NEW_TRANSACTION] }
+}
+module {
+  name: "logger"
+  exec: "plexus-logger"
+  settings { key: "types" value: "NewBlock,ModuleLoaded,ModuleCrashed,ModuleUnloaded,NodeShutdown" }
+}
+module {
+  name: "slowpoke"
+  exec: "plexus-slowpoke"
+  channel_capacity: 20
+  settings { key: "delay_ms" value: "200" }
+}
+timings { stats_log_interval_ms: 5000 }
+)pb";
+  return text;
+}
+
+Result<v1::NodeConfig> parseConfig(const std::string& text, const std::string& sourceName) {
+  v1::NodeConfig config;
+  CollectingErrors errors(sourceName);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &config)) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     errors.text().empty() ? sourceName + ": cannot parse" : errors.text());
+  }
+  return config;
+}
+
+Result<v1::NodeConfig> loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return makeError(v1::ERROR_CODE_NOT_FOUND, "cannot read config file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), path);
+}
+
+Status validateModule(const v1::ModuleConfig& module) {
+  const std::string where = "module '" + module.name() + "': ";
+  if (auto problem = ipc::validateModuleId(module.name()); !problem.empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "module name: " + problem);
+  }
+  if (module.exec().empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "exec is required");
+  }
+  if (module.channel_capacity() > kMaxChannelCapacity) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     where + "channel_capacity must be at most " +
+                         std::to_string(kMaxChannelCapacity));
+  }
+  auto checkTypes = [&](const auto& types, const char* field) -> Status {
+    for (int type : types) {
+      if (!ipc::isValidEventType(type)) {
+        return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                         where + "capabilities." + field + " has an invalid event type");
+      }
+    }
+    return {};
+  };
+  if (auto s = checkTypes(module.capabilities().subscribe(), "subscribe"); !s) return s;
+  if (auto s = checkTypes(module.capabilities().publish(), "publish"); !s) return s;
+  for (int type : module.capabilities().publish()) {
+    if (ipc::isHostOnly(static_cast<v1::EventType>(type))) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       where + "capabilities.publish cannot grant host-only type " +
+                           ipc::displayName(static_cast<v1::EventType>(type)));
+    }
+  }
+  return {};
+}
+
+Status validateConfig(const v1::NodeConfig& config) {
+  if (config.default_channel_capacity() > kMaxChannelCapacity) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "default_channel_capacity must be at most " +
+                         std::to_string(kMaxChannelCapacity));
+  }
+  std::set<std::string> names;
+  for (const auto& module : config.module()) {
+    if (auto status = validateModule(module); !status) return status;
+    if (!names.insert(module.name()).second) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       "module '" + module.name() + "' is defined twice");
+    }
+  }
+  if (!config.log().level().empty() && !isLogLevel(config.log().level())) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "log level '" + config.log().level() + "' is unknown");
+  }
+  for (const auto& [component, level] : config.log().components()) {
+    if (!isLogLevel(level)) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       "log level '" + level + "' of component '" + component + "' is unknown");
+    }
+  }
+  return {};
+}
+
+v1::ModuleConfig moduleWithDefaults(const v1::ModuleConfig& module, const v1::NodeConfig& node) {
+  v1::ModuleConfig out = module;
+  std::uint32_t capacity = node.default_channel_capacity() != 0 ? node.default_channel_capacity()
+                                                                : ipc::kDefaultChannelCapacity;
+  if (out.channel_capacity() == 0) out.set_channel_capacity(capacity);
+  if (out.policy() == v1::DELIVERY_POLICY_UNSPECIFIED) out.set_policy(v1::DELIVERY_POLICY_DROP);
+  if (out.restart() == v1::RESTART_POLICY_UNSPECIFIED) {
+    out.set_restart(v1::RESTART_POLICY_ON_FAILURE);
+  }
+  return out;
+}
+
+v1::NodeConfig withDefaults(const v1::NodeConfig& config) {
+  v1::NodeConfig out = config;
+  if (out.default_channel_capacity() == 0) {
+    out.set_default_channel_capacity(ipc::kDefaultChannelCapacity);
+  }
+  for (auto& module : *out.mutable_module()) module = moduleWithDefaults(module, out);
+  auto* t = out.mutable_timings();
+  auto def = [](std::uint64_t value, std::uint64_t fallback) { return value ? value : fallback; };
+  t->set_handshake_timeout_ms(def(t->handshake_timeout_ms(), 10000));
+  t->set_heartbeat_interval_ms(def(t->heartbeat_interval_ms(), 1000));
+  t->set_missed_heartbeats(static_cast<std::uint32_t>(def(t->missed_heartbeats(), 3)));
+  t->set_dead_timeout_ms(def(t->dead_timeout_ms(), 10000));
+  t->set_stall_timeout_ms(def(t->stall_timeout_ms(), 5000));
+  t->set_block_timeout_ms(def(t->block_timeout_ms(), 1000));
+  t->set_restart_backoff_initial_ms(def(t->restart_backoff_initial_ms(), 1000));
+  t->set_restart_backoff_max_ms(def(t->restart_backoff_max_ms(), 30000));
+  t->set_crash_limit(static_cast<std::uint32_t>(def(t->crash_limit(), 3)));
+  t->set_crash_window_ms(def(t->crash_window_ms(), 300000));
+  t->set_stable_after_ms(def(t->stable_after_ms(), 10000));
+  t->set_shutdown_grace_ms(def(t->shutdown_grace_ms(), 5000));
+  t->set_kill_after_ms(def(t->kill_after_ms(), 2000));
+  t->set_health_check_interval_ms(def(t->health_check_interval_ms(), 30000));
+  t->set_stats_log_interval_ms(def(t->stats_log_interval_ms(), 10000));
+  t->set_resource_check_interval_ms(def(t->resource_check_interval_ms(), 5000));
+  if (out.log().level().empty()) out.mutable_log()->set_level("info");
+  if (out.max_message_bytes() == 0) out.set_max_message_bytes(ipc::kDefaultMaxMessageBytes);
+  if (out.module_request_rate() == 0) out.set_module_request_rate(10000);
+  return out;
+}
+
+}  // namespace plexus::host

@@ -1,0 +1,32 @@
+#include "delivery/publish_check.h"
+
+#include <algorithm>
+#include <string>
+
+#include "plexus/ipc/event_types.h"
+
+namespace plexus::host {
+
+Status checkPublish(const v1::Event& event, std::string_view publisher,
+                    const v1::ModuleConfig* module) {
+  if (!ipc::isValidEventType(event.type())) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "event type " + std::to_string(event.type()) + " is not a valid type");
+  }
+  const std::string name = ipc::displayName(event.type());
+  if (ipc::isHostOnly(event.type())) {
+    return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
+                     name + " is a host-only event type: only the node publishes it");
+  }
+  if (module != nullptr) {
+    const auto& granted = module->capabilities().publish();
+    if (std::find(granted.begin(), granted.end(), event.type()) == granted.end()) {
+      return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
+                       "module '" + std::string(publisher) + "' may not publish " + name +
+                           " (not in its capabilities.publish)");
+    }
+  }
+  return ipc::checkPayloadMatchesType(event);
+}
+
+}  // namespace plexus::host

@@ -1,0 +1,85 @@
+#pragma once
+
+// ModuleServer: the host's side of the module wire protocol. Every message from the module
+// ROUTER comes through handle():
+// - the connection's ZAP User-Id must equal the routing id, else the message is dropped;
+// - malformed frames are counted (decode_errors), answered with Error and a rate-limited
+//   warning; the module stays connected and subscribed;
+// - a protocol major other than ours: the handshake is refused (the module will not be
+//   restarted); mid-session the message is answered with Error;
+// - refused requests count as `rejected` and get an Error reply with the correlation id;
+// - requests beyond the per-module rate get Error{RATE_LIMITED}.
+// Publishes from a module are stamped (source = module id, publish times), serialized once and
+// routed; the Response goes back once every block subscriber accepted (or Error{TIMEOUT}).
+// Thread rule: loop thread only.
+
+#include <plexus/v1/wire.pb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "delivery/event_manager.h"
+#include "module_link/module_registry.h"
+#include "module_link/module_transport.h"
+#include "runtime/rate_limited_log.h"
+
+namespace plexus::host {
+
+class ModuleServer final : public PublishWaiter {
+ public:
+  struct Limits {
+    std::uint32_t requestsPerSecond = 10000;  // per module; burst of the same size
+    std::uint32_t maxOutstandingPublishes = 64;
+    std::uint64_t blockTimeoutMs = 1000;     // only for the error text
+  };
+
+  ModuleServer(ModuleTransport& transport, EventManager& events, ModuleRegistry& registry,
+               Limits limits);
+
+  void handle(const std::string& routingId, std::string_view userId,
+              std::span<zmq::message_t> frames);
+
+  void onPublishDone(std::uint64_t token, const PublishReport& report) override;
+
+  // Sends an envelope to a module; an unreachable module is reported to the registry.
+  void send(const std::string& moduleId, const v1::Envelope& envelope);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point refilled{};
+    bool initialized = false;
+  };
+  struct PendingPublish {
+    std::string moduleId;
+    std::uint64_t correlationId = 0;
+  };
+
+  void dispatch(const std::string& moduleId, const v1::Envelope& envelope);
+  void handleHandshake(const std::string& moduleId, const v1::Envelope& envelope);
+  void sendSubscribeAck(const std::string& moduleId, const std::vector<v1::EventType>& subscribed);
+  void handleRequest(const std::string& moduleId, const v1::Request& request);
+  void handlePublish(const std::string& moduleId, std::uint64_t correlationId,
+                     const v1::Event& event);
+  void malformed(const std::string& moduleId, const std::string& why,
+                 std::uint64_t correlationId = 0);
+  void reject(const std::string& moduleId, const Error& error, std::uint64_t correlationId = 0);
+  bool allowRequest(const std::string& moduleId);
+
+  ModuleTransport& m_transport;
+  EventManager& m_events;
+  ModuleRegistry& m_registry;
+  Limits m_limits;
+  v1::Envelope m_scratch;
+  std::unordered_map<std::string, Bucket> m_buckets;
+  std::unordered_map<std::uint64_t, PendingPublish> m_pendingPublishes;
+  std::unordered_map<std::string, std::uint32_t> m_outstanding;
+  std::uint64_t m_nextToken = 1;
+  RateLimitedLog m_warnings;
+};
+
+}  // namespace plexus::host

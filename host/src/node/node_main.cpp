@@ -1,0 +1,133 @@
+// plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
+// Exit status: 0 after a clean shutdown (or a valid --check-config), 1 when the node cannot
+// start or fails, 2 for usage or configuration errors.
+
+#include <signal.h>
+
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "config/config.h"
+#include "runtime/logging.h"
+#include "plexus/host/node.h"
+#include "supervision/process_spawner.h"
+#include "plexus/ipc/endpoints.h"
+#include "plexus/ipc/protocol.h"
+#include "plexus/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
+
+Runs the Plexus node: spawns and supervises the configured modules and routes their events.
+Without --config it runs the embedded default configuration (the shipped modules).
+
+  --config FILE       configuration in protobuf text format (see docs/config.md)
+  --runtime-dir DIR   where the sockets live (default: config runtime_dir,
+                      else $XDG_RUNTIME_DIR/plexus, else /tmp/plexus-$UID)
+  --check-config      validate the configuration and the module executables, then exit
+  --print-default-config
+                      print the embedded default configuration
+  --version           print the version and exit
+)";
+
+int usageError(const std::string& message) {
+  std::cerr << "plexus-node: " << message << "\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string configPath, runtimeDir;
+  bool checkOnly = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)name;
+      return argv[++i];
+    };
+    if (arg == "--config") {
+      const char* v = value("--config");
+      if (!v) return usageError("--config needs a file");
+      configPath = v;
+    } else if (arg == "--runtime-dir") {
+      const char* v = value("--runtime-dir");
+      if (!v) return usageError("--runtime-dir needs a directory");
+      runtimeDir = v;
+    } else if (arg == "--check-config") {
+      checkOnly = true;
+    } else if (arg == "--print-default-config") {
+      std::cout << plexus::host::embeddedDefaultConfig();
+      return 0;
+    } else if (arg == "--version") {
+      std::cout << "plexus-node " << plexus::kPlexusVersion << " (protocol "
+                << plexus::ipc::protocolVersionString() << ")\n";
+      return 0;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      return usageError("unknown argument '" + arg + "'");
+    }
+  }
+
+  auto config = configPath.empty()
+                    ? plexus::host::parseConfig(plexus::host::embeddedDefaultConfig(),
+                                                "<embedded default config>")
+                    : plexus::host::loadConfigFile(configPath);
+  if (!config) {
+    std::cerr << "plexus-node: " << config.error().message << "\n";
+    return 2;
+  }
+  if (auto status = plexus::host::validateConfig(*config); !status) {
+    std::cerr << "plexus-node: " << (configPath.empty() ? "embedded config" : configPath) << ": "
+              << status.error().message << "\n";
+    return 2;
+  }
+  if (checkOnly) {
+    int problems = 0;
+    for (const auto& module : config->module()) {
+      auto exec = plexus::host::resolveExecutable(module.exec(), plexus::host::selfDirectory());
+      if (!exec) {
+        std::cerr << "plexus-node: module '" << module.name() << "': " << exec.error().message
+                  << "\n";
+        ++problems;
+      }
+    }
+    if (problems > 0) return 2;
+    std::cout << "configuration OK: " << config->module_size() << " module(s)\n";
+    return 0;
+  }
+
+  try {
+    std::map<std::string, std::string> components(config->log().components().begin(),
+                                                  config->log().components().end());
+    plexus::host::configureLogging(config->log().level(), components);
+  } catch (const std::exception& e) {
+    std::cerr << "plexus-node: " << e.what() << "\n";
+    return 2;
+  }
+
+  // Signals are read from a signalfd by the loop: block them before any thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    plexus::host::Node::Options options;
+    options.config = *config;
+    options.runtimeDir = plexus::ipc::resolveRuntimeDir(runtimeDir, config->runtime_dir());
+    options.handleSignals = true;
+    plexus::host::Node node(std::move(options));
+    return node.run();
+  } catch (const std::exception& e) {
+    plexus::host::logger("node")->critical("cannot run: {}", e.what());
+    return 1;
+  }
+}

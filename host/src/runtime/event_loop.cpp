@@ -1,0 +1,140 @@
+#include "runtime/event_loop.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+namespace plexus::host {
+
+EventLoop::EventLoop() {
+  addQueue(m_mailbox, [this] { m_mailbox.runPending(); });
+}
+
+void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
+  const int fd = socket.get(zmq::sockopt::fd);
+  auto watch = std::make_shared<Watch>(Watch{socket.handle(), fd, std::move(onReadable)});
+  watch->touched = true;  // serve it once: messages may be waiting without an edge
+  m_watches.push_back(std::move(watch));
+  m_itemsDirty = true;
+}
+
+void EventLoop::touch(zmq::socket_t& socket) {
+  for (auto& watch : m_watches) {
+    if (watch->socket == socket.handle()) watch->touched = true;
+  }
+}
+
+void EventLoop::addFd(int fd, Callback onReadable) {
+  m_watches.push_back(std::make_shared<Watch>(Watch{nullptr, fd, std::move(onReadable)}));
+  m_itemsDirty = true;
+}
+
+void EventLoop::removeFd(int fd) {
+  std::erase_if(m_watches, [fd](const std::shared_ptr<Watch>& w) {
+    if (w->socket != nullptr || w->fd != fd) return false;  // never a ZeroMQ socket's fd
+    w->removed = true;
+    return true;
+  });
+  m_itemsDirty = true;
+}
+
+EventLoop::TimerId EventLoop::runAt(Clock::time_point when, Callback callback) {
+  TimerId id = m_nextTimer++;
+  m_timers.emplace(id, std::make_pair(when, std::move(callback)));
+  m_timerOrder.emplace(when, id);
+  return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+  auto it = m_timers.find(id);
+  if (it == m_timers.end()) return;
+  auto range = m_timerOrder.equal_range(it->second.first);
+  for (auto o = range.first; o != range.second; ++o) {
+    if (o->second == id) {
+      m_timerOrder.erase(o);
+      break;
+    }
+  }
+  m_timers.erase(it);
+}
+
+void EventLoop::addAfterHook(Callback hook,
+                             std::function<std::optional<Clock::time_point>()> deadline) {
+  m_afterHooks.push_back({std::move(hook), std::move(deadline)});
+}
+
+void EventLoop::stop() {
+  m_stop = true;
+  m_mailbox.post([] {});  // wake the poll
+}
+
+long EventLoop::pollTimeoutMs() const {
+  std::optional<Clock::time_point> next;
+  if (!m_timerOrder.empty()) next = m_timerOrder.begin()->first;
+  for (const Hook& hook : m_afterHooks) {
+    if (!hook.deadline) continue;
+    auto d = hook.deadline();
+    if (d && (!next || *d < *next)) next = d;
+  }
+  if (!next) return -1;
+  auto delta = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
+  return std::max<long>(0, delta);
+}
+
+void EventLoop::runDueTimers() {
+  const auto now = Clock::now();
+  while (!m_timerOrder.empty() && m_timerOrder.begin()->first <= now) {
+    TimerId id = m_timerOrder.begin()->second;
+    m_timerOrder.erase(m_timerOrder.begin());
+    auto it = m_timers.find(id);
+    if (it == m_timers.end()) continue;
+    Callback callback = std::move(it->second.second);
+    m_timers.erase(it);
+    callback();
+  }
+}
+
+void EventLoop::run() {
+  std::vector<std::shared_ptr<Watch>> ready;
+  while (!m_stop) {
+    if (m_itemsDirty) {
+      m_items.clear();
+      for (const auto& w : m_watches) m_items.push_back({w->fd, POLLIN, 0});
+      m_itemsDirty = false;
+    }
+    long timeout = pollTimeoutMs();
+    for (auto& guard : m_sleepGuards) {
+      guard.workWaiting = guard.prepareToSleep();
+      if (guard.workWaiting) timeout = 0;
+    }
+    for (const auto& w : m_watches) {
+      if (w->touched) timeout = 0;
+    }
+    if (::poll(m_items.data(), m_items.size(), static_cast<int>(timeout)) < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (auto& guard : m_sleepGuards) guard.awake();
+    // Callbacks may add or remove watches: collect first, then run.
+    ready.clear();
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+      auto& watch = m_watches[i];
+      if ((m_items[i].revents & (POLLIN | POLLERR | POLLHUP)) || watch->touched) {
+        watch->touched = false;
+        ready.push_back(watch);
+      }
+    }
+    // A queue with items its producers did not signal (the loop was awake) is served too.
+    for (auto& guard : m_sleepGuards) {
+      if (guard.workWaiting && std::find(ready.begin(), ready.end(), guard.watch) == ready.end()) {
+        ready.push_back(guard.watch);
+      }
+    }
+    for (auto& watch : ready) {
+      if (!watch->removed) watch->onReadable();
+    }
+    runDueTimers();
+    for (Hook& hook : m_afterHooks) hook.run();
+  }
+}
+
+}  // namespace plexus::host

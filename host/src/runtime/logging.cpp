@@ -1,0 +1,83 @@
+#include "runtime/logging.h"
+
+#include <google/protobuf/stubs/logging.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <mutex>
+#include <stdexcept>
+
+#include "runtime/rate_limited_log.h"
+
+namespace plexus::host {
+
+namespace {
+
+std::mutex g_mutex;
+spdlog::level::level_enum g_defaultLevel = spdlog::level::info;
+std::map<std::string, spdlog::level::level_enum> g_componentLevels;
+
+spdlog::sink_ptr sharedSink() {
+  static spdlog::sink_ptr sink = [] {
+    auto s = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    s->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
+    return s;
+  }();
+  return sink;
+}
+
+// "module.logger" takes the level of "module.logger", else of "module", else the default.
+spdlog::level::level_enum levelFor(const std::string& name) {
+  auto it = g_componentLevels.find(name);
+  if (it == g_componentLevels.end()) it = g_componentLevels.find(name.substr(0, name.find('.')));
+  return it != g_componentLevels.end() ? it->second : g_defaultLevel;
+}
+
+spdlog::level::level_enum parseLevel(const std::string& name) {
+  auto level = spdlog::level::from_str(name);
+  if (level == spdlog::level::off && name != "off") {
+    throw std::invalid_argument("unknown log level '" + name +
+                                "' (trace|debug|info|warn|error|off)");
+  }
+  return level;
+}
+
+// libprotobuf writes a line to stderr for every message it refuses to parse (a string field
+// that is not UTF-8): a module could flood the node's log with them. Its messages go through
+// the "protobuf" component instead, at most one line per source location every 5 s.
+void protobufLogHandler(google::protobuf::LogLevel level, const char* file, int line,
+                        const std::string& message) {
+  if (level == google::protobuf::LOGLEVEL_FATAL) {
+    logger("protobuf")->critical("{}:{}: {}", file, line, message);
+    return;
+  }
+  static std::mutex mutex;
+  static RateLimitedLog limited(logger("protobuf"), std::chrono::seconds(5));
+  std::lock_guard lock(mutex);
+  limited.warn(std::string(file) + ":" + std::to_string(line), [&] { return message; });
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> logger(const std::string& component) {
+  std::lock_guard lock(g_mutex);
+  if (auto existing = spdlog::get(component)) return existing;
+  auto created = std::make_shared<spdlog::logger>(component, sharedSink());
+  created->set_level(levelFor(component));
+  spdlog::register_logger(created);
+  return created;
+}
+
+void configureLogging(const std::string& level,
+                      const std::map<std::string, std::string>& components) {
+  auto defaultLevel = level.empty() ? spdlog::level::info : parseLevel(level);
+  std::map<std::string, spdlog::level::level_enum> perComponent;
+  for (const auto& [component, name] : components) perComponent[component] = parseLevel(name);
+  std::lock_guard lock(g_mutex);
+  g_defaultLevel = defaultLevel;
+  g_componentLevels = std::move(perComponent);
+  spdlog::apply_all(
+      [&](const std::shared_ptr<spdlog::logger>& log) { log->set_level(levelFor(log->name())); });
+  google::protobuf::SetLogHandler(&protobufLogHandler);
+}
+
+}  // namespace plexus::host
