@@ -6,6 +6,13 @@ target_compile_options(plexus_build_flags INTERFACE -Wall -Wextra -Wpedantic
                        # GCC 12 reports `"literal" + std::string` at -O2+ as an overlapping
                        # memcpy (false positive, https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105329)
                        $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+# Thread-rule checks (PLEXUS_ASSERT_THREAD, plexus/ipc/thread_checker.h): debug and sanitizer
+# builds; compiled out in Release. Clang checks the lock annotations (thread_annotations.h).
+option(PLEXUS_THREAD_CHECKS "Assert thread rules at run time" ${PLEXUS_SANITIZE})
+target_compile_definitions(plexus_build_flags INTERFACE
+                           $<$<OR:$<BOOL:${PLEXUS_THREAD_CHECKS}>,$<CONFIG:Debug>>:PLEXUS_THREAD_CHECKS=1>)
+target_compile_options(plexus_build_flags INTERFACE
+                       $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 if(PLEXUS_SANITIZE)
   target_compile_options(plexus_build_flags INTERFACE -fsanitize=address,undefined
                          -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -10,7 +10,9 @@ namespace plexus::ipc {
 namespace {
 
 // Frees the SharedBytes reference a zero-copy frame holds; may run on a ZeroMQ I/O thread.
-void releaseSharedBody(void* /*data*/, void* hint) { delete static_cast<SharedBytes*>(hint); }
+void releaseSharedBody(void* /*data*/, void* hint) {
+  delete static_cast<SharedBytes*>(hint);
+}
 
 }  // namespace
 
@@ -64,9 +66,8 @@ Result<ReceivedBatch> decodeEventBatch(const v1::EventBatch& header,
 
   if (header.packed()) {
     if (out.frames.size() != 1) {
-      return makeError(v1::ERROR_CODE_MALFORMED,
-                       "packed event batch needs 1 body frame, got " +
-                           std::to_string(out.frames.size()));
+      return makeError(v1::ERROR_CODE_MALFORMED, "packed event batch needs 1 body frame, got " +
+                                                     std::to_string(out.frames.size()));
     }
     const auto* data = static_cast<const char*>(out.frames[0].data());
     const std::size_t size = out.frames[0].size();

@@ -12,7 +12,8 @@ bool isValidEventType(int value) {
 }
 
 bool isHostOnly(v1::EventType type) {
-  return type >= v1::EVENT_TYPE_MODULE_LOADED;  // lifecycle (30+), maintenance (50+), resources (60+)
+  return type >=
+         v1::EVENT_TYPE_MODULE_LOADED;  // lifecycle (30+), maintenance (50+), resources (60+)
 }
 
 bool isLifecycleLane(v1::EventType type) {
@@ -33,7 +34,9 @@ const std::vector<v1::EventType>& allEventTypes() {
   return types;
 }
 
-int payloadFieldNumber(v1::EventType type) { return 100 + static_cast<int>(type); }
+int payloadFieldNumber(v1::EventType type) {
+  return 100 + static_cast<int>(type);
+}
 
 Status checkPayloadMatchesType(const v1::Event& event) {
   if (!isValidEventType(event.type())) {

@@ -1,8 +1,7 @@
 #include "plexus/ipc/zap_authenticator.h"
 
-#include <zmq_addon.hpp>
-
 #include <charconv>
+#include <zmq_addon.hpp>
 
 #include "plexus/ipc/protocol.h"
 #include "plexus/ipc/token.h"
@@ -22,7 +21,9 @@ bool parseInt(std::string_view text, Int& out) {
   return true;
 }
 
-ZapVerdict refuse(std::string reason) { return ZapVerdict{false, {}, std::move(reason)}; }
+ZapVerdict refuse(std::string reason) {
+  return ZapVerdict{false, {}, std::move(reason)};
+}
 
 }  // namespace
 
@@ -72,7 +73,9 @@ void ModuleCredentials::bindPid(const std::string& moduleId, pid_t pid) {
   if (it != m_pending.end()) it->second.pid = pid;
 }
 
-void ModuleCredentials::revoke(const std::string& moduleId) { m_pending.erase(moduleId); }
+void ModuleCredentials::revoke(const std::string& moduleId) {
+  m_pending.erase(moduleId);
+}
 
 bool ModuleCredentials::hasPending(const std::string& moduleId) const {
   return m_pending.count(moduleId) != 0;
@@ -126,15 +129,16 @@ ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
 void ZapAuthenticator::serveReady() {
   for (;;) {
     std::vector<zmq::message_t> frames;
-    auto received = zmq::recv_multipart(m_socket, std::back_inserter(frames),
-                                        zmq::recv_flags::dontwait);
+    auto received =
+        zmq::recv_multipart(m_socket, std::back_inserter(frames), zmq::recv_flags::dontwait);
     if (!received) return;
     auto request = parseZapRequest(frames);
     ZapVerdict verdict = request ? decide(*request) : refuse("malformed ZAP request");
     std::vector<zmq::message_t> reply;
     reply.emplace_back(std::string_view("1.0"));
-    reply.emplace_back(request ? request->requestId : frames.size() > 1 ? frames[1].to_string()
-                                                                          : std::string());
+    reply.emplace_back(request             ? request->requestId
+                       : frames.size() > 1 ? frames[1].to_string()
+                                           : std::string());
     reply.emplace_back(std::string_view(verdict.accepted ? "200" : "400"));
     reply.emplace_back(verdict.reason);
     reply.emplace_back(verdict.userId);

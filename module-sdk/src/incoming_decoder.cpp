@@ -30,7 +30,8 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
     case v1::Envelope::kEventBatch: {
       std::vector<zmq::message_t> bodies;
       bodies.reserve(frames.size() - 1);
-      for (std::size_t i = 1; i < frames.size(); ++i) bodies.push_back(std::move(frames[i]));
+      for (std::size_t i = 1; i < frames.size(); ++i)
+        bodies.push_back(std::move(frames[i]));
       auto batch = ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
       if (!batch) {
         out.kind = DecodedMessage::Kind::Malformed;

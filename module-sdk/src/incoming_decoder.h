@@ -7,11 +7,10 @@
 
 #include <plexus/v1/wire.pb.h>
 
-#include <zmq.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "inbox.h"
 #include "plexus/ipc/result.h"

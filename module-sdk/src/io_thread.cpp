@@ -1,15 +1,13 @@
 #include "io_thread.h"
 
-#include "incoming_decoder.h"
-
 #include <poll.h>
 #include <pthread.h>
 
-#include <zmq_addon.hpp>
-
 #include <deque>
 #include <iostream>
+#include <zmq_addon.hpp>
 
+#include "incoming_decoder.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/protocol.h"
@@ -201,9 +199,8 @@ void IoThread::connectAndHandshake(zmq::socket_t& socket, ipc::SocketMonitor& mo
 // instead of zmq_poll saves about ten syscalls per wait (zmq_poll polls twice and asks every
 // socket for ZMQ_EVENTS, each a getpid() and a poll()).
 void IoThread::serve(zmq::socket_t& socket, ipc::SocketMonitor& monitor) {
-  const milliseconds heartbeat(m_handshake.heartbeat_interval_ms() > 0
-                                   ? m_handshake.heartbeat_interval_ms()
-                                   : 1000);
+  const milliseconds heartbeat(
+      m_handshake.heartbeat_interval_ms() > 0 ? m_handshake.heartbeat_interval_ms() : 1000);
   const int socketFd = socket.get(zmq::sockopt::fd);
   auto lastSent = Clock::now();
   auto lastMonitorCheck = lastSent;
@@ -262,7 +259,8 @@ void IoThread::serve(zmq::socket_t& socket, ipc::SocketMonitor& monitor) {
     if (!lost && now - lastMonitorCheck >= heartbeat) {
       lastMonitorCheck = now;
       while (auto event = monitor.next(milliseconds(0))) {
-        if (event->event == ZMQ_EVENT_DISCONNECTED) hostLost("the connection to plexus-node is lost");
+        if (event->event == ZMQ_EVENT_DISCONNECTED)
+          hostLost("the connection to plexus-node is lost");
       }
     }
     if (closing) break;

@@ -9,8 +9,6 @@
 
 #include <plexus/v1/wire.pb.h>
 
-#include <zmq.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -20,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+#include <zmq.hpp>
 
 #include "inbox.h"
 #include "plexus/ipc/result.h"

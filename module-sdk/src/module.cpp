@@ -32,7 +32,8 @@ std::string readToken(std::chrono::milliseconds timeout) {
     pollfd in{STDIN_FILENO, POLLIN, 0};
     int ready = ::poll(&in, 1, static_cast<int>(std::max<long>(0, left.count())));
     if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) throw ConnectError("no token on stdin within " + std::to_string(timeout.count()) + " ms");
+    if (ready <= 0)
+      throw ConnectError("no token on stdin within " + std::to_string(timeout.count()) + " ms");
     char c;
     ssize_t n = ::read(STDIN_FILENO, &c, 1);
     if (n < 0 && errno == EINTR) continue;
@@ -50,8 +51,7 @@ std::string readToken(std::chrono::milliseconds timeout) {
 
 class Module::Impl {
  public:
-  explicit Impl(const ConnectOptions& options)
-      : m_id(options.moduleId), m_io(options, m_inbox) {
+  explicit Impl(const ConnectOptions& options) : m_id(options.moduleId), m_io(options, m_inbox) {
     const auto& ack = m_io.handshake();
     m_settings.insert(ack.settings().begin(), ack.settings().end());
   }
@@ -161,7 +161,8 @@ int Module::Impl::run() {
   ipc::stampVersion(subscribe);
   subscribe.mutable_subscribe();  // sent even with no handlers: it makes the module ready
   for (std::size_t type = 0; type < m_handlers.size(); ++type) {
-    if (m_handlers[type]) subscribe.mutable_subscribe()->add_types(static_cast<v1::EventType>(type));
+    if (m_handlers[type])
+      subscribe.mutable_subscribe()->add_types(static_cast<v1::EventType>(type));
   }
   m_io.send(subscribe);
 
@@ -253,21 +254,39 @@ Module::Module(Module&&) noexcept = default;
 Module& Module::operator=(Module&&) noexcept = default;
 Module::~Module() = default;
 
-const std::string& Module::id() const { return m_impl->id(); }
-std::uint64_t Module::incarnation() const { return m_impl->handshake().incarnation(); }
-std::uint32_t Module::channelCapacity() const { return m_impl->handshake().channel_capacity(); }
+const std::string& Module::id() const {
+  return m_impl->id();
+}
+std::uint64_t Module::incarnation() const {
+  return m_impl->handshake().incarnation();
+}
+std::uint32_t Module::channelCapacity() const {
+  return m_impl->handshake().channel_capacity();
+}
 std::string Module::setting(const std::string& key, const std::string& fallback) const {
   auto it = m_impl->settings().find(key);
   return it != m_impl->settings().end() ? it->second : fallback;
 }
-const std::map<std::string, std::string>& Module::settings() const { return m_impl->settings(); }
-void Module::on(v1::EventType type, Handler handler) { m_impl->on(type, std::move(handler)); }
-int Module::run() { return m_impl->run(); }
-void Module::stop() { m_impl->stop(); }
+const std::map<std::string, std::string>& Module::settings() const {
+  return m_impl->settings();
+}
+void Module::on(v1::EventType type, Handler handler) {
+  m_impl->on(type, std::move(handler));
+}
+int Module::run() {
+  return m_impl->run();
+}
+void Module::stop() {
+  m_impl->stop();
+}
 Result<v1::PublishResponse> Module::publish(const v1::Event& event) {
   return m_impl->publish(event);
 }
-Result<v1::DeliveryStats> Module::stats() { return m_impl->stats(); }
-std::uint64_t Module::localDecodeErrors() const { return m_impl->decodeErrors(); }
+Result<v1::DeliveryStats> Module::stats() {
+  return m_impl->stats();
+}
+std::uint64_t Module::localDecodeErrors() const {
+  return m_impl->decodeErrors();
+}
 
 }  // namespace plexus::sdk

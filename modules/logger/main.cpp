@@ -46,8 +46,8 @@ int main() {
         std::string body;
         (void)google::protobuf::util::MessageToJsonString(d.event(), &body, json);
         sink << "{\"seq\":" << d.sequence() << ",\"dropped_before\":" << d.droppedBefore()
-             << ",\"lifecycle\":" << (d.isLifecycle() ? "true" : "false")
-             << ",\"event\":" << body << "}\n";
+             << ",\"lifecycle\":" << (d.isLifecycle() ? "true" : "false") << ",\"event\":" << body
+             << "}\n";
         sink.flush();
       });
     }

@@ -22,7 +22,8 @@ std::int64_t monotonicNs() {
 
 std::int64_t percentile(std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
-  auto index = std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
+  auto index =
+      std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
   return sorted[index];
 }
 

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "plexus/ctl/control_client.h"
-#include "runtime/logging.h"
 #include "plexus/host/node.h"
+#include "runtime/logging.h"
 
 namespace {
 
@@ -49,11 +49,12 @@ struct Options {
 };
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "plexus-bench: " << problem << "\n"
-            << "usage: plexus-bench --modules N --events E --size S [--rate R] [--capacity C]\n"
-            << "                    [--policy drop|block] [--stop-module] [--layout packed|frames]\n"
-            << "                    [--profile]   (CPU seconds per host thread and module process)\n"
-            << "       plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)\n";
+  std::cerr
+      << "plexus-bench: " << problem << "\n"
+      << "usage: plexus-bench --modules N --events E --size S [--rate R] [--capacity C]\n"
+      << "                    [--policy drop|block] [--stop-module] [--layout packed|frames]\n"
+      << "                    [--profile]   (CPU seconds per host thread and module process)\n"
+      << "       plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)\n";
   std::exit(2);
 }
 
@@ -73,11 +74,16 @@ Options parse(int argc, char** argv) {
         usage(arg + ": '" + v + "' is not a number");
       }
     };
-    if (arg == "--modules") o.modules = static_cast<std::uint32_t>(number());
-    else if (arg == "--events") o.events = number();
-    else if (arg == "--size") o.size = number();
-    else if (arg == "--rate") o.rate = number();
-    else if (arg == "--capacity") o.capacity = static_cast<std::uint32_t>(number());
+    if (arg == "--modules")
+      o.modules = static_cast<std::uint32_t>(number());
+    else if (arg == "--events")
+      o.events = number();
+    else if (arg == "--size")
+      o.size = number();
+    else if (arg == "--rate")
+      o.rate = number();
+    else if (arg == "--capacity")
+      o.capacity = static_cast<std::uint32_t>(number());
     else if (arg == "--policy") {
       std::string v = value();
       if (v != "drop" && v != "block") usage("--policy is drop or block");
@@ -85,12 +91,16 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--layout") {
       std::string v = value();
       if (v != "packed" && v != "frames") usage("--layout is packed or frames");
-      o.layout = v == "packed" ? plexus::ipc::BodyLayout::Packed
-                               : plexus::ipc::BodyLayout::SharedFrames;
-    } else if (arg == "--stop-module") o.stopModule = true;
-    else if (arg == "--profile") o.profile = true;
-    else if (arg == "--idle") o.idleSeconds = static_cast<std::uint32_t>(number());
-    else usage("unknown argument '" + arg + "'");
+      o.layout =
+          v == "packed" ? plexus::ipc::BodyLayout::Packed : plexus::ipc::BodyLayout::SharedFrames;
+    } else if (arg == "--stop-module")
+      o.stopModule = true;
+    else if (arg == "--profile")
+      o.profile = true;
+    else if (arg == "--idle")
+      o.idleSeconds = static_cast<std::uint32_t>(number());
+    else
+      usage("unknown argument '" + arg + "'");
   }
   if (o.modules == 0 || o.events == 0 || o.capacity == 0) usage("modules, events, capacity > 0");
   if (o.size < 8) o.size = 8;
@@ -220,24 +230,28 @@ int main(int argc, char** argv) {
     exitCode = 1;
   };
 
-  const bool ready = waitFor([&] {
-    const auto list = modules();
-    if (list.modules_size() != static_cast<int>(options.modules)) return false;
-    for (const auto& m : list.modules()) {
-      if (m.state() != plexus::v1::MODULE_STATE_READY) return false;
-    }
-    return true;
-  }, 30s);
+  const bool ready = waitFor(
+      [&] {
+        const auto list = modules();
+        if (list.modules_size() != static_cast<int>(options.modules)) return false;
+        for (const auto& m : list.modules()) {
+          if (m.state() != plexus::v1::MODULE_STATE_READY) return false;
+        }
+        return true;
+      },
+      30s);
   int stoppedPid = 0;
   if (!ready) {
     fail("the bench modules did not become ready");
   } else if (options.idleSeconds > 0) {
     std::vector<std::pair<std::string, int>> modulePids;
     const auto running = modules();
-    for (const auto& m : running.modules()) modulePids.emplace_back(m.module_id(), m.pid());
+    for (const auto& m : running.modules())
+      modulePids.emplace_back(m.module_id(), m.pid());
     auto total = [&] {
       double sum = 0;
-      for (const auto& [name, seconds] : cpuProfile(modulePids)) sum += seconds;
+      for (const auto& [name, seconds] : cpuProfile(modulePids))
+        sum += seconds;
       return sum;
     };
     const double before = total();
@@ -254,7 +268,8 @@ int main(int argc, char** argv) {
     const std::uint64_t rssBefore = rssKb();
     std::vector<std::pair<std::string, int>> modulePids;
     const auto running = modules();
-    for (const auto& m : running.modules()) modulePids.emplace_back(m.module_id(), m.pid());
+    for (const auto& m : running.modules())
+      modulePids.emplace_back(m.module_id(), m.pid());
     const auto cpuBefore = cpuProfile(modulePids);
     plexus::v1::Event event;
     event.set_type(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED);
@@ -279,14 +294,16 @@ int main(int argc, char** argv) {
     }
     waitFor([&] { return resolved.load(std::memory_order_acquire) == options.events; }, 600s);
     // Everything accepted was handled: then the end marker finds room everywhere.
-    waitFor([&] {
-      const auto current = stats();
-      for (const auto& s : current.modules()) {
-        if (options.stopModule && s.module_id() == ids[0]) continue;
-        if (s.queued() + s.in_flight() > 0) return false;
-      }
-      return true;
-    }, 600s);
+    waitFor(
+        [&] {
+          const auto current = stats();
+          for (const auto& s : current.modules()) {
+            if (options.stopModule && s.module_id() == ids[0]) continue;
+            if (s.queued() + s.in_flight() > 0) return false;
+          }
+          return true;
+        },
+        600s);
     plexus::v1::Event marker;
     marker.set_type(plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED);
     marker.mutable_broadcast_completed()->set_broadcast_id("end");
@@ -295,8 +312,9 @@ int main(int argc, char** argv) {
     std::int64_t p50 = 0, p99 = 0;
     for (std::size_t i = options.stopModule ? 1 : 0; i < ids.size(); ++i) {
       const auto path = dir / (ids[i] + ".out");
-      if (!waitFor([&] { return std::filesystem::exists(path) && std::filesystem::file_size(path) > 0; },
-                   60s)) {
+      if (!waitFor(
+              [&] { return std::filesystem::exists(path) && std::filesystem::file_size(path) > 0; },
+              60s)) {
         fail(ids[i] + " never reported");
         continue;
       }
@@ -345,7 +363,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "profile: %-22s %6.2f s cpu\n", name.c_str(), after - before);
       }
       std::fprintf(stderr, "profile: %-22s %6.2f s cpu in %.2f s (%.2f us per delivered event)\n",
-                   "total", total, secs, delivered ? total * 1e6 / static_cast<double>(delivered) : 0);
+                   "total", total, secs,
+                   delivered ? total * 1e6 / static_cast<double>(delivered) : 0);
     }
   }
   if (stoppedPid > 0) ::kill(stoppedPid, SIGCONT);

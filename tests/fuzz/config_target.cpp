@@ -6,9 +6,9 @@
 
 #include <string>
 
+#include "config/config.h"
 #include "fuzz_support.h"
 #include "fuzz_targets.h"
-#include "config/config.h"
 
 namespace plexus::fuzz {
 

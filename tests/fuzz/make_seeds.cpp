@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "fuzz_support.h"
 #include "module_server_script.h"
-#include "config/config.h"
 #include "plexus/ipc/protocol.h"
 #include "seed_messages.h"
 

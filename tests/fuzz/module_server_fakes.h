@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "fuzz_support.h"
-#include "module_server_script.h"
 #include "delivery/event_manager.h"
+#include "fuzz_support.h"
 #include "module_link/module_server.h"
+#include "module_server_script.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/event_types.h"

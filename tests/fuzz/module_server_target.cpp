@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "delivery/event_factory.h"
 #include "fuzz_support.h"
 #include "fuzz_targets.h"
+#include "module_link/module_server.h"
 #include "module_server_fakes.h"
 #include "module_server_script.h"
-#include "delivery/event_factory.h"
-#include "module_link/module_server.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"

@@ -53,8 +53,9 @@ TEST(AuthTest, AnotherModulesIdCannotBeClaimed) {
   TempDir scratch;
   std::string alphaReport = (scratch / "alpha.report").string();
   std::string betaReport = (scratch / "beta.report").string();
-  TestNode node(ModuleSpec{"alpha", {}, {"--report", alphaReport}}.text() +
-                ModuleSpec{"beta", {}, {"--report", betaReport, "--mode", "claim-id=alpha"}}.text());
+  TestNode node(
+      ModuleSpec{"alpha", {}, {"--report", alphaReport}}.text() +
+      ModuleSpec{"beta", {}, {"--report", betaReport, "--mode", "claim-id=alpha"}}.text());
   node.start();
   ASSERT_TRUE(node.waitForState("alpha", v1::MODULE_STATE_READY)) << node.log();
   ASSERT_TRUE(waitFor([&] { return contains(readFile(betaReport), "exit 3"); })) << node.log();

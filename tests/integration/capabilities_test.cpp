@@ -11,8 +11,8 @@
 
 #include <sstream>
 
-#include "hostile_report.h"
 #include "config/config.h"
+#include "hostile_report.h"
 #include "test_node.h"
 
 namespace plexus::test {

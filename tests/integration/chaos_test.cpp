@@ -31,7 +31,8 @@ std::uint64_t rssKb(pid_t pid) {
 }
 
 // Event-lane deliveries of one probe report, split by incarnation ("connected <n> ...").
-std::map<int, std::vector<ProbeEvent>> deliveriesByIncarnation(const std::filesystem::path& report) {
+std::map<int, std::vector<ProbeEvent>> deliveriesByIncarnation(
+    const std::filesystem::path& report) {
   std::map<int, std::vector<ProbeEvent>> out;
   int incarnation = 0;
   for (const auto& line : readLines(report)) {
@@ -60,8 +61,10 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   std::string config;
   for (int i = 1; i <= 6; ++i) {
     ids.push_back("chaos" + std::to_string(i));
-    ModuleSpec spec{ids.back(), {}, {"--report", (dir / (ids.back() + ".report")).string(),
-                                     "--delay-ms", i % 2 ? "1" : "0"}};
+    ModuleSpec spec{
+        ids.back(),
+        {},
+        {"--report", (dir / (ids.back() + ".report")).string(), "--delay-ms", i % 2 ? "1" : "0"}};
     spec.capacity = 20 + 10 * static_cast<std::uint32_t>(i);
     spec.restart = "RESTART_POLICY_ALWAYS";
     if (i <= 2) spec.policy = "DELIVERY_POLICY_BLOCK";  // lossless ones, stopped and killed too
@@ -139,7 +142,8 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
       }
     }
   }
-  for (const auto& [pid, when] : stopped) ::kill(pid, SIGCONT);
+  for (const auto& [pid, when] : stopped)
+    ::kill(pid, SIGCONT);
   publishing = false;
   publisher.join();
   RecordProperty("kills", kills);
@@ -151,14 +155,18 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   ASSERT_TRUE(node.waitAllReady(30s)) << node.log();
   notePids();
   ASSERT_TRUE(node.publish(newBlock(999999), 10).has_publish());
-  ASSERT_TRUE(waitFor([&] {
-    for (const auto& s : node.allStats()) {
-      if (s.queued() + s.in_flight() + s.blocked() > 0) return false;
-    }
-    return true;
-  }, 30s)) << node.log();
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& s : node.allStats()) {
+          if (s.queued() + s.in_flight() + s.blocked() > 0) return false;
+        }
+        return true;
+      },
+      30s))
+      << node.log();
 
-  for (const auto& s : node.allStats()) expectInvariants(s);
+  for (const auto& s : node.allStats())
+    expectInvariants(s);
   for (const auto& id : ids) {
     SCOPED_TRACE(id);
     const auto byIncarnation = deliveriesByIncarnation(dir / (id + ".report"));
@@ -178,7 +186,8 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   auto status = node.stop(SIGTERM, 20s);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << node.log();
-  for (int pid : seenPids) EXPECT_FALSE(processAlive(pid)) << "leaked module pid " << pid;
+  for (int pid : seenPids)
+    EXPECT_FALSE(processAlive(pid)) << "leaked module pid " << pid;
   std::printf("chaos: seed %u, %d kills, %d stops, %d reloads, %lu events published, %zu pids\n",
               seed, kills, stops, reloads, published.load(), seenPids.size());
 }

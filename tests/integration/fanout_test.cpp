@@ -25,9 +25,10 @@ TEST(FanOutTest, TenThousandEventsReachEveryBlockModuleInPublishOrderWithoutGaps
     config += spec.text();
   }
   // The source publishes heights 1..count once the test says go (a PeerConnected event).
-  ModuleSpec source{"source", {}, {"--report", (scratch / "source.report").string(), "--types",
-                                   "PeerConnected", "--publish", "NewBlock:10000",
-                                   "--publish-on", "PeerConnected"}};
+  ModuleSpec source{"source",
+                    {},
+                    {"--report", (scratch / "source.report").string(), "--types", "PeerConnected",
+                     "--publish", "NewBlock:10000", "--publish-on", "PeerConnected"}};
   source.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
   TestNode node(config + source.text(), "  block_timeout_ms: 10000\n");
   node.start();
@@ -41,7 +42,8 @@ TEST(FanOutTest, TenThousandEventsReachEveryBlockModuleInPublishOrderWithoutGaps
     SCOPED_TRACE(id);
     const auto report = scratch / (id + ".report");
     ASSERT_TRUE(waitFor([&] { return probeEvents(report).size() == count; }, 120s))
-        << probeEvents(report).size() << "\n" << node.log();
+        << probeEvents(report).size() << "\n"
+        << node.log();
     auto events = probeEvents(report);
     for (std::uint64_t i = 0; i < count; ++i) {
       ASSERT_EQ(events[i].seq, i + 1) << "at index " << i;
@@ -96,8 +98,9 @@ TEST(FanOutTest, ASlowDropModuleLosesEventsExactlyAndNobodyElseNotices) {
   ASSERT_TRUE(waitFor([&] { return node.stats("slowpoke")->in_flight() == 0; }, 60s));
   reply = node.publish(newBlock(2));
   ASSERT_TRUE(reply.has_publish());
-  ASSERT_TRUE(waitFor([&] { return node.stats("slowpoke")->acked() ==
-                                   node.stats("slowpoke")->successful(); }, 30s));
+  ASSERT_TRUE(waitFor(
+      [&] { return node.stats("slowpoke")->acked() == node.stats("slowpoke")->successful(); },
+      30s));
   auto stats = *node.stats("slowpoke");
   expectInvariants(stats);
   EXPECT_EQ(stats.routed(), burst + 1);

@@ -12,12 +12,14 @@ namespace {
 TEST(HostEventsTest, StartupHealthDiskAndMemoryEventsReachTheirSubscribers) {
   TempDir dir;
   const auto report = dir / "listener.report";
-  TestNode node(
-      ModuleSpec{"listener", {}, {"--report", report.string(), "--types",
-                                  "NodeStartup,HealthCheck,DiskSpaceLow,ResourceLimitWarning"}}
-              .text() +
-          "disk_space_low_bytes: 1000000000000000000\ndata_dir: \"" + dir.path().string() + "\"\n",
-      "  health_check_interval_ms: 200\n  resource_check_interval_ms: 200\n");
+  TestNode node(ModuleSpec{"listener",
+                           {},
+                           {"--report", report.string(), "--types",
+                            "NodeStartup,HealthCheck,DiskSpaceLow,ResourceLimitWarning"}}
+                        .text() +
+                    "disk_space_low_bytes: 1000000000000000000\ndata_dir: \"" +
+                    dir.path().string() + "\"\n",
+                "  health_check_interval_ms: 200\n  resource_check_interval_ms: 200\n");
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   // Loaded once the listener listens: the warning comes at the crossing.
@@ -33,18 +35,22 @@ TEST(HostEventsTest, StartupHealthDiskAndMemoryEventsReachTheirSubscribers) {
       << readFile(report);
   ASSERT_TRUE(waitFor([&] { return reportHas(report, "HealthCheck host 2"); })) << readFile(report);
   // The disk was low before the listener subscribed: the standing condition reached it anyway.
-  ASSERT_TRUE(waitFor([&] { return reportHas(report, "DiskSpaceLow host " + dir.path().string()); }))
-      << readFile(report);
-  ASSERT_TRUE(waitFor([&] { return reportHas(report, "ResourceLimitWarning host hungry:rss_bytes"); }))
-      << readFile(report);
+  ASSERT_TRUE(waitFor([&] {
+    return reportHas(report, "DiskSpaceLow host " + dir.path().string());
+  })) << readFile(report);
+  ASSERT_TRUE(waitFor([&] {
+    return reportHas(report, "ResourceLimitWarning host hungry:rss_bytes");
+  })) << readFile(report);
   // Once per crossing, not once per check (several checks ran by now).
   ASSERT_TRUE(waitFor([&] {
     int checks = 0;
-    for (const auto& e : probeEvents(report)) checks += e.type == "HealthCheck" ? 1 : 0;
+    for (const auto& e : probeEvents(report))
+      checks += e.type == "HealthCheck" ? 1 : 0;
     return checks >= 3;
   }));
   int disk = 0;
-  for (const auto& e : probeEvents(report)) disk += e.type == "DiskSpaceLow" ? 1 : 0;
+  for (const auto& e : probeEvents(report))
+    disk += e.type == "DiskSpaceLow" ? 1 : 0;
   EXPECT_EQ(disk, 1);
 }
 

@@ -30,9 +30,8 @@ TEST(LimitsTest, TheModuleRunsUnderItsConfiguredLimits) {
   TestNode node(limited.text());
   node.start();
   ASSERT_TRUE(waitFor([&] { return !reportLines(report, "limits ").empty(); })) << node.log();
-  const std::string expected = underAddressSanitizer()
-                                   ? "limits as=unlimited nofile=64 cpu=30"
-                                   : "limits as=4294967296 nofile=64 cpu=30";
+  const std::string expected = underAddressSanitizer() ? "limits as=unlimited nofile=64 cpu=30"
+                                                       : "limits as=4294967296 nofile=64 cpu=30";
   EXPECT_EQ(reportLines(report, "limits ")[0], expected);
 }
 
@@ -47,9 +46,10 @@ TEST(LimitsTest, AModuleThatUsesUpItsCpuTimeDiesAndTheNodeSaysWhy) {
       "  dead_timeout_ms: 30000\n");
   node.start();
   ASSERT_TRUE(node.waitForState("burner", v1::MODULE_STATE_CRASHED, 20s)) << node.log();
-  EXPECT_NE(node.log().find("module 'burner' crashed: signal 24 (CPU time limit exceeded): it used up "
-                            "its CPU time limit (limits.cpu_seconds = 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      node.log().find("module 'burner' crashed: signal 24 (CPU time limit exceeded): it used up "
+                      "its CPU time limit (limits.cpu_seconds = 1)"),
+      std::string::npos)
       << node.log();
   EXPECT_TRUE(waitFor([&] { return reportHas(watcher, "ModuleCrashed host burner:signal=24"); }))
       << readFile(watcher);

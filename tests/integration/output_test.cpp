@@ -31,15 +31,17 @@ TEST(OutputTest, AModuleSpamming50MegabytesNeverStallsAndEveryoneKeepsReceiving)
   ASSERT_TRUE(waitFor([&] { return reportHas(spammyReport, "spam-done"); }, 120s))
       << "the module stalled on its stdout";
   // Its half-million lines reach the node's log, prefixed with its id.
-  ASSERT_TRUE(waitFor([&] {
-    auto log = node.log();
-    std::size_t count = 0;
-    for (auto at = log.find("[module.spammy] stdout: xxx"); at != std::string::npos;
-         at = log.find("[module.spammy] stdout: xxx", at + 1)) {
-      ++count;
-    }
-    return count == 500000;
-  }, 120s, 200ms));
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto log = node.log();
+        std::size_t count = 0;
+        for (auto at = log.find("[module.spammy] stdout: xxx"); at != std::string::npos;
+             at = log.find("[module.spammy] stdout: xxx", at + 1)) {
+          ++count;
+        }
+        return count == 500000;
+      },
+      120s, 200ms));
   auto stats = *node.stats("spammy");
   EXPECT_EQ(stats.channel_full(), 0u);
   expectInvariants(stats);

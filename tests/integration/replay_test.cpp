@@ -44,7 +44,8 @@ TEST(ReplayTest, HotLoadedModuleHearsEveryLoadedModuleOnceInLoadOrderThenItself)
   for (const char* arg : {"--report", lateReport.c_str(), "--types", "ModuleLoaded"}) {
     module->add_args(arg);
   }
-  module->set_channel_capacity(2);  // fewer slots than loaded modules: the lifecycle lane is not counted
+  module->set_channel_capacity(
+      2);  // fewer slots than loaded modules: the lifecycle lane is not counted
   auto reply = node.call(load);
   ASSERT_TRUE(reply.has_load()) << reply.DebugString() << node.log();
   EXPECT_EQ(reply.load().module().state(), v1::MODULE_STATE_READY);
@@ -57,7 +58,8 @@ TEST(ReplayTest, HotLoadedModuleHearsEveryLoadedModuleOnceInLoadOrderThenItself)
   EXPECT_EQ(std::set<std::string>(lateSaw.begin(), lateSaw.end()).size(), lateSaw.size())
       << "exactly once each";
   auto lifecycle = probeEvents(lateReport, 'L');
-  for (std::size_t i = 0; i < lifecycle.size(); ++i) EXPECT_EQ(lifecycle[i].seq, i + 1);
+  for (std::size_t i = 0; i < lifecycle.size(); ++i)
+    EXPECT_EQ(lifecycle[i].seq, i + 1);
 
   // Everyone else who listens heard about `late` exactly once too.
   ASSERT_TRUE(waitFor([&] { return announced(watcherReport).size() == 6; }));

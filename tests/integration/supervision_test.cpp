@@ -13,14 +13,16 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string watcher(const TempDir& dir, const std::string& types) {
-  return ModuleSpec{"watcher", {}, {"--report", (dir / "watcher.report").string(), "--types", types}}
+  return ModuleSpec{
+      "watcher", {}, {"--report", (dir / "watcher.report").string(), "--types", types}}
       .text();
 }
 
 TEST(SupervisionTest, SigkilledModuleIsRestartedWithBackoffAnnouncedAndReplayedAgain) {
   TempDir dir;
   const auto phoenixReport = dir / "phoenix.report";
-  ModuleSpec phoenix{"phoenix", {}, {"--report", phoenixReport.string(), "--types", "ModuleLoaded"}};
+  ModuleSpec phoenix{
+      "phoenix", {}, {"--report", phoenixReport.string(), "--types", "ModuleLoaded"}};
   phoenix.restart = "RESTART_POLICY_ON_FAILURE";
   TestNode node(watcher(dir, "ModuleCrashed,ModuleLoaded") + phoenix.text(),
                 "  restart_backoff_initial_ms: 300\n  restart_backoff_max_ms: 5000\n"
@@ -32,7 +34,8 @@ TEST(SupervisionTest, SigkilledModuleIsRestartedWithBackoffAnnouncedAndReplayedA
   const int firstPid = node.module("phoenix")->pid();
   ASSERT_EQ(::kill(firstPid, SIGKILL), 0);
   ASSERT_TRUE(waitFor([&] {
-    return reportHas(watcherReport, "ModuleCrashed host phoenix:signal=9:exit=-1:restart_in_ms=300:scheduled=1");
+    return reportHas(watcherReport,
+                     "ModuleCrashed host phoenix:signal=9:exit=-1:restart_in_ms=300:scheduled=1");
   })) << readFile(watcherReport);
   ASSERT_TRUE(waitFor([&] {
     auto info = node.module("phoenix");
@@ -67,7 +70,8 @@ TEST(SupervisionTest, ACrashLoopStopsAtTheCrashRateLimitAndLoadStartsItAgain) {
   auto info = *node.module("looper");
   EXPECT_EQ(info.restarts(), 2u) << "3 crashes: the first start and 2 restarts";
   EXPECT_EQ(info.last_exit(), "exit 1");
-  EXPECT_NE(node.log().find("3 crashes within 60000 ms, giving up"), std::string::npos) << node.log();
+  EXPECT_NE(node.log().find("3 crashes within 60000 ms, giving up"), std::string::npos)
+      << node.log();
 
   v1::ControlRequest load;
   load.mutable_load()->mutable_module()->set_name("looper");
@@ -83,8 +87,9 @@ TEST(SupervisionTest, ASigstoppedModuleTurnsUnhealthyThenIsKilledAsHungAndRestar
   TempDir dir;
   ModuleSpec frozen{"frozen", {}, {"--report", "/dev/null"}};
   frozen.restart = "RESTART_POLICY_ON_FAILURE";
-  TestNode node(watcher(dir, "ModuleHealthChanged,ModuleCrashed,ModuleLoaded") + frozen.text(),
-                "  missed_heartbeats: 3\n  dead_timeout_ms: 2000\n  restart_backoff_initial_ms: 100\n");
+  TestNode node(
+      watcher(dir, "ModuleHealthChanged,ModuleCrashed,ModuleLoaded") + frozen.text(),
+      "  missed_heartbeats: 3\n  dead_timeout_ms: 2000\n  restart_backoff_initial_ms: 100\n");
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   const auto report = dir / "watcher.report";
@@ -127,7 +132,8 @@ TEST(SupervisionTest, ModulesExitByThemselvesWhenTheNodeDies) {
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   std::vector<int> pids;
-  for (const auto& info : node.modules()) pids.push_back(info.pid());
+  for (const auto& info : node.modules())
+    pids.push_back(info.pid());
   ASSERT_TRUE(node.stop(SIGKILL).has_value());
   for (int pid : pids) {
     EXPECT_TRUE(waitFor([&] { return !processAlive(pid); }, 5s)) << "module pid " << pid;

@@ -11,9 +11,11 @@ struct Fixture {
   std::vector<SharedBytes> bodies;
   std::vector<OutgoingEvent> events;
   explicit Fixture(std::vector<std::string> payloads) {
-    for (auto& p : payloads) bodies.push_back(SharedBytes::copyOf(p));
+    for (auto& p : payloads)
+      bodies.push_back(SharedBytes::copyOf(p));
     std::uint64_t seq = 10;
-    for (auto& b : bodies) events.push_back({seq++, 1, &b});
+    for (auto& b : bodies)
+      events.push_back({seq++, 1, &b});
   }
 };
 
@@ -25,7 +27,8 @@ Result<ReceivedBatch> roundTrip(BodyLayout layout, const Fixture& fixture) {
   EXPECT_TRUE(decodeEnvelope(frames[0], envelope).ok());
   EXPECT_TRUE(envelope.has_event_batch());
   std::vector<zmq::message_t> rest;
-  for (std::size_t i = 1; i < frames.size(); ++i) rest.push_back(std::move(frames[i]));
+  for (std::size_t i = 1; i < frames.size(); ++i)
+    rest.push_back(std::move(frames[i]));
   return decodeEventBatch(envelope.event_batch(), std::move(rest));
 }
 

@@ -16,7 +16,8 @@ namespace {
 
 std::string snakeCase(const std::string& enumName) {
   std::string out = enumName.substr(std::string("EVENT_TYPE_").size());
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 

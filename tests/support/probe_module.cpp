@@ -78,22 +78,34 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--report") o.report = next();
-    else if (a == "--types") o.types = next();
-    else if (a == "--delay-ms") o.delayMs = std::stoi(next());
-    else if (a == "--mode") o.mode = next();
+    if (a == "--report")
+      o.report = next();
+    else if (a == "--types")
+      o.types = next();
+    else if (a == "--delay-ms")
+      o.delayMs = std::stoi(next());
+    else if (a == "--mode")
+      o.mode = next();
     else if (a == "--publish") {
       std::string v = next();
       o.publishType = v.substr(0, v.find(':'));
       o.publishCount = std::stoi(v.substr(v.find(':') + 1));
-    } else if (a == "--publish-on") o.publishOn = next();
-    else if (a == "--crash-after") o.crashAfter = std::stol(next());
-    else if (a == "--ignore-shutdown") o.ignoreShutdown = true;
-    else if (a == "--ignore-sigterm") o.ignoreSigterm = true;
-    else if (a == "--spam-bytes") o.spamBytes = std::stol(next());
-    else if (a == "--report-limits") o.reportLimits = true;
-    else if (a == "--burn-cpu") o.burnCpu = true;
-    else if (a == "--allocate") o.allocate = std::stol(next());
+    } else if (a == "--publish-on")
+      o.publishOn = next();
+    else if (a == "--crash-after")
+      o.crashAfter = std::stol(next());
+    else if (a == "--ignore-shutdown")
+      o.ignoreShutdown = true;
+    else if (a == "--ignore-sigterm")
+      o.ignoreSigterm = true;
+    else if (a == "--spam-bytes")
+      o.spamBytes = std::stol(next());
+    else if (a == "--report-limits")
+      o.reportLimits = true;
+    else if (a == "--burn-cpu")
+      o.burnCpu = true;
+    else if (a == "--allocate")
+      o.allocate = std::stol(next());
   }
   return o;
 }
@@ -107,16 +119,19 @@ std::string readTokenLine() {
 std::string detailOf(const plexus::v1::Event& e) {
   using E = plexus::v1::Event;
   switch (e.payload_case()) {
-    case E::kNewBlock: return std::to_string(e.new_block().height());
+    case E::kNewBlock:
+      return std::to_string(e.new_block().height());
     case E::kModuleLoaded:
       return e.module_loaded().module_id() + "#" + std::to_string(e.module_loaded().incarnation());
     case E::kModuleCrashed:
-      return e.module_crashed().module_id() + ":signal=" + std::to_string(e.module_crashed().signal()) +
+      return e.module_crashed().module_id() +
+             ":signal=" + std::to_string(e.module_crashed().signal()) +
              ":exit=" + std::to_string(e.module_crashed().exit_code()) +
              ":restart_in_ms=" + std::to_string(e.module_crashed().restart_in_ms()) +
              ":scheduled=" + (e.module_crashed().restart_scheduled() ? "1" : "0");
     case E::kModuleUnloaded:
-      return e.module_unloaded().module_id() + "#" + std::to_string(e.module_unloaded().incarnation());
+      return e.module_unloaded().module_id() + "#" +
+             std::to_string(e.module_unloaded().incarnation());
     case E::kModuleHealthChanged:
       return e.module_health_changed().module_id() + ":" +
              plexus::v1::Health_Name(e.module_health_changed().health()) + ":" +
@@ -129,15 +144,20 @@ std::string detailOf(const plexus::v1::Event& e) {
              plexus::v1::Urgency_Name(e.data_maintenance().urgency()) + ":" +
              e.data_maintenance().reason();
     case E::kMaintenanceCompleted:
-      return std::to_string(e.maintenance_completed().maintenance_id()) + ":success=" +
-             (e.maintenance_completed().success() ? "1" : "0");
-    case E::kDiskSpaceLow: return e.disk_space_low().path();
+      return std::to_string(e.maintenance_completed().maintenance_id()) +
+             ":success=" + (e.maintenance_completed().success() ? "1" : "0");
+    case E::kDiskSpaceLow:
+      return e.disk_space_low().path();
     case E::kResourceLimitWarning:
       return e.resource_limit_warning().module_id() + ":" + e.resource_limit_warning().resource();
-    case E::kHealthCheck: return std::to_string(e.health_check().modules_ready());
-    case E::kNodeStartup: return e.node_startup().version();
-    case E::kNodeShutdown: return e.node_shutdown().reason();
-    default: return "-";
+    case E::kHealthCheck:
+      return std::to_string(e.health_check().modules_ready());
+    case E::kNodeStartup:
+      return e.node_startup().version();
+    case E::kNodeShutdown:
+      return e.node_shutdown().reason();
+    default:
+      return "-";
   }
 }
 
@@ -153,8 +173,10 @@ int main(int argc, char** argv) {
   Report report(options.report);
 
   plexus::sdk::ConnectOptions connect;
-  connect.moduleId = std::getenv(plexus::ipc::kEnvModuleId) ? std::getenv(plexus::ipc::kEnvModuleId) : "";
-  connect.endpoint = std::getenv(plexus::ipc::kEnvEndpoint) ? std::getenv(plexus::ipc::kEnvEndpoint) : "";
+  connect.moduleId =
+      std::getenv(plexus::ipc::kEnvModuleId) ? std::getenv(plexus::ipc::kEnvModuleId) : "";
+  connect.endpoint =
+      std::getenv(plexus::ipc::kEnvEndpoint) ? std::getenv(plexus::ipc::kEnvEndpoint) : "";
   connect.token = readTokenLine();
   connect.identity = {"probe", "9.9.9"};
   connect.timeout = std::chrono::milliseconds(5000);
@@ -199,19 +221,22 @@ int main(int argc, char** argv) {
   if (options.allocate > 0) {
     report.line("allocating " + std::to_string(options.allocate));
     auto* block = new char[static_cast<std::size_t>(options.allocate)];  // throws under RLIMIT_AS
-    for (long i = 0; i < options.allocate; i += 4096) block[i] = 1;
+    for (long i = 0; i < options.allocate; i += 4096)
+      block[i] = 1;
     report.line("allocated");
   }
   if (options.burnCpu) {
     report.line("burning");
     std::atomic<std::uint64_t> spin{0};  // a side effect the compiler must keep
-    for (;;) spin.fetch_add(1, std::memory_order_relaxed);
+    for (;;)
+      spin.fetch_add(1, std::memory_order_relaxed);
   }
   std::thread spammer;
   if (options.spamBytes > 0) {
     spammer = std::thread([&] {
       std::string line(99, 'x');
-      for (long written = 0; written < options.spamBytes; written += 100) std::cout << line << "\n";
+      for (long written = 0; written < options.spamBytes; written += 100)
+        std::cout << line << "\n";
       std::cout.flush();
       report.line("spam-done");
     });
@@ -235,8 +260,8 @@ int main(int argc, char** argv) {
           }
           auto result = module->publish(event);
           report.line(result ? std::string("publish ok ") + std::to_string(result->subscribers())
-                             : "publish " + plexus::v1::ErrorCode_Name(result.error().code) +
-                                   " " + result.error().message);
+                             : "publish " + plexus::v1::ErrorCode_Name(result.error().code) + " " +
+                                   result.error().message);
         }
         if (auto stats = module->stats()) {
           report.line("stats " + std::to_string(stats->routed()) + " " +
@@ -267,7 +292,8 @@ int main(int argc, char** argv) {
                   detailOf(d.event()));
       if (options.publishCount > 0 && trigger == type) startPublishing();
       if (d.isLifecycle()) return;
-      if (options.delayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.delayMs));
+      if (options.delayMs > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(options.delayMs));
       if (options.crashAfter >= 0 && ++handled >= options.crashAfter) std::abort();
     });
   }
@@ -276,7 +302,8 @@ int main(int argc, char** argv) {
     // process alive regardless (the node must escalate to signals).
     module->on(plexus::v1::EVENT_TYPE_NODE_SHUTDOWN, [&](const plexus::sdk::Delivery&) {
       report.line("ignoring-shutdown");
-      for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+      for (;;)
+        std::this_thread::sleep_for(std::chrono::seconds(1));
     });
   }
   if (options.publishCount > 0 && !trigger) startPublishing();

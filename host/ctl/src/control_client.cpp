@@ -14,9 +14,9 @@ Status ControlClient::connect() {
   if (m_socket) return {};
   struct stat info {};
   if (::stat(m_socketPath.c_str(), &info) != 0 || !S_ISSOCK(info.st_mode)) {
-    return makeError(v1::ERROR_CODE_UNAVAILABLE,
-                     "plexus-node is not running (no control socket at " + m_socketPath.string() +
-                         ")");
+    return makeError(
+        v1::ERROR_CODE_UNAVAILABLE,
+        "plexus-node is not running (no control socket at " + m_socketPath.string() + ")");
   }
   m_socket.emplace(m_context, zmq::socket_type::dealer);
   // Closing waits up to 200 ms for queued fire-and-forget requests (tail acks) to leave.

@@ -9,10 +9,10 @@
 
 #include "plexus/ctl/args.h"
 #include "plexus/ctl/connection.h"
+#include "plexus/ctl/control_client.h"
 #include "plexus/ctl/help.h"
 #include "plexus/ctl/run.h"
 #include "plexus/ctl/stop_signals.h"
-#include "plexus/ctl/control_client.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"

@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
-#include "runtime/logging.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "runtime/logging.h"
 
 namespace plexus::host {
 
@@ -32,8 +32,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   void add(const char* kind, int line, int column, const std::string& message) {
     if (!m_text.empty()) m_text += "\n";
     // The parser counts from 0; editors count from 1.
-    m_text += m_source + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) +
-              ": " + kind + ": " + message;
+    m_text += m_source + ":" + std::to_string(line + 1) + ":" + std::to_string(column + 1) + ": " +
+              kind + ": " + message;
   }
   std::string m_source;
   std::string m_text;
@@ -47,29 +47,32 @@ bool isLogLevel(const std::string& name) {
 
 const std::string& embeddedDefaultConfig() {
   static const std::string text = R"pb(
-# The configuration plexus-node runs with when no --config is given: the shipped modules.
-# chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
-# JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
-module {
-  name: "chainsim"
-  exec: "plexus-chainsim"
-  settings { key: "blocks_per_s" value: "2" }
-  settings { key: "txs_per_block" value: "4" }
-  capabilities { publish: [EVENT_TYPE_NEW_BLOCK, EVENT_TYPE_NEW_TRANSACTION] }
-}
-module {
-  name: "logger"
-  exec: "plexus-logger"
-  settings { key: "types" value: "NewBlock,ModuleLoaded,ModuleCrashed,ModuleUnloaded,NodeShutdown" }
-}
-module {
-  name: "slowpoke"
-  exec: "plexus-slowpoke"
-  channel_capacity: 20
-  settings { key: "delay_ms" value: "200" }
-}
-timings { stats_log_interval_ms: 5000 }
-)pb";
+    # The configuration plexus-node runs with when no --config is given: the shipped modules.
+    # chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
+    # JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
+    module {
+      name : "chainsim"
+      exec : "plexus-chainsim"
+      settings { key : "blocks_per_s" value : "2" }
+      settings { key : "txs_per_block" value : "4" }
+      capabilities { publish : [ EVENT_TYPE_NEW_BLOCK, EVENT_TYPE_NEW_TRANSACTION ] }
+    }
+    module {
+      name : "logger"
+      exec : "plexus-logger"
+      settings {
+        key : "types"
+        value : "NewBlock,ModuleLoaded,ModuleCrashed,ModuleUnloaded,NodeShutdown"
+      }
+    }
+    module {
+      name : "slowpoke"
+      exec : "plexus-slowpoke"
+      channel_capacity : 20
+      settings { key : "delay_ms" value : "200" }
+    }
+    timings { stats_log_interval_ms : 5000 }
+  )pb";
   return text;
 }
 
@@ -102,9 +105,8 @@ Status validateModule(const v1::ModuleConfig& module) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "exec is required");
   }
   if (module.channel_capacity() > kMaxChannelCapacity) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     where + "channel_capacity must be at most " +
-                         std::to_string(kMaxChannelCapacity));
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "channel_capacity must be at most " +
+                                                          std::to_string(kMaxChannelCapacity));
   }
   auto checkTypes = [&](const auto& types, const char* field) -> Status {
     for (int type : types) {
@@ -129,9 +131,8 @@ Status validateModule(const v1::ModuleConfig& module) {
 
 Status validateConfig(const v1::NodeConfig& config) {
   if (config.default_channel_capacity() > kMaxChannelCapacity) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     "default_channel_capacity must be at most " +
-                         std::to_string(kMaxChannelCapacity));
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "default_channel_capacity must be at most " +
+                                                          std::to_string(kMaxChannelCapacity));
   }
   std::set<std::string> names;
   for (const auto& module : config.module()) {
@@ -171,7 +172,8 @@ v1::NodeConfig withDefaults(const v1::NodeConfig& config) {
   if (out.default_channel_capacity() == 0) {
     out.set_default_channel_capacity(ipc::kDefaultChannelCapacity);
   }
-  for (auto& module : *out.mutable_module()) module = moduleWithDefaults(module, out);
+  for (auto& module : *out.mutable_module())
+    module = moduleWithDefaults(module, out);
   auto* t = out.mutable_timings();
   auto def = [](std::uint64_t value, std::uint64_t fallback) { return value ? value : fallback; };
   t->set_handshake_timeout_ms(def(t->handshake_timeout_ms(), 10000));

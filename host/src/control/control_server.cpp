@@ -5,11 +5,11 @@
 #include <zmq_addon.hpp>
 
 #include "delivery/event_factory.h"
-#include "runtime/logging.h"
 #include "delivery/publish_check.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
+#include "runtime/logging.h"
 
 namespace plexus::host {
 
@@ -28,11 +28,11 @@ struct ControlServer::OperatorPublish {
 };
 
 ControlServer::ControlServer(zmq::socket_t& router, EventLoop& loop, EventManager& events,
-                             Supervisor& supervisor, NodeStatus status)
+                             ModuleDirectory& modules, NodeStatus status)
     : m_router(router),
       m_loop(loop),
       m_events(events),
-      m_supervisor(supervisor),
+      m_modules(modules),
       m_status(std::move(status)) {}
 
 ControlServer::~ControlServer() = default;
@@ -51,7 +51,8 @@ SendStatus ControlServer::send(const std::string& clientId, v1::ControlResponse 
   std::string bytes = response.SerializeAsString();
   m_loop.touch(m_router);  // a send may consume the socket's ZMQ_FD edge
   try {
-    if (!m_router.send(zmq::buffer(clientId), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    if (!m_router.send(zmq::buffer(clientId),
+                       zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return SendStatus::WouldBlock;  // a client not reading is its problem, never the loop's
     }
     (void)m_router.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
@@ -94,11 +95,11 @@ void ControlServer::serveReady() {
       continue;
     }
     if (request.protocol_major() != ipc::kProtocolMajor) {
-      replyError(clientId, request.correlation_id(),
-                 makeError(v1::ERROR_CODE_UNSUPPORTED_VERSION,
-                           "control protocol " + std::to_string(request.protocol_major()) +
-                               ".x is not supported: this node speaks " +
-                               ipc::protocolVersionString()));
+      replyError(
+          clientId, request.correlation_id(),
+          makeError(v1::ERROR_CODE_UNSUPPORTED_VERSION,
+                    "control protocol " + std::to_string(request.protocol_major()) +
+                        ".x is not supported: this node speaks " + ipc::protocolVersionString()));
       continue;
     }
     handle(clientId, request);
@@ -108,8 +109,7 @@ void ControlServer::serveReady() {
 void ControlServer::handle(const std::string& clientId, const v1::ControlRequest& request) {
   using Body = v1::ControlRequest::BodyCase;
   v1::ControlResponse response = responseTo(request);
-  auto moduleReply = [this, clientId, correlationId = request.correlation_id()](
-                         auto setter) {
+  auto moduleReply = [this, clientId, correlationId = request.correlation_id()](auto setter) {
     return [this, clientId, correlationId, setter](Result<v1::ModuleInfo> result) {
       if (!result) {
         replyError(clientId, correlationId, result.error());
@@ -126,16 +126,16 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
       auto* status = response.mutable_status();
       status->set_version(kPlexusVersion);
       status->set_protocol_version(ipc::protocolVersionString());
-      status->set_uptime_ms(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - m_status.startedAt)
-              .count()));
+      status->set_uptime_ms(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - m_status.startedAt)
+                                         .count()));
       status->set_pid(::getpid());
       status->set_runtime_dir(m_status.runtimeDir.string());
-      auto modules = m_supervisor.modules();
+      auto modules = m_modules.modules();
       status->set_modules_total(static_cast<std::uint32_t>(modules.size()));
-      status->set_modules_ready(m_supervisor.countInState(v1::MODULE_STATE_READY));
-      status->set_modules_failed(m_supervisor.countInState(v1::MODULE_STATE_FAILED));
+      status->set_modules_ready(m_modules.countInState(v1::MODULE_STATE_READY));
+      status->set_modules_failed(m_modules.countInState(v1::MODULE_STATE_FAILED));
       status->set_events_published(m_events.eventsPublished());
       status->set_events_sent(m_events.eventsSent());
       status->set_batches_sent(m_events.batchesSent());
@@ -143,7 +143,8 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
     }
     case Body::kModules:
       response.mutable_modules();  // the body is set even when the list is empty
-      for (auto& info : m_supervisor.modules()) *response.mutable_modules()->add_modules() = info;
+      for (auto& info : m_modules.modules())
+        *response.mutable_modules()->add_modules() = info;
       break;
     case Body::kStats: {
       const auto& query = request.stats();
@@ -151,21 +152,22 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
       if (!query.module_id().empty()) {
         if (query.reset() && !m_events.resetStats(query.module_id())) {
           replyError(clientId, request.correlation_id(),
-                     makeError(v1::ERROR_CODE_NOT_FOUND, "no statistics for module '" +
-                                                             query.module_id() + "'"));
+                     makeError(v1::ERROR_CODE_NOT_FOUND,
+                               "no statistics for module '" + query.module_id() + "'"));
           return;
         }
         auto stats = m_events.stats(query.module_id());
         if (!stats) {
           replyError(clientId, request.correlation_id(),
-                     makeError(v1::ERROR_CODE_NOT_FOUND, "no statistics for module '" +
-                                                             query.module_id() + "'"));
+                     makeError(v1::ERROR_CODE_NOT_FOUND,
+                               "no statistics for module '" + query.module_id() + "'"));
           return;
         }
         *response.mutable_stats()->add_modules() = *stats;
       } else {
         if (query.reset()) m_events.resetAllStats();
-        for (auto& stats : m_events.allStats()) *response.mutable_stats()->add_modules() = stats;
+        for (auto& stats : m_events.allStats())
+          *response.mutable_stats()->add_modules() = stats;
       }
       if (query.reset()) {
         logger("control")->info("statistics reset ({})",
@@ -190,27 +192,28 @@ void ControlServer::handle(const std::string& clientId, const v1::ControlRequest
       startPublish(clientId, request);
       return;
     case Body::kLoad:
-      m_supervisor.load(request.load().module(),
-                        moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
-                          *r.mutable_load()->mutable_module() = info;
-                        }));
+      m_modules.load(request.load().module(),
+                     moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
+                       *r.mutable_load()->mutable_module() = info;
+                     }));
       return;
     case Body::kUnload:
-      m_supervisor.unload(request.unload().module_id(),
-                          moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
-                            *r.mutable_unload()->mutable_module() = info;
-                          }));
+      m_modules.unload(request.unload().module_id(),
+                       moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
+                         *r.mutable_unload()->mutable_module() = info;
+                       }));
       return;
     case Body::kReload:
-      m_supervisor.reload(request.reload().module_id(),
-                          moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
-                            *r.mutable_reload()->mutable_module() = info;
-                          }));
+      m_modules.reload(request.reload().module_id(),
+                       moduleReply([](v1::ControlResponse& r, const v1::ModuleInfo& info) {
+                         *r.mutable_reload()->mutable_module() = info;
+                       }));
       return;
     default:
       if (m_extension && m_extension(clientId, request)) return;
-      replyError(clientId, request.correlation_id(),
-                 makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "this node does not serve that request"));
+      replyError(
+          clientId, request.correlation_id(),
+          makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "this node does not serve that request"));
       return;
   }
   reply(clientId, std::move(response));

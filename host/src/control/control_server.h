@@ -9,8 +9,6 @@
 
 #include <plexus/v1/control.pb.h>
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -18,10 +16,11 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <zmq.hpp>
 
-#include "runtime/event_loop.h"
 #include "delivery/event_manager.h"
-#include "supervision/supervisor.h"
+#include "runtime/event_loop.h"
+#include "supervision/module_directory.h"
 
 namespace plexus::host {
 
@@ -35,7 +34,7 @@ class ControlServer final : public PublishWaiter {
   using Extension = std::function<bool(const std::string& clientId, const v1::ControlRequest&)>;
 
   ControlServer(zmq::socket_t& router, EventLoop& loop, EventManager& events,
-                Supervisor& supervisor, NodeStatus status);
+                ModuleDirectory& modules, NodeStatus status);
   ~ControlServer();
 
   void setExtension(Extension extension) { m_extension = std::move(extension); }
@@ -61,7 +60,7 @@ class ControlServer final : public PublishWaiter {
   zmq::socket_t& m_router;
   EventLoop& m_loop;
   EventManager& m_events;
-  Supervisor& m_supervisor;
+  ModuleDirectory& m_modules;
   NodeStatus m_status;
   Extension m_extension;
   std::unordered_map<std::uint64_t, std::unique_ptr<OperatorPublish>> m_publishes;

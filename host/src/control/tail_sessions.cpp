@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "runtime/logging.h"
 #include "plexus/ipc/event_types.h"
+#include "runtime/logging.h"
 
 namespace plexus::host {
 

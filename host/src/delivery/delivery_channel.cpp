@@ -56,7 +56,8 @@ void DeliveryChannel::markSent(std::size_t count) {
 
 std::uint32_t DeliveryChannel::discardHeld() {
   std::uint32_t held = m_held;
-  for (std::uint32_t offset = 0; offset < m_held; ++offset) at(offset).body = {};
+  for (std::uint32_t offset = 0; offset < m_held; ++offset)
+    at(offset).body = {};
   m_head = 0;
   m_held = 0;
   m_inFlight = 0;
@@ -77,7 +78,9 @@ bool DeliveryChannel::removeBlocked(std::uint64_t seq) {
   return true;
 }
 
-std::deque<BlockedEvent> DeliveryChannel::takeBlocked() { return std::exchange(m_blocked, {}); }
+std::deque<BlockedEvent> DeliveryChannel::takeBlocked() {
+  return std::exchange(m_blocked, {});
+}
 
 void DeliveryChannel::pushLifecycle(ipc::SharedBytes body) {
   m_lifecycle.push_back({++m_lastLifecycleSeq, std::move(body)});
@@ -92,7 +95,8 @@ void DeliveryChannel::peekLifecycle(std::vector<ipc::OutgoingEvent>& out,
 }
 
 void DeliveryChannel::markLifecycleSent(std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) m_lifecycle.pop_front();
+  for (std::size_t i = 0; i < count; ++i)
+    m_lifecycle.pop_front();
 }
 
 }  // namespace plexus::host

@@ -52,7 +52,9 @@ class DeliveryChannel {
   void markSent(std::size_t count);
 
   // Whether an accepted event with `seq` is still held (not yet acked).
-  bool holds(std::uint64_t seq) const { return m_held > 0 && at(0).seq <= seq && seq <= at(m_held - 1).seq; }
+  bool holds(std::uint64_t seq) const {
+    return m_held > 0 && at(0).seq <= seq && seq <= at(m_held - 1).seq;
+  }
 
   // Drops every held event (the module is gone); returns how many were held.
   std::uint32_t discardHeld();

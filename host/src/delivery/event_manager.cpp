@@ -35,8 +35,8 @@ struct EventManager::Slot {
   bool loaded = false;
   bool stopping = false;
   std::bitset<ipc::kEventTypeSlots> replayed;  // replays it got this incarnation, per type
-  bool dirty = false;        // in m_dirty
-  bool unreachable = false;  // transport said the peer is gone
+  bool dirty = false;                          // in m_dirty
+  bool unreachable = false;                    // transport said the peer is gone
   std::optional<SteadyClock::time_point> unackedSince;
   ipc::SharedBytes announcement;  // its ModuleLoaded, replayed to later subscribers
   std::uint64_t dropsSinceWarning = 0;
@@ -125,8 +125,8 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     }
     if (!slot->module.subscribeAllowed.test(static_cast<std::size_t>(type))) {
       return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
-                       "module '" + moduleId + "' may not subscribe to " +
-                           ipc::displayName(type) + " (not in its capabilities.subscribe)");
+                       "module '" + moduleId + "' may not subscribe to " + ipc::displayName(type) +
+                           " (not in its capabilities.subscribe)");
     }
   }
   for (v1::EventType type : types) {
@@ -138,7 +138,8 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     // modules (a snapshot, in load order) and the sticky lifecycle events (NodeStartup).
     if (type == v1::EVENT_TYPE_MODULE_LOADED) {
       slot->replayed.set(bit);
-      for (Slot* other : m_loadOrder) slot->channel->pushLifecycle(other->announcement);
+      for (Slot* other : m_loadOrder)
+        slot->channel->pushLifecycle(other->announcement);
       markDirty(*slot);
     } else if (auto sticky = m_sticky.find(type); sticky != m_sticky.end()) {
       slot->replayed.set(bit);
@@ -166,8 +167,8 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
   return outcome;
 }
 
-Result<std::vector<v1::EventType>> EventManager::unsubscribe(
-    const std::string& moduleId, std::span<const v1::EventType> types) {
+Result<std::vector<v1::EventType>> EventManager::unsubscribe(const std::string& moduleId,
+                                                             std::span<const v1::EventType> types) {
   Slot* slot = attachedSlot(moduleId);
   if (slot == nullptr) {
     return makeError(v1::ERROR_CODE_NOT_HANDSHAKEN, "module '" + moduleId + "' is not attached");
@@ -194,9 +195,8 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq) 
   if (!released) return released.error();
   if (*released > 0) {
     slot->counters.acked += *released;
-    slot->unackedSince = slot->channel->inFlight() > 0
-                             ? std::optional(m_options.steadyNow())
-                             : std::nullopt;
+    slot->unackedSince =
+        slot->channel->inFlight() > 0 ? std::optional(m_options.steadyNow()) : std::nullopt;
     admitBlocked(*slot);
   }
   return {};
@@ -227,8 +227,7 @@ void EventManager::detach(const std::string& moduleId) {
 
 // ---- publishing ----
 
-std::optional<PublishReport> EventManager::publish(v1::EventType type,
-                                                   const ipc::SharedBytes& body,
+std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc::SharedBytes& body,
                                                    const PublishOptions& options,
                                                    std::vector<Acceptance>* accepted) {
   ++m_eventsPublished;
@@ -294,13 +293,15 @@ void EventManager::publishToAll(const ipc::SharedBytes& body) {
 void EventManager::publishSticky(v1::EventType type, const ipc::SharedBytes& body) {
   m_sticky[type] = body;
   // Current subscribers get it now, and must not get it again when they add more types.
-  for (Slot* slot : m_routing.subscribers(type)) slot->replayed.set(static_cast<std::size_t>(type));
+  for (Slot* slot : m_routing.subscribers(type))
+    slot->replayed.set(static_cast<std::size_t>(type));
   publish(type, body);
 }
 
 void EventManager::clearSticky(v1::EventType type) {
   m_sticky.erase(type);
-  for (auto& [id, slot] : m_slots) slot->replayed.reset(static_cast<std::size_t>(type));
+  for (auto& [id, slot] : m_slots)
+    slot->replayed.reset(static_cast<std::size_t>(type));
 }
 
 bool EventManager::handled(const Acceptance& acceptance) const {
@@ -498,7 +499,9 @@ bool EventManager::flushSlot(Slot& slot) {
   return true;
 }
 
-std::vector<std::string> EventManager::takeUnreachable() { return std::exchange(m_unreachable, {}); }
+std::vector<std::string> EventManager::takeUnreachable() {
+  return std::exchange(m_unreachable, {});
+}
 
 // ---- statistics and queries ----
 
@@ -557,7 +560,8 @@ bool EventManager::resetStats(const std::string& moduleId) {
 }
 
 void EventManager::resetAllStats() {
-  for (auto& [id, slot] : m_slots) resetSlot(*slot);
+  for (auto& [id, slot] : m_slots)
+    resetSlot(*slot);
 }
 
 std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
@@ -581,7 +585,8 @@ std::vector<v1::EventType> EventManager::subscriptions(const std::string& module
 
 std::vector<std::string> EventManager::loadedModules() const {
   std::vector<std::string> out;
-  for (const Slot* slot : m_loadOrder) out.push_back(slot->id);
+  for (const Slot* slot : m_loadOrder)
+    out.push_back(slot->id);
   return out;
 }
 

@@ -34,15 +34,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "plexus/host/publish_report.h"
 #include "delivery/delivery_channel.h"
 #include "delivery/delivery_stats.h"
 #include "delivery/event_sink.h"
-#include "runtime/rate_limited_log.h"
 #include "delivery/routing_table.h"
+#include "plexus/host/publish_report.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
+#include "runtime/rate_limited_log.h"
 
 namespace plexus::host {
 
@@ -86,7 +86,7 @@ struct Acceptance {
 };
 
 struct SubscribeOutcome {
-  bool loaded = false;  // this Subscribe made the module ready (its first)
+  bool loaded = false;                    // this Subscribe made the module ready (its first)
   std::vector<v1::EventType> subscribed;  // the full set now
 };
 
@@ -158,7 +158,7 @@ class EventManager {
   void countRejected(const std::string& moduleId);
   std::optional<v1::DeliveryStats> stats(const std::string& moduleId) const;
   std::vector<v1::DeliveryStats> allStats() const;  // every module id ever seen, sorted
-  bool resetStats(const std::string& moduleId);      // false when unknown
+  bool resetStats(const std::string& moduleId);     // false when unknown
   void resetAllStats();
   std::vector<std::string> subscribers(v1::EventType type) const;
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;

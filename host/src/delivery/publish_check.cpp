@@ -21,9 +21,9 @@ Status checkPublish(const v1::Event& event, std::string_view publisher,
   if (module != nullptr) {
     const auto& granted = module->capabilities().publish();
     if (std::find(granted.begin(), granted.end(), event.type()) == granted.end()) {
-      return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
-                       "module '" + std::string(publisher) + "' may not publish " + name +
-                           " (not in its capabilities.publish)");
+      return makeError(v1::ERROR_CODE_PERMISSION_DENIED, "module '" + std::string(publisher) +
+                                                             "' may not publish " + name +
+                                                             " (not in its capabilities.publish)");
     }
   }
   return ipc::checkPayloadMatchesType(event);

@@ -34,7 +34,8 @@ class RoutingTable {
     return true;
   }
   void removeEverywhere(Subscriber* subscriber) {
-    for (auto& list : m_table) std::erase(list, subscriber);
+    for (auto& list : m_table)
+      std::erase(list, subscriber);
   }
   bool contains(v1::EventType type, const Subscriber* subscriber) const {
     const auto& list = m_table[static_cast<std::size_t>(type)];

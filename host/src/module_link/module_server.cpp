@@ -5,12 +5,12 @@
 #include <algorithm>
 
 #include "delivery/event_factory.h"
-#include "runtime/logging.h"
 #include "delivery/publish_check.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
+#include "runtime/logging.h"
 
 namespace plexus::host {
 

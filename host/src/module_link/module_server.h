@@ -34,7 +34,7 @@ class ModuleServer final : public PublishWaiter {
   struct Limits {
     std::uint32_t requestsPerSecond = 10000;  // per module; burst of the same size
     std::uint32_t maxOutstandingPublishes = 64;
-    std::uint64_t blockTimeoutMs = 1000;     // only for the error text
+    std::uint64_t blockTimeoutMs = 1000;  // only for the error text
   };
 
   ModuleServer(ModuleTransport& transport, EventManager& events, ModuleRegistry& registry,

@@ -15,8 +15,8 @@ SendStatus ZmqModuleTransport::sendFrames(const std::string& moduleId,
   try {
     // ROUTER_MANDATORY: an unknown peer is EHOSTUNREACH, a full pipe EAGAIN; the first frame
     // decides, later frames of the same message always go through.
-    auto sent = m_router.send(zmq::buffer(moduleId), zmq::send_flags::sndmore |
-                                                         zmq::send_flags::dontwait);
+    auto sent =
+        m_router.send(zmq::buffer(moduleId), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     if (!sent) return SendStatus::WouldBlock;
     for (std::size_t i = 0; i < frames.size(); ++i) {
       auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;

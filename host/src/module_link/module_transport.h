@@ -6,12 +6,11 @@
 
 #include <plexus/v1/wire.pb.h>
 
-#include <zmq.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "delivery/event_sink.h"
 #include "plexus/ipc/event_batch_codec.h"
@@ -26,7 +25,7 @@ class ModuleTransport : public EventSink {
 // One message received on the module ROUTER.
 struct ReceivedMessage {
   std::string routingId;
-  std::string userId;  // ZAP User-Id of the connection ("" if none)
+  std::string userId;                  // ZAP User-Id of the connection ("" if none)
   std::vector<zmq::message_t> frames;  // after the routing id
 };
 

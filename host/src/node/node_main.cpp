@@ -9,16 +9,17 @@
 #include <string>
 
 #include "config/config.h"
-#include "runtime/logging.h"
 #include "plexus/host/node.h"
-#include "supervision/process_spawner.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
+#include "runtime/logging.h"
+#include "supervision/process_spawner.h"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
+constexpr const char* kUsage =
+    R"(usage: plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
 
 Runs the Plexus node: spawns and supervises the configured modules and routes their events.
 Without --config it runs the embedded default configuration (the shipped modules).

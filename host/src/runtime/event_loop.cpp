@@ -99,7 +99,8 @@ void EventLoop::run() {
   while (!m_stop) {
     if (m_itemsDirty) {
       m_items.clear();
-      for (const auto& w : m_watches) m_items.push_back({w->fd, POLLIN, 0});
+      for (const auto& w : m_watches)
+        m_items.push_back({w->fd, POLLIN, 0});
       m_itemsDirty = false;
     }
     long timeout = pollTimeoutMs();
@@ -113,7 +114,8 @@ void EventLoop::run() {
     if (::poll(m_items.data(), m_items.size(), static_cast<int>(timeout)) < 0 && errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "poll");
     }
-    for (auto& guard : m_sleepGuards) guard.awake();
+    for (auto& guard : m_sleepGuards)
+      guard.awake();
     // Callbacks may add or remove watches: collect first, then run.
     ready.clear();
     for (std::size_t i = 0; i < m_items.size(); ++i) {
@@ -133,7 +135,8 @@ void EventLoop::run() {
       if (!watch->removed) watch->onReadable();
     }
     runDueTimers();
-    for (Hook& hook : m_afterHooks) hook.run();
+    for (Hook& hook : m_afterHooks)
+      hook.run();
   }
 }
 

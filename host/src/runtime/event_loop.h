@@ -13,16 +13,15 @@
 
 #include <poll.h>
 
-#include <zmq.hpp>
-
+#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <vector>
+#include <zmq.hpp>
 
 #include "plexus/ipc/wake_queue.h"
 

@@ -71,7 +71,8 @@ void configureLogging(const std::string& level,
                       const std::map<std::string, std::string>& components) {
   auto defaultLevel = level.empty() ? spdlog::level::info : parseLevel(level);
   std::map<std::string, spdlog::level::level_enum> perComponent;
-  for (const auto& [component, name] : components) perComponent[component] = parseLevel(name);
+  for (const auto& [component, name] : components)
+    perComponent[component] = parseLevel(name);
   std::lock_guard lock(g_mutex);
   g_defaultLevel = defaultLevel;
   g_componentLevels = std::move(perComponent);

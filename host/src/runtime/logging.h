@@ -16,6 +16,7 @@ std::shared_ptr<spdlog::logger> logger(const std::string& component);
 
 // `level`: trace|debug|info|warn|error|off. Throws std::invalid_argument for unknown names.
 // Also routes libprotobuf's own messages to the rate-limited component "protobuf".
-void configureLogging(const std::string& level, const std::map<std::string, std::string>& components);
+void configureLogging(const std::string& level,
+                      const std::map<std::string, std::string>& components);
 
 }  // namespace plexus::host

@@ -29,8 +29,8 @@ Result<RuntimeDir> RuntimeDir::acquire(const std::filesystem::path& path) {
                      "runtime dir '" + path.string() + "' belongs to another user");
   }
   if (::chmod(path.c_str(), 0700) != 0) {
-    return makeError(v1::ERROR_CODE_INTERNAL, "cannot chmod 0700 '" + path.string() +
-                                                  "': " + std::strerror(errno));
+    return makeError(v1::ERROR_CODE_INTERNAL,
+                     "cannot chmod 0700 '" + path.string() + "': " + std::strerror(errno));
   }
   const auto lockPath = ipc::lockFilePath(path);
   int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -96,8 +96,8 @@ void Maintenance::complete(std::uint64_t id, bool success) {
   if (success) {
     logger("node")->info("maintenance #{} completed in {} ms", id, duration.count());
   } else {
-    logger("node")->warn("maintenance #{} timed out after {} ms: {} module(s) had not finished",
-                         id, duration.count(), round.waitingFor.size());
+    logger("node")->warn("maintenance #{} timed out after {} ms: {} module(s) had not finished", id,
+                         duration.count(), round.waitingFor.size());
   }
 }
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "runtime/event_loop.h"
 #include "delivery/event_manager.h"
+#include "runtime/event_loop.h"
 
 namespace plexus::host {
 

@@ -24,11 +24,11 @@ std::optional<std::uint64_t> residentBytes(int pid) {
 }
 
 ResourceMonitor::ResourceMonitor(EventLoop& loop, EventManager& events,
-                                 const Supervisor& supervisor, std::filesystem::path dataDir,
+                                 const ModuleDirectory& modules, std::filesystem::path dataDir,
                                  std::uint64_t diskLowBytes, std::chrono::milliseconds interval)
     : m_loop(loop),
       m_events(events),
-      m_supervisor(supervisor),
+      m_modules(modules),
       m_dataDir(std::move(dataDir)),
       m_diskLowBytes(diskLowBytes),
       m_interval(interval) {}
@@ -66,8 +66,8 @@ void ResourceMonitor::checkDisk() {
 
 void ResourceMonitor::checkModules() {
   std::set<std::string> over;
-  for (const auto& info : m_supervisor.modules()) {
-    const auto* config = m_supervisor.moduleConfig(info.module_id());
+  for (const auto& info : m_modules.modules()) {
+    const auto* config = m_modules.moduleConfig(info.module_id());
     const std::uint64_t limit = config ? config->limits().rss_soft_limit_bytes() : 0;
     if (limit == 0 || info.pid() == 0) continue;
     auto rss = residentBytes(info.pid());

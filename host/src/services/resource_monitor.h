@@ -16,9 +16,9 @@
 #include <set>
 #include <string>
 
-#include "runtime/event_loop.h"
 #include "delivery/event_manager.h"
-#include "supervision/supervisor.h"
+#include "runtime/event_loop.h"
+#include "supervision/module_directory.h"
 
 namespace plexus::host {
 
@@ -29,7 +29,7 @@ std::optional<std::uint64_t> residentBytes(int pid);
 
 class ResourceMonitor {
  public:
-  ResourceMonitor(EventLoop& loop, EventManager& events, const Supervisor& supervisor,
+  ResourceMonitor(EventLoop& loop, EventManager& events, const ModuleDirectory& modules,
                   std::filesystem::path dataDir, std::uint64_t diskLowBytes,
                   std::chrono::milliseconds interval);
   void start();
@@ -41,7 +41,7 @@ class ResourceMonitor {
 
   EventLoop& m_loop;
   EventManager& m_events;
-  const Supervisor& m_supervisor;
+  const ModuleDirectory& m_modules;
   std::filesystem::path m_dataDir;
   std::uint64_t m_diskLowBytes;
   std::chrono::milliseconds m_interval;

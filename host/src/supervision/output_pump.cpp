@@ -16,8 +16,8 @@ struct OutputPump::Stream {
   int fd = -1;
   std::string moduleId;
   std::string name;
-  std::string partial;        // the current line, up to maxLineBytes
-  std::uint64_t cutBytes = 0; // bytes of the current line beyond maxLineBytes
+  std::string partial;         // the current line, up to maxLineBytes
+  std::uint64_t cutBytes = 0;  // bytes of the current line beyond maxLineBytes
 };
 
 OutputPump::OutputPump(std::size_t maxLineBytes, LineSink sink)

@@ -76,13 +76,16 @@ class BoostProcessSpawner final : public ProcessSpawner {
   Result<SpawnedProcess> spawn(const SpawnRequest& request) override {
     bp::pipe in, out, err;
     bp::environment env = boost::this_process::environment();
-    for (const auto& [key, value] : request.extraEnv) env[key] = value;
+    for (const auto& [key, value] : request.extraEnv)
+      env[key] = value;
     SpawnedProcess spawned;
     try {
-      bp::child child(bp::exe = request.executable, bp::args = request.args, env,
-                      bp::std_in < in, bp::std_out > out, bp::std_err > err,
-                      bp::extend::on_exec_setup =
-                          [setup = ChildSetup{request.limits, ::getpid()}](auto&) { setup(); });
+      bp::child child(
+          bp::exe = request.executable, bp::args = request.args, env,
+          bp::std_in<in, bp::std_out> out, bp::std_err > err,
+          bp::extend::on_exec_setup = [setup = ChildSetup{request.limits, ::getpid()}](auto&) {
+            setup();
+          });
       spawned.pid = child.id();
       child.detach();  // the supervisor reaps it through the pidfd
     } catch (const bp::process_error& e) {

@@ -51,7 +51,8 @@ std::unique_ptr<ProcessSpawner> makeProcessSpawner();
 
 // `exec` as configured: absolute paths as they are; a relative path against `nodeDir` (the
 // directory of plexus-node); a bare name then also on PATH. Fails with a clear message.
-Result<std::string> resolveExecutable(const std::string& exec, const std::filesystem::path& nodeDir);
+Result<std::string> resolveExecutable(const std::string& exec,
+                                      const std::filesystem::path& nodeDir);
 
 // The directory of the running executable.
 std::filesystem::path selfDirectory();

@@ -9,9 +9,9 @@
 
 #include "config/config.h"
 #include "delivery/event_factory.h"
-#include "runtime/logging.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "runtime/logging.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -45,14 +45,22 @@ v1::Envelope hostHeartbeat() {
 
 const char* stateName(v1::ModuleState state) {
   switch (state) {
-    case v1::MODULE_STATE_STARTING: return "starting";
-    case v1::MODULE_STATE_HANDSHAKING: return "handshaking";
-    case v1::MODULE_STATE_READY: return "ready";
-    case v1::MODULE_STATE_STOPPING: return "stopping";
-    case v1::MODULE_STATE_STOPPED: return "stopped";
-    case v1::MODULE_STATE_CRASHED: return "crashed";
-    case v1::MODULE_STATE_FAILED: return "failed";
-    default: return "unknown";
+    case v1::MODULE_STATE_STARTING:
+      return "starting";
+    case v1::MODULE_STATE_HANDSHAKING:
+      return "handshaking";
+    case v1::MODULE_STATE_READY:
+      return "ready";
+    case v1::MODULE_STATE_STOPPING:
+      return "stopping";
+    case v1::MODULE_STATE_STOPPED:
+      return "stopped";
+    case v1::MODULE_STATE_CRASHED:
+      return "crashed";
+    case v1::MODULE_STATE_FAILED:
+      return "failed";
+    default:
+      return "unknown";
   }
 }
 
@@ -65,7 +73,8 @@ std::string limitExplanation(const v1::ResourceLimits& limits, int signal) {
   }
   if (signal == SIGKILL && limits.cpu_seconds() > 0) {  // not the node's: it said why it killed
     return "it ignored SIGXCPU and reached the hard CPU limit, a few seconds after "
-           "limits.cpu_seconds = " + std::to_string(limits.cpu_seconds());
+           "limits.cpu_seconds = " +
+           std::to_string(limits.cpu_seconds());
   }
   if ((signal == SIGABRT || signal == SIGSEGV || signal == SIGBUS) &&
       limits.address_space_bytes() > 0) {
@@ -105,8 +114,8 @@ struct Supervisor::Record {
   std::optional<EventLoop::TimerId> handshakeTimer, restartTimer, termTimer, killTimer;
   bool stopRequested = false;
   std::string stopReason;
-  std::string killReason;       // why the node killed it (handshake timeout, hung)
-  std::string refusedReason;    // the node refused its handshake: do not restart
+  std::string killReason;         // why the node killed it (handshake timeout, hung)
+  std::string refusedReason;      // the node refused its handshake: do not restart
   bool restartAfterStop = false;  // reload
   RestartTracker tracker;
   std::vector<ModuleCallback> readyWaiters;  // load / reload
@@ -119,7 +128,8 @@ Supervisor::Supervisor(Dependencies deps, v1::NodeConfig config, std::string mod
       m_config(std::move(config)),
       m_endpoint(std::move(moduleEndpoint)),
       m_nodeDir(std::move(nodeDir)) {
-  for (const auto& module : m_config.module()) add(module, /*fromConfig=*/true);
+  for (const auto& module : m_config.module())
+    add(module, /*fromConfig=*/true);
 }
 
 Supervisor::~Supervisor() {
@@ -213,8 +223,8 @@ Status Supervisor::start(Record& record) {
   m_deps.loop.addFd(record.pidfd, [this, id, incarnation] { onExit(id, incarnation); });
   if (spawned->stdoutFd >= 0) m_deps.output.watch(spawned->stdoutFd, id, "stdout");
   if (spawned->stderrFd >= 0) m_deps.output.watch(spawned->stderrFd, id, "stderr");
-  record.handshakeTimer = m_deps.loop.runAfter(
-      ms(m_config.timings().handshake_timeout_ms()), [this, id, incarnation] {
+  record.handshakeTimer =
+      m_deps.loop.runAfter(ms(m_config.timings().handshake_timeout_ms()), [this, id, incarnation] {
         Record* r = find(id);
         if (r == nullptr || r->incarnation != incarnation) return;
         r->handshakeTimer.reset();
@@ -231,7 +241,7 @@ Status Supervisor::start(Record& record) {
 }
 
 Result<HandshakeGrant> Supervisor::onHandshake(const std::string& moduleId,
-                                                           const v1::Handshake& handshake) {
+                                               const v1::Handshake& handshake) {
   Record* record = find(moduleId);
   if (record == nullptr || record->pid == 0) {
     return makeError(v1::ERROR_CODE_NOT_FOUND, "module '" + moduleId + "' is not running");
@@ -269,10 +279,11 @@ Result<HandshakeGrant> Supervisor::onHandshake(const std::string& moduleId,
   HandshakeGrant grant;
   grant.capacity = record->config.channel_capacity();
   grant.incarnation = record->incarnation;
-  grant.heartbeatIntervalMs = static_cast<std::uint32_t>(m_config.timings().heartbeat_interval_ms());
+  grant.heartbeatIntervalMs =
+      static_cast<std::uint32_t>(m_config.timings().heartbeat_interval_ms());
   grant.settings.insert(record->config.settings().begin(), record->config.settings().end());
-  logger("supervisor")->debug("module '{}' handshake: {} {}", moduleId, record->name,
-                              record->version);
+  logger("supervisor")
+      ->debug("module '{}' handshake: {} {}", moduleId, record->name, record->version);
   return grant;
 }
 
@@ -285,8 +296,9 @@ void Supervisor::onReady(const std::string& moduleId) {
     m_deps.loop.cancel(*record->handshakeTimer);
     record->handshakeTimer.reset();
   }
-  logger("supervisor")->info("module '{}' ready ({} {}, pid {}, incarnation {})", moduleId,
-                             record->name, record->version, record->pid, record->incarnation);
+  logger("supervisor")
+      ->info("module '{}' ready ({} {}, pid {}, incarnation {})", moduleId, record->name,
+             record->version, record->pid, record->incarnation);
   settleWaiters(*record);
 }
 
@@ -304,8 +316,8 @@ void Supervisor::onTraffic(const std::string& moduleId) {
 void Supervisor::onGoodbye(const std::string& moduleId, const std::string& reason) {
   Record* record = find(moduleId);
   if (record == nullptr || record->pid == 0) return;
-  logger("supervisor")->info("module '{}' says goodbye{}{}", moduleId,
-                             reason.empty() ? "" : ": ", reason);
+  logger("supervisor")
+      ->info("module '{}' says goodbye{}{}", moduleId, reason.empty() ? "" : ": ", reason);
   // It is leaving: no more events for it (they count as failed) until its exit is seen.
   m_deps.events.beginStopping(moduleId);
 }
@@ -319,9 +331,9 @@ void Supervisor::onUnreachable(const std::string& moduleId) {
 
 void Supervisor::signalGroup(Record& record, int signal, const std::string& why) {
   if (record.pid <= 0) return;
-  logger("supervisor")->warn("module '{}' (pid {}): sending {}: {}", record.config.name(),
-                             record.pid, ::sigabbrev_np(signal) ? ::sigabbrev_np(signal) : "?",
-                             why);
+  logger("supervisor")
+      ->warn("module '{}' (pid {}): sending {}: {}", record.config.name(), record.pid,
+             ::sigabbrev_np(signal) ? ::sigabbrev_np(signal) : "?", why);
   // The pidfd reaches the leader even if its group is not set up yet; the group reaches
   // everything the module started.
   ::syscall(SYS_pidfd_send_signal, record.pidfd, signal, nullptr, 0);
@@ -366,7 +378,8 @@ void Supervisor::onExit(const std::string& moduleId, std::uint64_t incarnation) 
     event.mutable_module_unloaded()->set_reason(record->stopReason);
     event.mutable_module_unloaded()->set_incarnation(incarnation);
     publishLifecycle(std::move(event));
-    for (auto& done : std::exchange(record->stopWaiters, {})) done(infoOf(*record));
+    for (auto& done : std::exchange(record->stopWaiters, {}))
+      done(infoOf(*record));
     if (record->restartAfterStop && !m_shuttingDown) {
       record->restartAfterStop = false;
       ++record->restarts;
@@ -399,7 +412,7 @@ void Supervisor::onExit(const std::string& moduleId, std::uint64_t incarnation) 
     publishLifecycle(std::move(event));
   } else {
     std::string reason = !record->refusedReason.empty() ? record->refusedReason
-                         : !record->killReason.empty() ? record->killReason
+                         : !record->killReason.empty()  ? record->killReason
                                                         : record->lastExit;
     if (record->killReason.empty()) {
       if (auto limit = limitExplanation(record->config.limits(), sig); !limit.empty()) {
@@ -412,8 +425,8 @@ void Supervisor::onExit(const std::string& moduleId, std::uint64_t incarnation) 
                  moduleId, reason, record->tracker.recentCrashes(),
                  m_config.timings().crash_window_ms());
     } else if (gaveUp) {
-      log->error("module '{}' exited after its handshake was refused: {} (state failed)",
-                 moduleId, reason);
+      log->error("module '{}' exited after its handshake was refused: {} (state failed)", moduleId,
+                 reason);
     } else {
       log->warn("module '{}' crashed: {} (pid {}){}", moduleId, reason, pid,
                 restartIn ? ", restarting in " + std::to_string(restartIn->count()) + " ms"
@@ -454,8 +467,8 @@ void Supervisor::stop(Record& record, const std::string& reason, bool nodeShutdo
     if (record.state == v1::MODULE_STATE_CRASHED) record.state = v1::MODULE_STATE_STOPPED;
   }
   if (record.pid == 0 || record.state == v1::MODULE_STATE_STOPPING) return;
-  const bool connected = record.state == v1::MODULE_STATE_HANDSHAKING ||
-                         record.state == v1::MODULE_STATE_READY;
+  const bool connected =
+      record.state == v1::MODULE_STATE_HANDSHAKING || record.state == v1::MODULE_STATE_READY;
   record.stopRequested = true;
   record.stopReason = reason;
   record.state = v1::MODULE_STATE_STOPPING;
@@ -500,8 +513,8 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
     return;
   }
   if (record != nullptr && record->pid != 0) {
-    done(makeError(v1::ERROR_CODE_ALREADY_EXISTS, "module '" + module.name() + "' is already " +
-                                                      stateName(record->state)));
+    done(makeError(v1::ERROR_CODE_ALREADY_EXISTS,
+                   "module '" + module.name() + "' is already " + stateName(record->state)));
     return;
   }
   if (!nameOnly) {
@@ -567,7 +580,8 @@ void Supervisor::shutdown(std::function<void()> allStopped) {
   m_allStopped = std::move(allStopped);
   if (m_livenessTimer) m_deps.loop.cancel(*m_livenessTimer);
   m_livenessTimer.reset();
-  for (auto& record : m_records) stop(*record, "node shutdown", /*nodeShutdown=*/true);
+  for (auto& record : m_records)
+    stop(*record, "node shutdown", /*nodeShutdown=*/true);
   maybeFinishShutdown();
 }
 
@@ -592,12 +606,13 @@ void Supervisor::maybeFinishShutdown() {
 void Supervisor::settleWaiters(Record& record) {
   if (record.readyWaiters.empty()) return;
   if (record.state == v1::MODULE_STATE_READY) {
-    for (auto& done : std::exchange(record.readyWaiters, {})) done(infoOf(record));
+    for (auto& done : std::exchange(record.readyWaiters, {}))
+      done(infoOf(record));
     return;
   }
   if (record.pid == 0 && !record.restartAfterStop) {
-    std::string why = "module '" + record.config.name() + "' did not become ready: " +
-                      stateName(record.state) +
+    std::string why = "module '" + record.config.name() +
+                      "' did not become ready: " + stateName(record.state) +
                       (record.lastExit.empty() ? "" : " (" + record.lastExit + ")");
     for (auto& done : std::exchange(record.readyWaiters, {})) {
       done(makeError(v1::ERROR_CODE_UNAVAILABLE, why));
@@ -640,8 +655,7 @@ void Supervisor::checkLiveness() {
 }
 
 void Supervisor::setHealth(Record& record, v1::Health health, const std::string& reason) {
-  if (record.health == health &&
-      (health == v1::HEALTH_HEALTHY || record.healthReason == reason)) {
+  if (record.health == health && (health == v1::HEALTH_HEALTHY || record.healthReason == reason)) {
     return;
   }
   record.health = health;
@@ -688,7 +702,8 @@ v1::ModuleInfo Supervisor::infoOf(const Record& record) const {
 
 std::vector<v1::ModuleInfo> Supervisor::modules() const {
   std::vector<v1::ModuleInfo> out;
-  for (const auto& record : m_records) out.push_back(infoOf(*record));
+  for (const auto& record : m_records)
+    out.push_back(infoOf(*record));
   return out;
 }
 
@@ -705,14 +720,15 @@ const v1::ModuleConfig* Supervisor::moduleConfig(const std::string& moduleId) co
 
 bool Supervisor::isHandshaken(const std::string& moduleId) const {
   const Record* record = find(moduleId);
-  return record != nullptr && (record->state == v1::MODULE_STATE_HANDSHAKING ||
-                               record->state == v1::MODULE_STATE_READY ||
-                               record->state == v1::MODULE_STATE_STOPPING);
+  return record != nullptr &&
+         (record->state == v1::MODULE_STATE_HANDSHAKING ||
+          record->state == v1::MODULE_STATE_READY || record->state == v1::MODULE_STATE_STOPPING);
 }
 
 std::uint32_t Supervisor::countInState(v1::ModuleState state) const {
   std::uint32_t count = 0;
-  for (const auto& record : m_records) count += record->state == state ? 1 : 0;
+  for (const auto& record : m_records)
+    count += record->state == state ? 1 : 0;
   return count;
 }
 

@@ -26,20 +26,20 @@
 #include <string>
 #include <vector>
 
-#include "runtime/event_loop.h"
 #include "delivery/event_manager.h"
 #include "module_link/module_registry.h"
+#include "plexus/ipc/result.h"
+#include "plexus/ipc/zap_authenticator.h"
+#include "runtime/event_loop.h"
+#include "supervision/module_directory.h"
 #include "supervision/output_pump.h"
 #include "supervision/process_spawner.h"
 #include "supervision/restart_tracker.h"
-#include "plexus/ipc/result.h"
-#include "plexus/ipc/zap_authenticator.h"
 
 namespace plexus::host {
 
-class Supervisor final : public ModuleRegistry {
+class Supervisor final : public ModuleRegistry, public ModuleDirectory {
  public:
-  using ModuleCallback = std::function<void(Result<v1::ModuleInfo>)>;
   using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
 
   struct Dependencies {
@@ -64,9 +64,9 @@ class Supervisor final : public ModuleRegistry {
   // ---- operator commands; `done` runs when the operation completed or failed ----
   // A full definition (hot load), or just a name of a configured, stopped or failed module.
   // Replies once the module is ready (or failed to get there).
-  void load(const v1::ModuleConfig& module, ModuleCallback done);
-  void unload(const std::string& moduleId, ModuleCallback done);  // replies once it exited
-  void reload(const std::string& moduleId, ModuleCallback done);  // replies once ready again
+  void load(const v1::ModuleConfig& module, ModuleCallback done) override;
+  void unload(const std::string& moduleId, ModuleCallback done) override;  // once it exited
+  void reload(const std::string& moduleId, ModuleCallback done) override;  // once ready again
 
   // Node stop: every module gets NodeShutdown (sent by the node), then the same escalation.
   // `allStopped` runs once no module process is left.
@@ -85,13 +85,13 @@ class Supervisor final : public ModuleRegistry {
   void onUnreachable(const std::string& moduleId) override;
 
   // ---- queries ----
-  std::vector<v1::ModuleInfo> modules() const;
+  std::vector<v1::ModuleInfo> modules() const override;
   std::optional<v1::ModuleInfo> module(const std::string& moduleId) const;
   // The configured module (with defaults) of a known id.
   const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const override;
   bool isHandshaken(const std::string& moduleId) const override;
   bool isRunning(const std::string& moduleId) const override { return pidOf(moduleId) != 0; }
-  std::uint32_t countInState(v1::ModuleState state) const;
+  std::uint32_t countInState(v1::ModuleState state) const override;
   int pidOf(const std::string& moduleId) const;
 
  private:

@@ -14,8 +14,8 @@ std::uint64_t allocationCount();
 
 // Reports "allocs/op" for the iterations of `state` since `before`.
 inline void reportAllocations(benchmark::State& state, std::uint64_t before) {
-  state.counters["allocs/op"] = benchmark::Counter(
-      static_cast<double>(allocationCount() - before) / static_cast<double>(state.iterations()));
+  state.counters["allocs/op"] = benchmark::Counter(static_cast<double>(allocationCount() - before) /
+                                                   static_cast<double>(state.iterations()));
 }
 
 }  // namespace plexus::bench

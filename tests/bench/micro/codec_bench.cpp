@@ -5,10 +5,10 @@
 
 #include "alloc_counter.h"
 #include "delivery/event_factory.h"
+#include "delivery/routing_table.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/event_types.h"
-#include "delivery/routing_table.h"
 
 namespace plexus::bench {
 namespace {
@@ -26,7 +26,8 @@ std::vector<ipc::SharedBytes> bodies(std::size_t count) {
 std::vector<ipc::OutgoingEvent> outgoing(const std::vector<ipc::SharedBytes>& b) {
   std::vector<ipc::OutgoingEvent> out;
   std::uint64_t seq = 1;
-  for (const auto& body : b) out.push_back({seq++, 0, &body});
+  for (const auto& body : b)
+    out.push_back({seq++, 0, &body});
   return out;
 }
 
@@ -62,10 +63,12 @@ void BM_DecodeBatch(benchmark::State& state) {
   for (auto _ : state) {
     // What the SDK's I/O thread does per received batch (the frames arrive as new messages).
     std::vector<zmq::message_t> frames;
-    for (auto& f : encoded) frames.emplace_back(f.data(), f.size());
+    for (auto& f : encoded)
+      frames.emplace_back(f.data(), f.size());
     (void)ipc::decodeEnvelope(frames[0], envelope);
     std::vector<zmq::message_t> rest;
-    for (std::size_t i = 1; i < frames.size(); ++i) rest.push_back(std::move(frames[i]));
+    for (std::size_t i = 1; i < frames.size(); ++i)
+      rest.push_back(std::move(frames[i]));
     auto batch = ipc::decodeEventBatch(envelope.event_batch(), std::move(rest));
     benchmark::DoNotOptimize(batch);
   }
@@ -92,7 +95,8 @@ void BM_RoutingTableLookup(benchmark::State& state) {
   std::vector<Subscriber> subscribers(static_cast<std::size_t>(state.range(0)));
   host::RoutingTable<Subscriber> table;
   for (auto type : ipc::allEventTypes()) {
-    for (auto& s : subscribers) table.add(type, &s);
+    for (auto& s : subscribers)
+      table.add(type, &s);
   }
   std::size_t i = 0;
   const auto& types = ipc::allEventTypes();

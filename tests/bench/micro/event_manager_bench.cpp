@@ -56,32 +56,42 @@ void publishBench(benchmark::State& state, bool oneStalled) {
       state.PauseTiming();
       const std::uint64_t before = allocationCount();
       em.flush();
-      for (std::size_t i = oneStalled ? 1 : 0; i < ids.size(); ++i) (void)em.ack(ids[i], seq);
+      for (std::size_t i = oneStalled ? 1 : 0; i < ids.size(); ++i)
+        (void)em.ack(ids[i], seq);
       allocsOutside += allocationCount() - before;
       sinceAck = 0;
       state.ResumeTiming();
     }
   }
-  state.counters["allocs/op"] = benchmark::Counter(
-      static_cast<double>(allocationCount() - allocsBefore - allocsOutside) /
-      static_cast<double>(state.iterations()));
+  state.counters["allocs/op"] =
+      benchmark::Counter(static_cast<double>(allocationCount() - allocsBefore - allocsOutside) /
+                         static_cast<double>(state.iterations()));
   if (oneStalled) {
-    state.counters["stalled_channel_full"] =
-        static_cast<double>(em.stats(ids[0])->channel_full());
+    state.counters["stalled_channel_full"] = static_cast<double>(em.stats(ids[0])->channel_full());
   }
 }
 
-void BM_EventManagerPublish(benchmark::State& state) { publishBench(state, false); }
-void BM_EventManagerPublishOneStalled(benchmark::State& state) { publishBench(state, true); }
+void BM_EventManagerPublish(benchmark::State& state) {
+  publishBench(state, false);
+}
+void BM_EventManagerPublishOneStalled(benchmark::State& state) {
+  publishBench(state, true);
+}
 
-BENCHMARK(BM_EventManagerPublish)->Arg(1)->Arg(8)->Arg(64)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_EventManagerPublish)
+    ->Arg(1)
+    ->Arg(8)
+    ->Arg(64)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 BENCHMARK(BM_EventManagerPublishOneStalled)->Arg(64)->Repetitions(5)->ReportAggregatesOnly(true);
 
 // The in-process publisher's own cost per event: stamp and serialize once.
 void BM_StampAndSerializeEvent(benchmark::State& state) {
   v1::Event event;
   event.set_type(v1::EVENT_TYPE_MESSAGE_RECEIVED);
-  event.mutable_message_received()->set_payload(std::string(static_cast<std::size_t>(state.range(0)), 'x'));
+  event.mutable_message_received()->set_payload(
+      std::string(static_cast<std::size_t>(state.range(0)), 'x'));
   const std::uint64_t before = allocationCount();
   for (auto _ : state) {
     host::stampEvent(event, "host");
@@ -120,19 +130,23 @@ void BM_EventManagerBlockCycle(benchmark::State& state) {
   }
   CountingWaiter waiter;
   const auto body = body256();
-  for (int i = 0; i < 100; ++i) em.publish(v1::EVENT_TYPE_MESSAGE_RECEIVED, body, {&waiter, 0});
+  for (int i = 0; i < 100; ++i)
+    em.publish(v1::EVENT_TYPE_MESSAGE_RECEIVED, body, {&waiter, 0});
   em.flush();
   std::uint64_t acked = 0;
   const std::uint64_t before = allocationCount();
   for (auto _ : state) {
-    for (int i = 0; i < 100; ++i) em.publish(v1::EVENT_TYPE_MESSAGE_RECEIVED, body, {&waiter, 0});
+    for (int i = 0; i < 100; ++i)
+      em.publish(v1::EVENT_TYPE_MESSAGE_RECEIVED, body, {&waiter, 0});
     acked += 100;
-    for (const auto& id : ids) (void)em.ack(id, acked);
+    for (const auto& id : ids)
+      (void)em.ack(id, acked);
     em.flush();
   }
   state.SetItemsProcessed(state.iterations() * 100);
-  state.counters["allocs/event"] = benchmark::Counter(
-      static_cast<double>(allocationCount() - before) / static_cast<double>(state.iterations() * 100));
+  state.counters["allocs/event"] =
+      benchmark::Counter(static_cast<double>(allocationCount() - before) /
+                         static_cast<double>(state.iterations() * 100));
 }
 BENCHMARK(BM_EventManagerBlockCycle);
 

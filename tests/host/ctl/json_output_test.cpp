@@ -76,9 +76,11 @@ TEST(CtlJson, TailLine) {
   event.mutable_new_block()->set_height(5);
   auto line = tailLine(meta, event, false);
   ASSERT_TRUE(line.ok());
-  EXPECT_EQ(*line, R"({"seq":3,"dropped_before":2,"lifecycle":false,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
-                   R"("source":"operator","published_at_unix_ns":"0","published_mono_ns":"0",)"
-                   R"("new_block":{"hash":"00ab","height":"5","time_unix_s":"0"}}})");
+  EXPECT_EQ(
+      *line,
+      R"({"seq":3,"dropped_before":2,"lifecycle":false,"event":{"type":"EVENT_TYPE_NEW_BLOCK",)"
+      R"("source":"operator","published_at_unix_ns":"0","published_mono_ns":"0",)"
+      R"("new_block":{"hash":"00ab","height":"5","time_unix_s":"0"}}})");
 }
 
 }  // namespace

@@ -126,7 +126,8 @@ TEST(CtlRun, AnswerWithoutBodyIsAnError) {
   connection.answers.push_back(bare);
   auto outcome = runWith(connection, {"modules"});
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
-  EXPECT_THAT(outcome.err, HasSubstr("unexpected answer from the node: nothing instead of modules"));
+  EXPECT_THAT(outcome.err,
+              HasSubstr("unexpected answer from the node: nothing instead of modules"));
 }
 
 TEST(CtlRun, LifecycleCommandsWaitLongerUnlessTimeoutIsGiven) {

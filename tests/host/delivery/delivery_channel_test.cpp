@@ -5,7 +5,9 @@
 namespace plexus::host {
 namespace {
 
-ipc::SharedBytes bytes(const std::string& s) { return ipc::SharedBytes::copyOf(s); }
+ipc::SharedBytes bytes(const std::string& s) {
+  return ipc::SharedBytes::copyOf(s);
+}
 
 std::string label(std::uint64_t seq) {
   std::string out = "e";  // not "e" + to_string(): GCC 12 -Wrestrict false positive at -O3
@@ -24,8 +26,10 @@ TEST(DeliveryChannelTest, RingWrapsAroundAndKeepsOrder) {
     std::vector<ipc::OutgoingEvent> out;
     channel.peekQueued(out, 100, 1 << 20);
     ASSERT_EQ(out.size(), channel.queued());
-    for (std::size_t i = 1; i < out.size(); ++i) EXPECT_EQ(out[i].seq, out[i - 1].seq + 1);
-    for (const auto& e : out) EXPECT_EQ(e.body->view(), label(e.seq));
+    for (std::size_t i = 1; i < out.size(); ++i)
+      EXPECT_EQ(out[i].seq, out[i - 1].seq + 1);
+    for (const auto& e : out)
+      EXPECT_EQ(e.body->view(), label(e.seq));
     channel.markSent(out.size());
     auto released = channel.acknowledge(acked + 2);
     ASSERT_TRUE(released.ok());
@@ -37,7 +41,8 @@ TEST(DeliveryChannelTest, RingWrapsAroundAndKeepsOrder) {
 
 TEST(DeliveryChannelTest, PeekRespectsEventAndByteLimitsButAlwaysTakesOne) {
   DeliveryChannel channel(10);
-  for (int i = 0; i < 5; ++i) channel.accept(channel.assignSeq(), bytes(std::string(100, 'x')));
+  for (int i = 0; i < 5; ++i)
+    channel.accept(channel.assignSeq(), bytes(std::string(100, 'x')));
   std::vector<ipc::OutgoingEvent> out;
   channel.peekQueued(out, 2, 1 << 20);
   EXPECT_EQ(out.size(), 2u);

@@ -146,7 +146,8 @@ TEST_F(EventManagerTest, DropPolicyHoldsExactlyCapacityAndCountsEveryDrop) {
   // Credit comes back: exactly that much room reopens.
   ASSERT_TRUE(em.ack("slow", 2).ok());
   expectInvariants();
-  for (int i = 11; i <= 14; ++i) publishBlock(i);
+  for (int i = 11; i <= 14; ++i)
+    publishBlock(i);
   em.flush();
   s = stats("slow");
   EXPECT_EQ(s.successful(), 5u);
@@ -158,7 +159,8 @@ TEST_F(EventManagerTest, DropPolicyHoldsExactlyCapacityAndCountsEveryDrop) {
 
 TEST_F(EventManagerTest, SequenceGapsEqualDroppedBefore) {
   load("m", 2);
-  for (int i = 1; i <= 5; ++i) publishBlock(i);  // seq 1,2 accepted; 3,4,5 dropped
+  for (int i = 1; i <= 5; ++i)
+    publishBlock(i);  // seq 1,2 accepted; 3,4,5 dropped
   em.flush();
   ASSERT_TRUE(em.ack("m", 2).ok());
   publishBlock(6);  // seq 6
@@ -182,7 +184,8 @@ TEST_F(EventManagerTest, SequenceGapsEqualDroppedBefore) {
 
 TEST_F(EventManagerTest, EventsQueuedInOneIterationLeaveAsOneBatchInPublishOrder) {
   load("m", 100);
-  for (int i = 1; i <= 40; ++i) publishBlock(i);
+  for (int i = 1; i <= 40; ++i)
+    publishBlock(i);
   em.flush();
   EXPECT_EQ(sink.batches["m"], 1);
   auto events = sink.lane("m", v1::LANE_EVENT);
@@ -288,7 +291,8 @@ TEST_F(EventManagerTest, HostEventsNeverWaitForBlockModules) {
 TEST_F(EventManagerTest, DeadModuleIsUnroutedAndWhatItHeldIsLost) {
   load("victim", 5);
   load("other", 5);
-  for (int i = 1; i <= 4; ++i) publishBlock(i);
+  for (int i = 1; i <= 4; ++i)
+    publishBlock(i);
   em.flush();
   ASSERT_TRUE(em.ack("victim", 1).ok());
   publishBlock(5);  // queued, not yet sent
@@ -344,7 +348,8 @@ TEST_F(EventManagerTest, EventsRoutedWhileStoppingCountAsFailed) {
 
 TEST_F(EventManagerTest, StatisticsSurviveARestartAndSequencesStartAgain) {
   load("phoenix", 2);
-  for (int i = 1; i <= 3; ++i) publishBlock(i);
+  for (int i = 1; i <= 3; ++i)
+    publishBlock(i);
   em.flush();
   em.detach("phoenix");
   attach("phoenix", 2, DeliveryPolicy::Drop, 2);
@@ -361,7 +366,8 @@ TEST_F(EventManagerTest, StatisticsSurviveARestartAndSequencesStartAgain) {
 
 TEST_F(EventManagerTest, ResetKeepsBothInvariants) {
   load("m", 3);
-  for (int i = 1; i <= 6; ++i) publishBlock(i);
+  for (int i = 1; i <= 6; ++i)
+    publishBlock(i);
   em.flush();
   ASSERT_TRUE(em.ack("m", 1).ok());
   em.countDecodeError("m");
@@ -482,7 +488,8 @@ TEST_F(EventManagerTest, LifecycleLaneGoesFirstAndNodeShutdownReachesEveryone) {
   load("m", 2, {v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_MODULE_CRASHED});
   attach("quiet", 2);  // attached, never subscribed
   publishBlock(1);
-  em.publish(v1::EVENT_TYPE_MODULE_CRASHED, serializeEvent(hostEvent(v1::EVENT_TYPE_MODULE_CRASHED)));
+  em.publish(v1::EVENT_TYPE_MODULE_CRASHED,
+             serializeEvent(hostEvent(v1::EVENT_TYPE_MODULE_CRASHED)));
   em.publishToAll(serializeEvent(hostEvent(v1::EVENT_TYPE_NODE_SHUTDOWN)));
   em.flush();
   auto all = sink.delivered["m"];
@@ -495,8 +502,10 @@ TEST_F(EventManagerTest, LifecycleLaneGoesFirstAndNodeShutdownReachesEveryone) {
   ASSERT_TRUE(shutdown.ParseFromString(sink.lane("quiet", v1::LANE_LIFECYCLE)[0].body));
   EXPECT_EQ(shutdown.type(), v1::EVENT_TYPE_NODE_SHUTDOWN);
   // A full channel never holds back the lifecycle lane.
-  for (int i = 2; i <= 5; ++i) publishBlock(i);
-  em.publish(v1::EVENT_TYPE_MODULE_CRASHED, serializeEvent(hostEvent(v1::EVENT_TYPE_MODULE_CRASHED)));
+  for (int i = 2; i <= 5; ++i)
+    publishBlock(i);
+  em.publish(v1::EVENT_TYPE_MODULE_CRASHED,
+             serializeEvent(hostEvent(v1::EVENT_TYPE_MODULE_CRASHED)));
   em.flush();
   EXPECT_EQ(sink.lane("m", v1::LANE_LIFECYCLE).size(), 3u);
   expectInvariants();
@@ -511,7 +520,8 @@ TEST_F(EventManagerTest, StickyEventsReachLaterSubscribersOnceUntilCleared) {
   load("late", 5, {v1::EVENT_TYPE_DISK_SPACE_LOW, v1::EVENT_TYPE_NODE_STARTUP});
   ASSERT_TRUE(em.subscribe("early", std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
   em.flush();
-  EXPECT_EQ(sink.lane("early", v1::LANE_EVENT).size(), 1u) << "once, not again on a later Subscribe";
+  EXPECT_EQ(sink.lane("early", v1::LANE_EVENT).size(), 1u)
+      << "once, not again on a later Subscribe";
   ASSERT_EQ(sink.lane("late", v1::LANE_EVENT).size(), 1u) << "the standing condition, counted";
   EXPECT_EQ(sink.lane("late", v1::LANE_LIFECYCLE).size(), 1u) << "NodeStartup on its lane";
   EXPECT_EQ(stats("late").routed(), 1u);
@@ -532,7 +542,8 @@ TEST_F(EventManagerTest, TapsAreNeitherAnnouncedNorCountedNorListed) {
   auto outcome = em.subscribe("tail:1", std::vector{v1::EVENT_TYPE_NEW_BLOCK});
   ASSERT_TRUE(outcome.ok());
   EXPECT_FALSE(outcome->loaded);
-  for (int i = 1; i <= 3; ++i) publishBlock(i);
+  for (int i = 1; i <= 3; ++i)
+    publishBlock(i);
   em.flush();
   EXPECT_EQ(sink.lane("tail:1", v1::LANE_EVENT).size(), 2u) << "its own bounded channel";
   EXPECT_EQ(sink.lane("watcher", v1::LANE_LIFECYCLE).size(), 1u) << "only its own ModuleLoaded";
@@ -544,7 +555,8 @@ TEST_F(EventManagerTest, TapsAreNeitherAnnouncedNorCountedNorListed) {
 TEST_F(EventManagerTest, TransportBackpressureKeepsEventsQueuedAndRetries) {
   load("m", 10);
   sink.modes["m"] = SendStatus::WouldBlock;
-  for (int i = 1; i <= 3; ++i) publishBlock(i);
+  for (int i = 1; i <= 3; ++i)
+    publishBlock(i);
   em.flush();
   EXPECT_EQ(stats("m").queued(), 3u);
   ASSERT_TRUE(em.nextDeadline().has_value()) << "a retry is scheduled";

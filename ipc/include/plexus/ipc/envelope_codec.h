@@ -4,9 +4,8 @@
 
 #include <plexus/v1/wire.pb.h>
 
-#include <zmq.hpp>
-
 #include <string>
+#include <zmq.hpp>
 
 #include "plexus/ipc/result.h"
 

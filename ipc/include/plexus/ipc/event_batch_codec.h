@@ -6,12 +6,11 @@
 
 #include <plexus/v1/wire.pb.h>
 
-#include <zmq.hpp>
-
 #include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
+#include <zmq.hpp>
 
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"

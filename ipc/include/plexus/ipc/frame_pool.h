@@ -6,11 +6,10 @@
 // The pool lives for the whole process, so a frame still queued in ZeroMQ at shutdown can always
 // be returned. Thread rule: frame() from any thread; buffers come back from ZeroMQ's I/O thread.
 
-#include <zmq.hpp>
-
 #include <cstddef>
 #include <mutex>
 #include <vector>
+#include <zmq.hpp>
 
 namespace plexus::ipc {
 

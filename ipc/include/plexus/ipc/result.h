@@ -24,21 +24,33 @@ inline Error makeError(v1::ErrorCode code, std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : m_state(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : m_state(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : m_state(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(m_state); }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<T>(m_state); }
-  const T& value() const& { assert(ok()); return std::get<T>(m_state); }
-  T&& value() && { assert(ok()); return std::get<T>(std::move(m_state)); }
+  T& value() & {
+    assert(ok());
+    return std::get<T>(m_state);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<T>(m_state);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<T>(std::move(m_state));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<Error>(m_state); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<Error>(m_state);
+  }
 
  private:
   std::variant<T, Error> m_state;
@@ -52,7 +64,10 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return m_ok; }
   explicit operator bool() const { return m_ok; }
-  const Error& error() const { assert(!m_ok); return m_error; }
+  const Error& error() const {
+    assert(!m_ok);
+    return m_error;
+  }
 
  private:
   Error m_error;

@@ -2,10 +2,9 @@
 
 // Socket options for both ends, in one place so the host, the SDK and the tests agree.
 
-#include <zmq.hpp>
-
 #include <cstdint>
 #include <string>
+#include <zmq.hpp>
 
 namespace plexus::ipc {
 

@@ -92,7 +92,8 @@ class WakeQueue {
       if (out.empty()) {
         out.swap(m_items);
       } else {
-        for (auto& item : m_items) out.push_back(std::move(item));
+        for (auto& item : m_items)
+          out.push_back(std::move(item));
         m_items.clear();
       }
     }
@@ -127,7 +128,7 @@ class WakeQueue {
   std::condition_variable m_room;
   std::vector<T> m_items;
   bool m_closed = false;
-  std::atomic<bool> m_asleep{true};  // until the owner's first awake(): every push signals
+  std::atomic<bool> m_asleep{true};      // until the owner's first awake(): every push signals
   std::atomic<bool> m_signalled{false};  // the eventfd holds a count to read
 };
 
@@ -142,7 +143,8 @@ class Mailbox {
   void runPending() {
     m_batch.clear();
     m_queue.drain(m_batch);
-    for (auto& task : m_batch) task();
+    for (auto& task : m_batch)
+      task();
     m_batch.clear();
   }
   void close() { m_queue.close(); }

@@ -12,13 +12,12 @@
 
 #include <sys/types.h>
 
-#include <zmq.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include <zmq.hpp>
 
 namespace plexus::ipc {
 

@@ -8,11 +8,10 @@
 
 #include <plexus/v1/control.pb.h>
 
-#include <zmq.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <zmq.hpp>
 
 #include "plexus/ipc/result.h"
 
