@@ -15,9 +15,10 @@
 
 #include "delivery/event_factory.h"
 #include "delivery/event_manager.h"
+#include "delivery/publish_outcome.h"
+#include "plexus/host/publisher.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
-#include "plexus/host/publisher.h"
 #include "plexus/ipc/wake_queue.h"
 
 namespace plexus::host {
@@ -56,12 +57,7 @@ class InProcessPublisher final : public Publisher, public PublishWaiter {
     auto status = publishAsync(event, [promise](const PublishReport& r) { promise->set_value(r); });
     if (!status) return status.error();
     PublishReport report = future.get();
-    if (report.timedOut > 0) {
-      return makeError(v1::ERROR_CODE_TIMEOUT,
-                       std::to_string(report.timedOut) +
-                           " block-policy subscriber(s) did not accept the event within " +
-                           std::to_string(m_blockTimeout.count()) + " ms");
-    }
+    if (auto error = publishError(report, m_blockTimeout)) return *error;
     return report;
   }
 

@@ -6,6 +6,7 @@
 
 #include "delivery/event_factory.h"
 #include "delivery/publish_check.h"
+#include "delivery/publish_outcome.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
@@ -275,13 +276,8 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   m_pendingPublishes.erase(it);
   auto outstanding = m_outstanding.find(pending.moduleId);
   if (outstanding != m_outstanding.end() && outstanding->second > 0) --outstanding->second;
-  if (report.timedOut > 0) {
-    send(pending.moduleId,
-         ipc::errorEnvelope(v1::ERROR_CODE_TIMEOUT,
-                            std::to_string(report.timedOut) +
-                                " block-policy subscriber(s) did not accept the event within " +
-                                std::to_string(m_limits.blockTimeoutMs) + " ms",
-                            pending.correlationId));
+  if (auto error = publishError(report, std::chrono::milliseconds(m_limits.blockTimeoutMs))) {
+    send(pending.moduleId, ipc::errorEnvelope(error->code, error->message, pending.correlationId));
     return;
   }
   v1::Envelope reply = stamped();
