@@ -215,9 +215,11 @@ bool TestNode::waitAllReady(std::chrono::milliseconds timeout) {
 }
 
 CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr) {
-  const std::string command = ctlBinary().string() + " --runtime-dir " +
-                              node.runtimeDir().string() + " " + args +
-                              (withStderr ? " 2>&1" : " 2>/dev/null");
+  return runCommand(ctlBinary().string() + " --runtime-dir " + node.runtimeDir().string() + " " +
+                    args + (withStderr ? " 2>&1" : " 2>/dev/null"));
+}
+
+CtlRun runCommand(const std::string& command) {
   CtlRun run;
   FILE* pipe = ::popen(command.c_str(), "r");
   std::array<char, 4096> buffer{};

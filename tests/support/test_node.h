@@ -108,6 +108,8 @@ struct CtlRun {
   std::string out;
 };
 CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = false);
+// A shell command (sh -c): its exit code and standard output.
+CtlRun runCommand(const std::string& command);
 
 // Both DESIGN.md invariants for one module's statistics (gtest assertions).
 void expectInvariants(const v1::DeliveryStats& stats);

@@ -10,6 +10,7 @@
 #include "plexus/ctl/arg_values.h"
 #include "plexus/ctl/event_builder.h"
 #include "plexus/ctl/help.h"
+#include "plexus/ipc/utf8.h"
 
 namespace plexus::ctl {
 
@@ -102,6 +103,8 @@ Result<RawArgs> tokenize(std::span<const std::string> args) {
           fail("unknown command '" + arg + "'");
         }
       } else {
+        // Everything but --runtime-dir travels in the wire's string fields, which must be UTF-8.
+        if (!ipc::isValidUtf8(arg)) fail("'" + ipc::escapeText(arg) + "' is not valid UTF-8");
         raw.positionals.push_back(arg);
       }
       continue;
@@ -140,6 +143,10 @@ Result<RawArgs> tokenize(std::span<const std::string> args) {
       continue;
     }
     if (name == "--help" || name == "-h") help = true;
+    if (value && name != "--runtime-dir" && !ipc::isValidUtf8(*value)) {
+      fail(name + " '" + ipc::escapeText(*value) + "' is not valid UTF-8");
+      continue;
+    }
     bucket.emplace(name, value.value_or(""));
   }
   if (help) {

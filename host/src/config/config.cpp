@@ -3,10 +3,14 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "config/config_checks.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "runtime/logging.h"
@@ -80,19 +84,45 @@ Result<v1::NodeConfig> parseConfig(const std::string& text, const std::string& s
   v1::NodeConfig config;
   CollectingErrors errors(sourceName);
   google::protobuf::TextFormat::Parser parser;
+  google::protobuf::TextFormat::ParseInfoTree locations;
   parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&locations);
   if (!parser.ParseFromString(text, &config)) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                      errors.text().empty() ? sourceName + ": cannot parse" : errors.text());
+  }
+  // Out-of-range values and text that is not UTF-8 are named where they were written.
+  const FieldLocator where(sourceName, &locations);
+  if (auto status = checkFields(config, where); !status) return status.error();
+  if (auto status = checkTimingRelations(withDefaults(config), where); !status) {
+    return status.error();
   }
   return config;
 }
 
 Result<v1::NodeConfig> loadConfigFile(const std::string& path) {
+  // A directory opens as a stream that reads nothing: never an empty config.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) {
+    return makeError(v1::ERROR_CODE_NOT_FOUND,
+                     "cannot read config file '" + path + "': " + ec.message());
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "config file '" + path + "' is not a regular file");
+  }
   std::ifstream in(path);
-  if (!in) return makeError(v1::ERROR_CODE_NOT_FOUND, "cannot read config file '" + path + "'");
+  if (!in) {
+    return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
+                     "cannot read config file '" + path + "': " + std::strerror(errno));
+  }
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "cannot read config file '" + path + "': " + std::strerror(errno));
+  }
   return parseConfig(text.str(), path);
 }
 
@@ -103,6 +133,9 @@ Status validateModule(const v1::ModuleConfig& module) {
   }
   if (module.exec().empty()) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "exec is required");
+  }
+  if (auto status = checkFields(module); !status) {
+    return makeError(status.error().code, where + status.error().message);
   }
   if (module.channel_capacity() > kMaxChannelCapacity) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "channel_capacity must be at most " +
@@ -134,6 +167,8 @@ Status validateConfig(const v1::NodeConfig& config) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "default_channel_capacity must be at most " +
                                                           std::to_string(kMaxChannelCapacity));
   }
+  if (auto status = checkFields(config); !status) return status;
+  if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
   std::set<std::string> names;
   for (const auto& module : config.module()) {
     if (auto status = validateModule(module); !status) return status;

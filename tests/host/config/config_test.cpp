@@ -249,11 +249,11 @@ TEST(ConfigTest, WithDefaultsKeepsExplicitValues) {
       restart: RESTART_POLICY_NEVER
     }
     timings {
-      handshake_timeout_ms: 11
-      heartbeat_interval_ms: 12
+      handshake_timeout_ms: 110
+      heartbeat_interval_ms: 100
       missed_heartbeats: 13
-      dead_timeout_ms: 14
-      stall_timeout_ms: 15
+      dead_timeout_ms: 1400
+      stall_timeout_ms: 150
       block_timeout_ms: 16
       restart_backoff_initial_ms: 17
       restart_backoff_max_ms: 18
@@ -262,9 +262,9 @@ TEST(ConfigTest, WithDefaultsKeepsExplicitValues) {
       stable_after_ms: 21
       shutdown_grace_ms: 22
       kill_after_ms: 23
-      health_check_interval_ms: 24
-      stats_log_interval_ms: 25
-      resource_check_interval_ms: 26
+      health_check_interval_ms: 240
+      stats_log_interval_ms: 250
+      resource_check_interval_ms: 260
     }
     log { level: "warn" }
   )pb");
@@ -278,11 +278,11 @@ TEST(ConfigTest, WithDefaultsKeepsExplicitValues) {
   EXPECT_EQ(module.policy(), v1::DELIVERY_POLICY_BLOCK);
   EXPECT_EQ(module.restart(), v1::RESTART_POLICY_NEVER);
   const auto& t = out.timings();
-  EXPECT_EQ(t.handshake_timeout_ms(), 11u);
-  EXPECT_EQ(t.heartbeat_interval_ms(), 12u);
+  EXPECT_EQ(t.handshake_timeout_ms(), 110u);
+  EXPECT_EQ(t.heartbeat_interval_ms(), 100u);
   EXPECT_EQ(t.missed_heartbeats(), 13u);
-  EXPECT_EQ(t.dead_timeout_ms(), 14u);
-  EXPECT_EQ(t.stall_timeout_ms(), 15u);
+  EXPECT_EQ(t.dead_timeout_ms(), 1400u);
+  EXPECT_EQ(t.stall_timeout_ms(), 150u);
   EXPECT_EQ(t.block_timeout_ms(), 16u);
   EXPECT_EQ(t.restart_backoff_initial_ms(), 17u);
   EXPECT_EQ(t.restart_backoff_max_ms(), 18u);
@@ -291,9 +291,9 @@ TEST(ConfigTest, WithDefaultsKeepsExplicitValues) {
   EXPECT_EQ(t.stable_after_ms(), 21u);
   EXPECT_EQ(t.shutdown_grace_ms(), 22u);
   EXPECT_EQ(t.kill_after_ms(), 23u);
-  EXPECT_EQ(t.health_check_interval_ms(), 24u);
-  EXPECT_EQ(t.stats_log_interval_ms(), 25u);
-  EXPECT_EQ(t.resource_check_interval_ms(), 26u);
+  EXPECT_EQ(t.health_check_interval_ms(), 240u);
+  EXPECT_EQ(t.stats_log_interval_ms(), 250u);
+  EXPECT_EQ(t.resource_check_interval_ms(), 260u);
 }
 
 TEST(ConfigTest, EmbeddedDefaultParsesValidatesAndDefinesTheShippedModules) {

@@ -323,5 +323,19 @@ TEST(CtlArgs, CommandOptionsDoNotLeakToOtherCommands) {
   EXPECT_THAT(usageError({"unload", "m", "--count", "1"}), HasSubstr("unknown option '--count'"));
 }
 
+TEST(CtlArgs, ValuesThatAreNotUtf8AreRefusedBeforeAnythingIsSent) {
+  // Every value but --runtime-dir goes into a protobuf string field, which must be UTF-8.
+  EXPECT_THAT(usageError({"load", "odd", "--exec", "/tmp/\xff"}),
+              HasSubstr("load: --exec '/tmp/\\xff' is not valid UTF-8"));
+  EXPECT_THAT(usageError({"load", "odd", "--exec", "/x", "--setting", "k=\xc0\xaf"}),
+              HasSubstr("--setting 'k=\\xc0\\xaf' is not valid UTF-8"));
+  EXPECT_THAT(usageError({"stats", "\xed\xa0\x80"}), HasSubstr("is not valid UTF-8"));
+  // A runtime dir is a local path: any bytes Linux allows.
+  auto inv = invocation({"--runtime-dir", "/tmp/\xff", "status"});
+  EXPECT_EQ(inv.globals.runtimeDir, "/tmp/\xff");
+  EXPECT_EQ(command<LoadCommand>({"load", "cafe", "--exec", "/opt/caf\xc3\xa9"}).module.exec(),
+            "/opt/caf\xc3\xa9");
+}
+
 }  // namespace
 }  // namespace plexus::ctl
