@@ -44,7 +44,10 @@ std::optional<v1::ControlResponse> ControlClient::receive(std::chrono::milliseco
   zmq::message_t frame;
   if (!m_socket->recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
   v1::ControlResponse response;
-  if (!response.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) return std::nullopt;
+  if (!response.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+    m_unparsable = frame.size();  // reported by call(): an answer came, just not a usable one
+    return std::nullopt;
+  }
   return response;
 }
 
@@ -54,12 +57,21 @@ Result<v1::ControlResponse> ControlClient::call(v1::ControlRequest request,
   request.set_correlation_id(correlationId);
   if (auto status = send(std::move(request)); !status) return status.error();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  m_unparsable.reset();
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     auto response = receive(left);
-    if (!response) continue;
+    if (!response) {
+      if (m_unparsable) {
+        return makeError(v1::ERROR_CODE_MALFORMED,
+                         "plexus-node answered with a reply that cannot be parsed (" +
+                             std::to_string(*m_unparsable) +
+                             " bytes: not a ControlResponse, or a string in it is not UTF-8)");
+      }
+      continue;
+    }
     if (response->correlation_id() == correlationId ||
         (response->has_error() && response->correlation_id() == 0)) {
       return *response;

@@ -33,9 +33,11 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
 
   auto answer = connection.call(buildRequest(command), timeout);
   if (!answer) {
-    // Only transport failures come here: no socket, nobody answering, or no answer in time.
+    // Transport failures: no socket, nobody answering, no answer in time; or an answer that
+    // does not parse (the node did answer: not "unreachable").
     err << "plexusctl: " << answer.error().message << "\n";
-    return ExitCode::Unreachable;
+    return answer.error().code == v1::ERROR_CODE_MALFORMED ? ExitCode::ErrorReply
+                                                           : ExitCode::Unreachable;
   }
   v1::ControlResponse& response = *answer;
   const auto expected = expectedBody(command);

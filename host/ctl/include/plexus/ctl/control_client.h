@@ -2,8 +2,9 @@
 
 // ControlClient: a client of a node's control socket (ipc://<runtime_dir>/control.sock), used by
 // plexusctl and the integration tests. Requests and responses are matched by correlation id.
-// Transport failures are errors (UNAVAILABLE: no node; TIMEOUT: no answer in time); an Error the
-// node sends back is a response whose has_error() is true.
+// Transport failures are errors (UNAVAILABLE: no node; TIMEOUT: no answer in time; MALFORMED: an
+// answer that does not parse); an Error the node sends back is a response whose has_error() is
+// true.
 // Thread rule: one thread per client (it owns the socket).
 
 #include <plexus/v1/control.pb.h>
@@ -38,6 +39,7 @@ class ControlClient {
   zmq::context_t m_context{1};
   std::optional<zmq::socket_t> m_socket;
   std::uint64_t m_nextCorrelation = 1;
+  std::optional<std::size_t> m_unparsable;  // size of the last frame that did not parse
 };
 
 }  // namespace plexus::ctl
