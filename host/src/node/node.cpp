@@ -79,7 +79,7 @@ class Node::Impl {
         m_transport(m_moduleRouter, m_options.bodyLayout),
         m_sink(m_transport),
         m_events(m_sink, eventOptions()),
-        m_spawner(makeProcessSpawner()),
+        m_spawner(makeProcessSpawner(m_loop)),
         m_output(std::make_unique<OutputPump>()),
         m_startedAt(std::chrono::steady_clock::now()) {
     ipc::configureModuleRouter(m_moduleRouter, m_config.max_message_bytes());

@@ -11,6 +11,7 @@ EventLoop::EventLoop() {
 }
 
 void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   const int fd = socket.get(zmq::sockopt::fd);
   auto watch = std::make_shared<Watch>(Watch{socket.handle(), fd, std::move(onReadable)});
   watch->touched = true;  // serve it once: messages may be waiting without an edge
@@ -19,17 +20,20 @@ void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
 }
 
 void EventLoop::touch(zmq::socket_t& socket) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   for (auto& watch : m_watches) {
     if (watch->socket == socket.handle()) watch->touched = true;
   }
 }
 
 void EventLoop::addFd(int fd, Callback onReadable) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   m_watches.push_back(std::make_shared<Watch>(Watch{nullptr, fd, std::move(onReadable)}));
   m_itemsDirty = true;
 }
 
 void EventLoop::removeFd(int fd) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   std::erase_if(m_watches, [fd](const std::shared_ptr<Watch>& w) {
     if (w->socket != nullptr || w->fd != fd) return false;  // never a ZeroMQ socket's fd
     w->removed = true;
@@ -39,6 +43,7 @@ void EventLoop::removeFd(int fd) {
 }
 
 EventLoop::TimerId EventLoop::runAt(Clock::time_point when, Callback callback) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   TimerId id = m_nextTimer++;
   m_timers.emplace(id, std::make_pair(when, std::move(callback)));
   m_timerOrder.emplace(when, id);
@@ -46,6 +51,7 @@ EventLoop::TimerId EventLoop::runAt(Clock::time_point when, Callback callback) {
 }
 
 void EventLoop::cancel(TimerId id) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   auto it = m_timers.find(id);
   if (it == m_timers.end()) return;
   auto range = m_timerOrder.equal_range(it->second.first);
@@ -60,6 +66,7 @@ void EventLoop::cancel(TimerId id) {
 
 void EventLoop::addAfterHook(Callback hook,
                              std::function<std::optional<Clock::time_point>()> deadline) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   m_afterHooks.push_back({std::move(hook), std::move(deadline)});
 }
 
@@ -95,6 +102,8 @@ void EventLoop::runDueTimers() {
 }
 
 void EventLoop::run() {
+  m_thread.detach();  // whoever set the loop up hands it over to this thread
+  PLEXUS_ASSERT_THREAD(m_thread);
   std::vector<std::shared_ptr<Watch>> ready;
   while (!m_stop) {
     if (m_itemsDirty) {

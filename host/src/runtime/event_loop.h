@@ -9,7 +9,9 @@
 // outside its callback (a send from a flush or a deferred reply) must be touch()ed, so the loop
 // serves it again before blocking. Plain poll(2) rather than zmq_poll avoids zmq_poll's second
 // poll and its per-socket ZMQ_EVENTS checks (a getpid() and a poll() each) on every iteration.
-// Thread rule: post() and stop() from any thread; everything else on the loop thread.
+// Thread rule: post(), stop() and stopping() from any thread; everything else on the loop
+// thread, which is the thread that calls run(). Before run() the loop may be set up on another
+// thread that then hands it over: run() binds the thread check to its own thread.
 
 #include <poll.h>
 
@@ -23,16 +25,14 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/wake_queue.h"
+#include "runtime/timers.h"
 
 namespace plexus::host {
 
-class EventLoop {
+class EventLoop final : public Timers {
  public:
-  using Clock = std::chrono::steady_clock;
-  using Callback = std::function<void()>;
-  using TimerId = std::uint64_t;
-
   EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -45,23 +45,23 @@ class EventLoop {
   // producers only signal a sleeping loop.
   template <class Queue>
   void addQueue(Queue& queue, Callback onReadable) {
+    PLEXUS_ASSERT_THREAD(m_thread);
     addFd(queue.fd(), std::move(onReadable));
     m_sleepGuards.push_back({[&queue] { return queue.prepareToSleep(); },
                              [&queue] { queue.awake(); }, m_watches.back(), false});
   }
   void removeFd(int fd);
 
-  TimerId runAt(Clock::time_point when, Callback callback);
-  TimerId runAfter(std::chrono::milliseconds delay, Callback callback) {
-    return runAt(Clock::now() + delay, std::move(callback));
-  }
-  void cancel(TimerId id);
+  // ---- Timers ----
+  Clock::time_point now() const override { return Clock::now(); }
+  TimerId runAt(Clock::time_point when, Callback callback) override;
+  void cancel(TimerId id) override;
 
   // Called after every iteration. `deadline`, if given, may shorten the next poll timeout.
   void addAfterHook(Callback hook, std::function<std::optional<Clock::time_point>()> deadline = {});
 
   // Any thread.
-  bool post(Callback task) { return m_mailbox.post(std::move(task)); }
+  bool post(Callback task) override { return m_mailbox.post(std::move(task)); }
   void stop();
 
   void run();
@@ -98,6 +98,7 @@ class EventLoop {
   std::vector<Hook> m_afterHooks;
   std::vector<SleepGuard> m_sleepGuards;
   std::atomic<bool> m_stop{false};
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

@@ -12,28 +12,30 @@ namespace {
 constexpr std::uint64_t kDefaultTimeoutMs = 30000;
 }
 
-Maintenance::Maintenance(EventLoop& loop, EventManager& events,
+Maintenance::Maintenance(Timers& timers, EventManager& events,
                          std::vector<v1::MaintenanceSchedule> schedules)
-    : m_loop(loop), m_events(events), m_schedules(std::move(schedules)) {}
+    : m_timers(timers), m_events(events), m_schedules(std::move(schedules)) {}
 
 void Maintenance::startSchedules() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   for (std::size_t i = 0; i < m_schedules.size(); ++i) {
     if (m_schedules[i].interval_ms() > 0) schedule(i);
   }
 }
 
 void Maintenance::schedule(std::size_t index) {
-  m_loop.runAfter(ms(m_schedules[index].interval_ms()), [this, index] {
+  m_timers.runAfter(ms(m_schedules[index].interval_ms()), [this, index] {
     const auto& s = m_schedules[index];
-    run(s.operation(), s.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_LOW : s.urgency(),
-        s.reason().empty() ? "scheduled" : s.reason(), s.timeout_ms());
+    run(s.operation(), s.urgency(), s.reason().empty() ? "scheduled" : s.reason(), s.timeout_ms());
     schedule(index);
   });
 }
 
 std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency urgency,
                                const std::string& reason, std::uint64_t timeoutMs) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   const std::uint64_t id = m_nextId++;
+  if (urgency == v1::URGENCY_UNSPECIFIED) urgency = v1::URGENCY_LOW;
   if (timeoutMs == 0) timeoutMs = kDefaultTimeoutMs;
   v1::Event started = hostEvent(v1::EVENT_TYPE_MAINTENANCE_STARTED);
   started.mutable_maintenance_started()->set_maintenance_id(id);
@@ -49,7 +51,7 @@ std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency u
   data->set_maintenance_id(id);
   Round round;
   round.operation = operation;
-  round.started = std::chrono::steady_clock::now();
+  round.started = m_timers.now();
   auto report = m_events.publish(work.type(), serializeEvent(work), {}, &round.waitingFor);
   logger("node")->info("maintenance #{} ({}, urgency {}, reason '{}'): {} module(s) to wait for",
                        id, v1::MaintenanceOperation_Name(operation), v1::Urgency_Name(urgency),
@@ -57,7 +59,7 @@ std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency u
   if (report && report->dropped > 0) {
     logger("node")->warn("maintenance #{}: {} module(s) had no room for it", id, report->dropped);
   }
-  round.timeout = m_loop.runAfter(ms(timeoutMs), [this, id] {
+  round.timeout = m_timers.runAfter(ms(timeoutMs), [this, id] {
     auto it = m_rounds.find(id);
     if (it == m_rounds.end()) return;
     it->second.timeout = 0;
@@ -69,6 +71,7 @@ std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency u
 }
 
 void Maintenance::poll() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   for (auto it = m_rounds.begin(); it != m_rounds.end();) {
     auto& waiting = it->second.waitingFor;
     std::erase_if(waiting, [&](const Acceptance& a) { return m_events.handled(a); });
@@ -83,9 +86,9 @@ void Maintenance::complete(std::uint64_t id, bool success) {
   if (it == m_rounds.end()) return;
   Round round = std::move(it->second);
   m_rounds.erase(it);
-  if (round.timeout != 0) m_loop.cancel(round.timeout);
-  const auto duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - round.started);
+  if (round.timeout != 0) m_timers.cancel(round.timeout);
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::milliseconds>(m_timers.now() - round.started);
   v1::Event done = hostEvent(v1::EVENT_TYPE_MAINTENANCE_COMPLETED);
   auto* completed = done.mutable_maintenance_completed();
   completed->set_maintenance_id(id);

@@ -7,6 +7,7 @@
 // A round completes when every module that accepted its DataMaintenance handled (acked) it, or
 // when its timeout passes (success = false). The node publishes from its loop: a full module
 // does not make it wait (the event counts as channel_full for that module).
+// Unspecified urgency means low; a timeout of 0 means 30 s.
 // Thread rule: loop thread only.
 
 #include <plexus/v1/config.pb.h>
@@ -19,14 +20,14 @@
 #include <vector>
 
 #include "delivery/event_manager.h"
-#include "runtime/event_loop.h"
+#include "plexus/ipc/thread_checker.h"
+#include "runtime/timers.h"
 
 namespace plexus::host {
 
 class Maintenance {
  public:
-  Maintenance(EventLoop& loop, EventManager& events,
-              std::vector<v1::MaintenanceSchedule> schedules);
+  Maintenance(Timers& timers, EventManager& events, std::vector<v1::MaintenanceSchedule> schedules);
 
   void startSchedules();
   // Starts a round; returns its id.
@@ -34,23 +35,27 @@ class Maintenance {
                     const std::string& reason, std::uint64_t timeoutMs);
   // Completes rounds whose modules all handled them (called after every loop iteration).
   void poll();
-  std::size_t active() const { return m_rounds.size(); }
+  std::size_t active() const {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    return m_rounds.size();
+  }
 
  private:
   struct Round {
     v1::MaintenanceOperation operation;
-    std::chrono::steady_clock::time_point started;
+    Timers::Clock::time_point started;
     std::vector<Acceptance> waitingFor;
-    EventLoop::TimerId timeout = 0;
+    Timers::TimerId timeout = 0;
   };
   void complete(std::uint64_t id, bool success);
   void schedule(std::size_t index);
 
-  EventLoop& m_loop;
+  Timers& m_timers;
   EventManager& m_events;
   std::vector<v1::MaintenanceSchedule> m_schedules;
   std::map<std::uint64_t, Round> m_rounds;
   std::uint64_t m_nextId = 1;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

@@ -10,42 +10,57 @@
 
 namespace plexus::host {
 
-std::optional<std::uint64_t> freeBytes(const std::filesystem::path& path) {
-  struct statvfs info {};
-  if (::statvfs(path.c_str(), &info) != 0) return std::nullopt;
-  return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+namespace {
+
+class SystemResourceProbe final : public ResourceProbe {
+ public:
+  std::optional<std::uint64_t> freeBytes(const std::filesystem::path& path) override {
+    struct statvfs info {};
+    if (::statvfs(path.c_str(), &info) != 0) return std::nullopt;
+    return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+  }
+
+  std::optional<std::uint64_t> residentBytes(int pid) override {
+    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+    std::uint64_t size = 0, resident = 0;
+    if (!(statm >> size >> resident)) return std::nullopt;
+    return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ResourceProbe> makeResourceProbe() {
+  return std::make_unique<SystemResourceProbe>();
 }
 
-std::optional<std::uint64_t> residentBytes(int pid) {
-  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-  std::uint64_t size = 0, resident = 0;
-  if (!(statm >> size >> resident)) return std::nullopt;
-  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-}
-
-ResourceMonitor::ResourceMonitor(EventLoop& loop, EventManager& events,
+ResourceMonitor::ResourceMonitor(Timers& timers, EventManager& events,
                                  const ModuleDirectory& modules, std::filesystem::path dataDir,
-                                 std::uint64_t diskLowBytes, std::chrono::milliseconds interval)
-    : m_loop(loop),
+                                 std::uint64_t diskLowBytes, std::chrono::milliseconds interval,
+                                 std::unique_ptr<ResourceProbe> probe)
+    : m_timers(timers),
       m_events(events),
       m_modules(modules),
       m_dataDir(std::move(dataDir)),
       m_diskLowBytes(diskLowBytes),
-      m_interval(interval) {}
+      m_interval(interval),
+      m_probe(std::move(probe)) {}
 
 void ResourceMonitor::start() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   check();
-  m_loop.runAfter(m_interval, [this] { start(); });
+  m_timers.runAfter(m_interval, [this] { start(); });
 }
 
 void ResourceMonitor::check() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   checkDisk();
   checkModules();
 }
 
 void ResourceMonitor::checkDisk() {
   if (m_diskLowBytes == 0) return;
-  auto free = freeBytes(m_dataDir);
+  auto free = m_probe->freeBytes(m_dataDir);
   if (!free) return;
   const bool low = *free < m_diskLowBytes;
   if (low && !m_diskLow) {
@@ -70,7 +85,7 @@ void ResourceMonitor::checkModules() {
     const auto* config = m_modules.moduleConfig(info.module_id());
     const std::uint64_t limit = config ? config->limits().rss_soft_limit_bytes() : 0;
     if (limit == 0 || info.pid() == 0) continue;
-    auto rss = residentBytes(info.pid());
+    auto rss = m_probe->residentBytes(info.pid());
     if (!rss || *rss <= limit) continue;
     const std::string key = info.module_id() + "#" + std::to_string(info.incarnation());
     over.insert(key);

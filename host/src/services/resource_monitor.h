@@ -10,28 +10,41 @@
 
 #include <plexus/v1/config.pb.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
 #include "delivery/event_manager.h"
-#include "runtime/event_loop.h"
+#include "plexus/ipc/thread_checker.h"
+#include "runtime/timers.h"
 #include "supervision/module_directory.h"
 
 namespace plexus::host {
 
-// Free bytes for unprivileged users on the filesystem of `path`; nullopt if it cannot be read.
-std::optional<std::uint64_t> freeBytes(const std::filesystem::path& path);
-// Resident set size of a process; nullopt if it cannot be read (gone).
-std::optional<std::uint64_t> residentBytes(int pid);
+// ResourceProbe: what the monitor reads from the system; unit tests fake it.
+class ResourceProbe {
+ public:
+  virtual ~ResourceProbe() = default;
+  // Free bytes for unprivileged users on the filesystem of `path`; nullopt if it cannot be read.
+  virtual std::optional<std::uint64_t> freeBytes(const std::filesystem::path& path) = 0;
+  // Resident set size of a process; nullopt if it cannot be read (gone).
+  virtual std::optional<std::uint64_t> residentBytes(int pid) = 0;
+};
+
+// statvfs(2) and /proc/<pid>/statm.
+std::unique_ptr<ResourceProbe> makeResourceProbe();
 
 class ResourceMonitor {
  public:
-  ResourceMonitor(EventLoop& loop, EventManager& events, const ModuleDirectory& modules,
+  ResourceMonitor(Timers& timers, EventManager& events, const ModuleDirectory& modules,
                   std::filesystem::path dataDir, std::uint64_t diskLowBytes,
-                  std::chrono::milliseconds interval);
+                  std::chrono::milliseconds interval,
+                  std::unique_ptr<ResourceProbe> probe = makeResourceProbe());
+  // Checks now, then every interval.
   void start();
   void check();
 
@@ -39,14 +52,16 @@ class ResourceMonitor {
   void checkDisk();
   void checkModules();
 
-  EventLoop& m_loop;
+  Timers& m_timers;
   EventManager& m_events;
   const ModuleDirectory& m_modules;
   std::filesystem::path m_dataDir;
   std::uint64_t m_diskLowBytes;
   std::chrono::milliseconds m_interval;
+  std::unique_ptr<ResourceProbe> m_probe;
   bool m_diskLow = false;
   std::set<std::string> m_overLimit;  // "module#incarnation"
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/process/args.hpp>
@@ -21,6 +22,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <unordered_map>
+
+#include "plexus/ipc/thread_checker.h"
+#include "runtime/event_loop.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 namespace plexus::host {
 
@@ -71,53 +80,134 @@ bool isExecutableFile(const std::filesystem::path& path) {
   return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-class BoostProcessSpawner final : public ProcessSpawner {
- public:
-  Result<SpawnedProcess> spawn(const SpawnRequest& request) override {
-    bp::pipe in, out, err;
-    bp::environment env = boost::this_process::environment();
-    for (const auto& [key, value] : request.extraEnv)
-      env[key] = value;
-    SpawnedProcess spawned;
-    try {
-      bp::child child(
-          bp::exe = request.executable, bp::args = request.args, env,
-          bp::std_in<in, bp::std_out> out, bp::std_err > err,
-          bp::extend::on_exec_setup = [setup = ChildSetup{request.limits, ::getpid()}](auto&) {
-            setup();
-          });
-      spawned.pid = child.id();
-      child.detach();  // the supervisor reaps it through the pidfd
-    } catch (const bp::process_error& e) {
-      return makeError(v1::ERROR_CODE_INTERNAL,
-                       "cannot start '" + request.executable + "': " + e.code().message());
-    }
-    spawned.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, spawned.pid, 0));
-    if (spawned.pidfd < 0) {
-      int error = errno;
-      ::kill(-spawned.pid, SIGKILL);
-      return makeError(v1::ERROR_CODE_INTERNAL,
-                       std::string("pidfd_open failed: ") + std::strerror(error));
-    }
-    spawned.stdoutFd = takeFd(out.native_source());
-    spawned.stderrFd = takeFd(err.native_source());
-    // The token line fits in the pipe buffer, so this write never blocks.
-    const std::string& data = request.stdinData;
-    std::size_t written = 0;
-    while (written < data.size()) {
-      ssize_t n = ::write(in.native_sink(), data.data() + written, data.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // the child already closed stdin; it will fail its handshake
-      written += static_cast<std::size_t>(n);
-    }
-    return spawned;  // `in`, `out`, `err` close our ends of the pipes here
+struct Child {
+  pid_t pid = 0;
+  int pidfd = -1;  // readable when the process exits
+  int stdoutFd = -1;
+  int stderrFd = -1;
+};
+
+Result<Child> startChild(const SpawnRequest& request) {
+  bp::pipe in, out, err;
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [key, value] : request.extraEnv)
+    env[key] = value;
+  Child spawned;
+  try {
+    bp::child child(
+        bp::exe = request.executable, bp::args = request.args, env, bp::std_in<in, bp::std_out> out,
+        bp::std_err > err,
+        bp::extend::on_exec_setup = [setup = ChildSetup{request.limits, ::getpid()}](auto&) {
+          setup();
+        });
+    spawned.pid = child.id();
+    child.detach();  // reaped through the pidfd
+  } catch (const bp::process_error& e) {
+    return makeError(v1::ERROR_CODE_INTERNAL,
+                     "cannot start '" + request.executable + "': " + e.code().message());
   }
+  spawned.pidfd = static_cast<int>(::syscall(SYS_pidfd_open, spawned.pid, 0));
+  if (spawned.pidfd < 0) {
+    int error = errno;
+    ::kill(-spawned.pid, SIGKILL);
+    return makeError(v1::ERROR_CODE_INTERNAL,
+                     std::string("pidfd_open failed: ") + std::strerror(error));
+  }
+  spawned.stdoutFd = takeFd(out.native_source());
+  spawned.stderrFd = takeFd(err.native_source());
+  // The token line fits in the pipe buffer, so this write never blocks.
+  const std::string& data = request.stdinData;
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::write(in.native_sink(), data.data() + written, data.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the child already closed stdin; it will fail its handshake
+    written += static_cast<std::size_t>(n);
+  }
+  return spawned;  // `in`, `out`, `err` close our ends of the pipes here
+}
+
+// Learns of each exit at once through the child's pidfd on the event loop.
+class PidfdProcessSpawner final : public ProcessSpawner {
+ public:
+  explicit PidfdProcessSpawner(EventLoop& loop) : m_loop(loop) {}
+  ~PidfdProcessSpawner() override {
+    for (auto& [pid, watched] : m_watched) {
+      m_loop.removeFd(watched.pidfd);
+      ::close(watched.pidfd);
+    }
+  }
+  PidfdProcessSpawner(const PidfdProcessSpawner&) = delete;
+  PidfdProcessSpawner& operator=(const PidfdProcessSpawner&) = delete;
+
+  Result<SpawnedProcess> spawn(const SpawnRequest& request, OnExit onExit) override {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    auto child = startChild(request);
+    if (!child) return child.error();
+    const pid_t pid = child->pid;
+    m_watched.emplace(pid, Watched{child->pidfd, std::move(onExit)});
+    m_loop.addFd(child->pidfd, [this, pid] { onPidfdReadable(pid); });
+    return SpawnedProcess{pid, child->stdoutFd, child->stderrFd};
+  }
+
+  void signalGroup(pid_t pid, int signal) override {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    auto it = m_watched.find(pid);
+    if (it == m_watched.end()) return;  // never signal a pid that may have been reused
+    // The pidfd reaches the leader even if its group is not set up yet; the group reaches
+    // everything the module started.
+    ::syscall(SYS_pidfd_send_signal, it->second.pidfd, signal, nullptr, 0);
+    ::kill(-pid, signal);
+  }
+
+  void abandon(pid_t pid) override {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    auto it = m_watched.find(pid);
+    if (it == m_watched.end()) return;
+    ::kill(-pid, SIGKILL);
+    forget(it);
+  }
+
+ private:
+  struct Watched {
+    int pidfd = -1;
+    OnExit onExit;
+  };
+  using Watches = std::unordered_map<pid_t, Watched>;
+
+  void onPidfdReadable(pid_t pid) {
+    auto it = m_watched.find(pid);
+    if (it == m_watched.end()) return;
+    siginfo_t info{};
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(it->second.pidfd), &info,
+                 WEXITED | WNOHANG) != 0 ||
+        info.si_pid == 0) {
+      return;  // not exited after all
+    }
+    ProcessExit exit;
+    exit.code = info.si_code == CLD_EXITED ? info.si_status : -1;
+    exit.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
+    ::kill(-pid, SIGKILL);  // nothing of its process group outlives it
+    OnExit onExit = std::move(it->second.onExit);
+    forget(it);
+    onExit(exit);
+  }
+
+  void forget(Watches::iterator it) {
+    m_loop.removeFd(it->second.pidfd);
+    ::close(it->second.pidfd);
+    m_watched.erase(it);
+  }
+
+  EventLoop& m_loop;
+  Watches m_watched;
+  ThreadChecker m_thread;
 };
 
 }  // namespace
 
-std::unique_ptr<ProcessSpawner> makeProcessSpawner() {
-  return std::make_unique<BoostProcessSpawner>();
+std::unique_ptr<ProcessSpawner> makeProcessSpawner(EventLoop& loop) {
+  return std::make_unique<PidfdProcessSpawner>(loop);
 }
 
 std::filesystem::path selfDirectory() {

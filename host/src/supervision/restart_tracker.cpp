@@ -6,6 +6,7 @@ namespace plexus::host {
 
 std::optional<RestartTracker::Millis> RestartTracker::onExit(Clock::time_point now, bool crashed,
                                                              std::optional<Millis> readyFor) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (readyFor && *readyFor >= m_policy.stableAfter) m_nextBackoff = m_policy.initialBackoff;
   if (crashed) {
     m_crashes.push_back(now);
@@ -20,6 +21,7 @@ std::optional<RestartTracker::Millis> RestartTracker::onExit(Clock::time_point n
 }
 
 void RestartTracker::reset() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   m_nextBackoff = m_policy.initialBackoff;
   m_crashes.clear();
 }

@@ -12,6 +12,8 @@
 #include <deque>
 #include <optional>
 
+#include "plexus/ipc/thread_checker.h"
+
 namespace plexus::host {
 
 class RestartTracker {
@@ -37,13 +39,20 @@ class RestartTracker {
   // An operator start: forget the crash history and the backoff.
   void reset();
 
-  std::size_t recentCrashes() const { return m_crashes.size(); }
-  Millis nextBackoff() const { return m_nextBackoff; }
+  std::size_t recentCrashes() const {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    return m_crashes.size();
+  }
+  Millis nextBackoff() const {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    return m_nextBackoff;
+  }
 
  private:
   Policy m_policy;
   Millis m_nextBackoff;
   std::deque<Clock::time_point> m_crashes;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

@@ -2,15 +2,19 @@
 
 // Supervisor: the module processes (DESIGN.md "Module lifecycle").
 //   starting -> handshaking -> ready -> stopping -> stopped | crashed | failed
-// - spawns with the ProcessSpawner (token on stdin, PLEXUS_MODULE_ID / PLEXUS_ENDPOINT);
-// - detects exit at once through the pidfd, reaps the child itself and kills what is left of
-//   its process group;
-// - applies the restart policy (RestartTracker: backoff, crash-rate limit);
-// - watches liveness: missed heartbeats or a stalled handler -> unhealthy; silence beyond the
-//   dead timeout -> hung -> killed; no handshake in time -> killed;
-// - stops gracefully: Goodbye (unload) or NodeShutdown (node stop), then SIGTERM after the
-//   grace period, then SIGKILL;
-// - publishes ModuleUnloaded, ModuleCrashed and ModuleHealthChanged through the EventManager.
+// The facade the module server (ModuleRegistry), the operator API and the host services
+// (ModuleDirectory) talk to. It keeps one ModuleRecord per module and drives its state through
+// the parts that do the work:
+// - ModuleLauncher: spawns an incarnation (token, environment, limits, output, handshake
+//   timeout); the ProcessSpawner reports its exit at once (pidfd) and reaps it;
+// - exits (supervisor_exits.cpp): exit reports (ModuleUnloaded, ModuleCrashed) and the restart
+//   policy (RestartTracker: backoff, crash-rate limit);
+// - StopEscalation: Goodbye (unload) or NodeShutdown (node stop), then SIGTERM after the grace
+//   period, then SIGKILL;
+// - LivenessMonitor: missed heartbeats or a stalled handler -> unhealthy; silence beyond the
+//   dead timeout -> hung -> killed (ModuleHealthChanged);
+// - operator commands (supervisor_commands.cpp): load, unload, reload, node shutdown.
+// Time comes from Timers, processes from the ProcessSpawner: unit tests fake both.
 // Thread rule: loop thread only.
 
 #include <plexus/v1/config.pb.h>
@@ -18,9 +22,9 @@
 #include <plexus/v1/wire.pb.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,12 +33,16 @@
 #include "delivery/event_manager.h"
 #include "module_link/module_registry.h"
 #include "plexus/ipc/result.h"
+#include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/zap_authenticator.h"
-#include "runtime/event_loop.h"
+#include "runtime/timers.h"
+#include "supervision/liveness_monitor.h"
 #include "supervision/module_directory.h"
+#include "supervision/module_launcher.h"
+#include "supervision/module_record.h"
 #include "supervision/output_pump.h"
 #include "supervision/process_spawner.h"
-#include "supervision/restart_tracker.h"
+#include "supervision/stop_escalation.h"
 
 namespace plexus::host {
 
@@ -43,12 +51,12 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
 
   struct Dependencies {
-    EventLoop& loop;
+    Timers& timers;
     EventManager& events;
     ProcessSpawner& spawner;
     ipc::ModuleCredentials& credentials;
     OutputPump& output;
-    SendEnvelope send;  // to a connected module (Goodbye)
+    SendEnvelope send;  // to a connected module (Goodbye, a probing heartbeat)
   };
 
   // `config` with defaults applied (withDefaults()).
@@ -69,7 +77,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void reload(const std::string& moduleId, ModuleCallback done) override;  // once ready again
 
   // Node stop: every module gets NodeShutdown (sent by the node), then the same escalation.
-  // `allStopped` runs once no module process is left.
+  // `allStopped` runs (posted) once no module process is left.
   void shutdown(std::function<void()> allStopped);
   // SIGKILL to every module process group now (a second signal during shutdown).
   void killAll();
@@ -95,40 +103,39 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   int pidOf(const std::string& moduleId) const;
 
  private:
-  struct Record;
+  ModuleRecord* find(const std::string& moduleId);
+  const ModuleRecord* find(const std::string& moduleId) const;
+  ModuleRecord& add(const v1::ModuleConfig& module, bool fromConfig);
+  v1::ModuleInfo infoOf(const ModuleRecord& record) const;
+  // A new incarnation (operator start, restart); failure settles the load/reload waiters.
+  Status start(ModuleRecord& record);
 
-  Record* find(const std::string& moduleId);
-  const Record* find(const std::string& moduleId) const;
-  Record& add(const v1::ModuleConfig& module, bool fromConfig);
-  Status start(Record& record);
-  void onExit(const std::string& moduleId, std::uint64_t incarnation);
-  void stop(Record& record, const std::string& reason, bool nodeShutdown);
-  void signalGroup(Record& record, int signal, const std::string& why);
-  void scheduleRestart(Record& record, std::chrono::milliseconds delay);
-  void scheduleLivenessCheck();
-  void checkLiveness();
-  void setHealth(Record& record, v1::Health health, const std::string& reason);
-  void settleWaiters(Record& record);
+  // supervisor_exits.cpp
+  struct ExitSeen {
+    std::uint64_t incarnation = 0;
+    int pid = 0;
+    ProcessExit exit;
+    Timers::Clock::time_point at;
+    std::optional<std::chrono::milliseconds> readyFor;  // nullopt: it never became ready
+  };
+  void onExit(const std::string& moduleId, std::uint64_t incarnation, ProcessExit exit);
+  void onStopped(ModuleRecord& record, const ExitSeen& seen);
+  void onEnded(ModuleRecord& record, const ExitSeen& seen);
+  void scheduleRestart(ModuleRecord& record, std::chrono::milliseconds delay);
+
+  // supervisor_commands.cpp
+  void settleWaiters(ModuleRecord& record);
   void maybeFinishShutdown();
-  v1::ModuleInfo infoOf(const Record& record) const;
-  void publishLifecycle(v1::Event event);
 
   Dependencies m_deps;
   v1::NodeConfig m_config;
-  std::string m_endpoint;
-  std::filesystem::path m_nodeDir;
-  std::vector<std::unique_ptr<Record>> m_records;  // config order, then load order
-  std::optional<EventLoop::TimerId> m_livenessTimer;
+  ModuleRecords m_records;
+  ModuleLauncher m_launcher;
+  StopEscalation m_stopper;
+  LivenessMonitor m_liveness;
   bool m_shuttingDown = false;
   std::function<void()> m_allStopped;
+  ThreadChecker m_thread;
 };
-
-// "exit 0", "exit 3", "signal 9 (Killed)"
-std::string describeExit(int code, int signal);
-
-// Why a module that died from `signal` probably did, given the limits it ran under (SIGXCPU:
-// its CPU time; SIGABRT/SIGSEGV/SIGBUS under an address-space limit: a failed allocation);
-// empty when the limits explain nothing.
-std::string limitExplanation(const v1::ResourceLimits& limits, int signal);
 
 }  // namespace plexus::host

@@ -1,6 +1,7 @@
 // EventLoop: timers in deadline order and cancellable, post()/stop() from other threads, fd
 // watches, removal of a watch by an earlier callback of the same iteration, and after-hooks
-// (which also bound the poll timeout). A loop that fails to stop is caught by a deadline, not
+// (which also bound the poll timeout); the same loop through its Timers interface; its thread
+// rule (where checks are compiled in). A loop that fails to stop is caught by a deadline, not
 // by hanging the test.
 
 #include "runtime/event_loop.h"
@@ -261,6 +262,62 @@ TEST(EventLoopTest, AfterHookDeadlineShortensThePollTimeout) {
   EXPECT_GE(hookRuns, 1);
   EXPECT_EQ(otherRuns, hookRuns);
 }
+
+TEST(EventLoopTest, TimersInterfaceRunsOnTheLoopsClock) {
+  EventLoop loop;
+  Timers& timers = loop;
+  const auto before = Clock::now();
+  const auto read = timers.now();
+  const auto after = Clock::now();
+  EXPECT_GE(read, before);
+  EXPECT_LE(read, after);
+  std::vector<std::string> order;
+  Clock::time_point firedAt{};
+  const auto start = timers.now();
+  timers.runAfter(20ms, [&] {
+    firedAt = timers.now();
+    order.push_back("timer");
+    timers.post([&] {
+      order.push_back("posted");
+      loop.stop();
+    });
+  });
+  auto cancelled = timers.runAfter(5ms, [&] { order.push_back("cancelled"); });
+  timers.cancel(cancelled);
+  ASSERT_TRUE(runsToCompletion(loop));
+  EXPECT_EQ(order, (std::vector<std::string>{"timer", "posted"}));
+  EXPECT_GE(firedAt - start, 20ms);
+}
+
+TEST(EventLoopTest, TheThreadThatRunsTheLoopOwnsIt) {
+  EventLoop loop;  // set up here, run on another thread: handed over
+  std::thread::id timerRanOn;
+  loop.runAfter(1ms, [&] {
+    timerRanOn = std::this_thread::get_id();
+    loop.runAfter(1ms, [&] { loop.stop(); });  // the loop thread may use it
+  });
+  std::thread::id runner;
+  ASSERT_TRUE(runsToCompletion(loop, &runner));
+  EXPECT_EQ(timerRanOn, runner);
+}
+
+#if defined(PLEXUS_THREAD_CHECKS) && PLEXUS_THREAD_CHECKS
+TEST(EventLoopDeathTest, LoopOnlyMethodsAbortOffTheLoopThread) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        EventLoop loop;
+        std::promise<void> running;
+        loop.post([&] { running.set_value(); });
+        std::thread runner([&] { loop.run(); });
+        running.get_future().wait();
+        loop.runAfter(1ms, [] {});  // not the loop thread
+        loop.stop();
+        runner.join();
+      },
+      "thread rule broken");
+}
+#endif
 
 }  // namespace
 }  // namespace plexus::host

@@ -1,0 +1,104 @@
+#include "supervision/liveness_monitor.h"
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include "config/config.h"
+#include "delivery/event_factory.h"
+#include "plexus/ipc/envelope_codec.h"
+#include "runtime/logging.h"
+#include "supervision/module_signal.h"
+
+namespace plexus::host {
+
+namespace {
+
+v1::Envelope hostHeartbeat() {
+  v1::Envelope envelope;
+  ipc::stampVersion(envelope);
+  envelope.mutable_heartbeat();
+  return envelope;
+}
+
+}  // namespace
+
+LivenessMonitor::LivenessMonitor(Dependencies deps, const ModuleRecords& records,
+                                 v1::Timings timings)
+    : m_deps(std::move(deps)), m_records(records), m_timings(std::move(timings)) {}
+
+LivenessMonitor::~LivenessMonitor() {
+  stop();
+}
+
+void LivenessMonitor::start() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const auto interval = std::max<std::uint64_t>(m_timings.heartbeat_interval_ms() / 2, 20);
+  m_timer = m_deps.timers.runAfter(ms(interval), [this] {
+    m_timer.reset();
+    check();
+    start();
+  });
+}
+
+void LivenessMonitor::stop() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_timer) m_deps.timers.cancel(*m_timer);
+  m_timer.reset();
+}
+
+void LivenessMonitor::check() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const auto now = m_deps.timers.now();
+  for (const auto& record : m_records)
+    checkModule(*record, now);
+}
+
+void LivenessMonitor::checkModule(ModuleRecord& record, Timers::Clock::time_point now) {
+  if (record.pid == 0 || !isConnectedState(record.state) || !record.killReason.empty()) return;
+  const auto silence =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - record.lastTraffic);
+  if (silence > ms(m_timings.dead_timeout_ms())) {
+    record.killReason = "hung: no traffic for " + std::to_string(silence.count()) + " ms";
+    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
+    return;
+  }
+  if (record.state != v1::MODULE_STATE_READY) return;
+  if (silence > ms(m_timings.heartbeat_interval_ms() * m_timings.missed_heartbeats())) {
+    // ZeroMQ drops a connection silently (an oversized frame): if the process lives on, only a
+    // send finds out. A heartbeat to an unreachable peer kills it now ("connection lost")
+    // instead of after dead_timeout_ms.
+    if (m_deps.send) m_deps.send(record.id(), hostHeartbeat());
+    if (!record.killReason.empty()) return;
+    setHealth(record, v1::HEALTH_UNHEALTHY, "missed heartbeats");
+    return;
+  }
+  auto unacked = m_deps.events.oldestUnackedSince(record.id());
+  if (unacked && now - *unacked > ms(m_timings.stall_timeout_ms())) {
+    setHealth(record, v1::HEALTH_UNHEALTHY, "stalled handler");
+    return;
+  }
+  setHealth(record, v1::HEALTH_HEALTHY, "recovered");
+}
+
+void LivenessMonitor::setHealth(ModuleRecord& record, v1::Health health,
+                                const std::string& reason) {
+  if (record.health == health && (health == v1::HEALTH_HEALTHY || record.healthReason == reason)) {
+    return;
+  }
+  record.health = health;
+  record.healthReason = health == v1::HEALTH_HEALTHY ? "" : reason;
+  auto log = logger("supervisor");
+  if (health == v1::HEALTH_HEALTHY) {
+    log->info("module '{}' healthy again", record.id());
+  } else {
+    log->warn("module '{}' unhealthy: {}", record.id(), reason);
+  }
+  v1::Event event = hostEvent(v1::EVENT_TYPE_MODULE_HEALTH_CHANGED);
+  event.mutable_module_health_changed()->set_module_id(record.id());
+  event.mutable_module_health_changed()->set_health(health);
+  event.mutable_module_health_changed()->set_reason(reason);
+  m_deps.events.publish(event.type(), serializeEvent(event));
+}
+
+}  // namespace plexus::host

@@ -1,0 +1,62 @@
+#pragma once
+
+// LivenessMonitor: watches the connected modules, every heartbeat interval / 2 (at least 20 ms).
+// - no traffic for dead_timeout_ms: hung -> SIGKILL (a module being stopped too);
+// - ready, no traffic for heartbeat_interval_ms * missed_heartbeats: the node sends it a
+//   heartbeat (a connection ZeroMQ dropped silently is found out by a send), then unhealthy
+//   ("missed heartbeats");
+// - ready, its oldest unacked event older than stall_timeout_ms: unhealthy ("stalled handler");
+// - otherwise healthy again.
+// Each health change is published as ModuleHealthChanged.
+// Thread rule: loop thread only.
+
+#include <plexus/v1/config.pb.h>
+#include <plexus/v1/wire.pb.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "delivery/event_manager.h"
+#include "plexus/ipc/thread_checker.h"
+#include "runtime/timers.h"
+#include "supervision/module_record.h"
+#include "supervision/process_spawner.h"
+
+namespace plexus::host {
+
+class LivenessMonitor {
+ public:
+  using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
+
+  struct Dependencies {
+    Timers& timers;
+    EventManager& events;
+    ProcessSpawner& spawner;
+    SendEnvelope send;  // the probing heartbeat; may be empty
+  };
+
+  // `records` is the supervisor's table; it outlives the monitor.
+  LivenessMonitor(Dependencies deps, const ModuleRecords& records, v1::Timings timings);
+  ~LivenessMonitor();
+  LivenessMonitor(const LivenessMonitor&) = delete;
+  LivenessMonitor& operator=(const LivenessMonitor&) = delete;
+
+  // Checks on the period from now on, until stop().
+  void start();
+  void stop();
+  // One pass over every module.
+  void check();
+
+ private:
+  void checkModule(ModuleRecord& record, Timers::Clock::time_point now);
+  void setHealth(ModuleRecord& record, v1::Health health, const std::string& reason);
+
+  Dependencies m_deps;
+  const ModuleRecords& m_records;
+  v1::Timings m_timings;
+  std::optional<Timers::TimerId> m_timer;
+  ThreadChecker m_thread;
+};
+
+}  // namespace plexus::host

@@ -1,0 +1,79 @@
+#pragma once
+
+// ModuleRecord: what the supervisor knows about one module: its configuration, where it is in
+// its lifecycle (DESIGN.md "Module lifecycle"), its current incarnation's process and timers,
+// its restart history, and the operator commands waiting on it.
+//   starting -> handshaking -> ready -> stopping -> stopped | crashed | failed
+// Thread rule: loop thread only (owned by the supervisor).
+
+#include <plexus/v1/config.pb.h>
+#include <plexus/v1/control.pb.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/timers.h"
+#include "supervision/incarnation_timer.h"
+#include "supervision/module_directory.h"
+#include "supervision/restart_tracker.h"
+
+namespace plexus::host {
+
+struct ModuleRecord {
+  using Clock = Timers::Clock;
+
+  // `config` with defaults applied.
+  ModuleRecord(Timers& timers, v1::ModuleConfig config, bool fromConfig,
+               RestartTracker::Policy policy)
+      : config(std::move(config)),
+        fromConfig(fromConfig),
+        handshakeTimer(timers, incarnation),
+        restartTimer(timers, incarnation),
+        termTimer(timers, incarnation),
+        killTimer(timers, incarnation),
+        tracker(policy) {}
+  ModuleRecord(const ModuleRecord&) = delete;
+  ModuleRecord& operator=(const ModuleRecord&) = delete;
+
+  const std::string& id() const { return config.name(); }
+
+  v1::ModuleConfig config;  // with defaults
+  bool fromConfig = false;
+  v1::ModuleState state = v1::MODULE_STATE_STOPPED;
+  std::uint64_t incarnation = 0;  // of the process running now, or of the last one
+  pid_t pid = 0;                  // 0 once its exit was seen
+  std::uint32_t restarts = 0;
+  std::string lastExit;
+  std::string name;  // from its handshake
+  std::string version;
+  v1::Health health = v1::HEALTH_HEALTHY;
+  std::string healthReason;
+  Clock::time_point startedAt{};
+  std::optional<Clock::time_point> readyAt;
+  Clock::time_point lastTraffic{};
+  IncarnationTimer handshakeTimer, restartTimer, termTimer, killTimer;
+  bool stopRequested = false;
+  std::string stopReason;
+  std::string killReason;         // why the node killed it (handshake timeout, hung)
+  std::string refusedReason;      // the node refused its handshake: do not restart
+  bool restartAfterStop = false;  // reload
+  RestartTracker tracker;
+  std::vector<ModuleDirectory::ModuleCallback> readyWaiters;  // load / reload
+  std::vector<ModuleDirectory::ModuleCallback> stopWaiters;   // unload
+};
+
+// Config order, then load order; records are never removed.
+using ModuleRecords = std::vector<std::unique_ptr<ModuleRecord>>;
+
+// What the node treats as connected: handshaking, ready or stopping. A module being stopped
+// counts (it may still talk), even one stopped before its handshake.
+inline bool isConnectedState(v1::ModuleState state) {
+  return state == v1::MODULE_STATE_HANDSHAKING || state == v1::MODULE_STATE_READY ||
+         state == v1::MODULE_STATE_STOPPING;
+}
+
+}  // namespace plexus::host

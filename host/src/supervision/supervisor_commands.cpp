@@ -1,0 +1,138 @@
+// Supervisor: the operator's commands (load, unload, reload) and the node's stop. A command
+// replies through its callback once it is done: load and reload once the module is ready (or
+// can no longer get there), unload once the process exited; shutdown once no module process is
+// left.
+
+#include <signal.h>
+
+#include "config/config.h"
+#include "supervision/module_info.h"
+#include "supervision/module_signal.h"
+#include "supervision/supervisor.h"
+
+namespace plexus::host {
+
+void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_shuttingDown) {
+    done(makeError(v1::ERROR_CODE_UNAVAILABLE, "the node is shutting down"));
+    return;
+  }
+  ModuleRecord* record = find(module.name());
+  const bool nameOnly = module.exec().empty();
+  if (nameOnly && record == nullptr) {
+    done(makeError(v1::ERROR_CODE_NOT_FOUND,
+                   "no module '" + module.name() + "' is defined; give --exec to load a new one"));
+    return;
+  }
+  if (record != nullptr && record->pid != 0) {
+    done(makeError(v1::ERROR_CODE_ALREADY_EXISTS,
+                   "module '" + module.name() + "' is already " + stateName(record->state)));
+    return;
+  }
+  if (!nameOnly) {
+    if (auto status = validateModule(module); !status) {
+      done(status.error());
+      return;
+    }
+    if (record == nullptr) {
+      record = &add(module, /*fromConfig=*/false);
+    } else {
+      record->config = moduleWithDefaults(module, m_config);
+    }
+  }
+  record->tracker.reset();
+  record->readyWaiters.push_back(std::move(done));
+  (void)start(*record);  // failure settles the waiter
+}
+
+void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ModuleRecord* record = find(moduleId);
+  if (record == nullptr) {
+    done(makeError(v1::ERROR_CODE_NOT_FOUND, "no module '" + moduleId + "'"));
+    return;
+  }
+  if (record->pid == 0) {
+    const bool waitingRestart = record->restartTimer.pending();
+    m_stopper.stop(*record, "unloaded by operator", false);  // cancels a pending restart
+    if (waitingRestart) {
+      done(infoOf(*record));
+    } else {
+      done(makeError(v1::ERROR_CODE_UNAVAILABLE, "module '" + moduleId + "' is not running (" +
+                                                     stateName(record->state) + ")"));
+    }
+    return;
+  }
+  record->stopWaiters.push_back(std::move(done));
+  m_stopper.stop(*record, "unloaded by operator", false);
+}
+
+void Supervisor::reload(const std::string& moduleId, ModuleCallback done) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ModuleRecord* record = find(moduleId);
+  if (record == nullptr) {
+    done(makeError(v1::ERROR_CODE_NOT_FOUND, "no module '" + moduleId + "'"));
+    return;
+  }
+  if (m_shuttingDown) {
+    done(makeError(v1::ERROR_CODE_UNAVAILABLE, "the node is shutting down"));
+    return;
+  }
+  record->readyWaiters.push_back(std::move(done));
+  if (record->pid == 0) {
+    record->tracker.reset();
+    ++record->restarts;
+    (void)start(*record);
+    return;
+  }
+  m_stopper.stop(*record, "reloaded by operator", false);
+  record->restartAfterStop = true;
+}
+
+void Supervisor::shutdown(std::function<void()> allStopped) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  m_shuttingDown = true;
+  m_allStopped = std::move(allStopped);
+  m_liveness.stop();
+  for (auto& record : m_records)
+    m_stopper.stop(*record, "node shutdown", /*nodeShutdown=*/true);
+  maybeFinishShutdown();
+}
+
+void Supervisor::killAll() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  for (auto& record : m_records) {
+    if (record->pid == 0) continue;
+    if (!record->stopRequested) record->killReason = "killed by the node";
+    signalModule(m_deps.spawner, *record, SIGKILL, "immediate shutdown");
+  }
+}
+
+void Supervisor::maybeFinishShutdown() {
+  if (!m_shuttingDown || !m_allStopped) return;
+  for (const auto& record : m_records) {
+    if (record->pid != 0) return;
+  }
+  m_deps.timers.post(std::exchange(m_allStopped, {}));
+}
+
+// load/reload waiters settle when the module is ready, or when it can no longer get there.
+void Supervisor::settleWaiters(ModuleRecord& record) {
+  if (record.readyWaiters.empty()) return;
+  if (record.state == v1::MODULE_STATE_READY) {
+    for (auto& done : std::exchange(record.readyWaiters, {}))
+      done(infoOf(record));
+    return;
+  }
+  if (record.pid == 0 && !record.restartAfterStop) {
+    std::string why = "module '" + record.id() +
+                      "' did not become ready: " + stateName(record.state) +
+                      (record.lastExit.empty() ? "" : " (" + record.lastExit + ")");
+    for (auto& done : std::exchange(record.readyWaiters, {})) {
+      done(makeError(v1::ERROR_CODE_UNAVAILABLE, why));
+    }
+  }
+}
+
+}  // namespace plexus::host
