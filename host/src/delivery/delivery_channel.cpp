@@ -9,6 +9,7 @@ DeliveryChannel::DeliveryChannel(std::uint32_t capacity)
     : m_capacity(std::max<std::uint32_t>(capacity, 1)), m_ring(m_capacity) {}
 
 void DeliveryChannel::accept(std::uint64_t seq, ipc::SharedBytes body) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   assert(hasRoom());
   Slot& slot = at(m_held);
   slot.seq = seq;
@@ -17,6 +18,7 @@ void DeliveryChannel::accept(std::uint64_t seq, ipc::SharedBytes body) {
 }
 
 Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (throughSeq > m_lastSentSeq) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                      "ack through seq " + std::to_string(throughSeq) +
@@ -48,6 +50,7 @@ void DeliveryChannel::peekQueued(std::vector<ipc::OutgoingEvent>& out, std::size
 }
 
 void DeliveryChannel::markSent(std::size_t count) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   assert(count <= queued());
   if (count == 0) return;
   m_inFlight += static_cast<std::uint32_t>(count);
@@ -55,6 +58,7 @@ void DeliveryChannel::markSent(std::size_t count) {
 }
 
 std::uint32_t DeliveryChannel::discardHeld() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   std::uint32_t held = m_held;
   for (std::uint32_t offset = 0; offset < m_held; ++offset)
     at(offset).body = {};
@@ -65,12 +69,14 @@ std::uint32_t DeliveryChannel::discardHeld() {
 }
 
 BlockedEvent DeliveryChannel::popBlocked() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   BlockedEvent event = std::move(m_blocked.front());
   m_blocked.pop_front();
   return event;
 }
 
 bool DeliveryChannel::removeBlocked(std::uint64_t seq) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   auto it = std::find_if(m_blocked.begin(), m_blocked.end(),
                          [seq](const BlockedEvent& event) { return event.seq == seq; });
   if (it == m_blocked.end()) return false;
@@ -79,10 +85,12 @@ bool DeliveryChannel::removeBlocked(std::uint64_t seq) {
 }
 
 std::deque<BlockedEvent> DeliveryChannel::takeBlocked() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   return std::exchange(m_blocked, {});
 }
 
 void DeliveryChannel::pushLifecycle(ipc::SharedBytes body) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   m_lifecycle.push_back({++m_lastLifecycleSeq, std::move(body)});
 }
 
@@ -95,6 +103,7 @@ void DeliveryChannel::peekLifecycle(std::vector<ipc::OutgoingEvent>& out,
 }
 
 void DeliveryChannel::markLifecycleSent(std::size_t count) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   for (std::size_t i = 0; i < count; ++i)
     m_lifecycle.pop_front();
 }

@@ -8,7 +8,8 @@
 // - Lifecycle lane: host lifecycle events, never dropped, not counted, sent first.
 // Sequence numbers are per lane, 1-based; a dropped event still consumes its event-lane seq,
 // so the gap before the next delivered event is its dropped_before.
-// Thread rule: loop thread only (owned by the EventManager).
+// Thread rule: loop thread only (owned by the EventManager); the methods that change the
+// channel check it.
 
 #include <cstdint>
 #include <deque>
@@ -17,6 +18,7 @@
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::host {
 
@@ -62,7 +64,10 @@ class DeliveryChannel {
   // Block-policy waiting room.
   bool hasBlocked() const { return !m_blocked.empty(); }
   std::uint32_t blockedCount() const { return static_cast<std::uint32_t>(m_blocked.size()); }
-  void pushBlocked(BlockedEvent event) { m_blocked.push_back(std::move(event)); }
+  void pushBlocked(BlockedEvent event) {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    m_blocked.push_back(std::move(event));
+  }
   BlockedEvent popBlocked();
   // Removes the waiting event with `seq`; false when it is no longer waiting.
   bool removeBlocked(std::uint64_t seq);
@@ -101,6 +106,7 @@ class DeliveryChannel {
   std::deque<BlockedEvent> m_blocked;
   std::deque<LifecycleEntry> m_lifecycle;
   std::uint64_t m_lastLifecycleSeq = 0;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

@@ -1,7 +1,7 @@
 #pragma once
 
-// EventManager: the routing table, the per-module delivery channels, the statistics and the
-// ModuleLoaded replay (DESIGN.md "Event manager semantics").
+// EventManager: the facade of delivery - the routing table, the per-module delivery channels,
+// the statistics and the replay to late subscribers (DESIGN.md "Event manager semantics").
 //
 // Publish is one routing-table lookup, then a try-push into each subscriber's channel:
 // - room in the channel            -> accepted (holds a slot until acked);
@@ -16,67 +16,39 @@
 // every call: routed = successful + channel_full + failed, and
 // successful = acked + queued + in_flight + lost.
 //
-// Thread rule: every method runs on the node's loop thread. Nothing here blocks or waits;
-// waiting publishers are told through their PublishWaiter, on the loop thread.
+// The parts, each in its own unit: ModuleSlot (one module's state and accounting),
+// RoutingTable, Replay (ModuleLoaded and sticky events), BlockedPublishes (publishes waiting
+// for block subscribers, with their deadlines) and BatchFlusher (sending the batches).
+//
+// Thread rule: loop thread only (checked). Nothing here blocks or waits; waiting publishers
+// are told through their PublishWaiter, on the loop thread.
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
 
-#include <bitset>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "delivery/delivery_channel.h"
-#include "delivery/delivery_stats.h"
+#include "delivery/batch_flusher.h"
+#include "delivery/blocked_publishes.h"
 #include "delivery/event_sink.h"
+#include "delivery/module_attachment.h"
+#include "delivery/module_slot.h"
+#include "delivery/publish_waiter.h"
+#include "delivery/replay.h"
 #include "delivery/routing_table.h"
 #include "plexus/host/publish_report.h"
-#include "plexus/ipc/event_types.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
+#include "plexus/ipc/thread_checker.h"
 #include "runtime/rate_limited_log.h"
 
 namespace plexus::host {
-
-using SteadyClock = std::chrono::steady_clock;
-
-// Told, on the loop thread, when a publish that had to wait for block subscribers resolves.
-class PublishWaiter {
- public:
-  virtual ~PublishWaiter() = default;
-  virtual void onPublishDone(std::uint64_t token, const PublishReport& report) = 0;
-};
-
-struct PublishOptions {
-  PublishWaiter* waiter = nullptr;  // null: never wait (full block channel counts channel_full)
-  std::uint64_t token = 0;          // handed back to the waiter
-};
-
-enum class DeliveryPolicy { Drop, Block };
-
-// What the EventManager needs to know about a module incarnation that completed its handshake.
-struct ModuleAttachment {
-  std::string moduleId;
-  std::string name;
-  std::string version;
-  std::uint64_t incarnation = 1;
-  int pid = 0;
-  std::uint32_t capacity = 100;
-  DeliveryPolicy policy = DeliveryPolicy::Drop;
-  // Types the module may subscribe to; all set = no restriction.
-  std::bitset<ipc::kEventTypeSlots> subscribeAllowed = std::bitset<ipc::kEventTypeSlots>().set();
-  // An operator tap (plexusctl tail), not a module: never loaded or announced, no replay, left
-  // out of statistics and subscriber lists.
-  bool tap = false;
-};
 
 // Who accepted an event (publish() can report it, for maintenance completion).
 struct Acceptance {
@@ -163,56 +135,31 @@ class EventManager {
   std::vector<std::string> subscribers(v1::EventType type) const;
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
-  std::uint64_t eventsPublished() const { return m_eventsPublished; }
-  std::uint64_t eventsSent() const { return m_eventsSent; }
-  std::uint64_t batchesSent() const { return m_batchesSent; }
+  std::uint64_t eventsPublished() const;
+  std::uint64_t eventsSent() const;
+  std::uint64_t batchesSent() const;
   // Time of the last ack that made progress while events were in flight (stall detection).
   std::optional<SteadyClock::time_point> oldestUnackedSince(const std::string& moduleId) const;
 
  private:
-  struct Slot;
-  struct Pending;
-  struct BlockedRef {
-    Slot* slot;
-    std::uint64_t incarnation;
-    std::uint64_t seq;
-  };
-
-  Slot& slotFor(const std::string& moduleId);
-  Slot* attachedSlot(const std::string& moduleId);
-  const Slot* findSlot(const std::string& moduleId) const;
-
-  // `nowMs`: the wall clock, read once per publish by the caller.
-  void acceptInto(Slot& slot, std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs);
-  void countDropped(Slot& slot);
-  void admitBlocked(Slot& slot);
-  void failBlocked(Slot& slot);
-  void resolvePending(std::uint32_t pendingId);
-  std::uint32_t allocatePending(const PublishOptions& options);
+  void acceptInto(ModuleSlot& slot, std::uint64_t seq, const ipc::SharedBytes& body,
+                  std::int64_t nowMs);
+  void catchUp(ModuleSlot& slot, v1::EventType type);
+  void admitBlocked(ModuleSlot& slot);
+  void failBlocked(ModuleSlot& slot);
+  bool timeOut(const BlockedPublishes::Wait& wait);
   void publishLifecycle(v1::EventType type, const ipc::SharedBytes& body);
-  void markDirty(Slot& slot);
-  bool flushSlot(Slot& slot);
-  void resetSlot(Slot& slot);
-  DeliveryGauges gaugesOf(const Slot& slot) const;
   std::int64_t wallNowMs() const;
 
-  EventSink& m_sink;
   Options m_options;
-  std::unordered_map<std::string, std::unique_ptr<Slot>> m_slots;
-  RoutingTable<Slot> m_routing;
-  std::vector<Slot*> m_loadOrder;  // loaded incarnations, in load order
-  std::unordered_map<v1::EventType, ipc::SharedBytes> m_sticky;
-  std::vector<Slot*> m_dirty;
-  bool m_backlogged = false;
-  std::vector<std::string> m_unreachable;
-  std::vector<std::unique_ptr<Pending>> m_pending;  // slab indexed by pending id
-  std::vector<std::uint32_t> m_freePending;
-  std::deque<std::pair<std::uint32_t, std::uint64_t>> m_deadlines;  // (id, generation)
-  std::vector<ipc::OutgoingEvent> m_scratch;
+  ModuleSlots m_slots;
+  RoutingTable<ModuleSlot> m_routing;
+  Replay m_replay;
+  BlockedPublishes m_blocked;
+  BatchFlusher m_flusher;
   std::uint64_t m_eventsPublished = 0;
-  std::uint64_t m_eventsSent = 0;
-  std::uint64_t m_batchesSent = 0;
   RateLimitedLog m_timeoutLog;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

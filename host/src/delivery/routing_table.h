@@ -37,10 +37,6 @@ class RoutingTable {
     for (auto& list : m_table)
       std::erase(list, subscriber);
   }
-  bool contains(v1::EventType type, const Subscriber* subscriber) const {
-    const auto& list = m_table[static_cast<std::size_t>(type)];
-    return std::find(list.begin(), list.end(), subscriber) != list.end();
-  }
 
  private:
   std::array<std::vector<Subscriber*>, ipc::kEventTypeSlots> m_table;

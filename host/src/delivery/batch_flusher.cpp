@@ -1,0 +1,65 @@
+#include "delivery/batch_flusher.h"
+
+#include <utility>
+
+namespace plexus::host {
+
+BatchFlusher::BatchFlusher(EventSink& sink, Limits limits,
+                           std::function<SteadyClock::time_point()> steadyNow)
+    : m_sink(sink), m_limits(limits), m_steadyNow(std::move(steadyNow)) {}
+
+void BatchFlusher::flush() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_dirty.empty()) return;
+  std::vector<ModuleSlot*> dirty;
+  dirty.swap(m_dirty);
+  m_backlogged = false;
+  for (ModuleSlot* slot : dirty) {
+    slot->dirty = false;
+    if (!slot->attached() || slot->unreachable) continue;
+    if (!flushSlot(*slot)) {
+      markDirty(*slot);
+      m_backlogged = true;
+    }
+  }
+}
+
+// Counts a batch the transport took; notes an unreachable peer once. True when sent.
+bool BatchFlusher::sent(ModuleSlot& slot, SendStatus status) {
+  if (status == SendStatus::Unreachable && !slot.unreachable) {
+    slot.unreachable = true;
+    m_unreachable.push_back(slot.id);
+  }
+  if (status != SendStatus::Sent) return false;
+  ++m_batchesSent;
+  m_eventsSent += m_scratch.size();
+  return true;
+}
+
+// Lifecycle lane first, then the event lane. False when the transport would block.
+bool BatchFlusher::flushSlot(ModuleSlot& slot) {
+  DeliveryChannel& channel = *slot.channel;
+  while (channel.hasLifecycle()) {
+    m_scratch.clear();
+    channel.peekLifecycle(m_scratch, m_limits.maxBatchEvents);
+    const SendStatus status = m_sink.sendEvents(slot.id, v1::LANE_LIFECYCLE, m_scratch);
+    if (!sent(slot, status)) return status != SendStatus::WouldBlock;
+    channel.markLifecycleSent(m_scratch.size());
+  }
+  while (channel.queued() > 0) {
+    m_scratch.clear();
+    channel.peekQueued(m_scratch, m_limits.maxBatchEvents, m_limits.maxBatchBytes);
+    const SendStatus status = m_sink.sendEvents(slot.id, v1::LANE_EVENT, m_scratch);
+    if (!sent(slot, status)) return status != SendStatus::WouldBlock;
+    if (channel.inFlight() == 0) slot.unackedSince = m_steadyNow();
+    channel.markSent(m_scratch.size());
+  }
+  return true;
+}
+
+std::vector<std::string> BatchFlusher::takeUnreachable() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  return std::exchange(m_unreachable, {});
+}
+
+}  // namespace plexus::host

@@ -1,0 +1,99 @@
+// EventManager: statistics and queries (the control API's stats, subscribers and status, the
+// supervisor's stall detection). See event_manager.h.
+
+#include <algorithm>
+
+#include "delivery/event_manager.h"
+
+namespace plexus::host {
+
+void EventManager::countDecodeError(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ++m_slots.getOrCreate(moduleId).counters.decodeErrors;
+}
+
+void EventManager::countRejected(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ++m_slots.getOrCreate(moduleId).counters.rejected;
+}
+
+std::optional<v1::DeliveryStats> EventManager::stats(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr) return std::nullopt;
+  return slot->stats();
+}
+
+std::vector<v1::DeliveryStats> EventManager::allStats() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<v1::DeliveryStats> out;
+  out.reserve(m_slots.size());
+  m_slots.forEach([&](const ModuleSlot& slot) {
+    if (!slot.module.tap) out.push_back(slot.stats());
+  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.module_id() < b.module_id(); });
+  return out;
+}
+
+bool EventManager::resetStats(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr) return false;
+  slot->resetCounters();
+  return true;
+}
+
+void EventManager::resetAllStats() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  m_slots.forEach([](ModuleSlot& slot) { slot.resetCounters(); });
+}
+
+std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<std::string> out;
+  if (!ipc::isValidEventType(type)) return out;
+  for (const ModuleSlot* slot : m_routing.subscribers(type)) {
+    if (!slot->module.tap) out.push_back(slot->id);
+  }
+  return out;
+}
+
+std::vector<v1::EventType> EventManager::subscriptions(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  return slot != nullptr ? slot->subscriptions() : std::vector<v1::EventType>{};
+}
+
+std::vector<std::string> EventManager::loadedModules() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<std::string> out;
+  for (const ModuleSlot* slot : m_replay.loadOrder())
+    out.push_back(slot->id);
+  return out;
+}
+
+std::uint64_t EventManager::eventsPublished() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  return m_eventsPublished;
+}
+
+std::uint64_t EventManager::eventsSent() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  return m_flusher.eventsSent();
+}
+
+std::uint64_t EventManager::batchesSent() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  return m_flusher.batchesSent();
+}
+
+std::optional<SteadyClock::time_point> EventManager::oldestUnackedSince(
+    const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr || !slot->attached() || slot->channel->inFlight() == 0) return std::nullopt;
+  return slot->unackedSince;
+}
+
+}  // namespace plexus::host

@@ -1,0 +1,123 @@
+#include "delivery/module_slot.h"
+
+#include <time.h>
+
+#include "runtime/logging.h"
+
+namespace plexus::host {
+
+namespace {
+constexpr std::int64_t kDropWarningIntervalMs = 5000;
+
+// A few nanoseconds (vDSO, no syscall), millisecond-ish resolution: enough to rate-limit a
+// warning on the drop path, where a precise clock per dropped event would cost too much.
+std::int64_t coarseMonotonicMs() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+}  // namespace
+
+void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
+  module = attachment;
+  channel = std::make_unique<DeliveryChannel>(attachment.capacity);
+  subscribed.reset();
+  replayed.reset();
+  loaded = stopping = unreachable = false;
+  unackedSince.reset();
+  announcement = {};
+}
+
+void ModuleSlot::endIncarnation() {
+  channel.reset();
+  subscribed.reset();
+  replayed.reset();
+  loaded = stopping = false;
+  unackedSince.reset();
+  announcement = {};
+}
+
+Status ModuleSlot::checkSubscribe(std::span<const v1::EventType> types) const {
+  for (v1::EventType type : types) {
+    if (!ipc::isValidEventType(type)) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       "cannot subscribe to event type " + std::to_string(type));
+    }
+    if (!module.subscribeAllowed.test(static_cast<std::size_t>(type))) {
+      return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
+                       "module '" + id + "' may not subscribe to " + ipc::displayName(type) +
+                           " (not in its capabilities.subscribe)");
+    }
+  }
+  return {};
+}
+
+std::vector<v1::EventType> ModuleSlot::subscriptions() const {
+  std::vector<v1::EventType> out;
+  for (v1::EventType type : ipc::allEventTypes()) {
+    if (subscribed.test(static_cast<std::size_t>(type))) out.push_back(type);
+  }
+  return out;
+}
+
+void ModuleSlot::countDropped() {
+  ++counters.routed;
+  ++counters.channelFull;
+  ++dropsSinceWarning;
+  const std::int64_t now = coarseMonotonicMs();
+  if (now < nextDropWarningMs) return;
+  nextDropWarningMs = now + kDropWarningIntervalMs;
+  logger("events")->warn(
+      "module '{}' is slow: channel full (capacity {}), {} event(s) dropped for it since the "
+      "last report; channel_full={}",
+      id, channel->capacity(), dropsSinceWarning, counters.channelFull);
+  dropsSinceWarning = 0;
+}
+
+DeliveryGauges ModuleSlot::gauges() const {
+  DeliveryGauges gauges;
+  gauges.capacity = module.capacity;  // the last incarnation's, also while it is gone
+  if (channel) {
+    gauges.queued = channel->queued();
+    gauges.inFlight = channel->inFlight();
+    gauges.blocked = channel->blockedCount();
+    gauges.capacity = channel->capacity();
+  }
+  return gauges;
+}
+
+void ModuleSlot::resetCounters() {
+  const std::uint32_t held = channel ? channel->held() : 0;
+  const std::int64_t lastEventAt = counters.lastEventAtUnixMs;
+  counters = DeliveryCounters{};
+  counters.routed = held;
+  counters.successful = held;
+  counters.maxHeld = held;
+  counters.lastEventAtUnixMs = lastEventAt;
+}
+
+ModuleSlot& ModuleSlots::getOrCreate(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto& slot = m_slots[moduleId];
+  if (!slot) slot = std::make_unique<ModuleSlot>(moduleId);
+  return *slot;
+}
+
+ModuleSlot* ModuleSlots::find(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = m_slots.find(moduleId);
+  return it != m_slots.end() ? it->second.get() : nullptr;
+}
+
+const ModuleSlot* ModuleSlots::find(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = m_slots.find(moduleId);
+  return it != m_slots.end() ? it->second.get() : nullptr;
+}
+
+ModuleSlot* ModuleSlots::attached(const std::string& moduleId) {
+  ModuleSlot* slot = find(moduleId);
+  return slot != nullptr && slot->attached() ? slot : nullptr;
+}
+
+}  // namespace plexus::host

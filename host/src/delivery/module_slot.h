@@ -1,0 +1,123 @@
+#pragma once
+
+// ModuleSlot: everything the EventManager knows about one module id. Its statistics outlive
+// incarnations; its channel, subscriptions and replay state exist while an incarnation is
+// attached. The accounting of an event's fate for the module lives here, so that both
+// invariants hold after every call (stats.proto): every routed event is counted once, then as
+// exactly one of successful (accepted), channel_full (dropped or timed out) or failed.
+// ModuleSlots: the slots by module id. A slot, once created, lives as long as the table, so
+// pointers to it (routing table, load order, waiting publishes) stay valid.
+// Thread rule: loop thread only (owned by the EventManager).
+
+#include <plexus/v1/events.pb.h>
+#include <plexus/v1/stats.pb.h>
+
+#include <algorithm>
+#include <bitset>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "delivery/delivery_channel.h"
+#include "delivery/delivery_stats.h"
+#include "delivery/module_attachment.h"
+#include "delivery/publish_waiter.h"
+#include "plexus/ipc/event_types.h"
+#include "plexus/ipc/result.h"
+#include "plexus/ipc/shared_bytes.h"
+#include "plexus/ipc/thread_checker.h"
+
+namespace plexus::host {
+
+struct ModuleSlot {
+  explicit ModuleSlot(std::string moduleId) : id(std::move(moduleId)) {}
+
+  bool attached() const { return channel != nullptr; }
+  // A new incarnation: a fresh channel; nothing subscribed, loaded or replayed yet.
+  void beginIncarnation(const ModuleAttachment& attachment);
+  // The incarnation is gone: no channel, subscriptions or replay state (the caller counted what
+  // the channel held and failed what waited for it first).
+  void endIncarnation();
+
+  // Whether the module may subscribe to every one of `types` (all or nothing).
+  Status checkSubscribe(std::span<const v1::EventType> types) const;
+  std::vector<v1::EventType> subscriptions() const;  // in type order
+
+  // ---- one routed event's fate (event lane) ----
+  // Takes a channel slot. Precondition: the channel has room. `nowMs`: the wall clock.
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs) {
+    channel->accept(seq, body);
+    ++counters.routed;
+    ++counters.successful;
+    counters.maxHeld = std::max(counters.maxHeld, channel->held());
+    counters.lastEventAtUnixMs = nowMs;
+  }
+  // Full channel: counted exactly; logged at most once per interval, with how many since.
+  void countDropped();
+  // Stopping or gone: it will never accept the event.
+  void countFailed() {
+    ++counters.routed;
+    ++counters.failed;
+  }
+  // A block-policy wait that expired: dropped for this module after all.
+  void countTimedOut() {
+    ++counters.routed;
+    ++counters.channelFull;
+  }
+
+  // ---- statistics ----
+  DeliveryGauges gauges() const;
+  v1::DeliveryStats stats() const { return toProto(id, counters, gauges()); }
+  // Zeroes the counters, except that what the channel holds stays counted as routed and
+  // successful (so both invariants still hold) and the time of the last event is kept.
+  void resetCounters();
+
+  const std::string id;
+  DeliveryCounters counters;
+  ModuleAttachment module;  // the current (or last) incarnation
+  std::unique_ptr<DeliveryChannel> channel;
+  std::bitset<ipc::kEventTypeSlots> subscribed;
+  bool loaded = false;                         // its first Subscribe announced it (ModuleLoaded)
+  bool stopping = false;                       // asked to stop: takes no new events
+  std::bitset<ipc::kEventTypeSlots> replayed;  // replays it got this incarnation, per type
+  bool dirty = false;                          // has something to flush (BatchFlusher)
+  bool unreachable = false;                    // the transport said the peer is gone
+  std::optional<SteadyClock::time_point> unackedSince;
+  ipc::SharedBytes announcement;  // its ModuleLoaded, replayed to later subscribers
+  std::uint64_t dropsSinceWarning = 0;
+  std::int64_t nextDropWarningMs = 0;  // coarse monotonic
+};
+
+class ModuleSlots {
+ public:
+  ModuleSlot& getOrCreate(const std::string& moduleId);
+  ModuleSlot* find(const std::string& moduleId);
+  const ModuleSlot* find(const std::string& moduleId) const;
+  // The slot while an incarnation is attached; nullptr when unknown or detached.
+  ModuleSlot* attached(const std::string& moduleId);
+
+  std::size_t size() const { return m_slots.size(); }
+  template <class Fn>
+  void forEach(Fn&& fn) {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    for (auto& entry : m_slots)
+      fn(*entry.second);
+  }
+  template <class Fn>
+  void forEach(Fn&& fn) const {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    for (const auto& entry : m_slots)
+      fn(static_cast<const ModuleSlot&>(*entry.second));
+  }
+
+ private:
+  std::unordered_map<std::string, std::unique_ptr<ModuleSlot>> m_slots;
+  ThreadChecker m_thread;
+};
+
+}  // namespace plexus::host

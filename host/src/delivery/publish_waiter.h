@@ -1,0 +1,29 @@
+#pragma once
+
+// How a publisher that can wait for block-policy subscribers takes part in a publish: it passes
+// a PublishWaiter (and a token of its own) in PublishOptions, and is told on the loop thread
+// when the publish resolves. SteadyClock is the clock of block deadlines and stall detection.
+// Thread rule: onPublishDone runs on the loop thread.
+
+#include <chrono>
+#include <cstdint>
+
+#include "plexus/host/publish_report.h"
+
+namespace plexus::host {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Told, on the loop thread, when a publish that had to wait for block subscribers resolves.
+class PublishWaiter {
+ public:
+  virtual ~PublishWaiter() = default;
+  virtual void onPublishDone(std::uint64_t token, const PublishReport& report) = 0;
+};
+
+struct PublishOptions {
+  PublishWaiter* waiter = nullptr;  // null: never wait (full block channel counts channel_full)
+  std::uint64_t token = 0;          // handed back to the waiter
+};
+
+}  // namespace plexus::host

@@ -1,0 +1,179 @@
+// EventManager block policy: publishers that can wait do so until an ack makes room, time out
+// as channel_full at the block timeout, are released when the module stops or dies, and may
+// publish again from their callback; the host's own events never wait.
+
+#include "event_manager_fixture.h"
+
+namespace plexus::host {
+namespace {
+
+TEST_F(EventManagerTest, BlockPolicyPublisherWaitsUntilAckMakesRoom) {
+  load("lossless", 2, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  load("dropper", 1);
+  RecordingWaiter waiter;
+  EXPECT_TRUE(publishBlock(1, &waiter, 1).has_value());
+  EXPECT_TRUE(publishBlock(2, &waiter, 2).has_value());
+  // Third: lossless is full -> the publish waits; dropper drops at once (never slowed).
+  EXPECT_FALSE(publishBlock(3, &waiter, 3).has_value());
+  EXPECT_EQ(stats("lossless").blocked(), 1u);
+  EXPECT_EQ(stats("dropper").channel_full(), 2u);
+  expectInvariants();
+  em.flush();
+  EXPECT_TRUE(waiter.done.empty());
+
+  ASSERT_TRUE(em.ack("lossless", 1).ok());  // one slot frees: the waiting event moves in
+  ASSERT_EQ(waiter.done.count(3), 1u);
+  EXPECT_EQ(waiter.done[3].timedOut, 0u);
+  EXPECT_EQ(waiter.done[3].subscribers, 2u);
+  EXPECT_EQ(waiter.done[3].dropped, 1u);
+  em.flush();
+  auto s = stats("lossless");
+  EXPECT_EQ(s.successful(), 3u);
+  EXPECT_EQ(s.channel_full(), 0u);
+  EXPECT_EQ(s.blocked(), 0u);
+  EXPECT_EQ(s.max_held(), 2u);
+  auto events = sink.lane("lossless", v1::LANE_EVENT);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].seq, 3u);
+  EXPECT_EQ(events[2].droppedBefore, 0u);
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, BlockPolicyWaitTimesOutAsChannelFullWithAGap) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  EXPECT_FALSE(publishBlock(3, &waiter, 3).has_value());
+  ASSERT_TRUE(em.nextDeadline().has_value());
+  EXPECT_EQ(*em.nextDeadline(), now + std::chrono::milliseconds(1000));
+
+  now += std::chrono::milliseconds(999);
+  em.expire();
+  EXPECT_TRUE(waiter.done.empty());
+  now += std::chrono::milliseconds(1);
+  em.expire();
+  ASSERT_EQ(waiter.done.size(), 2u);
+  EXPECT_EQ(waiter.done[2].timedOut, 1u);
+  EXPECT_EQ(waiter.done[3].timedOut, 1u);
+  auto s = stats("lossless");
+  EXPECT_EQ(s.channel_full(), 2u);
+  EXPECT_EQ(s.blocked(), 0u);
+  expectInvariants();
+
+  em.flush();
+  ASSERT_TRUE(em.ack("lossless", 1).ok());
+  publishBlock(4, &waiter, 4);
+  em.flush();
+  auto events = sink.lane("lossless", v1::LANE_EVENT);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].seq, 4u);
+  EXPECT_EQ(events[1].droppedBefore, 2u);
+}
+
+TEST_F(EventManagerTest, HostEventsNeverWaitForBlockModules) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  EXPECT_TRUE(publishBlock(1).has_value());
+  auto report = publishBlock(2);  // no waiter: the loop's own event
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->dropped, 1u);
+  EXPECT_EQ(stats("lossless").channel_full(), 1u);
+  EXPECT_EQ(stats("lossless").blocked(), 0u);
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, BlockedPublishersAreReleasedWhenTheModuleDies) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  em.detach("lossless");
+  ASSERT_EQ(waiter.done.count(2), 1u);
+  EXPECT_EQ(waiter.done[2].failed, 1u);
+  EXPECT_EQ(waiter.done[2].timedOut, 0u);
+  auto s = stats("lossless");
+  EXPECT_EQ(s.failed(), 1u);
+  EXPECT_EQ(s.lost(), 1u);
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, WaiterMayPublishAgainFromItsCallback) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  struct Chained : PublishWaiter {
+    EventManagerTest* test = nullptr;
+    int remaining = 3;
+    int done = 0;
+    void onPublishDone(std::uint64_t, const PublishReport&) override {
+      ++done;
+      if (remaining-- > 0) test->publishBlock(100 + remaining, this, 0);
+    }
+  } chained;
+  chained.test = this;
+  publishBlock(1);
+  EXPECT_FALSE(publishBlock(2, &chained).has_value());
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) {
+    em.flush();
+    ASSERT_TRUE(em.ack("lossless", seq).ok());
+    expectInvariants();
+  }
+  EXPECT_EQ(chained.done, 4);
+  EXPECT_EQ(stats("lossless").successful(), 5u);
+}
+
+TEST_F(EventManagerTest, BlockedPublishersAreReleasedWhenTheModuleStops) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  em.flush();
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  em.beginStopping("lossless");
+  ASSERT_EQ(waiter.done.count(2), 1u);
+  EXPECT_EQ(waiter.done[2].failed, 1u);
+  EXPECT_FALSE(em.nextDeadline().has_value()) << "nothing waits any more";
+  auto s = stats("lossless");
+  EXPECT_EQ(s.failed(), 1u);
+  EXPECT_EQ(s.blocked(), 0u);
+  EXPECT_TRUE(em.ack("lossless", 1).ok());
+  expectInvariants();
+}
+
+// One publish waits for two block modules: it resolves once, when the last of them settles.
+TEST_F(EventManagerTest, APublishWaitingForSeveralModulesResolvesOnceWhenTheLastSettles) {
+  load("a", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  load("b", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  em.flush();
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  ASSERT_TRUE(em.ack("a", 1).ok());  // a takes it; b still full
+  EXPECT_TRUE(waiter.done.empty());
+  now += std::chrono::milliseconds(1000);
+  em.expire();
+  ASSERT_EQ(waiter.done.count(2), 1u);
+  EXPECT_EQ(waiter.done[2].subscribers, 2u);
+  EXPECT_EQ(waiter.done[2].timedOut, 1u) << "only b timed out";
+  EXPECT_EQ(stats("a").successful(), 2u);
+  EXPECT_EQ(stats("b").channel_full(), 1u);
+  EXPECT_FALSE(em.nextDeadline().has_value());
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, APublishResolvedBeforeItsDeadlineLeavesNoDeadline) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  em.flush();
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  ASSERT_TRUE(em.nextDeadline().has_value());
+  ASSERT_TRUE(em.ack("lossless", 1).ok());
+  ASSERT_EQ(waiter.done.count(2), 1u);
+  em.flush();
+  EXPECT_FALSE(em.nextDeadline().has_value());
+  now += std::chrono::seconds(5);
+  em.expire();
+  EXPECT_EQ(waiter.done.size(), 1u) << "resolved once, not again at the old deadline";
+  EXPECT_EQ(stats("lossless").channel_full(), 0u);
+}
+
+}  // namespace
+}  // namespace plexus::host

@@ -1,0 +1,289 @@
+// InProcessPublisher with a real EventManager and a recording sink. The test thread is the
+// loop (it drains, acks, expires and flushes, sleeping on the queue's fd as the node does);
+// publishers run on threads of their own: pipelined and waiting publishes, refusals, a block
+// subscriber that makes the publisher wait until an ack or the block timeout, close(), and the
+// bound on publishes waiting for block subscribers.
+
+#include "delivery/in_process_publisher.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "recording_sink.h"
+
+namespace plexus::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kBlockTimeout = 250ms;
+
+v1::Event newBlock(std::uint64_t height) {
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  event.set_source("whoever");  // the publisher stamps its own
+  event.mutable_new_block()->set_hash("00ab");
+  event.mutable_new_block()->set_height(height);
+  return event;
+}
+
+class InProcessPublisherTest : public ::testing::Test {
+ public:
+  InProcessPublisherTest() : events(sink, options()), publisher(events, kBlockTimeout) {}
+
+  ~InProcessPublisherTest() override {
+    // Whatever a failed test left waiting resolves, so no publisher thread is left behind.
+    for (const auto& id : loaded)
+      events.detach(id);
+    publisher.close();
+  }
+
+  EventManager::Options options() {
+    EventManager::Options options;
+    options.blockTimeout = kBlockTimeout;
+    options.steadyNow = [this] { return now; };
+    return options;
+  }
+  void load(const std::string& id, std::uint32_t capacity,
+            DeliveryPolicy policy = DeliveryPolicy::Drop) {
+    ModuleAttachment module;
+    module.moduleId = id;
+    module.capacity = capacity;
+    module.policy = policy;
+    events.attach(module);
+    ASSERT_TRUE(events.subscribe(id, std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
+    loaded.push_back(id);
+  }
+  // Runs `fn` on a publisher thread of its own and waits for it.
+  static void onOtherThread(const std::function<void()>& fn) { std::thread(fn).join(); }
+  // publish() on a publisher thread of its own: it returns once the loop resolved it.
+  std::future<Result<PublishReport>>& startPublish(const v1::Event& event) {
+    return waiting.emplace_back(
+        std::async(std::launch::async, [this, event] { return publisher.publish(event); }));
+  }
+  // One loop iteration as the node runs it: sleep on the queue's fd unless items wait (at most
+  // `maxSleep`), then drain, expire and flush.
+  void loopOnce(std::chrono::milliseconds maxSleep = 5ms) {
+    if (!publisher.prepareToSleep()) {
+      pollfd fd{publisher.fd(), POLLIN, 0};
+      ::poll(&fd, 1, static_cast<int>(maxSleep.count()));
+      publisher.awake();
+    }
+    publisher.drain();
+    events.expire();
+    events.flush();
+  }
+  bool loopUntil(const std::function<bool()>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      loopOnce();
+    }
+    return true;
+  }
+  static bool ready(const std::future<Result<PublishReport>>& future) {
+    return future.wait_for(0s) == std::future_status::ready;
+  }
+  std::uint32_t blocked(const std::string& id) { return events.stats(id)->blocked(); }
+
+  SteadyClock::time_point now = SteadyClock::time_point(std::chrono::hours(1));
+  RecordingSink sink;
+  EventManager events;
+  InProcessPublisher publisher;
+  std::vector<std::string> loaded;
+  std::deque<std::future<Result<PublishReport>>> waiting;  // destroyed first
+};
+
+TEST_F(InProcessPublisherTest, PublishAsyncFromAnotherThreadIsRoutedOnTheLoop) {
+  load("m", 10);
+  std::vector<PublishReport> reports;  // the loop's: completions run there
+  std::vector<std::thread::id> doneOn;
+  onOtherThread([&] {
+    for (int height = 1; height <= 3; ++height) {
+      EXPECT_TRUE(publisher
+                      .publishAsync(newBlock(height),
+                                    [&](const PublishReport& report) {
+                                      reports.push_back(report);
+                                      doneOn.push_back(std::this_thread::get_id());
+                                    })
+                      .ok());
+    }
+  });
+  EXPECT_TRUE(reports.empty()) << "queued, not routed, until the loop drains";
+  ASSERT_TRUE(loopUntil([&] { return reports.size() == 3; }));
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_EQ(reports[i].subscribers, 1u);
+    EXPECT_EQ(reports[i].dropped, 0u);
+    EXPECT_EQ(doneOn[i], std::this_thread::get_id()) << "completions run on the loop thread";
+  }
+  auto delivered = sink.lane("m", v1::LANE_EVENT);
+  ASSERT_EQ(delivered.size(), 3u);
+  for (std::size_t i = 0; i < delivered.size(); ++i) {
+    v1::Event event;
+    ASSERT_TRUE(event.ParseFromString(delivered[i].body));
+    EXPECT_EQ(event.new_block().height(), i + 1) << "in publish order";
+    EXPECT_EQ(event.source(), "host") << "stamped by the publisher";
+    EXPECT_GT(event.published_at_unix_ns(), 0);
+  }
+}
+
+TEST_F(InProcessPublisherTest, LifecycleTypesAndMismatchedPayloadsAreRefused) {
+  load("m", 10);
+  bool called = false;
+  onOtherThread([&] {
+    v1::Event lifecycle;
+    lifecycle.set_type(v1::EVENT_TYPE_MODULE_LOADED);
+    lifecycle.mutable_module_loaded()->set_module_id("fake");
+    auto refused = publisher.publishAsync(lifecycle, [&](const PublishReport&) { called = true; });
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, v1::ERROR_CODE_PERMISSION_DENIED);
+    auto waited = publisher.publish(lifecycle);
+    ASSERT_FALSE(waited.ok());
+    EXPECT_EQ(waited.error().code, v1::ERROR_CODE_PERMISSION_DENIED);
+
+    v1::Event mismatched = newBlock(1);
+    mismatched.mutable_message_received()->set_payload("not a block");
+    auto invalid = publisher.publishAsync(mismatched, [&](const PublishReport&) { called = true; });
+    ASSERT_FALSE(invalid.ok());
+    EXPECT_EQ(invalid.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
+  });
+  const auto published = events.eventsPublished();
+  EXPECT_FALSE(publisher.prepareToSleep()) << "nothing was queued";
+  publisher.awake();
+  publisher.drain();
+  EXPECT_FALSE(called);
+  EXPECT_EQ(events.eventsPublished(), published);
+}
+
+TEST_F(InProcessPublisherTest, ABlockSubscriberMakesPublishWaitUntilAnAck) {
+  load("lossless", 1, DeliveryPolicy::Block);
+  auto& first = startPublish(newBlock(1));
+  ASSERT_TRUE(loopUntil([&] { return ready(first); }));
+  auto accepted = first.get();
+  ASSERT_TRUE(accepted.ok()) << accepted.error().message;
+  EXPECT_EQ(accepted->subscribers, 1u);
+
+  auto& second = startPublish(newBlock(2));
+  ASSERT_TRUE(loopUntil([&] { return blocked("lossless") == 1; }));
+  loopOnce(0ms);
+  EXPECT_FALSE(ready(second)) << "waits for room in the block subscriber's channel";
+  ASSERT_TRUE(events.ack("lossless", 1).ok());  // room: the waiting event moves in
+  ASSERT_TRUE(loopUntil([&] { return ready(second); }));
+  auto admitted = second.get();
+  ASSERT_TRUE(admitted.ok()) << admitted.error().message;
+  EXPECT_EQ(admitted->subscribers, 1u);
+  EXPECT_EQ(admitted->timedOut, 0u);
+  EXPECT_EQ(events.stats("lossless")->successful(), 2u);
+}
+
+TEST_F(InProcessPublisherTest, TheBlockTimeoutAnswersTimeout) {
+  load("lossless", 1, DeliveryPolicy::Block);
+  int resolved = 0;
+  onOtherThread([&] {
+    EXPECT_TRUE(
+        publisher.publishAsync(newBlock(1), [&](const PublishReport&) { ++resolved; }).ok());
+  });
+  ASSERT_TRUE(loopUntil([&] { return resolved == 1; }));
+  auto& late = startPublish(newBlock(2));
+  ASSERT_TRUE(loopUntil([&] { return blocked("lossless") == 1; }));
+  now += kBlockTimeout - 1ms;
+  loopOnce(0ms);
+  EXPECT_FALSE(ready(late));
+  now += 1ms;
+  ASSERT_TRUE(loopUntil([&] { return ready(late); }));
+  auto result = late.get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, v1::ERROR_CODE_TIMEOUT);
+  EXPECT_NE(result.error().message.find("within 250 ms"), std::string::npos)
+      << result.error().message;
+  EXPECT_EQ(events.stats("lossless")->channel_full(), 1u);
+}
+
+TEST_F(InProcessPublisherTest, CloseFailsQueuedPublishesAndRefusesLaterOnes) {
+  load("m", 10);
+  std::vector<PublishReport> reports;
+  onOtherThread([&] {
+    for (int height = 1; height <= 2; ++height) {
+      EXPECT_TRUE(publisher
+                      .publishAsync(newBlock(height),
+                                    [&](const PublishReport& report) { reports.push_back(report); })
+                      .ok());
+    }
+  });
+  publisher.close();
+  ASSERT_EQ(reports.size(), 2u);
+  for (const auto& report : reports) {
+    EXPECT_EQ(report.failed, 1u);
+    EXPECT_EQ(report.subscribers, 0u);
+  }
+  EXPECT_EQ(events.stats("m")->routed(), 0u) << "never routed";
+  onOtherThread([&] {
+    auto refused = publisher.publishAsync(newBlock(3), {});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, v1::ERROR_CODE_UNAVAILABLE);
+    auto waited = publisher.publish(newBlock(4));
+    ASSERT_FALSE(waited.ok());
+    EXPECT_EQ(waited.error().code, v1::ERROR_CODE_UNAVAILABLE);
+  });
+}
+
+// With kMaxUnresolved publishes waiting for a full block subscriber, the loop takes no more from
+// the queue (and does not ask to be woken for them) until one resolves.
+TEST_F(InProcessPublisherTest, AtMostKMaxUnresolvedPublishesWaitForBlockSubscribers) {
+  load("lossless", 1, DeliveryPolicy::Block);
+  const auto kMax = InProcessPublisher::kMaxUnresolved;
+  int resolved = 0;
+  auto publishMany = [&](std::size_t count) {
+    onOtherThread([&] {
+      for (std::size_t i = 0; i < count; ++i) {
+        EXPECT_TRUE(
+            publisher.publishAsync(newBlock(i), [&](const PublishReport&) { ++resolved; }).ok());
+      }
+    });
+  };
+  const auto published = events.eventsPublished();
+  publishMany(1 + kMax);  // one fills the channel, kMax wait
+  ASSERT_TRUE(loopUntil([&] { return blocked("lossless") == kMax; }));
+  EXPECT_EQ(resolved, 1);
+  EXPECT_FALSE(publisher.canTakeMore());
+
+  publishMany(2);
+  EXPECT_FALSE(publisher.prepareToSleep()) << "items wait, but the loop is not woken for them";
+  publisher.awake();
+  publisher.drain();
+  EXPECT_EQ(blocked("lossless"), kMax) << "left in the queue";
+  EXPECT_EQ(events.eventsPublished(), published + 1 + kMax);
+
+  events.flush();
+  ASSERT_TRUE(events.ack("lossless", 1).ok());  // one waiting publish moves in and resolves
+  EXPECT_EQ(resolved, 2);
+  EXPECT_TRUE(publisher.canTakeMore());
+  EXPECT_TRUE(publisher.prepareToSleep()) << "items wait and may be taken now";
+  publisher.drain();
+  EXPECT_EQ(blocked("lossless"), kMax + 1) << "both taken, both waiting";
+  EXPECT_EQ(events.eventsPublished(), published + 3 + kMax);
+}
+
+using InProcessPublisherDeathTest = InProcessPublisherTest;
+
+TEST_F(InProcessPublisherDeathTest, ThreadRulesAreCheckedInCheckedBuilds) {
+#if defined(PLEXUS_THREAD_CHECKS) && PLEXUS_THREAD_CHECKS
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  load("m", 10);
+  publisher.drain();  // this thread is the loop
+  EXPECT_DEATH((void)publisher.publish(newBlock(1)), "used on the loop thread");
+  EXPECT_DEATH(onOtherThread([this] { publisher.drain(); }), "thread rule broken");
+#else
+  GTEST_SKIP() << "thread checks are compiled out in this build";
+#endif
+}
+
+}  // namespace
+}  // namespace plexus::host

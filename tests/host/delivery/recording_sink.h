@@ -1,0 +1,59 @@
+#pragma once
+
+// Test doubles of delivery's two callbacks: an EventSink that records every batch per module
+// (and can be told to refuse: would block, unreachable) and a PublishWaiter that records every
+// resolved publish by token.
+
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "delivery/event_sink.h"
+#include "delivery/publish_waiter.h"
+
+namespace plexus::host {
+
+struct Delivered {
+  v1::Lane lane;
+  std::uint64_t seq;
+  std::uint64_t droppedBefore;
+  std::string body;
+};
+
+class RecordingSink : public EventSink {
+ public:
+  SendStatus sendEvents(const std::string& id, v1::Lane lane,
+                        std::span<const ipc::OutgoingEvent> events) override {
+    auto mode = modes[id];
+    if (mode != SendStatus::Sent) return mode;
+    ++batches[id];
+    for (const auto& e : events) {
+      delivered[id].push_back({lane, e.seq, e.droppedBefore, std::string(e.body->view())});
+    }
+    return SendStatus::Sent;
+  }
+  std::vector<Delivered> lane(const std::string& id, v1::Lane lane) const {
+    std::vector<Delivered> out;
+    auto it = delivered.find(id);
+    if (it == delivered.end()) return out;
+    for (const auto& d : it->second) {
+      if (d.lane == lane) out.push_back(d);
+    }
+    return out;
+  }
+  std::map<std::string, std::vector<Delivered>> delivered;
+  std::map<std::string, int> batches;
+  std::map<std::string, SendStatus> modes;
+};
+
+struct RecordingWaiter : PublishWaiter {
+  void onPublishDone(std::uint64_t token, const PublishReport& report) override {
+    done[token] = report;
+    ++calls;
+  }
+  std::map<std::uint64_t, PublishReport> done;
+  std::size_t calls = 0;  // more than done.size() when a token was told twice
+};
+
+}  // namespace plexus::host
