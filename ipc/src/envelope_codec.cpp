@@ -9,6 +9,11 @@ void stampVersion(v1::Envelope& envelope) {
   envelope.set_protocol_minor(kProtocolMinor);
 }
 
+void stampVersion(v1::ControlResponse& response) {
+  response.set_protocol_major(kProtocolMajor);
+  response.set_protocol_minor(kProtocolMinor);
+}
+
 zmq::message_t encodeEnvelope(const v1::Envelope& envelope) {
   std::size_t size = envelope.ByteSizeLong();
   zmq::message_t frame(size);

@@ -100,6 +100,9 @@ class FuzzTransport final : public host::ModuleTransport {
     return host::SendStatus::Sent;
   }
 
+  // The fuzz run hands messages to the server itself (handle()), not through the transport.
+  bool receive(host::ReceivedMessage&) override { return false; }
+
   // A new process: a new connection, no requests yet.
   void connect(const std::string& moduleId) { m_peers[moduleId] = Peer{}; }
   // Its handshake attached it: both lanes start again.

@@ -19,6 +19,14 @@ TEST(EnvelopeCodecTest, RoundTrip) {
   EXPECT_EQ(out.subscribe().types(0), v1::EVENT_TYPE_NEW_BLOCK);
 }
 
+TEST(EnvelopeCodecTest, ControlResponsesAreStampedWithTheSameVersion) {
+  v1::ControlResponse response;
+  response.set_protocol_major(kProtocolMajor + 7);
+  stampVersion(response);
+  EXPECT_EQ(response.protocol_major(), kProtocolMajor);
+  EXPECT_EQ(response.protocol_minor(), kProtocolMinor);
+}
+
 TEST(EnvelopeCodecTest, GarbageAndEmptyBodiesAreMalformed) {
   v1::Envelope out;
   const std::string garbage = "\xff\xff\xff\xff\x0f garbage";

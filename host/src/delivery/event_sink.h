@@ -9,14 +9,9 @@
 #include <string>
 
 #include "plexus/ipc/event_batch_codec.h"
+#include "runtime/send_status.h"
 
 namespace plexus::host {
-
-enum class SendStatus {
-  Sent,         // handed to the transport
-  WouldBlock,   // transport full right now: keep the events queued and retry
-  Unreachable,  // the peer is gone: the caller treats the module as dead
-};
 
 class EventSink {
  public:

@@ -42,6 +42,7 @@ ModuleServer::ModuleServer(ModuleTransport& transport, EventManager& events,
       m_warnings(logger("modules"), std::chrono::seconds(5)) {}
 
 void ModuleServer::send(const std::string& moduleId, const v1::Envelope& envelope) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (m_transport.sendEnvelope(moduleId, envelope) == SendStatus::Unreachable) {
     m_registry.onUnreachable(moduleId);
   }
@@ -82,6 +83,7 @@ bool ModuleServer::allowRequest(const std::string& moduleId) {
 
 void ModuleServer::handle(const std::string& routingId, std::string_view userId,
                           std::span<zmq::message_t> frames) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (userId != routingId) {
     // ZAP sets User-Id = module id; anything else did not come through our authentication.
     m_warnings.warn("user-id/" + routingId, [&] {
@@ -270,6 +272,7 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
 }
 
 void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& report) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   auto it = m_pendingPublishes.find(token);
   if (it == m_pendingPublishes.end()) return;
   PendingPublish pending = std::move(it->second);

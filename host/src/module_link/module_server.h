@@ -25,6 +25,7 @@
 #include "delivery/event_manager.h"
 #include "module_link/module_registry.h"
 #include "module_link/module_transport.h"
+#include "plexus/ipc/thread_checker.h"
 #include "runtime/rate_limited_log.h"
 
 namespace plexus::host {
@@ -80,6 +81,7 @@ class ModuleServer final : public PublishWaiter {
   std::unordered_map<std::string, std::uint32_t> m_outstanding;
   std::uint64_t m_nextToken = 1;
   RateLimitedLog m_warnings;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::host

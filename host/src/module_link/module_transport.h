@@ -1,12 +1,13 @@
 #pragma once
 
-// ModuleTransport: the host's end of the module wire. The real one owns the module ROUTER;
-// tests and fuzzers use a fake. It is also the EventManager's sink for event batches.
-// Thread rule: loop thread only (it owns the socket).
+// ModuleTransport: the host's end of the module wire, one connection per module id. It sends
+// envelopes and event batches (it is the EventManager's sink for module batches) and receives
+// what the modules send. The real one (makeZmqModuleTransport) works a module ROUTER; tests and
+// fuzzers use fakes. A node may own several (one per module socket).
+// Thread rule: loop thread only (the real one works a socket of the loop).
 
 #include <plexus/v1/wire.pb.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,41 +15,28 @@
 
 #include "delivery/event_sink.h"
 #include "plexus/ipc/event_batch_codec.h"
+#include "runtime/event_loop.h"
 
 namespace plexus::host {
 
-class ModuleTransport : public EventSink {
- public:
-  virtual SendStatus sendEnvelope(const std::string& moduleId, const v1::Envelope& envelope) = 0;
-};
-
-// One message received on the module ROUTER.
+// One message received from a module.
 struct ReceivedMessage {
   std::string routingId;
   std::string userId;                  // ZAP User-Id of the connection ("" if none)
   std::vector<zmq::message_t> frames;  // after the routing id
 };
 
-class ZmqModuleTransport final : public ModuleTransport {
+class ModuleTransport : public EventSink {
  public:
-  ZmqModuleTransport(zmq::socket_t& router, ipc::BodyLayout layout);
-
-  SendStatus sendEnvelope(const std::string& moduleId, const v1::Envelope& envelope) override;
-  SendStatus sendEvents(const std::string& moduleId, v1::Lane lane,
-                        std::span<const ipc::OutgoingEvent> events) override;
-
-  // Non-blocking; false when nothing is waiting.
-  bool receive(ReceivedMessage& out);
-  // Called after every send (the event loop must then re-check the socket's ZMQ_FD).
-  void setOnSend(std::function<void()> onSend) { m_onSend = std::move(onSend); }
-
- private:
-  SendStatus sendFrames(const std::string& moduleId, std::vector<zmq::message_t>& frames);
-
-  zmq::socket_t& m_router;
-  std::function<void()> m_onSend;
-  ipc::EventBatchEncoder m_encoder;
-  std::vector<zmq::message_t> m_frames;
+  virtual SendStatus sendEnvelope(const std::string& moduleId, const v1::Envelope& envelope) = 0;
+  // Takes the next message without blocking into `out` (its buffers are reused); false when
+  // nothing is waiting.
+  virtual bool receive(ReceivedMessage& out) = 0;
 };
+
+// The transport over `router` (a module ROUTER with ROUTER_MANDATORY, served by `loop`): event
+// batches are encoded with `layout`; every send touches the router in `loop`.
+std::unique_ptr<ModuleTransport> makeZmqModuleTransport(EventLoop& loop, zmq::socket_t& router,
+                                                        ipc::BodyLayout layout);
 
 }  // namespace plexus::host

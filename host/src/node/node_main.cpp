@@ -1,6 +1,10 @@
 // plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
-// Exit status: 0 after a clean shutdown (or a valid --check-config), 1 when the node cannot
-// start or fails, 2 for usage or configuration errors.
+// Exit status:
+//   0  after a shutdown (SIGINT, SIGTERM), whatever the modules did; a valid --check-config;
+//   1  the node could not start (runtime dir locked by another node, sockets), or its loop
+//      failed (an exception escaped it);
+//   2  usage or configuration errors (unknown flag, missing value, a config that does not
+//      parse or validate, unknown log level, a module executable not found by --check-config).
 
 #include <signal.h>
 
@@ -14,6 +18,7 @@
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
 #include "runtime/logging.h"
+#include "runtime/signal_watcher.h"
 #include "supervision/process_spawner.h"
 
 namespace {
@@ -113,11 +118,7 @@ int main(int argc, char** argv) {
   }
 
   // Signals are read from a signalfd by the loop: block them before any thread exists.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  plexus::host::blockSignals({SIGINT, SIGTERM});
   ::signal(SIGPIPE, SIG_IGN);
 
   try {
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
     options.runtimeDir = plexus::ipc::resolveRuntimeDir(runtimeDir, config->runtime_dir());
     options.handleSignals = true;
     plexus::host::Node node(std::move(options));
-    return node.run();
+    return node.run();  // 0 after a shutdown, 1 when the loop failed
   } catch (const std::exception& e) {
     plexus::host::logger("node")->critical("cannot run: {}", e.what());
     return 1;

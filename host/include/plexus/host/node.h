@@ -34,7 +34,9 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Starts the configured modules and runs until a shutdown completed. Returns the exit status.
+  // Starts the configured modules and runs until a shutdown completed. Returns the exit status:
+  // 0 once a shutdown completed (whatever the modules did), 1 when the loop failed (the
+  // exception is logged; the modules still running die with the node).
   int run();
   void requestShutdown();
   Publisher& publisher();

@@ -2,6 +2,7 @@
 
 // Envelope framing: one serialized plexus.v1.Envelope per ZeroMQ frame.
 
+#include <plexus/v1/control.pb.h>
 #include <plexus/v1/wire.pb.h>
 
 #include <string>
@@ -13,6 +14,8 @@ namespace plexus::ipc {
 
 // Stamps the protocol version this build speaks.
 void stampVersion(v1::Envelope& envelope);
+// The same for an answer on the control socket (control.proto shares the protocol version).
+void stampVersion(v1::ControlResponse& response);
 
 zmq::message_t encodeEnvelope(const v1::Envelope& envelope);
 

@@ -1,0 +1,47 @@
+#pragma once
+
+// OperatorPublish: `plexusctl publish TYPE --count N`. The event is checked like any publish
+// (host-only types refused), then published N times as source "operator", in chunks through the
+// loop so flushes and acks interleave with a large count. One event at a time may wait for
+// block-policy subscribers; the first one that is not accepted in time ends the publish with
+// Error{TIMEOUT}. Otherwise the answer carries the totals (published, routed, dropped).
+// Thread rule: loop thread only.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "control/control_handler.h"
+#include "delivery/event_manager.h"
+#include "plexus/ipc/thread_checker.h"
+#include "runtime/event_loop.h"
+
+namespace plexus::host {
+
+class OperatorPublish final : public ControlHandler, public PublishWaiter {
+ public:
+  static constexpr std::uint32_t kChunk = 512;  // events per loop iteration
+
+  OperatorPublish(ControlReplier& replier, EventLoop& loop, EventManager& events);
+  ~OperatorPublish() override;
+
+  std::vector<v1::ControlRequest::BodyCase> bodies() const override;
+  void handle(const std::string& clientId, const v1::ControlRequest& request) override;
+  void onPublishDone(std::uint64_t token, const PublishReport& report) override;
+
+ private:
+  struct Publish;
+  void pump(std::uint64_t publishId);
+  static void resolved(Publish& publish, const PublishReport& report);
+  void answer(const Publish& publish);
+
+  ControlReplier& m_replier;
+  EventLoop& m_loop;
+  EventManager& m_events;
+  std::unordered_map<std::uint64_t, std::unique_ptr<Publish>> m_publishes;
+  std::uint64_t m_next = 1;
+  ThreadChecker m_thread;
+};
+
+}  // namespace plexus::host

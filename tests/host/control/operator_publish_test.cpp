@@ -1,0 +1,142 @@
+// OperatorPublish on a real loop and EventManager with a recording sink: refused types, a count
+// larger than a chunk (pumped through the loop), the totals (published, routed, dropped), a
+// block-policy subscriber that makes room, and one that does not (TIMEOUT, the publish stops).
+
+#include "control/operator_publish.h"
+
+#include <gtest/gtest.h>
+
+#include "delivery/event_factory.h"
+#include "fakes/fake_replier.h"
+#include "fakes/recording_sink.h"
+#include "plexus/ipc/protocol.h"
+
+namespace plexus::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+class OperatorPublishTest : public ::testing::Test {
+ protected:
+  OperatorPublishTest() {
+    // The node's after-hook, as far as publishing needs it.
+    loop.addAfterHook(
+        [this] {
+          events.expire();
+          events.flush();
+        },
+        [this] { return events.nextDeadline(); });
+    replier.onSend = [this] { loop.stop(); };
+  }
+
+  static EventManager::Options options() {
+    EventManager::Options o;
+    o.blockTimeout = 50ms;
+    return o;
+  }
+
+  void attach(const std::string& id, std::uint32_t capacity, DeliveryPolicy policy) {
+    ModuleAttachment module;
+    module.moduleId = id;
+    module.capacity = capacity;
+    module.policy = policy;
+    events.attach(module);
+    (void)events.subscribe(id, std::vector{v1::EVENT_TYPE_NEW_BLOCK});
+  }
+
+  v1::ControlRequest publishRequest(std::uint32_t count, v1::EventType type) {
+    v1::ControlRequest request;
+    request.set_correlation_id(77);
+    auto* event = request.mutable_publish()->mutable_event();
+    event->set_type(type);
+    if (type == v1::EVENT_TYPE_NEW_BLOCK) event->mutable_new_block()->set_height(9);
+    if (type == v1::EVENT_TYPE_NODE_SHUTDOWN) event->mutable_node_shutdown();
+    request.mutable_publish()->set_count(count);
+    return request;
+  }
+
+  // Hands `request` to the handler from the loop, as the control socket's callback does, and
+  // runs the loop until the answer was sent.
+  const v1::ControlResponse& answer(const v1::ControlRequest& request) {
+    loop.post([this, request] { publish.handle("op", request); });
+    return answer();
+  }
+  // Runs the loop until the answer was sent (or 10 s passed).
+  const v1::ControlResponse& answer() {
+    if (replier.sent.empty()) {
+      loop.runAfter(10s, [this] { loop.stop(); });
+      loop.run();
+    }
+    EXPECT_EQ(replier.sent.size(), 1u);
+    return replier.last();
+  }
+
+  fakes::RecordingSink sink;
+  EventManager events{sink, options()};
+  EventLoop loop;
+  fakes::FakeReplier replier;
+  OperatorPublish publish{replier, loop, events};
+};
+
+TEST_F(OperatorPublishTest, AHostOnlyTypeIsRefusedAtOnce) {
+  publish.handle("op", publishRequest(1, v1::EVENT_TYPE_NODE_SHUTDOWN));
+  ASSERT_EQ(replier.sent.size(), 1u);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(replier.last().correlation_id(), 77u);
+  EXPECT_TRUE(sink.delivered.empty());
+}
+
+TEST_F(OperatorPublishTest, ACountBeyondAChunkIsPumpedThroughTheLoopAndTotalled) {
+  attach("sub", 2, DeliveryPolicy::Drop);  // never acks: 2 accepted, the rest dropped
+  const std::uint32_t count = OperatorPublish::kChunk * 2 + 3;
+  const std::uint64_t before = events.eventsPublished();
+  publish.handle("op", publishRequest(count, v1::EVENT_TYPE_NEW_BLOCK));
+  EXPECT_TRUE(replier.sent.empty()) << "answered only after the last chunk";
+  EXPECT_EQ(events.eventsPublished() - before, OperatorPublish::kChunk)
+      << "one chunk per loop iteration";
+  const auto& response = answer();
+  ASSERT_TRUE(response.has_publish()) << response.DebugString();
+  EXPECT_EQ(response.correlation_id(), 77u);
+  EXPECT_EQ(response.publish().published(), count);
+  EXPECT_EQ(response.publish().routed(), count);
+  EXPECT_EQ(response.publish().dropped(), count - 2);
+  const auto delivered = sink.events("sub");
+  ASSERT_EQ(delivered.size(), 2u);
+  EXPECT_EQ(delivered[0].source(), ipc::kOperatorSource);
+  EXPECT_EQ(delivered[0].new_block().height(), 9u);
+}
+
+TEST_F(OperatorPublishTest, ACountOfZeroIsOneEvent) {
+  EXPECT_EQ(answer(publishRequest(0, v1::EVENT_TYPE_NEW_BLOCK)).publish().published(), 1u);
+}
+
+TEST_F(OperatorPublishTest, ABlockSubscriberThatMakesRoomIsWaitedFor) {
+  attach("slow", 1, DeliveryPolicy::Block);
+  // The subscriber acks whatever it got, once per loop iteration.
+  loop.addAfterHook([&] {
+    for (const auto& d : sink.delivered["slow"]) {
+      if (d.lane == v1::LANE_EVENT) (void)events.ack("slow", d.seq);
+    }
+  });
+  const auto& response = answer(publishRequest(3, v1::EVENT_TYPE_NEW_BLOCK));
+  ASSERT_TRUE(response.has_publish()) << response.DebugString();
+  EXPECT_EQ(response.publish().published(), 3u);
+  EXPECT_EQ(response.publish().routed(), 3u);
+  EXPECT_EQ(response.publish().dropped(), 0u);
+}
+
+TEST_F(OperatorPublishTest, ABlockSubscriberThatDoesNotMakeRoomEndsThePublishWithATimeout) {
+  attach("stuck", 1, DeliveryPolicy::Block);  // takes one event and never acks
+  const std::uint64_t before = events.eventsPublished();
+  const auto& response = answer(publishRequest(10, v1::EVENT_TYPE_NEW_BLOCK));
+  ASSERT_TRUE(response.has_error()) << response.DebugString();
+  EXPECT_EQ(response.error().code(), v1::ERROR_CODE_TIMEOUT);
+  EXPECT_EQ(response.error().correlation_id(), 77u);
+  EXPECT_EQ(response.error().message(),
+            "1 event(s) were not accepted by a block-policy subscriber in time (2 published)");
+  EXPECT_EQ(events.eventsPublished() - before, 2u) << "stopped at the first event not taken";
+}
+
+}  // namespace
+}  // namespace plexus::host
