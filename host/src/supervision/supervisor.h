@@ -7,8 +7,9 @@
 // the parts that do the work:
 // - ModuleLauncher: spawns an incarnation (token, environment, limits, output, handshake
 //   timeout); the ProcessSpawner reports its exit at once (pidfd) and reaps it;
-// - exits (supervisor_exits.cpp): exit reports (ModuleUnloaded, ModuleCrashed) and the restart
-//   policy (RestartTracker: backoff, crash-rate limit);
+// - exits (supervisor_exits.cpp): stopped, crashed or failed, told by the exit reports
+//   (exit_report.h: ModuleUnloaded, ModuleCrashed), and the restart policy (RestartTracker:
+//   backoff, crash-rate limit) with its delay as an IncarnationTimer;
 // - StopEscalation: Goodbye (unload) or NodeShutdown (node stop), then SIGTERM after the grace
 //   period, then SIGKILL;
 // - LivenessMonitor: missed heartbeats or a stalled handler -> unhealthy; silence beyond the
