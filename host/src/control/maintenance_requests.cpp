@@ -1,16 +1,8 @@
 #include "control/maintenance_requests.h"
 
+#include "config/config_checks.h"
+
 namespace plexus::host {
-
-namespace {
-
-// MERGE NOTE: Maintenance::run applies this default itself once the services change is in;
-// this function then goes and the urgency is passed on as the operator gave it.
-v1::Urgency urgencyOrDefault(v1::Urgency urgency) {
-  return urgency == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_LOW : urgency;
-}
-
-}  // namespace
 
 MaintenanceRequests::MaintenanceRequests(ControlReplier& replier, Maintenance& maintenance)
     : m_replier(replier), m_maintenance(maintenance) {}
@@ -28,8 +20,17 @@ void MaintenanceRequests::handle(const std::string& clientId, const v1::ControlR
                                    "maintenance needs an operation (flush or cleanup)"));
     return;
   }
+  // The operator's timeout bounds a deadline: the same range as a scheduled round's.
+  v1::MaintenanceSchedule asScheduled;
+  asScheduled.set_timeout_ms(m.timeout_ms());
+  if (auto status = checkFields(asScheduled); !status) {
+    m_replier.replyError(
+        clientId, request.correlation_id(),
+        makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "maintenance " + status.error().message));
+    return;
+  }
   const auto id =
-      m_maintenance.run(m.operation(), urgencyOrDefault(m.urgency()),
+      m_maintenance.run(m.operation(), m.urgency(),
                         m.reason().empty() ? "requested by operator" : m.reason(), m.timeout_ms());
   v1::ControlResponse response = responseTo(request);
   response.mutable_maintenance()->set_maintenance_id(id);

@@ -9,6 +9,7 @@
 
 #include "fakes/fake_replier.h"
 #include "fakes/recording_sink.h"
+#include "runtime/event_loop.h"
 
 namespace plexus::host {
 namespace {
@@ -73,6 +74,22 @@ TEST_F(MaintenanceRequestsTest, ARoundStartsAndIsAnsweredWithItsIdAtOnce) {
 
   requests.handle("op", request);
   EXPECT_EQ(replier.last().maintenance().maintenance_id(), 2u) << "each round its own id";
+}
+
+TEST_F(MaintenanceRequestsTest, ATimeoutOutOfRangeIsRefusedBeforeAnyRound) {
+  v1::ControlRequest request;
+  request.set_correlation_id(5);
+  auto* m = request.mutable_maintenance();
+  m->set_operation(v1::MAINTENANCE_OPERATION_FLUSH);
+  m->set_timeout_ms(18446744073709551615ULL);  // a deadline this far would overflow
+  requests.handle("op", request);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(replier.last().error().message().find("timeout_ms: 18446744073709551615 is out of "
+                                                  "range"),
+            std::string::npos)
+      << replier.last().error().message();
+  EXPECT_EQ(maintenance.active(), 0u);
 }
 
 TEST_F(MaintenanceRequestsTest, UrgencyAndReasonDefaultWhenNotGiven) {
