@@ -109,7 +109,8 @@ struct CtlRun {
 };
 CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = false);
 
-// Both DESIGN.md invariants for one module's statistics (gtest assertions).
+// Both statistics invariants for one module (docs/design.md, Delivery), as gtest assertions:
+// routed = successful + channel_full + failed, successful = acked + queued + in_flight + lost.
 void expectInvariants(const v1::DeliveryStats& stats);
 
 v1::Event newBlock(std::uint64_t height);
