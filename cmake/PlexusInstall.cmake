@@ -14,9 +14,15 @@ endif()
 install(TARGETS plexus_proto plexus_ipc plexus_sdk EXPORT PlexusTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/module-sdk/include/ ${PROJECT_SOURCE_DIR}/ipc/include/
-        ${PROJECT_BINARY_DIR}/ipc/generated/
+# The SDK's public API only: plexus/sdk/module.h and what it includes (the ipc internals,
+# ZAP, wake queues, frame pool, socket monitor, thread checks, are not installed), plus
+# plexus/version.h (kPlexusVersion). tests/install/outside_module_test.sh checks that every
+# installed plexus/ipc header is one that module.h includes.
+set(PLEXUS_SDK_IPC_HEADERS result.h)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/module-sdk/include/ ${PROJECT_BINARY_DIR}/ipc/generated/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+list(TRANSFORM PLEXUS_SDK_IPC_HEADERS PREPEND ${PROJECT_SOURCE_DIR}/ipc/include/plexus/ipc/)
+install(FILES ${PLEXUS_SDK_IPC_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/plexus/ipc)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/plexus DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.pb.h")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/proto/plexus DESTINATION ${CMAKE_INSTALL_DATADIR}/plexus/proto

@@ -18,6 +18,7 @@ void releaseSharedBody(void* /*data*/, void* hint) {
 
 void EventBatchEncoder::encode(v1::Lane lane, std::span<const OutgoingEvent> events,
                                std::vector<zmq::message_t>& frames) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   const bool packed = m_layout == BodyLayout::Packed;
   stampVersion(m_scratch);
   auto* batch = m_scratch.mutable_event_batch();

@@ -11,7 +11,7 @@ zmq::message_t FramePool::frame(std::size_t size) {
   if (size > kBufferBytes) return zmq::message_t(size);
   char* buffer = nullptr;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (!m_free.empty()) {
       buffer = m_free.back();
       m_free.pop_back();
@@ -27,7 +27,7 @@ void FramePool::release(void* data, void* hint) {
 
 void FramePool::give(char* buffer) {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (m_free.size() < kMaxPooled) {
       m_free.push_back(buffer);
       return;
@@ -37,7 +37,7 @@ void FramePool::give(char* buffer) {
 }
 
 std::size_t FramePool::pooled() {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_free.size();
 }
 

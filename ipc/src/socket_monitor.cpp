@@ -27,6 +27,7 @@ SocketMonitor::~SocketMonitor() {
 }
 
 std::optional<MonitorEvent> SocketMonitor::next(std::chrono::milliseconds timeout) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   zmq::pollitem_t item{m_pair.handle(), 0, ZMQ_POLLIN, 0};
   if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
   std::vector<zmq::message_t> frames;

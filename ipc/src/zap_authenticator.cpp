@@ -62,6 +62,7 @@ std::optional<ZapRequest> parseZapRequest(const std::vector<zmq::message_t>& fra
 }
 
 std::string ModuleCredentials::issue(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   Pending& pending = m_pending[moduleId];
   pending.token = generateToken();
   pending.pid = 0;
@@ -69,19 +70,23 @@ std::string ModuleCredentials::issue(const std::string& moduleId) {
 }
 
 void ModuleCredentials::bindPid(const std::string& moduleId, pid_t pid) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   auto it = m_pending.find(moduleId);
   if (it != m_pending.end()) it->second.pid = pid;
 }
 
 void ModuleCredentials::revoke(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   m_pending.erase(moduleId);
 }
 
 bool ModuleCredentials::hasPending(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
   return m_pending.count(moduleId) != 0;
 }
 
 ZapVerdict ModuleCredentials::check(const ZapRequest& request) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (request.mechanism != "PLAIN") return refuse("module socket requires PLAIN");
   auto it = m_pending.find(request.username);
   if (it == m_pending.end()) {
@@ -113,6 +118,7 @@ ZapAuthenticator::ZapAuthenticator(zmq::context_t& context, ModuleCredentials& c
 }
 
 ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
+  PLEXUS_ASSERT_THREAD(m_thread);
   if (request.domain == kModuleZapDomain) return m_credentials.check(request);
   if (request.domain == kControlZapDomain) {
     if (request.mechanism != "NULL") return refuse("control socket requires NULL");
@@ -127,6 +133,7 @@ ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
 }
 
 void ZapAuthenticator::serveReady() {
+  PLEXUS_ASSERT_THREAD(m_thread);
   for (;;) {
     std::vector<zmq::message_t> frames;
     auto received =

@@ -1,16 +1,18 @@
 #pragma once
 
 // Inbox: what the SDK's I/O thread hands to the handler thread (the one in Module::run()).
-// Thread rule: push() from any thread (the I/O thread, stop()); pop() from the handler thread.
+// Thread rule: push() and empty() from any thread (the I/O thread, stop()); pop() and popFor()
+// from the handler thread only (asserted: the first thread that pops).
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "plexus/ipc/event_batch_codec.h"
+#include "plexus/ipc/thread_annotations.h"
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::sdk::detail {
 
@@ -32,35 +34,41 @@ class Inbox {
  public:
   void push(Incoming item) {
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       m_items.push_back(std::move(item));
     }
     m_ready.notify_one();
   }
   Incoming pop() {
-    std::unique_lock lock(m_mutex);
-    m_ready.wait(lock, [&] { return !m_items.empty(); });
+    PLEXUS_ASSERT_THREAD(m_handlerThread);
+    MutexLock lock(m_mutex);
+    lock.wait(m_ready, [&]() PLEXUS_REQUIRES(m_mutex) { return !m_items.empty(); });
     Incoming item = std::move(m_items.front());
     m_items.pop_front();
     return item;
   }
   // Like pop(), but gives up after `timeout` (nullopt).
   std::optional<Incoming> popFor(std::chrono::microseconds timeout) {
-    std::unique_lock lock(m_mutex);
-    if (!m_ready.wait_for(lock, timeout, [&] { return !m_items.empty(); })) return std::nullopt;
+    PLEXUS_ASSERT_THREAD(m_handlerThread);
+    MutexLock lock(m_mutex);
+    if (!lock.waitFor(m_ready, timeout,
+                      [&]() PLEXUS_REQUIRES(m_mutex) { return !m_items.empty(); })) {
+      return std::nullopt;
+    }
     Incoming item = std::move(m_items.front());
     m_items.pop_front();
     return item;
   }
   bool empty() {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_items.empty();
   }
 
  private:
-  std::mutex m_mutex;
+  Mutex m_mutex;
   std::condition_variable m_ready;
-  std::deque<Incoming> m_items;
+  std::deque<Incoming> m_items PLEXUS_GUARDED_BY(m_mutex);
+  ThreadChecker m_handlerThread;
 };
 
 }  // namespace plexus::sdk::detail

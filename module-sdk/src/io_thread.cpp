@@ -69,7 +69,7 @@ Result<v1::Response> IoThread::request(v1::Request request, milliseconds timeout
   request.set_correlation_id(correlationId);
   std::future<Result<v1::Response>> answer;
   {
-    std::lock_guard lock(m_requestsMutex);
+    MutexLock lock(m_requestsMutex);
     answer = m_requests[correlationId].get_future();
   }
   v1::Envelope envelope;
@@ -77,7 +77,7 @@ Result<v1::Response> IoThread::request(v1::Request request, milliseconds timeout
   *envelope.mutable_request() = std::move(request);
   send(envelope);
   if (answer.wait_for(timeout) != std::future_status::ready) {
-    std::lock_guard lock(m_requestsMutex);
+    MutexLock lock(m_requestsMutex);
     m_requests.erase(correlationId);
     return makeError(v1::ERROR_CODE_TIMEOUT, "no answer from plexus-node within " +
                                                  std::to_string(timeout.count()) + " ms");
@@ -86,7 +86,7 @@ Result<v1::Response> IoThread::request(v1::Request request, milliseconds timeout
 }
 
 void IoThread::completeRequest(std::uint64_t correlationId, Result<v1::Response> result) {
-  std::lock_guard lock(m_requestsMutex);
+  MutexLock lock(m_requestsMutex);
   auto it = m_requests.find(correlationId);
   if (it == m_requests.end()) return;  // the caller gave up waiting
   it->second.set_value(std::move(result));
@@ -94,7 +94,7 @@ void IoThread::completeRequest(std::uint64_t correlationId, Result<v1::Response>
 }
 
 void IoThread::failPendingRequests(const std::string& why) {
-  std::lock_guard lock(m_requestsMutex);
+  MutexLock lock(m_requestsMutex);
   for (auto& [id, promise] : m_requests) {
     promise.set_value(makeError(v1::ERROR_CODE_UNAVAILABLE, why));
   }
@@ -127,6 +127,7 @@ void IoThread::threadMain() {
 }
 
 void IoThread::connectAndHandshake(zmq::socket_t& socket, ipc::SocketMonitor& monitor) {
+  PLEXUS_ASSERT_THREAD(m_ioThread);
   const auto deadline = Clock::now() + m_options.timeout;
   const std::string who = "module '" + m_options.moduleId + "'";
   // 1. The ZeroMQ handshake, where the node's ZAP handler checks the token.
@@ -199,6 +200,7 @@ void IoThread::connectAndHandshake(zmq::socket_t& socket, ipc::SocketMonitor& mo
 // instead of zmq_poll saves about ten syscalls per wait (zmq_poll polls twice and asks every
 // socket for ZMQ_EVENTS, each a getpid() and a poll()).
 void IoThread::serve(zmq::socket_t& socket, ipc::SocketMonitor& monitor) {
+  PLEXUS_ASSERT_THREAD(m_ioThread);
   const milliseconds heartbeat(
       m_handshake.heartbeat_interval_ms() > 0 ? m_handshake.heartbeat_interval_ms() : 1000);
   const int socketFd = socket.get(zmq::sockopt::fd);
@@ -284,6 +286,7 @@ void IoThread::serve(zmq::socket_t& socket, ipc::SocketMonitor& monitor) {
 }
 
 void IoThread::receive(std::vector<zmq::message_t>& frames) {
+  PLEXUS_ASSERT_THREAD(m_ioThread);
   DecodedMessage message = decodeIncoming(frames, m_scratch);
   switch (message.kind) {
     case DecodedMessage::Kind::ForRunLoop:

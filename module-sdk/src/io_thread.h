@@ -5,14 +5,14 @@
 // batches and replies, sends what other threads queue, and heartbeats while idle. A refused
 // authentication (ZAP 400) or a dropped connection is seen at once through the monitor.
 // Thread rule: the constructor, send(), request() and the destructor may be called from any
-// thread; the socket is touched only by the thread this class starts.
+// thread; the socket is touched only by the thread this class starts (its private methods
+// assert it).
 
 #include <plexus/v1/wire.pb.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -23,6 +23,8 @@
 #include "inbox.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/socket_monitor.h"
+#include "plexus/ipc/thread_annotations.h"
+#include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/wake_queue.h"
 #include "plexus/sdk/module.h"
 
@@ -59,11 +61,13 @@ class IoThread {
   ipc::WakeQueue<Command> m_commands;
   std::promise<void> m_connected;
   v1::HandshakeAck m_handshake;
-  std::mutex m_requestsMutex;
-  std::unordered_map<std::uint64_t, std::promise<Result<v1::Response>>> m_requests;
+  Mutex m_requestsMutex;
+  std::unordered_map<std::uint64_t, std::promise<Result<v1::Response>>> m_requests
+      PLEXUS_GUARDED_BY(m_requestsMutex);
   std::atomic<std::uint64_t> m_nextCorrelation{1};
   std::atomic<bool> m_hostLost{false};
-  v1::Envelope m_scratch;
+  v1::Envelope m_scratch;  // I/O thread
+  ThreadChecker m_ioThread;
   std::thread m_thread;
 };
 

@@ -10,11 +10,34 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
 #include <random>
 #include <thread>
 
+#include "plexus/ipc/thread_annotations.h"
+
 namespace {
+
+// Tells the producer thread to stop, also in the middle of its wait for the next block.
+class StopSignal {
+ public:
+  // True when stop() was called, at once or before `deadline`.
+  bool waitUntil(std::chrono::steady_clock::time_point deadline) {
+    plexus::MutexLock lock(m_mutex);
+    return lock.waitUntil(m_wake, deadline, [&]() PLEXUS_REQUIRES(m_mutex) { return m_stopping; });
+  }
+  void stop() {
+    {
+      plexus::MutexLock lock(m_mutex);
+      m_stopping = true;
+    }
+    m_wake.notify_all();
+  }
+
+ private:
+  plexus::Mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stopping PLEXUS_GUARDED_BY(m_mutex) = false;
+};
 
 std::string hex(std::mt19937_64& rng, int bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -37,18 +60,13 @@ int main() {
     std::uint64_t height = std::stoull(module.setting("start_height", "1"));
     if (blocksPerSecond <= 0) throw std::invalid_argument("blocks_per_s must be positive");
 
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool stopping = false;
+    StopSignal stopSignal;
     std::thread producer([&] {
       std::mt19937_64 rng(std::random_device{}());
       const auto period = std::chrono::duration<double>(1.0 / blocksPerSecond);
       auto next = std::chrono::steady_clock::now();
       for (;; ++height) {
-        {
-          std::unique_lock lock(mutex);
-          if (wake.wait_until(lock, next, [&] { return stopping; })) return;
-        }
+        if (stopSignal.waitUntil(next)) return;
         next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
         plexus::v1::Event block;
         block.set_type(plexus::v1::EVENT_TYPE_NEW_BLOCK);
@@ -74,11 +92,7 @@ int main() {
       }
     });
     int status = module.run();  // returns at NodeShutdown
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    wake.notify_all();
+    stopSignal.stop();
     producer.join();
     return status;
   } catch (const std::exception& e) {

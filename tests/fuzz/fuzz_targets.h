@@ -13,8 +13,8 @@ namespace plexus::fuzz {
 // body layouts unchanged.
 int envelopeBatch(const std::uint8_t* data, std::size_t size);
 // host::ModuleServer::handle with fake transport and registry over a real EventManager, driven
-// by a script of module messages and host actions; checks the DESIGN.md statistics invariants,
-// capacity, and sequence/dropped_before of every delivered event after each step.
+// by a script of module messages and host actions; checks the statistics invariants
+// (docs/design.md), capacity, and sequence/dropped_before of every delivered event after each step.
 int moduleServer(const std::uint8_t* data, std::size_t size);
 // host::parseConfig, then validateConfig and withDefaults.
 int config(const std::uint8_t* data, std::size_t size);

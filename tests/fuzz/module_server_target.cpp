@@ -1,7 +1,7 @@
 // module_server_fuzz: the host's module protocol handler under a script of interleaved messages
 // from three modules and host-side actions (exits and restarts, unloads, clock, unreachable or
 // full transport, host publishes, sticky events, NodeShutdown, stats reset). See
-// module_server_script.h for the input language. After every step it checks what DESIGN.md
+// module_server_script.h for the input language. After every step it checks what docs/design.md
 // promises: both statistics invariants, queued + in_flight <= capacity, counters that only a
 // reset lowers, and on the wire: event-lane seqs increasing with dropped_before equal to the
 // gap, lifecycle seqs contiguous, every delivered event valid for its lane, one ModuleLoaded per

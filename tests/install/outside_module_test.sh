@@ -23,6 +23,16 @@ for f in bin/plexus-node bin/plexusctl bin/plexus-logger bin/plexus-slowpoke bin
          include/plexus/sdk/module.h include/plexus/v1/events.pb.h share/plexus/proto/plexus/v1/events.proto; do
   [[ -e $work/prefix/$f ]] || fail "not installed: $f"
 done
+# The installed headers are the SDK's public API: every plexus/ipc header installed is one that
+# plexus/sdk/module.h includes (directly or not), and module.h compiles alone.
+inc=$work/prefix/include
+needed=$(echo '#include <plexus/sdk/module.h>' |
+  c++ -std=c++20 -x c++ -M -I"$inc" $(pkg-config --cflags protobuf libzmq 2>/dev/null) - 2>"$work/deps.log" |
+  grep -o 'plexus/ipc/[a-z_]*\.h' | sort -u) \
+  || { cat "$work/deps.log"; fail "plexus/sdk/module.h does not compile against the installed headers"; }
+installed=$(cd "$inc" && find plexus/ipc -type f | sort)
+[[ $installed == "$needed" ]] ||
+  fail "installed plexus/ipc headers: $(echo $installed); module.h needs exactly: $(echo $needed)"
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure against the installed package"; }
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <thread>
 #include <zmq_addon.hpp>
 
@@ -77,13 +79,18 @@ class ZapSocketTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir); }
 
-  // Serves ZAP and reads the ROUTER on one thread, as the node does.
-  void startHost(bool withZap = true) {
+  // Serves ZAP and reads the ROUTER on one thread, as the node does. The credentials belong to
+  // that thread too: `prepare` (issuing tokens) runs there first, and startHost() returns once it
+  // ran.
+  void startHost(const std::function<void()>& prepare, bool withZap = true) {
     if (withZap) zap = std::make_unique<ZapAuthenticator>(context, creds, ::getuid());
     router = std::make_unique<zmq::socket_t>(context, zmq::socket_type::router);
     configureModuleRouter(*router, 1 << 20);
     bindPrivate(*router, (dir / "m.sock").string());
-    host = std::thread([this] {
+    std::promise<void> prepared;
+    host = std::thread([this, &prepare, &prepared] {
+      prepare();
+      prepared.set_value();
       while (!stop) {
         std::vector<zmq::pollitem_t> items{{router->handle(), 0, ZMQ_POLLIN, 0}};
         if (zap) items.push_back({zap->socket().handle(), 0, ZMQ_POLLIN, 0});
@@ -98,6 +105,7 @@ class ZapSocketTest : public ::testing::Test {
         }
       }
     });
+    prepared.get_future().wait();
   }
   void stopHost() {
     stop = true;
@@ -137,9 +145,11 @@ class ZapSocketTest : public ::testing::Test {
 };
 
 TEST_F(ZapSocketTest, RightTokenConnectsOnceWithUserIdAndTheTokenIsBurnt) {
-  auto token = creds.issue("mod-a");
-  creds.bindPid("mod-a", ::getpid());
-  startHost();
+  std::string token;
+  startHost([&] {
+    token = creds.issue("mod-a");
+    creds.bindPid("mod-a", ::getpid());
+  });
   zmq::socket_t first(context, zmq::socket_type::dealer);
   ASSERT_EQ(connect(first, "mod-a", token), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
   first.send(zmq::str_buffer("hello"));
@@ -159,9 +169,10 @@ TEST_F(ZapSocketTest, RightTokenConnectsOnceWithUserIdAndTheTokenIsBurnt) {
 }
 
 TEST_F(ZapSocketTest, WrongTokenAndUnknownModuleAreRefused) {
-  creds.issue("mod-a");
-  creds.bindPid("mod-a", ::getpid());
-  startHost();
+  startHost([&] {
+    creds.issue("mod-a");
+    creds.bindPid("mod-a", ::getpid());
+  });
   zmq::socket_t wrong(context, zmq::socket_type::dealer);
   EXPECT_EQ(connect(wrong, "mod-a", std::string(64, '0')), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
   zmq::socket_t unknown(context, zmq::socket_type::dealer);
@@ -171,9 +182,13 @@ TEST_F(ZapSocketTest, WrongTokenAndUnknownModuleAreRefused) {
 }
 
 TEST_F(ZapSocketTest, WithoutAZapHandlerTheSocketFailsClosed) {
-  auto token = creds.issue("mod-a");
-  creds.bindPid("mod-a", ::getpid());
-  startHost(/*withZap=*/false);
+  std::string token;
+  startHost(
+      [&] {
+        token = creds.issue("mod-a");
+        creds.bindPid("mod-a", ::getpid());
+      },
+      /*withZap=*/false);
   zmq::socket_t dealer(context, zmq::socket_type::dealer);
   EXPECT_NE(connect(dealer, "mod-a", token), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
   stopHost();

@@ -32,28 +32,30 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <mutex>
+#include <mutex>  // std::call_once
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/thread_annotations.h"
 
 namespace {
 
+// Thread rule: line() from any thread (the handler thread, the publisher, the spammer).
 class Report {
  public:
   explicit Report(const std::string& path) : m_out(path, std::ios::app) {}
   void line(const std::string& text) {
-    std::lock_guard lock(m_mutex);
+    plexus::MutexLock lock(m_mutex);
     m_out << text << "\n";
     m_out.flush();
   }
 
  private:
-  std::mutex m_mutex;
-  std::ofstream m_out;
+  plexus::Mutex m_mutex;
+  std::ofstream m_out PLEXUS_GUARDED_BY(m_mutex);
 };
 
 struct Options {

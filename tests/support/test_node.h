@@ -111,7 +111,8 @@ CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = f
 // A shell command (sh -c): its exit code and standard output.
 CtlRun runCommand(const std::string& command);
 
-// Both DESIGN.md invariants for one module's statistics (gtest assertions).
+// Both statistics invariants for one module (docs/design.md, Delivery), as gtest assertions:
+// routed = successful + channel_full + failed, successful = acked + queued + in_flight + lost.
 void expectInvariants(const v1::DeliveryStats& stats);
 
 v1::Event newBlock(std::uint64_t height);

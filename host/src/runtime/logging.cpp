@@ -3,18 +3,18 @@
 #include <google/protobuf/stubs/logging.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
-#include <mutex>
 #include <stdexcept>
 
+#include "plexus/ipc/thread_annotations.h"
 #include "runtime/rate_limited_log.h"
 
 namespace plexus::host {
 
 namespace {
 
-std::mutex g_mutex;
-spdlog::level::level_enum g_defaultLevel = spdlog::level::info;
-std::map<std::string, spdlog::level::level_enum> g_componentLevels;
+Mutex g_mutex;
+spdlog::level::level_enum g_defaultLevel PLEXUS_GUARDED_BY(g_mutex) = spdlog::level::info;
+std::map<std::string, spdlog::level::level_enum> g_componentLevels PLEXUS_GUARDED_BY(g_mutex);
 
 spdlog::sink_ptr sharedSink() {
   static spdlog::sink_ptr sink = [] {
@@ -26,7 +26,7 @@ spdlog::sink_ptr sharedSink() {
 }
 
 // "module.logger" takes the level of "module.logger", else of "module", else the default.
-spdlog::level::level_enum levelFor(const std::string& name) {
+spdlog::level::level_enum levelFor(const std::string& name) PLEXUS_REQUIRES(g_mutex) {
   auto it = g_componentLevels.find(name);
   if (it == g_componentLevels.end()) it = g_componentLevels.find(name.substr(0, name.find('.')));
   return it != g_componentLevels.end() ? it->second : g_defaultLevel;
@@ -50,16 +50,17 @@ void protobufLogHandler(google::protobuf::LogLevel level, const char* file, int 
     logger("protobuf")->critical("{}:{}: {}", file, line, message);
     return;
   }
-  static std::mutex mutex;
-  static RateLimitedLog limited(logger("protobuf"), std::chrono::seconds(5));
-  std::lock_guard lock(mutex);
+  static Mutex mutex;
+  static RateLimitedLog limited PLEXUS_GUARDED_BY(mutex){logger("protobuf"),
+                                                         std::chrono::seconds(5)};
+  MutexLock lock(mutex);
   limited.warn(std::string(file) + ":" + std::to_string(line), [&] { return message; });
 }
 
 }  // namespace
 
 std::shared_ptr<spdlog::logger> logger(const std::string& component) {
-  std::lock_guard lock(g_mutex);
+  MutexLock lock(g_mutex);
   if (auto existing = spdlog::get(component)) return existing;
   auto created = std::make_shared<spdlog::logger>(component, sharedSink());
   created->set_level(levelFor(component));
@@ -73,11 +74,12 @@ void configureLogging(const std::string& level,
   std::map<std::string, spdlog::level::level_enum> perComponent;
   for (const auto& [component, name] : components)
     perComponent[component] = parseLevel(name);
-  std::lock_guard lock(g_mutex);
+  MutexLock lock(g_mutex);
   g_defaultLevel = defaultLevel;
   g_componentLevels = std::move(perComponent);
-  spdlog::apply_all(
-      [&](const std::shared_ptr<spdlog::logger>& log) { log->set_level(levelFor(log->name())); });
+  // apply_all calls the lambda here, under the lock.
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& log)
+                        PLEXUS_REQUIRES(g_mutex) { log->set_level(levelFor(log->name())); });
   google::protobuf::SetLogHandler(&protobufLogHandler);
 }
 

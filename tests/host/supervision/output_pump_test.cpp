@@ -12,12 +12,13 @@
 #include <csignal>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <ostream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "plexus/ipc/thread_annotations.h"
 
 namespace plexus::host {
 namespace {
@@ -39,16 +40,16 @@ class Collector {
  public:
   OutputPump::LineSink sink() {
     return [this](const std::string& moduleId, std::string_view stream, std::string_view line) {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       m_lines.push_back({moduleId, std::string(stream), std::string(line)});
     };
   }
   std::vector<Line> lines() const {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_lines;
   }
   std::size_t size() const {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_lines.size();
   }
   // Polls until at least `count` lines arrived or 10 s passed.
@@ -62,8 +63,8 @@ class Collector {
   }
 
  private:
-  mutable std::mutex m_mutex;
-  std::vector<Line> m_lines;
+  mutable Mutex m_mutex;
+  std::vector<Line> m_lines PLEXUS_GUARDED_BY(m_mutex);
 };
 
 // A pipe whose read end is non-blocking (as the spawner hands it over) and write end blocking.

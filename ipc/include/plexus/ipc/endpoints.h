@@ -1,7 +1,8 @@
 #pragma once
 
-// Where a node's sockets live. Resolution order (DESIGN.md): an explicit directory, then the
-// config's runtime_dir (plexus-node only), then $XDG_RUNTIME_DIR/plexus, then /tmp/plexus-$UID.
+// Where a node's sockets live. Resolution order (docs/config.md, runtime_dir): an explicit
+// directory, then the config's runtime_dir (plexus-node only), then $XDG_RUNTIME_DIR/plexus, then
+// /tmp/plexus-$UID.
 
 #include <filesystem>
 #include <string>

@@ -14,6 +14,7 @@
 
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::ipc {
 
@@ -25,7 +26,8 @@ struct OutgoingEvent {
   const SharedBytes* body = nullptr;
 };
 
-// Thread rule: one encoder per sending thread (it reuses a scratch Envelope between batches).
+// Thread rule: one encoder per sending thread (it reuses a scratch Envelope between batches);
+// encode() asserts it.
 class EventBatchEncoder {
  public:
   explicit EventBatchEncoder(BodyLayout layout = BodyLayout::Packed) : m_layout(layout) {}
@@ -39,6 +41,7 @@ class EventBatchEncoder {
  private:
   BodyLayout m_layout;
   v1::Envelope m_scratch;
+  ThreadChecker m_thread;
 };
 
 // A received batch: owns its frames; bodies[i] views the bytes of event i.

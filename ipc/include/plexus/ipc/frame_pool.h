@@ -7,9 +7,10 @@
 // be returned. Thread rule: frame() from any thread; buffers come back from ZeroMQ's I/O thread.
 
 #include <cstddef>
-#include <mutex>
 #include <vector>
 #include <zmq.hpp>
+
+#include "plexus/ipc/thread_annotations.h"
 
 namespace plexus::ipc {
 
@@ -30,8 +31,8 @@ class FramePool {
   static void release(void* data, void* hint);
   void give(char* buffer);
 
-  std::mutex m_mutex;
-  std::vector<char*> m_free;
+  Mutex m_mutex;
+  std::vector<char*> m_free PLEXUS_GUARDED_BY(m_mutex);
 };
 
 }  // namespace plexus::ipc

@@ -4,13 +4,16 @@
 // The SDK uses it to learn at once that the host refused its credentials (handshake failed
 // with ZAP status 400) or that the connection to the host dropped; the node uses it to log
 // connections that ZeroMQ refuses before ZAP is asked (no credentials, junk instead of ZMTP).
-// Thread rule: the thread that owns the monitored socket owns the monitor too.
+// Thread rule: the thread that owns the monitored socket owns the monitor too (next() asserts
+// it).
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
+
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::ipc {
 
@@ -36,6 +39,7 @@ class SocketMonitor {
   zmq::socket_t& m_monitored;
   zmq::socket_t m_pair;
   std::string m_endpoint;
+  ThreadChecker m_thread;
 };
 
 const char* monitorEventName(std::uint16_t event);

@@ -4,6 +4,15 @@
 // capabilities, and a Mutex that carries them (libstdc++'s std::mutex is not annotated).
 // Annotate every mutex-guarded member with PLEXUS_GUARDED_BY(m_mutex) and every function that
 // expects the lock held with PLEXUS_REQUIRES(m_mutex). No-ops with other compilers.
+//
+//   plexus::Mutex m_mutex;
+//   std::deque<Item> m_items PLEXUS_GUARDED_BY(m_mutex);
+//   ...
+//   plexus::MutexLock lock(m_mutex);
+//   lock.wait(m_ready, [&]() PLEXUS_REQUIRES(m_mutex) { return !m_items.empty(); });
+//
+// A lambda is analysed on its own: a wait predicate that reads guarded members says that it
+// runs under the lock with PLEXUS_REQUIRES, as above (the condition variable calls it locked).
 
 #include <condition_variable>
 #include <mutex>

@@ -7,8 +7,9 @@
 // awake(). A producer writes the eventfd only while the owner declared itself asleep, so a busy
 // owner costs its producers no syscall and itself no extra loop iteration.
 // Bounded when capacity > 0: push() then waits for room until its deadline (backpressure to
-// the producer, never to the owner). Thread rule: push() and close() from any thread;
-// drain(), prepareToSleep() and awake() from the owner only.
+// the producer, never to the owner). Thread rule: push(), close() and isClosed() from any
+// thread; drain(), prepareToSleep() and awake() from the owner only (asserted: the owner is the
+// first thread that calls one of them).
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -20,12 +21,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "plexus/ipc/thread_annotations.h"
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::ipc {
 
@@ -48,13 +51,15 @@ class WakeQueue {
   bool push(T item, std::optional<Clock::time_point> deadline = std::nullopt) {
     bool wake = false;
     {
-      std::unique_lock lock(m_mutex);
+      MutexLock lock(m_mutex);
       if (m_capacity > 0) {
-        auto hasRoom = [&] { return m_closed || m_items.size() < m_capacity; };
+        auto hasRoom = [&]() PLEXUS_REQUIRES(m_mutex) {
+          return m_closed || m_items.size() < m_capacity;
+        };
         if (deadline) {
-          if (!m_room.wait_until(lock, *deadline, hasRoom)) return false;
+          if (!lock.waitUntil(m_room, *deadline, hasRoom)) return false;
         } else {
-          m_room.wait(lock, hasRoom);
+          lock.wait(m_room, hasRoom);
         }
       }
       if (m_closed) return false;
@@ -70,25 +75,30 @@ class WakeQueue {
   // block, and drain them: fd() may not be readable). From here until awake(), producers wake
   // the owner.
   bool prepareToSleep() {
+    PLEXUS_ASSERT_THREAD(m_owner);
     m_asleep.store(true);
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (m_items.empty() && !m_closed) return false;
     m_asleep.store(false);
     return true;
   }
   // Owner, after it stopped blocking.
-  void awake() { m_asleep.store(false); }
+  void awake() {
+    PLEXUS_ASSERT_THREAD(m_owner);
+    m_asleep.store(false);
+  }
 
   // Owner thread. Appends every queued item to `out` (which should be empty to reuse its
   // capacity) and resets the wake-up. Cheap when nothing signalled: no syscall.
   void drain(std::vector<T>& out) {
+    PLEXUS_ASSERT_THREAD(m_owner);
     if (m_signalled.exchange(false)) {
       std::uint64_t counter;
       while (::read(m_fd, &counter, sizeof counter) < 0 && errno == EINTR) {
       }
     }
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       if (out.empty()) {
         out.swap(m_items);
       } else {
@@ -101,13 +111,13 @@ class WakeQueue {
   }
 
   bool isClosed() {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_closed;
   }
 
   void close() {
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       m_closed = true;
     }
     m_room.notify_all();
@@ -124,15 +134,18 @@ class WakeQueue {
 
   const std::size_t m_capacity;
   int m_fd = -1;
-  std::mutex m_mutex;
+  Mutex m_mutex;
   std::condition_variable m_room;
-  std::vector<T> m_items;
-  bool m_closed = false;
+  std::vector<T> m_items PLEXUS_GUARDED_BY(m_mutex);
+  bool m_closed PLEXUS_GUARDED_BY(m_mutex) = false;
   std::atomic<bool> m_asleep{true};      // until the owner's first awake(): every push signals
   std::atomic<bool> m_signalled{false};  // the eventfd holds a count to read
+  ThreadChecker m_owner;
 };
 
 // Mailbox: closures posted to an owner thread (libzmq's mailbox, Envoy's Dispatcher::post).
+// Thread rule: post() and close() from any thread; the rest from the owner only (its queue
+// asserts it).
 class Mailbox {
  public:
   int fd() const { return m_queue.fd(); }

@@ -8,7 +8,7 @@
 // - Control ROUTER (domain plexus-control, NULL): accepted only from the host's uid.
 // Any other domain or mechanism is refused, so the sockets fail closed.
 // Thread rule: ModuleCredentials and ZapAuthenticator belong to the node's loop thread, which
-// issues tokens, spawns children and serves ZAP requests.
+// issues tokens, spawns children and serves ZAP requests (their methods assert it).
 
 #include <sys/types.h>
 
@@ -18,6 +18,8 @@
 #include <unordered_map>
 #include <vector>
 #include <zmq.hpp>
+
+#include "plexus/ipc/thread_checker.h"
 
 namespace plexus::ipc {
 
@@ -68,6 +70,7 @@ class ModuleCredentials {
   };
   uid_t m_hostUid;
   std::unordered_map<std::string, Pending> m_pending;
+  ThreadChecker m_thread;
 };
 
 class ZapAuthenticator {
@@ -90,6 +93,7 @@ class ZapAuthenticator {
   ModuleCredentials& m_credentials;
   uid_t m_hostUid;
   Observer m_observer;
+  ThreadChecker m_thread;
 };
 
 }  // namespace plexus::ipc
