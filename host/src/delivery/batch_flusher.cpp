@@ -8,6 +8,11 @@ BatchFlusher::BatchFlusher(EventSink& sink, Limits limits,
                            std::function<SteadyClock::time_point()> steadyNow)
     : m_sink(sink), m_limits(limits), m_steadyNow(std::move(steadyNow)) {}
 
+void BatchFlusher::addDirty(ModuleSlot& slot) {
+  slot.dirty = true;
+  m_dirty.push_back(&slot);
+}
+
 void BatchFlusher::flush() {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (m_dirty.empty()) return;

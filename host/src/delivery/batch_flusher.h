@@ -36,9 +36,7 @@ class BatchFlusher {
   // The slot has something to send (on the publish path: cheap, idempotent).
   void markDirty(ModuleSlot& slot) {
     PLEXUS_ASSERT_THREAD(m_thread);
-    if (slot.dirty) return;
-    slot.dirty = true;
-    m_dirty.push_back(&slot);
+    if (!slot.dirty) addDirty(slot);  // out of line: keeps the publish path's frame small
   }
   // Sends what every dirty, attached, reachable slot has queued.
   void flush();
@@ -51,6 +49,7 @@ class BatchFlusher {
   std::uint64_t batchesSent() const { return m_batchesSent; }
 
  private:
+  void addDirty(ModuleSlot& slot);
   bool flushSlot(ModuleSlot& slot);
   bool sent(ModuleSlot& slot, SendStatus status);
 

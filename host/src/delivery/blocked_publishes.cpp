@@ -27,28 +27,10 @@ BlockedPublishes::Id BlockedPublishes::open(PublishWaiter& waiter, std::uint64_t
   return id;
 }
 
-void BlockedPublishes::waitFor(Id id, const Wait& wait) {
-  PLEXUS_ASSERT_THREAD(m_thread);
-  Publish& publish = *m_publishes[id];
-  assert(publish.active);
-  ++publish.waitingOn;
-  publish.waits.push_back(wait);
-}
-
-PublishReport& BlockedPublishes::report(Id id) {
-  PLEXUS_ASSERT_THREAD(m_thread);
-  return m_publishes[id]->report;
-}
-
 void BlockedPublishes::failed(Id id) {
-  ++m_publishes[id]->report.failed;
-  release(id);
-}
-
-void BlockedPublishes::release(Id id) {
   PLEXUS_ASSERT_THREAD(m_thread);
   Publish& publish = *m_publishes[id];
-  assert(publish.active && publish.waitingOn > 0);
+  ++publish.report.failed;
   if (--publish.waitingOn == 0) resolve(id);
 }
 

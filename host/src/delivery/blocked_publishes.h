@@ -41,13 +41,25 @@ class BlockedPublishes {
   // A publish that will wait, until `deadline` at the latest.
   Id open(PublishWaiter& waiter, std::uint64_t token, SteadyClock::time_point deadline);
   // It waits for one more subscriber.
-  void waitFor(Id id, const Wait& wait);
+  void waitFor(Id id, const Wait& wait) {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    Publish& publish = *m_publishes[id];
+    ++publish.waitingOn;
+    publish.waits.push_back(wait);
+  }
   // Its report so far: the publisher fills in what it settled at once (subscribers, drops,
   // failures); failed() and expire() add to it.
-  PublishReport& report(Id id);
+  PublishReport& report(Id id) {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    return m_publishes[id]->report;
+  }
 
-  // One subscriber it waited for took the event into its channel.
-  void admitted(Id id) { release(id); }
+  // One subscriber it waited for took the event into its channel. (waitFor and admitted are on
+  // the block-policy publish and ack paths: inline.)
+  void admitted(Id id) {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    if (--m_publishes[id]->waitingOn == 0) resolve(id);
+  }
   // One subscriber it waited for will never take it (stopping, gone).
   void failed(Id id);
   // Resolves every publish whose deadline is not after `now`: each subscriber it still waits
@@ -72,7 +84,6 @@ class BlockedPublishes {
     std::vector<Wait> waits;
   };
 
-  void release(Id id);
   void resolve(Id id);
 
   std::vector<std::unique_ptr<Publish>> m_publishes;  // slab indexed by id

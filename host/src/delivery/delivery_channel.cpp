@@ -8,12 +8,12 @@ namespace plexus::host {
 DeliveryChannel::DeliveryChannel(std::uint32_t capacity)
     : m_capacity(std::max<std::uint32_t>(capacity, 1)), m_ring(m_capacity) {}
 
-void DeliveryChannel::accept(std::uint64_t seq, ipc::SharedBytes body) {
+void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(hasRoom());
   Slot& slot = at(m_held);
   slot.seq = seq;
-  slot.body = std::move(body);
+  slot.body = body;
   ++m_held;
 }
 

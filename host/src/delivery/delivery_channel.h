@@ -25,7 +25,7 @@ namespace plexus::host {
 struct BlockedEvent {
   std::uint64_t seq = 0;
   ipc::SharedBytes body;
-  std::uint32_t pendingId = 0;
+  std::uint32_t publishId = 0;  // the waiting publish (BlockedPublishes::Id)
 };
 
 class DeliveryChannel {
@@ -41,7 +41,7 @@ class DeliveryChannel {
   std::uint64_t assignSeq() { return ++m_lastAssignedSeq; }
 
   // Takes a slot. Precondition: hasRoom().
-  void accept(std::uint64_t seq, ipc::SharedBytes body);
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body);
 
   // Releases every sent event with seq <= throughSeq; returns how many. Acking an event that
   // was never sent is a protocol error; acking an old seq again is harmless.

@@ -238,7 +238,7 @@ void EventManager::admitBlocked(ModuleSlot& slot) {
   while (channel.hasBlocked() && channel.hasRoom()) {
     BlockedEvent event = channel.popBlocked();
     acceptInto(slot, event.seq, event.body, nowMs);
-    m_blocked.admitted(event.pendingId);
+    m_blocked.admitted(event.publishId);
   }
 }
 
@@ -246,7 +246,7 @@ void EventManager::admitBlocked(ModuleSlot& slot) {
 void EventManager::failBlocked(ModuleSlot& slot) {
   for (BlockedEvent& event : slot.channel->takeBlocked()) {
     slot.countFailed();
-    m_blocked.failed(event.pendingId);
+    m_blocked.failed(event.publishId);
   }
 }
 
