@@ -8,9 +8,9 @@ PLEXUS_BUILD_PACKAGES=(
 )
 # The test suite: GoogleTest, Google Benchmark (built, not run), clang with its sanitizer and
 # libFuzzer runtime for the ASan/UBSan build; the source checks: clang-format (scripts/format),
-# clang-tidy with run-clang-tidy (scripts/lint), python3 (scripts/check-layers, run-clang-tidy).
+# clang-tidy, python3 (scripts/check-layers), git (both checks read the tracked files).
 PLEXUS_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-                      clang-format clang-tidy python3)
+                      clang-format clang-tidy python3 git)
 # Peer baselines for scripts/bench.
 PLEXUS_BENCH_PACKAGES=(nats-server redis-server libhiredis-dev)
 
