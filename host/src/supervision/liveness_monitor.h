@@ -27,8 +27,6 @@ namespace plexus::host {
 
 class LivenessMonitor {
  public:
-  using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
-
   struct Dependencies {
     Timers& timers;
     EventManager& events;

@@ -8,9 +8,11 @@
 
 #include <plexus/v1/config.pb.h>
 #include <plexus/v1/control.pb.h>
+#include <plexus/v1/wire.pb.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,10 @@
 #include "supervision/restart_tracker.h"
 
 namespace plexus::host {
+
+// Sends an envelope to a connected module (Goodbye, a probing heartbeat): the node's module
+// server, injected so the supervision units never touch a socket.
+using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
 
 struct ModuleRecord {
   using Clock = Timers::Clock;

@@ -22,8 +22,6 @@ namespace plexus::host {
 
 class StopEscalation {
  public:
-  using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
-
   struct Dependencies {
     ProcessSpawner& spawner;
     EventManager& events;

@@ -49,8 +49,6 @@ namespace plexus::host {
 
 class Supervisor final : public ModuleRegistry, public ModuleDirectory {
  public:
-  using SendEnvelope = std::function<void(const std::string& moduleId, const v1::Envelope&)>;
-
   struct Dependencies {
     Timers& timers;
     EventManager& events;

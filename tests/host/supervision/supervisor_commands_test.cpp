@@ -14,13 +14,13 @@ namespace {
 class SupervisorCommandsTest : public SupervisorFixture {};
 
 TEST_F(SupervisorCommandsTest, UnloadAsksWithGoodbyeThenEscalatesToSigtermAndSigkill) {
-  start(module("stubborn"));
-  connect("stubborn");
-  const pid_t process = pid("stubborn");
+  start(module("defiant"));
+  connect("defiant");
+  const pid_t process = pid("defiant");
   Reply reply;
-  supervisor->unload("stubborn", reply.callback());
-  EXPECT_EQ(state("stubborn"), v1::MODULE_STATE_STOPPING);
-  auto goodbye = takeSent("stubborn");
+  supervisor->unload("defiant", reply.callback());
+  EXPECT_EQ(state("defiant"), v1::MODULE_STATE_STOPPING);
+  auto goodbye = takeSent("defiant");
   ASSERT_EQ(goodbye.size(), 1u);
   EXPECT_TRUE(goodbye[0].has_goodbye());
   EXPECT_EQ(goodbye[0].goodbye().reason(), "unloaded by operator");
