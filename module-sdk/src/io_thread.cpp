@@ -33,8 +33,8 @@ milliseconds remaining(Clock::time_point deadline) {
 
 }  // namespace
 
-IoThread::IoThread(const ConnectOptions& options, Inbox& inbox)
-    : m_options(options), m_inbox(inbox) {
+IoThread::IoThread(ConnectOptions options, Inbox& inbox)
+    : m_options(std::move(options)), m_inbox(inbox) {
   if (m_options.protocolMajor == 0) {
     m_options.protocolMajor = ipc::kProtocolMajor;
     m_options.protocolMinor = ipc::kProtocolMinor;

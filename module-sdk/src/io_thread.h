@@ -33,7 +33,7 @@ namespace plexus::sdk::detail {
 class IoThread {
  public:
   // Connects and handshakes; throws ConnectError with the reason when that fails.
-  IoThread(const ConnectOptions& options, Inbox& inbox);
+  IoThread(ConnectOptions options, Inbox& inbox);
   ~IoThread();  // sends what is queued (Goodbye included), then closes the socket
 
   const v1::HandshakeAck& handshake() const { return m_handshake; }

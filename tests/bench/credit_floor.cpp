@@ -142,6 +142,7 @@ int module2_main(const std::string& ep, int id) {
   return 0;
 }
 
+// NOLINTNEXTLINE(bugprone-exception-escape): a measurement; an exception may end it
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--module") return module_main(argv[2], atoi(argv[3]));
   if (argc > 1 && std::string(argv[1]) == "--module2") return module2_main(argv[2], atoi(argv[3]));
@@ -158,7 +159,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < N; ++i)
     if (fork() == 0) {
       execl("/proc/self/exe", argv[0], kind, ep.c_str(), std::to_string(i).c_str(),
-            std::to_string(W).c_str(), (char*)0);
+            std::to_string(W).c_str(), nullptr);
       _exit(1);
     }
   std::vector<std::string> ids;
@@ -209,8 +210,9 @@ int main(int argc, char** argv) {
       sent[k]++;
     }
   }
-  double secs = (now_ns() - t0) / 1e9;
+  double secs = static_cast<double>(now_ns() - t0) / 1e9;
   for (int i = 0; i < N; ++i)
     wait(nullptr);
-  printf("floor W=%d delivered=%ld secs=%.3f delivered_per_s=%.0f\n", W, total, secs, total / secs);
+  printf("floor W=%d delivered=%ld secs=%.3f delivered_per_s=%.0f\n", W, total, secs,
+         static_cast<double>(total) / secs);
 }

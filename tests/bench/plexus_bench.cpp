@@ -71,6 +71,7 @@ Options parse(int argc, char** argv) {
       try {
         return std::stoull(v);
       } catch (...) {
+        // NOLINTNEXTLINE(performance-inefficient-string-concatenation): the error path, once
         usage(arg + ": '" + v + "' is not a number");
       }
     };

@@ -129,6 +129,7 @@ class Harness {
   void send(const std::string& routingId, std::string_view userId,
             const std::vector<std::string_view>& frames) {
     std::vector<zmq::message_t> messages;
+    messages.reserve(frames.size());
     for (std::string_view frame : frames)
       messages.emplace_back(frame.data(), frame.size());
     if (userId == routingId && frames.size() == 1 &&

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -33,11 +34,10 @@ void Writer::write(const std::string& target, const std::string& name, const std
 
 void Writer::writeFrames(const std::string& target, const std::string& name,
                          const std::vector<std::string>& frames) {
-  for (const auto& frame : frames) {
-    if (frame.find(kFrameSeparator) != std::string::npos) {
-      throw std::runtime_error(target + "/" + name + ": a frame contains the separator");
-    }
-  }
+  const bool clash = std::any_of(frames.begin(), frames.end(), [](const std::string& frame) {
+    return frame.find(kFrameSeparator) != std::string::npos;
+  });
+  if (clash) throw std::runtime_error(target + "/" + name + ": a frame contains the separator");
   write(target, name, joinFrames(frames));
 }
 

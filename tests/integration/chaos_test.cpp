@@ -181,7 +181,8 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
     }
   }
   const std::uint64_t rssAfter = rssKb(node.pid());
-  EXPECT_LT(rssAfter, rssBefore + 32 * 1024) << "node RSS grew from " << rssBefore << " kB";
+  EXPECT_LT(rssAfter, rssBefore + std::uint64_t{32} * 1024)
+      << "node RSS grew from " << rssBefore << " kB";
 
   auto status = node.stop(SIGTERM, 20s);
   ASSERT_TRUE(status.has_value());

@@ -53,7 +53,7 @@ TEST(ReplayTest, HotLoadedModuleHearsEveryLoadedModuleOnceInLoadOrderThenItself)
   ASSERT_TRUE(waitFor([&] { return announced(lateReport).size() == 6; })) << node.log();
   auto lateSaw = announced(lateReport);
   std::vector<std::string> expected = loadOrder;
-  expected.push_back("late#1");
+  expected.emplace_back("late#1");
   EXPECT_EQ(lateSaw, expected);
   EXPECT_EQ(std::set<std::string>(lateSaw.begin(), lateSaw.end()).size(), lateSaw.size())
       << "exactly once each";

@@ -10,7 +10,7 @@ namespace {
 struct Fixture {
   std::vector<SharedBytes> bodies;
   std::vector<OutgoingEvent> events;
-  explicit Fixture(std::vector<std::string> payloads) {
+  explicit Fixture(const std::vector<std::string>& payloads) {
     for (auto& p : payloads)
       bodies.push_back(SharedBytes::copyOf(p));
     std::uint64_t seq = 10;

@@ -68,6 +68,7 @@ TEST(WakeQueueTest, NoWakeUpIsLostAcrossManyProducers) {
   WakeQueue<int> queue;
   constexpr int kPerProducer = 20000;
   std::vector<std::thread> producers;
+  producers.reserve(3);
   for (int p = 0; p < 3; ++p) {
     producers.emplace_back([&] {
       for (int i = 0; i < kPerProducer; ++i)
@@ -76,7 +77,7 @@ TEST(WakeQueueTest, NoWakeUpIsLostAcrossManyProducers) {
   }
   std::vector<int> out;
   std::size_t total = 0;
-  while (total < 3 * kPerProducer) {
+  while (total < std::size_t{3} * kPerProducer) {
     // The owner's cycle: declare sleep, block only if nothing waits, wake, drain.
     if (!queue.prepareToSleep()) {
       ASSERT_TRUE(readable(queue.fd(), 5000)) << "lost wake-up";

@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
           event.set_type(type.value_or(plexus::v1::EVENT_TYPE_NEW_BLOCK));
           event.set_source("forged-source");  // the node must overwrite it
           if (event.type() == plexus::v1::EVENT_TYPE_NEW_BLOCK) {
-            event.mutable_new_block()->set_height(static_cast<std::uint64_t>(i + 1));
+            event.mutable_new_block()->set_height(static_cast<std::uint64_t>(i) + 1);
           } else if (event.type() == plexus::v1::EVENT_TYPE_NODE_SHUTDOWN) {
             event.mutable_node_shutdown()->set_reason("forged");
           }

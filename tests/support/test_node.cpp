@@ -78,13 +78,13 @@ std::string ModuleSpec::text() const {
   if (!policy.empty()) out += "  policy: " + policy + "\n";
   if (!restart.empty()) out += "  restart: " + restart + "\n";
   for (const auto& [k, v] : settings) {
-    out += "  settings { key: \"" + k + "\" value: \"" + v + "\" }\n";
+    out.append("  settings { key: \"").append(k).append("\" value: \"").append(v).append("\" }\n");
   }
   out += extra + "}\n";
   return out;
 }
 
-TestNode::TestNode(std::string configBody, std::string timings) : m_dir("pxit") {
+TestNode::TestNode(const std::string& configBody, const std::string& timings) : m_dir("pxit") {
   std::ofstream(file("node.cfg"))
       << "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n"
       << timings << "}\n"

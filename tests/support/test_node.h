@@ -65,7 +65,7 @@ struct ModuleSpec {
 class TestNode {
  public:
   // `configBody` is appended to a generated config holding fast test timings.
-  explicit TestNode(std::string configBody, std::string timings = {});
+  explicit TestNode(const std::string& configBody, const std::string& timings = {});
   ~TestNode();  // SIGKILL if still running
   TestNode(const TestNode&) = delete;
   TestNode& operator=(const TestNode&) = delete;

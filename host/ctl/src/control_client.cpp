@@ -7,7 +7,7 @@
 
 namespace plexus::ctl {
 
-ControlClient::ControlClient(std::filesystem::path runtimeDir)
+ControlClient::ControlClient(const std::filesystem::path& runtimeDir)
     : m_socketPath(ipc::controlSocketPath(runtimeDir)) {}
 
 Status ControlClient::connect() {

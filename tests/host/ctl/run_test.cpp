@@ -51,7 +51,7 @@ v1::ControlResponse statsAnswer() {
 
 TEST(CtlRun, StatsJsonPrintsExactlyTheStatsResponse) {
   FakeConnection connection;
-  connection.answers.push_back(statsAnswer());
+  connection.answers.emplace_back(statsAnswer());
   auto outcome = runWith(connection, {"stats", "logger", "--json"});
   EXPECT_EQ(outcome.code, ExitCode::Ok);
   EXPECT_EQ(outcome.err, "");
@@ -71,7 +71,7 @@ TEST(CtlRun, HumanOutputByDefault) {
   v1::ControlResponse response;
   response.mutable_publish()->set_published(3);
   response.mutable_publish()->set_routed(3);
-  connection.answers.push_back(response);
+  connection.answers.emplace_back(response);
   auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "3"});
   EXPECT_EQ(outcome.code, ExitCode::Ok);
   EXPECT_EQ(outcome.out,
@@ -84,7 +84,7 @@ TEST(CtlRun, ErrorReplyExitsOneWithTheMessage) {
   v1::ControlResponse response;
   response.mutable_error()->set_code(v1::ERROR_CODE_PERMISSION_DENIED);
   response.mutable_error()->set_message("NodeShutdown is host-only");
-  connection.answers.push_back(response);
+  connection.answers.emplace_back(response);
   auto outcome = runWith(connection, {"publish", "NodeShutdown", "--json"});
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
   EXPECT_EQ(outcome.out, "");
@@ -96,14 +96,14 @@ TEST(CtlRun, BlockSubscriberTimeoutOnPublishExitsOne) {
   v1::ControlResponse response;
   response.mutable_error()->set_code(v1::ERROR_CODE_TIMEOUT);  // an answer, not silence
   response.mutable_error()->set_message("1 event(s) were not accepted in time");
-  connection.answers.push_back(response);
+  connection.answers.emplace_back(response);
   EXPECT_EQ(runWith(connection, {"publish", "NewBlock"}).code, ExitCode::ErrorReply);
 }
 
 TEST(CtlRun, UnreachableNodeExitsThree) {
   for (auto code : {v1::ERROR_CODE_UNAVAILABLE, v1::ERROR_CODE_TIMEOUT}) {
     FakeConnection connection;
-    connection.answers.push_back(makeError(code, "plexus-node is not running"));
+    connection.answers.emplace_back(makeError(code, "plexus-node is not running"));
     auto outcome = runWith(connection, {"modules"});
     EXPECT_EQ(outcome.code, ExitCode::Unreachable);
     EXPECT_EQ(outcome.err, "plexusctl: plexus-node is not running\n");
@@ -113,7 +113,7 @@ TEST(CtlRun, UnreachableNodeExitsThree) {
 
 TEST(CtlRun, UnexpectedAnswerIsAnError) {
   FakeConnection connection;
-  connection.answers.push_back(statsAnswer());
+  connection.answers.emplace_back(statsAnswer());
   auto outcome = runWith(connection, {"status"});
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
   EXPECT_THAT(outcome.err, HasSubstr("unexpected answer from the node: stats instead of status"));
@@ -123,7 +123,7 @@ TEST(CtlRun, AnswerWithoutBodyIsAnError) {
   v1::ControlResponse bare;  // the node always sets the body, empty lists included
   bare.set_correlation_id(1);
   FakeConnection connection;
-  connection.answers.push_back(bare);
+  connection.answers.emplace_back(bare);
   auto outcome = runWith(connection, {"modules"});
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
   EXPECT_THAT(outcome.err,
@@ -135,13 +135,13 @@ TEST(CtlRun, LifecycleCommandsWaitLongerUnlessTimeoutIsGiven) {
   loaded.mutable_load()->mutable_module()->set_module_id("logger");
   loaded.mutable_load()->mutable_module()->set_pid(12);
   FakeConnection connection;
-  connection.answers.push_back(loaded);
+  connection.answers.emplace_back(loaded);
   auto outcome = runWith(connection, {"load", "logger"});
   EXPECT_EQ(outcome.out, "module logger ready (pid 12)\n");
   EXPECT_EQ(connection.callTimeouts[0].count(), 30000);
 
   FakeConnection explicitTimeout;
-  explicitTimeout.answers.push_back(loaded);
+  explicitTimeout.answers.emplace_back(loaded);
   (void)runWith(explicitTimeout, {"load", "logger", "--timeout", "700"});
   EXPECT_EQ(explicitTimeout.callTimeouts[0].count(), 700);
 }

@@ -71,7 +71,7 @@ struct Tail {
   std::ostringstream out, err;
 
   Tail() {
-    connection.answers.push_back(statusAnswer());
+    connection.answers.emplace_back(statusAnswer());
     connection.onQuiet = [this] { stop = true; };  // nothing more scripted: as if Ctrl-C
   }
   ExitCode run(const TailCommand& command) {
@@ -189,7 +189,7 @@ TEST(CtlTail, ErrorReplyEndsWithExitOne) {
 TEST(CtlTail, UnreachableNodeExitsThreeBeforeSubscribing) {
   Tail tail;
   tail.connection.answers.clear();
-  tail.connection.answers.push_back(
+  tail.connection.answers.emplace_back(
       makeError(v1::ERROR_CODE_UNAVAILABLE, "plexus-node is not running (no control socket)"));
   EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Unreachable);
   EXPECT_THAT(tail.err.str(), HasSubstr("plexus-node is not running"));

@@ -16,7 +16,7 @@ namespace plexus::ipc {
 
 class FramePool {
  public:
-  static constexpr std::size_t kBufferBytes = 64 * 1024;
+  static constexpr std::size_t kBufferBytes = std::size_t{64} * 1024;
   static constexpr std::size_t kMaxPooled = 64;  // at most 4 MiB kept for reuse
 
   static FramePool& instance();

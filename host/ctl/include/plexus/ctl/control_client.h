@@ -20,7 +20,7 @@ namespace plexus::ctl {
 
 class ControlClient {
  public:
-  explicit ControlClient(std::filesystem::path runtimeDir);
+  explicit ControlClient(const std::filesystem::path& runtimeDir);
 
   const std::filesystem::path& socketPath() const { return m_socketPath; }
 
