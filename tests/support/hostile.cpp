@@ -1,3 +1,5 @@
+// Hostile (hostile.h): connecting, playing the script, and sending.
+
 #include "hostile.h"
 
 #include <unistd.h>

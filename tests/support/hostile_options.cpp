@@ -1,3 +1,5 @@
+// plexus-test-hostile's command line (hostile_options.h).
+
 #include "hostile_options.h"
 
 #include <sstream>

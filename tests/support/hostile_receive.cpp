@@ -1,3 +1,6 @@
+// Hostile (hostile.h): what the node sends, one report line each. Meanwhile it acts like a live
+// module: heartbeats when idle, acks every batch, leaves on NodeShutdown or Goodbye.
+
 #include <algorithm>
 #include <zmq_addon.hpp>
 

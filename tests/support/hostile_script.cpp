@@ -1,3 +1,6 @@
+// Hostile::perform: one scripted action and the replies it waits for (the actions are listed
+// in hostile_module.cpp).
+
 #include <cstdlib>
 #include <cstring>
 

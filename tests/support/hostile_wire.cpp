@@ -1,3 +1,5 @@
+// Hand-made protobuf bytes (hostile_wire.h).
+
 #include "hostile_wire.h"
 
 namespace plexus::hostile {
