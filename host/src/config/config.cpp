@@ -50,33 +50,33 @@ bool isLogLevel(const std::string& name) {
 }  // namespace
 
 const std::string& embeddedDefaultConfig() {
+  // Operators see this text as written (plexus-node --print-default-config): not reformatted.
+  // clang-format off
   static const std::string text = R"pb(
-    # The configuration plexus-node runs with when no --config is given: the shipped modules.
-    # chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
-    # JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
-    module {
-      name : "chainsim"
-      exec : "plexus-chainsim"
-      settings { key : "blocks_per_s" value : "2" }
-      settings { key : "txs_per_block" value : "4" }
-      capabilities { publish : [ EVENT_TYPE_NEW_BLOCK, EVENT_TYPE_NEW_TRANSACTION ] }
-    }
-    module {
-      name : "logger"
-      exec : "plexus-logger"
-      settings {
-        key : "types"
-        value : "NewBlock,ModuleLoaded,ModuleCrashed,ModuleUnloaded,NodeShutdown"
-      }
-    }
-    module {
-      name : "slowpoke"
-      exec : "plexus-slowpoke"
-      channel_capacity : 20
-      settings { key : "delay_ms" value : "200" }
-    }
-    timings { stats_log_interval_ms : 5000 }
-  )pb";
+# The configuration plexus-node runs with when no --config is given: the shipped modules.
+# chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
+# JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
+module {
+  name: "chainsim"
+  exec: "plexus-chainsim"
+  settings { key: "blocks_per_s" value: "2" }
+  settings { key: "txs_per_block" value: "4" }
+  capabilities { publish: [EVENT_TYPE_NEW_BLOCK, EVENT_TYPE_NEW_TRANSACTION] }
+}
+module {
+  name: "logger"
+  exec: "plexus-logger"
+  settings { key: "types" value: "NewBlock,ModuleLoaded,ModuleCrashed,ModuleUnloaded,NodeShutdown" }
+}
+module {
+  name: "slowpoke"
+  exec: "plexus-slowpoke"
+  channel_capacity: 20
+  settings { key: "delay_ms" value: "200" }
+}
+timings { stats_log_interval_ms: 5000 }
+)pb";
+  // clang-format on
   return text;
 }
 
@@ -183,8 +183,11 @@ Status validateConfig(const v1::NodeConfig& config) {
   }
   for (const auto& [component, level] : config.log().components()) {
     if (!isLogLevel(level)) {
-      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                       "log level '" + level + "' of component '" + component + "' is unknown");
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, std::string("log level '")
+                                                            .append(level)
+                                                            .append("' of component '")
+                                                            .append(component)
+                                                            .append("' is unknown"));
     }
   }
   return {};

@@ -1,7 +1,7 @@
 #pragma once
 
 // EventManager: the facade of delivery - the routing table, the per-module delivery channels,
-// the statistics and the replay to late subscribers (DESIGN.md "Event manager semantics").
+// the statistics and the replay to late subscribers (docs/design.md "Delivery").
 //
 // Publish is one routing-table lookup, then a try-push into each subscriber's channel:
 // - room in the channel            -> accepted (holds a slot until acked);

@@ -1,7 +1,7 @@
 #pragma once
 
 // Replay: what a late subscriber would otherwise have missed, given once per incarnation and
-// type (DESIGN.md "Event manager semantics"):
+// type (docs/design.md "Delivery"):
 // - ModuleLoaded: the announcement of every loaded module, in load order (a snapshot), on the
 //   lifecycle lane;
 // - sticky events, a state rather than a moment (NodeStartup, DiskSpaceLow while the disk is

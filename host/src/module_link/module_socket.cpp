@@ -6,7 +6,7 @@
 namespace plexus::host {
 
 ModuleSocket::ModuleSocket(zmq::context_t& context, EventLoop& loop, RefusalLog& refusals,
-                           Options options)
+                           const Options& options)
     : m_loop(loop),
       m_refusals(refusals),
       m_endpoint(ipc::ipcEndpoint(options.path)),

@@ -39,7 +39,8 @@ class ModuleSocket {
   };
 
   // Binds the socket; throws (std::runtime_error, zmq::error_t) when it cannot.
-  ModuleSocket(zmq::context_t& context, EventLoop& loop, RefusalLog& refusals, Options options);
+  ModuleSocket(zmq::context_t& context, EventLoop& loop, RefusalLog& refusals,
+               const Options& options);
   ~ModuleSocket();
   ModuleSocket(const ModuleSocket&) = delete;
   ModuleSocket& operator=(const ModuleSocket&) = delete;

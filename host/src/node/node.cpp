@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "config/config.h"
 #include "control/control_server.h"
@@ -166,7 +167,8 @@ class Node::Impl {
               m_publisher.close();
               m_periodic.stop();
             },
-        .stopModules = [this](std::function<void()> done) { m_supervisor.shutdown(done); },
+        .stopModules =
+            [this](std::function<void()> done) { m_supervisor.shutdown(std::move(done)); },
         .killModules = [this] { m_supervisor.killAll(); },
         .stopped = [this] { m_periodic.logStats(); },
     };

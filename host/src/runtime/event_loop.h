@@ -44,9 +44,9 @@ class EventLoop final : public Timers {
   // A WakeQueue's fd: the loop tells the queue when it is about to block and when it woke, so
   // producers only signal a sleeping loop.
   template <class Queue>
-  void addQueue(Queue& queue, Callback onReadable) {
+  void addQueue(Queue& queue, const Callback& onReadable) {
     PLEXUS_ASSERT_THREAD(m_thread);
-    addFd(queue.fd(), std::move(onReadable));
+    addFd(queue.fd(), onReadable);
     m_sleepGuards.push_back({[&queue] { return queue.prepareToSleep(); },
                              [&queue] { queue.awake(); }, m_watches.back(), false});
   }

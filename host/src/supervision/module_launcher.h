@@ -1,9 +1,9 @@
 #pragma once
 
-// ModuleLauncher: starts one incarnation of a module (the spawn contract of DESIGN.md): resolves
-// its executable, spawns it with a fresh token on stdin, PLEXUS_MODULE_ID and PLEXUS_ENDPOINT in
-// its environment and its resource limits, hands its stdout/stderr to the OutputPump, and kills
-// it when it has not completed its handshake within the handshake timeout.
+// ModuleLauncher: starts one incarnation of a module (the spawn contract in docs/design.md
+// "Processes"): resolves its executable, spawns it with a fresh token on stdin, PLEXUS_MODULE_ID
+// and PLEXUS_ENDPOINT in its environment and its resource limits, hands its stdout/stderr to the
+// OutputPump, and kills it when it has not completed its handshake within the handshake timeout.
 // Thread rule: loop thread only.
 
 #include <chrono>

@@ -1,7 +1,7 @@
 #pragma once
 
 // ModuleRecord: what the supervisor knows about one module: its configuration, where it is in
-// its lifecycle (DESIGN.md "Module lifecycle"), its current incarnation's process and timers,
+// its lifecycle (docs/design.md "Processes"), its current incarnation's process and timers,
 // its restart history, and the operator commands waiting on it.
 //   starting -> handshaking -> ready -> stopping -> stopped | crashed | failed
 // Thread rule: loop thread only (owned by the supervisor).

@@ -61,7 +61,7 @@ std::string OutputPump::escape(std::string_view raw) {
 void OutputPump::run() {
   std::map<int, std::unique_ptr<Stream>> streams;
   std::vector<std::unique_ptr<Stream>> arrived;
-  std::vector<char> buffer(64 * 1024);
+  std::vector<char> buffer(std::size_t{64} * 1024);
   bool closing = false;
 
   auto emit = [&](Stream& s) {

@@ -1,12 +1,12 @@
 #pragma once
 
-// ProcessSpawner: starts module processes (the spawn contract of DESIGN.md), signals them and
-// tells their owner when they exit. The real one spawns with Boost.Process and watches each
-// child's pidfd on the event loop; unit tests of the supervisor fake it.
-// Every child: its own process group, no inherited fd above 2 (so no module can read another's
-// token or hold another's pipe open), SIGKILL if the node dies (PR_SET_PDEATHSIG), resource
-// limits applied before exec, stdin = the token line then EOF, stdout/stderr = pipes.
-// Thread rule: loop thread only (PDEATHSIG follows the spawning thread).
+// ProcessSpawner: starts module processes (the spawn contract in docs/design.md "Processes"),
+// signals them and tells their owner when they exit. The real one spawns with Boost.Process and
+// watches each child's pidfd on the event loop; unit tests of the supervisor fake it. Every child:
+// its own process group, no inherited fd above 2 (so no module can read another's token or hold
+// another's pipe open), SIGKILL if the node dies (PR_SET_PDEATHSIG), resource limits applied before
+// exec, stdin = the token line then EOF, stdout/stderr = pipes. Thread rule: loop thread only
+// (PDEATHSIG follows the spawning thread).
 
 #include <sys/types.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// StopEscalation: how the node stops a module (DESIGN.md "Module lifecycle"). It is asked first:
+// StopEscalation: how the node stops a module (docs/design.md "Processes"). It is asked first:
 // Goodbye on unload and reload, NodeShutdown (sent by the node to every module) on node stop.
 // Still running after the grace period: SIGTERM; still running kill_after_ms later: SIGKILL.
 // A module that never connected cannot be asked and gets SIGTERM at once. From the request on,

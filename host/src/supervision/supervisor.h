@@ -1,6 +1,6 @@
 #pragma once
 
-// Supervisor: the module processes (DESIGN.md "Module lifecycle").
+// Supervisor: the module processes (docs/design.md "Processes").
 //   starting -> handshaking -> ready -> stopping -> stopped | crashed | failed
 // The facade the module server (ModuleRegistry), the operator API and the host services
 // (ModuleDirectory) talk to. It keeps one ModuleRecord per module and drives its state through
@@ -61,7 +61,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   // `config` with defaults applied (withDefaults()).
   Supervisor(Dependencies deps, v1::NodeConfig config, std::string moduleEndpoint,
              std::filesystem::path nodeDir);
-  ~Supervisor();
+  ~Supervisor() override;
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 

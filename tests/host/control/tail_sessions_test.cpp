@@ -31,7 +31,8 @@ class TailSessionsTest : public ::testing::Test {
  protected:
   TailSessionsTest() { sink.tails = &tails; }
 
-  void tail(const std::string& client, std::vector<int> types, std::uint64_t correlationId = 1) {
+  void tail(const std::string& client, const std::vector<int>& types,
+            std::uint64_t correlationId = 1) {
     v1::ControlRequest request;
     request.set_correlation_id(correlationId);
     auto* body = request.mutable_tail();

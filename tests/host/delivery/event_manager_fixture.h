@@ -2,7 +2,7 @@
 
 // The EventManager tests' fixture: a real EventManager over a RecordingSink, with a steady
 // clock the test moves and a fixed wall clock; helpers to attach and load modules, publish
-// NewBlock events and check both DESIGN.md invariants for every module id.
+// NewBlock events and check both delivery invariants of docs/design.md for every module id.
 
 #include <gtest/gtest.h>
 
@@ -66,7 +66,7 @@ class EventManagerTest : public ::testing::Test {
     EXPECT_TRUE(s.has_value()) << id;
     return s.value_or(v1::DeliveryStats());
   }
-  // Both DESIGN.md invariants, for every module id, plus the capacity bound.
+  // Both delivery invariants of docs/design.md, for every module id, plus the capacity bound.
   void expectInvariants() {
     for (const auto& s : em.allStats()) {
       SCOPED_TRACE(s.module_id());

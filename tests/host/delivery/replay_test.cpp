@@ -33,6 +33,7 @@ class ReplayTest : public ::testing::Test {
     std::vector<ipc::OutgoingEvent> out;
     slot.channel->peekLifecycle(out, 100);
     std::vector<std::string> bodies;
+    bodies.reserve(out.size());
     for (const auto& e : out)
       bodies.emplace_back(e.body->view());
     return bodies;

@@ -29,7 +29,7 @@ struct SentEvent {
 class FakeTransport : public ModuleTransport {
  public:
   // What receive() hands out, in order (ModuleReader tests).
-  void arrive(std::string routingId, std::string userId, std::vector<std::string> frames) {
+  void arrive(std::string routingId, std::string userId, const std::vector<std::string>& frames) {
     ReceivedMessage message;
     message.routingId = std::move(routingId);
     message.userId = std::move(userId);

@@ -155,8 +155,9 @@ class ModuleServerTest : public ::testing::Test {
   void send(const std::string& moduleId, const v1::Envelope& envelope) {
     send(server, moduleId, envelope);
   }
-  void sendRaw(const std::string& moduleId, std::vector<std::string> rawFrames) {
+  void sendRaw(const std::string& moduleId, const std::vector<std::string>& rawFrames) {
     std::vector<zmq::message_t> frames;
+    frames.reserve(rawFrames.size());
     for (const auto& raw : rawFrames)
       frames.emplace_back(raw.data(), raw.size());
     server.handle(moduleId, moduleId, frames);

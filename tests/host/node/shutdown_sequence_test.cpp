@@ -24,14 +24,14 @@ class ShutdownSequenceTest : public ::testing::Test {
 
   ShutdownSequence::Steps steps() {
     return {
-        .closeIntake = [this] { calls.push_back("closeIntake"); },
+        .closeIntake = [this] { calls.emplace_back("closeIntake"); },
         .stopModules =
             [this](std::function<void()> done) {
-              calls.push_back("stopModules");
+              calls.emplace_back("stopModules");
               allStopped = std::move(done);
             },
-        .killModules = [this] { calls.push_back("killModules"); },
-        .stopped = [this] { calls.push_back("stopped"); },
+        .killModules = [this] { calls.emplace_back("killModules"); },
+        .stopped = [this] { calls.emplace_back("stopped"); },
     };
   }
 

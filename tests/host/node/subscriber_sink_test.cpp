@@ -56,7 +56,7 @@ TEST_F(SubscriberSinkTest, UnreachableSubscribersGoToTheirOwners) {
   publishBlock();
   auto unreachable = events.takeUnreachable();
   ASSERT_EQ(unreachable.size(), 1u);
-  unreachable.push_back("logger");
+  unreachable.emplace_back("logger");
   sink.unreachable(unreachable);
   EXPECT_EQ(registry.unreachable, std::vector<std::string>{"logger"});
   replier.gone.clear();

@@ -218,11 +218,11 @@ TEST(EventLoopTest, WatchRemovedByAnEarlierCallbackInTheSameIterationIsNotCalled
 TEST(EventLoopTest, AfterHooksRunAfterEachIteration) {
   EventLoop loop;
   std::vector<std::string> log;
-  loop.addAfterHook([&] { log.push_back("hook"); });
+  loop.addAfterHook([&] { log.emplace_back("hook"); });
   loop.runAfter(5ms, [&] {
-    log.push_back("t1");
+    log.emplace_back("t1");
     loop.runAfter(5ms, [&] {
-      log.push_back("t2");
+      log.emplace_back("t2");
       loop.stop();
     });
   });
@@ -276,13 +276,13 @@ TEST(EventLoopTest, TimersInterfaceRunsOnTheLoopsClock) {
   const auto start = timers.now();
   timers.runAfter(20ms, [&] {
     firedAt = timers.now();
-    order.push_back("timer");
+    order.emplace_back("timer");
     timers.post([&] {
-      order.push_back("posted");
+      order.emplace_back("posted");
       loop.stop();
     });
   });
-  auto cancelled = timers.runAfter(5ms, [&] { order.push_back("cancelled"); });
+  auto cancelled = timers.runAfter(5ms, [&] { order.emplace_back("cancelled"); });
   timers.cancel(cancelled);
   ASSERT_TRUE(runsToCompletion(loop));
   EXPECT_EQ(order, (std::vector<std::string>{"timer", "posted"}));

@@ -94,6 +94,7 @@ struct Pipe {
 
 std::vector<std::string> texts(const std::vector<Line>& lines) {
   std::vector<std::string> out;
+  out.reserve(lines.size());
   for (const auto& line : lines)
     out.push_back(line.text);
   return out;
@@ -218,7 +219,7 @@ TEST(OutputPumpTest, WriterOfSeveralMegabytesNeverBlocks) {
       std::string line = std::to_string(i);
       line.resize(99, '.');
       chunk += line + "\n";
-      if (chunk.size() > 64 * 1024) {
+      if (chunk.size() > std::size_t{64} * 1024) {
         pipe.write(chunk);
         chunk.clear();
       }
