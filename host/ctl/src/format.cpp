@@ -1,5 +1,6 @@
 #include "plexus/ctl/format.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "plexus/ctl/table.h"
@@ -149,8 +150,11 @@ std::string formatSubscribers(const v1::SubscribersResponse& subscribers) {
   if (subscribers.module_ids().empty()) return type + ": no subscribers\n";
   std::string out =
       type + ": " + std::to_string(subscribers.module_ids_size()) + " subscriber(s)\n";
-  for (const auto& id : subscribers.module_ids())
-    out += "  " + id + "\n";
+  const auto& stopping = subscribers.stopping_module_ids();
+  for (const auto& id : subscribers.module_ids()) {
+    const bool isStopping = std::find(stopping.begin(), stopping.end(), id) != stopping.end();
+    out += "  " + id + (isStopping ? "  (stopping: events to it fail)" : "") + "\n";
+  }
   return out;
 }
 

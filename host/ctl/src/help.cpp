@@ -100,8 +100,10 @@ With --json: the StatsResponse (64-bit counters as JSON strings).
 constexpr std::string_view kSubscribers =
     R"~(usage: plexusctl [global options] subscribers EVENT_TYPE
 
-Lists the modules subscribed to EVENT_TYPE.
-With --json: the SubscribersResponse.
+Lists the modules subscribed to EVENT_TYPE. A module that is stopping (unloaded, reloaded,
+or it said Goodbye itself) stays listed until it exited, marked "(stopping: events to it
+fail)": events routed to it meanwhile count as failed.
+With --json: the SubscribersResponse (stopping_module_ids lists those).
 )~";
 
 constexpr std::string_view kPublish =
@@ -141,8 +143,9 @@ Prints "module NAME ready (pid P)". With --json: the LoadResponse.
 
 constexpr std::string_view kUnload = R"~(usage: plexusctl [global options] unload MODULE
 
-Stops MODULE gracefully (NodeShutdown, then SIGTERM, then SIGKILL) and answers once it
-exited; it is not restarted, and `plexusctl load MODULE` starts it again.
+Stops MODULE gracefully (Goodbye, then SIGTERM, then SIGKILL) and answers once it
+exited; it is not restarted, and `plexusctl load MODULE` starts it again. An unload while
+the module is already stopping (a reload, or its own Goodbye) wins: it stays stopped.
 Waits 30000 ms unless --timeout is given. With --json: the UnloadResponse.
 )~";
 

@@ -133,6 +133,8 @@ class EventManager {
   bool resetStats(const std::string& moduleId);     // false when unknown
   void resetAllStats();
   std::vector<std::string> subscribers(v1::EventType type) const;
+  // The module's channel is closed (beginStopping) while it is still attached.
+  bool isStopping(const std::string& moduleId) const;
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
   std::uint64_t eventsPublished() const;

@@ -59,6 +59,12 @@ std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
   return out;
 }
 
+bool EventManager::isStopping(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  return slot != nullptr && slot->attached() && slot->stopping;
+}
+
 std::vector<v1::EventType> EventManager::subscriptions(const std::string& moduleId) const {
   PLEXUS_ASSERT_THREAD(m_thread);
   const ModuleSlot* slot = m_slots.find(moduleId);

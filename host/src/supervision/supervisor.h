@@ -11,7 +11,7 @@
 //   (exit_report.h: ModuleUnloaded, ModuleCrashed), and the restart policy (RestartTracker:
 //   backoff, crash-rate limit) with its delay as an IncarnationTimer;
 // - StopEscalation: Goodbye (unload) or NodeShutdown (node stop), then SIGTERM after the grace
-//   period, then SIGKILL;
+//   period, then SIGKILL; the same for a module that said Goodbye on its own (onGoodbye);
 // - LivenessMonitor: missed heartbeats or a stalled handler -> unhealthy; silence beyond the
 //   dead timeout -> hung -> killed (ModuleHealthChanged);
 // - operator commands (supervisor_commands.cpp): load, unload, reload, node shutdown.
@@ -123,6 +123,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void scheduleRestart(ModuleRecord& record, std::chrono::milliseconds delay);
 
   // supervisor_commands.cpp
+  void takeOverStop(ModuleRecord& record);
   void settleWaiters(ModuleRecord& record);
   void maybeFinishShutdown();
 

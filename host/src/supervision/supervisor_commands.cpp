@@ -65,6 +65,13 @@ void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
     return;
   }
   record->stopWaiters.push_back(std::move(done));
+  if (record->state == v1::MODULE_STATE_STOPPING && !m_shuttingDown) {
+    // Already stopping: the unload wins. A reload's restart is called off, and a module that
+    // is leaving on its own is now stopped by the operator (no restart policy after its exit).
+    takeOverStop(*record);
+    record->restartAfterStop = false;
+    record->stopReason = "unloaded by operator";
+  }
   m_stopper.stop(*record, "unloaded by operator", false);
 }
 
@@ -86,8 +93,17 @@ void Supervisor::reload(const std::string& moduleId, ModuleCallback done) {
     (void)start(*record);
     return;
   }
+  takeOverStop(*record);  // leaving on its own: the operator's reload restarts it after the exit
   m_stopper.stop(*record, "reloaded by operator", false);
   record->restartAfterStop = true;
+}
+
+// A module leaving on its own (its Goodbye) becomes the operator's stop: its exit is then
+// reported and followed as the operator's command says, not by the restart policy.
+void Supervisor::takeOverStop(ModuleRecord& record) {
+  if (!record.leaving) return;
+  record.leaving = false;
+  record.stopRequested = true;
 }
 
 void Supervisor::shutdown(std::function<void()> allStopped) {
