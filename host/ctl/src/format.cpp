@@ -185,6 +185,10 @@ std::string formatResponse(const Command& command, const v1::ControlResponse& re
   if (const auto* reload = std::get_if<ReloadCommand>(&command)) {
     return moduleSentence(response.reload().module(), reload->moduleId, "reloaded", true);
   }
+  if (const auto* forget = std::get_if<ForgetCommand>(&command)) {
+    return "module " + forget->moduleId + " forgotten (" +
+           stateName(response.forget().module().state()) + ")\n";
+  }
   if (std::holds_alternative<MaintenanceCommand>(command)) {
     return "maintenance #" + std::to_string(response.maintenance().maintenance_id()) + " started\n";
   }

@@ -9,9 +9,9 @@ namespace plexus::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kCommands = {
-    "status", "modules", "stats",       "subscribers", "publish", "load",
-    "unload", "reload",  "maintenance", "tail",        "help"};
+constexpr std::array<std::string_view, 12> kCommands = {
+    "status", "modules", "stats",  "subscribers", "publish", "load",
+    "unload", "reload",  "forget", "maintenance", "tail",    "help"};
 
 constexpr std::string_view kGeneral =
     R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]
@@ -33,6 +33,7 @@ Commands:
                             start a configured module, or hot-load a new one (--exec)
   unload MODULE             stop a module and wait until it exited
   reload MODULE             restart a module and wait until it is ready again
+  forget MODULE             remove a stopped or failed module and all the node keeps of it
   maintenance flush|cleanup [--urgency low|medium|high] [--reason TEXT] [--timeout-ms MS]
                             start a DataMaintenance round
   tail [--type TYPE]... [--count N]
@@ -155,6 +156,14 @@ Stops MODULE and starts a new incarnation; answers once that one is ready.
 Waits 30000 ms unless --timeout is given. With --json: the ReloadResponse.
 )~";
 
+constexpr std::string_view kForget = R"~(usage: plexusctl [global options] forget MODULE
+
+Removes MODULE, which must be stopped or failed (unload it first): its definition, state
+and restart history, its delivery statistics and its subscriptions. `status` and `modules`
+no longer count it; `load MODULE --exec PATH` can define it anew, with fresh statistics.
+Prints "module MODULE forgotten (STATE)". With --json: the ForgetResponse.
+)~";
+
 constexpr std::string_view kMaintenance =
     R"~(usage: plexusctl [global options] maintenance flush|cleanup [options]
 
@@ -226,6 +235,7 @@ std::string commandHelp(std::string_view command) {
   if (command == "load") return std::string(kLoad) + types;
   if (command == "unload") return std::string(kUnload);
   if (command == "reload") return std::string(kReload);
+  if (command == "forget") return std::string(kForget);
   if (command == "maintenance") return std::string(kMaintenance);
   if (command == "tail") return std::string(kTail) + types;
   if (command == "help") return std::string(kHelp);

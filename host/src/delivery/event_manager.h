@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -98,6 +99,9 @@ class EventManager {
   // The incarnation is gone (exited, hung, unreachable): subscriptions removed, channel closed,
   // what it still held counted as lost, removed from the loaded set.
   void detach(const std::string& moduleId);
+  // Removes a detached module id: its statistics and subscriptions, as if never seen (the
+  // operator's `forget`). False when it is attached or unknown.
+  bool forget(const std::string& moduleId);
 
   // ---- publishing ----
   // Routes one serialized event. Returns the report when the publish is resolved now; nullopt
@@ -155,6 +159,8 @@ class EventManager {
 
   Options m_options;
   ModuleSlots m_slots;
+  // Slots forgotten while a blocked publish may still point at them: freed once none waits.
+  std::vector<std::unique_ptr<ModuleSlot>> m_forgotten;
   RoutingTable<ModuleSlot> m_routing;
   Replay m_replay;
   BlockedPublishes m_blocked;

@@ -1,5 +1,5 @@
 // EventManager: statistics and queries (the control API's stats, subscribers and status, the
-// supervisor's stall detection). See event_manager.h.
+// supervisor's stall detection), and forgetting a module id. See event_manager.h.
 
 #include <algorithm>
 
@@ -34,6 +34,16 @@ std::vector<v1::DeliveryStats> EventManager::allStats() const {
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.module_id() < b.module_id(); });
   return out;
+}
+
+bool EventManager::forget(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr || slot->attached()) return false;
+  // Detached, it is in no routing list and no load order; the slot itself is freed after the
+  // next flush (it may still be in the flusher's dirty list or a blocked publish's waits).
+  m_forgotten.push_back(m_slots.remove(moduleId));
+  return true;
 }
 
 bool EventManager::resetStats(const std::string& moduleId) {

@@ -74,7 +74,7 @@ struct ModuleRecord {
   std::vector<ModuleDirectory::ModuleCallback> stopWaiters;   // unload
 };
 
-// Config order, then load order; records are never removed.
+// Config order, then load order; a record is removed only by `forget` (stopped or failed).
 using ModuleRecords = std::vector<std::unique_ptr<ModuleRecord>>;
 
 // What the node treats as connected: handshaking, ready or stopping. A module being stopped

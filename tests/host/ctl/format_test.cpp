@@ -150,7 +150,7 @@ TEST(CtlFormat, ModuleSentences) {
   EXPECT_EQ(formatResponse(MaintenanceCommand{}, response), "maintenance #7 started\n");
 }
 
-TEST(CtlFormat, SubscribersMarkStoppingModules) {
+TEST(CtlFormat, SubscribersMarkStoppingModulesAndForgetSaysWhatWasRemoved) {
   v1::SubscribersResponse subscribers;
   subscribers.set_type(v1::EVENT_TYPE_NEW_BLOCK);
   subscribers.add_module_ids("logger");
@@ -158,6 +158,11 @@ TEST(CtlFormat, SubscribersMarkStoppingModules) {
   subscribers.add_stopping_module_ids("leaver");
   EXPECT_EQ(formatSubscribers(subscribers),
             "NewBlock: 2 subscriber(s)\n  logger\n  leaver  (stopping: events to it fail)\n");
+
+  v1::ControlResponse response;
+  response.mutable_forget()->mutable_module()->set_module_id("old");
+  response.mutable_forget()->mutable_module()->set_state(v1::MODULE_STATE_FAILED);
+  EXPECT_EQ(formatResponse(ForgetCommand{"old"}, response), "module old forgotten (failed)\n");
 }
 
 }  // namespace
