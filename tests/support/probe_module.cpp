@@ -16,6 +16,10 @@
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
+//   --stop-after N       call stop() (the SDK says Goodbye) after handling N event-lane events
+//   --stay-after-run     once run() returned, keep the process (and its connection) alive:
+//                        "staying" is reported; only a signal ends it
+//   --exit-delay-ms N    once run() returned, take N ms (its cleanup) before exiting
 //   --report-limits      once connected, report "limits as=<bytes> nofile=<n> cpu=<s>" (soft)
 //   --burn-cpu           once connected, spin on the CPU forever (RLIMIT_CPU ends it)
 //   --allocate N         once connected, allocate and touch N bytes (RLIMIT_AS ends it)
@@ -69,6 +73,9 @@ struct Options {
   long crashAfter = -1;
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
+  long stopAfter = -1;
+  bool stayAfterRun = false;
+  int exitDelayMs = 0;
   long spamBytes = 0;
   bool reportLimits = false;
   bool burnCpu = false;
@@ -100,6 +107,12 @@ Options parse(int argc, char** argv) {
       o.ignoreShutdown = true;
     else if (a == "--ignore-sigterm")
       o.ignoreSigterm = true;
+    else if (a == "--stop-after")
+      o.stopAfter = std::stol(next());
+    else if (a == "--stay-after-run")
+      o.stayAfterRun = true;
+    else if (a == "--exit-delay-ms")
+      o.exitDelayMs = std::stoi(next());
     else if (a == "--spam-bytes")
       o.spamBytes = std::stol(next());
     else if (a == "--report-limits")
@@ -133,7 +146,7 @@ std::string detailOf(const plexus::v1::Event& e) {
              ":scheduled=" + (e.module_crashed().restart_scheduled() ? "1" : "0");
     case E::kModuleUnloaded:
       return e.module_unloaded().module_id() + "#" +
-             std::to_string(e.module_unloaded().incarnation());
+             std::to_string(e.module_unloaded().incarnation()) + ":" + e.module_unloaded().reason();
     case E::kModuleHealthChanged:
       return e.module_health_changed().module_id() + ":" +
              plexus::v1::Health_Name(e.module_health_changed().health()) + ":" +
@@ -296,7 +309,12 @@ int main(int argc, char** argv) {
       if (d.isLifecycle()) return;
       if (options.delayMs > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(options.delayMs));
-      if (options.crashAfter >= 0 && ++handled >= options.crashAfter) std::abort();
+      const long handledNow = ++handled;
+      if (options.crashAfter >= 0 && handledNow >= options.crashAfter) std::abort();
+      if (options.stopAfter >= 0 && handledNow == options.stopAfter) {
+        report.line("stopping");
+        module->stop();
+      }
     });
   }
   if (options.ignoreShutdown) {
@@ -312,6 +330,14 @@ int main(int argc, char** argv) {
   int status = module->run();
   if (publisher.joinable()) publisher.join();
   if (spammer.joinable()) spammer.join();
+  if (options.stayAfterRun) {
+    // The module object (its I/O thread, its heartbeats) lives on: only a signal ends this.
+    report.line("staying " + std::to_string(status));
+    for (;;)
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  if (options.exitDelayMs > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.exitDelayMs));
   report.line("exit " + std::to_string(status));
   return status;
 }

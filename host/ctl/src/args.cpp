@@ -297,6 +297,7 @@ Result<Command> parseModuleIdCommand(const RawArgs& raw) {
   static constexpr const char* kNames[] = {"MODULE"};
   if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
   if (raw.command == "unload") return Command{UnloadCommand{raw.positionals[0]}};
+  if (raw.command == "forget") return Command{ForgetCommand{raw.positionals[0]}};
   return Command{ReloadCommand{raw.positionals[0]}};
 }
 
@@ -352,7 +353,7 @@ Result<Command> parseCommand(const RawArgs& raw) {
   if (name == "subscribers") return parseSubscribers(raw);
   if (name == "publish") return parsePublish(raw);
   if (name == "load") return parseLoad(raw);
-  if (name == "unload" || name == "reload") return parseModuleIdCommand(raw);
+  if (name == "unload" || name == "reload" || name == "forget") return parseModuleIdCommand(raw);
   if (name == "maintenance") return parseMaintenance(raw);
   if (name == "tail") return parseTail(raw);
   return usageError({}, "unknown command '" + name + "'");

@@ -1,5 +1,6 @@
 #include "plexus/ctl/format.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "plexus/ctl/table.h"
@@ -149,8 +150,11 @@ std::string formatSubscribers(const v1::SubscribersResponse& subscribers) {
   if (subscribers.module_ids().empty()) return type + ": no subscribers\n";
   std::string out =
       type + ": " + std::to_string(subscribers.module_ids_size()) + " subscriber(s)\n";
-  for (const auto& id : subscribers.module_ids())
-    out += "  " + id + "\n";
+  const auto& stopping = subscribers.stopping_module_ids();
+  for (const auto& id : subscribers.module_ids()) {
+    const bool isStopping = std::find(stopping.begin(), stopping.end(), id) != stopping.end();
+    out += "  " + id + (isStopping ? "  (stopping: events to it fail)" : "") + "\n";
+  }
   return out;
 }
 
@@ -180,6 +184,10 @@ std::string formatResponse(const Command& command, const v1::ControlResponse& re
   }
   if (const auto* reload = std::get_if<ReloadCommand>(&command)) {
     return moduleSentence(response.reload().module(), reload->moduleId, "reloaded", true);
+  }
+  if (const auto* forget = std::get_if<ForgetCommand>(&command)) {
+    return "module " + forget->moduleId + " forgotten (" +
+           stateName(response.forget().module().state()) + ")\n";
   }
   if (std::holds_alternative<MaintenanceCommand>(command)) {
     return "maintenance #" + std::to_string(response.maintenance().maintenance_id()) + " started\n";

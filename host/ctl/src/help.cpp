@@ -9,9 +9,9 @@ namespace plexus::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> kCommands = {
-    "status", "modules", "stats",       "subscribers", "publish", "load",
-    "unload", "reload",  "maintenance", "tail",        "help"};
+constexpr std::array<std::string_view, 12> kCommands = {
+    "status", "modules", "stats",  "subscribers", "publish", "load",
+    "unload", "reload",  "forget", "maintenance", "tail",    "help"};
 
 constexpr std::string_view kGeneral =
     R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]
@@ -33,6 +33,7 @@ Commands:
                             start a configured module, or hot-load a new one (--exec)
   unload MODULE             stop a module and wait until it exited
   reload MODULE             restart a module and wait until it is ready again
+  forget MODULE             remove a stopped or failed module and all the node keeps of it
   maintenance flush|cleanup [--urgency low|medium|high] [--reason TEXT] [--timeout-ms MS]
                             start a DataMaintenance round
   tail [--type TYPE]... [--count N]
@@ -100,8 +101,10 @@ With --json: the StatsResponse (64-bit counters as JSON strings).
 constexpr std::string_view kSubscribers =
     R"~(usage: plexusctl [global options] subscribers EVENT_TYPE
 
-Lists the modules subscribed to EVENT_TYPE.
-With --json: the SubscribersResponse.
+Lists the modules subscribed to EVENT_TYPE. A module that is stopping (unloaded, reloaded,
+or it said Goodbye itself) stays listed until it exited, marked "(stopping: events to it
+fail)": events routed to it meanwhile count as failed.
+With --json: the SubscribersResponse (stopping_module_ids lists those).
 )~";
 
 constexpr std::string_view kPublish =
@@ -141,8 +144,9 @@ Prints "module NAME ready (pid P)". With --json: the LoadResponse.
 
 constexpr std::string_view kUnload = R"~(usage: plexusctl [global options] unload MODULE
 
-Stops MODULE gracefully (NodeShutdown, then SIGTERM, then SIGKILL) and answers once it
-exited; it is not restarted, and `plexusctl load MODULE` starts it again.
+Stops MODULE gracefully (Goodbye, then SIGTERM, then SIGKILL) and answers once it
+exited; it is not restarted, and `plexusctl load MODULE` starts it again. An unload while
+the module is already stopping (a reload, or its own Goodbye) wins: it stays stopped.
 Waits 30000 ms unless --timeout is given. With --json: the UnloadResponse.
 )~";
 
@@ -150,6 +154,14 @@ constexpr std::string_view kReload = R"~(usage: plexusctl [global options] reloa
 
 Stops MODULE and starts a new incarnation; answers once that one is ready.
 Waits 30000 ms unless --timeout is given. With --json: the ReloadResponse.
+)~";
+
+constexpr std::string_view kForget = R"~(usage: plexusctl [global options] forget MODULE
+
+Removes MODULE, which must be stopped or failed (unload it first): its definition, state
+and restart history, its delivery statistics and its subscriptions. `status` and `modules`
+no longer count it; `load MODULE --exec PATH` can define it anew, with fresh statistics.
+Prints "module MODULE forgotten (STATE)". With --json: the ForgetResponse.
 )~";
 
 constexpr std::string_view kMaintenance =
@@ -223,6 +235,7 @@ std::string commandHelp(std::string_view command) {
   if (command == "load") return std::string(kLoad) + types;
   if (command == "unload") return std::string(kUnload);
   if (command == "reload") return std::string(kReload);
+  if (command == "forget") return std::string(kForget);
   if (command == "maintenance") return std::string(kMaintenance);
   if (command == "tail") return std::string(kTail) + types;
   if (command == "help") return std::string(kHelp);

@@ -33,6 +33,7 @@ v1::ControlRequest buildRequest(const Command& command) {
           [&](const LoadCommand& c) { *request.mutable_load()->mutable_module() = c.module; },
           [&](const UnloadCommand& c) { request.mutable_unload()->set_module_id(c.moduleId); },
           [&](const ReloadCommand& c) { request.mutable_reload()->set_module_id(c.moduleId); },
+          [&](const ForgetCommand& c) { request.mutable_forget()->set_module_id(c.moduleId); },
           [&](const MaintenanceCommand& c) {
             auto* body = request.mutable_maintenance();
             body->set_operation(c.operation);
@@ -61,6 +62,7 @@ v1::ControlResponse::BodyCase expectedBody(const Command& command) {
                         [](const LoadCommand&) { return Body::kLoad; },
                         [](const UnloadCommand&) { return Body::kUnload; },
                         [](const ReloadCommand&) { return Body::kReload; },
+                        [](const ForgetCommand&) { return Body::kForget; },
                         [](const MaintenanceCommand&) { return Body::kMaintenance; },
                         [](const TailCommand&) { return Body::kTailEvents; },
                     },

@@ -6,7 +6,8 @@ ModuleCommands::ModuleCommands(ControlReplier& replier, ModuleDirectory& modules
     : m_replier(replier), m_modules(modules) {}
 
 std::vector<v1::ControlRequest::BodyCase> ModuleCommands::bodies() const {
-  return {v1::ControlRequest::kLoad, v1::ControlRequest::kUnload, v1::ControlRequest::kReload};
+  return {v1::ControlRequest::kLoad, v1::ControlRequest::kUnload, v1::ControlRequest::kReload,
+          v1::ControlRequest::kForget};
 }
 
 ModuleDirectory::ModuleCallback ModuleCommands::answer(const std::string& clientId,
@@ -45,6 +46,11 @@ void ModuleCommands::handle(const std::string& clientId, const v1::ControlReques
                        answer(clientId, id, [](v1::ControlResponse& r, const v1::ModuleInfo& info) {
                          *r.mutable_reload()->mutable_module() = info;
                        }));
+      return;
+    case v1::ControlRequest::kForget:
+      answer(clientId, id, [](v1::ControlResponse& r, const v1::ModuleInfo& info) {
+        *r.mutable_forget()->mutable_module() = info;
+      })(m_modules.forget(request.forget().module_id()));
       return;
     default:
       return;  // not routed here

@@ -3,6 +3,7 @@
 // ModuleCommands: the operator's commands on modules: `load` (a hot load, or a configured
 // module that is stopped or failed), `unload` and `reload`. Each is answered when it completed
 // (the module ready again, or exited) or failed, with the module's ModuleInfo or an Error.
+// `forget` (remove a stopped or failed module) is answered at once.
 // Thread rule: loop thread only.
 
 #include "control/control_handler.h"

@@ -42,6 +42,7 @@ void StatusQueries::handle(const std::string& clientId, const v1::ControlRequest
       }
       response.mutable_subscribers()->set_type(type);  // sets the body even with no subscriber
       for (auto& id : m_events.subscribers(type)) {
+        if (m_events.isStopping(id)) response.mutable_subscribers()->add_stopping_module_ids(id);
         response.mutable_subscribers()->add_module_ids(id);
       }
       break;

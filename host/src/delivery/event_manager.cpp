@@ -288,6 +288,9 @@ std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
 void EventManager::flush() {
   PLEXUS_ASSERT_THREAD(m_thread);
   m_flusher.flush();
+  // Forgotten slots are in no dirty list now; a blocked publish may still hold one until it
+  // resolved.
+  if (!m_forgotten.empty() && m_blocked.waiting() == 0) m_forgotten.clear();
 }
 
 std::vector<std::string> EventManager::takeUnreachable() {

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -98,6 +99,9 @@ class EventManager {
   // The incarnation is gone (exited, hung, unreachable): subscriptions removed, channel closed,
   // what it still held counted as lost, removed from the loaded set.
   void detach(const std::string& moduleId);
+  // Removes a detached module id: its statistics and subscriptions, as if never seen (the
+  // operator's `forget`). False when it is attached or unknown.
+  bool forget(const std::string& moduleId);
 
   // ---- publishing ----
   // Routes one serialized event. Returns the report when the publish is resolved now; nullopt
@@ -133,6 +137,8 @@ class EventManager {
   bool resetStats(const std::string& moduleId);     // false when unknown
   void resetAllStats();
   std::vector<std::string> subscribers(v1::EventType type) const;
+  // The module's channel is closed (beginStopping) while it is still attached.
+  bool isStopping(const std::string& moduleId) const;
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
   std::uint64_t eventsPublished() const;
@@ -153,6 +159,8 @@ class EventManager {
 
   Options m_options;
   ModuleSlots m_slots;
+  // Slots forgotten while a blocked publish may still point at them: freed once none waits.
+  std::vector<std::unique_ptr<ModuleSlot>> m_forgotten;
   RoutingTable<ModuleSlot> m_routing;
   Replay m_replay;
   BlockedPublishes m_blocked;

@@ -1,5 +1,5 @@
 // EventManager: statistics and queries (the control API's stats, subscribers and status, the
-// supervisor's stall detection). See event_manager.h.
+// supervisor's stall detection), and forgetting a module id. See event_manager.h.
 
 #include <algorithm>
 
@@ -36,6 +36,16 @@ std::vector<v1::DeliveryStats> EventManager::allStats() const {
   return out;
 }
 
+bool EventManager::forget(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr || slot->attached()) return false;
+  // Detached, it is in no routing list and no load order; the slot itself is freed after the
+  // next flush (it may still be in the flusher's dirty list or a blocked publish's waits).
+  m_forgotten.push_back(m_slots.remove(moduleId));
+  return true;
+}
+
 bool EventManager::resetStats(const std::string& moduleId) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleSlot* slot = m_slots.find(moduleId);
@@ -57,6 +67,12 @@ std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
     if (!slot->module.tap) out.push_back(slot->id);
   }
   return out;
+}
+
+bool EventManager::isStopping(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  return slot != nullptr && slot->attached() && slot->stopping;
 }
 
 std::vector<v1::EventType> EventManager::subscriptions(const std::string& moduleId) const {

@@ -115,6 +115,15 @@ const ModuleSlot* ModuleSlots::find(const std::string& moduleId) const {
   return it != m_slots.end() ? it->second.get() : nullptr;
 }
 
+std::unique_ptr<ModuleSlot> ModuleSlots::remove(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = m_slots.find(moduleId);
+  if (it == m_slots.end()) return nullptr;
+  auto slot = std::move(it->second);
+  m_slots.erase(it);
+  return slot;
+}
+
 ModuleSlot* ModuleSlots::attached(const std::string& moduleId) {
   ModuleSlot* slot = find(moduleId);
   return slot != nullptr && slot->attached() ? slot : nullptr;

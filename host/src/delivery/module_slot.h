@@ -100,6 +100,8 @@ class ModuleSlots {
   const ModuleSlot* find(const std::string& moduleId) const;
   // The slot while an incarnation is attached; nullptr when unknown or detached.
   ModuleSlot* attached(const std::string& moduleId);
+  // Takes the slot out (nullptr when unknown); the caller decides when it may be freed.
+  std::unique_ptr<ModuleSlot> remove(const std::string& moduleId);
 
   std::size_t size() const { return m_slots.size(); }
   template <class Fn>

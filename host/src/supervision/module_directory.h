@@ -34,6 +34,10 @@ class ModuleDirectory {
   virtual void load(const v1::ModuleConfig& module, ModuleCallback done) = 0;
   virtual void unload(const std::string& moduleId, ModuleCallback done) = 0;  // once it exited
   virtual void reload(const std::string& moduleId, ModuleCallback done) = 0;  // once ready again
+  // Removes a stopped or failed module and everything the node keeps about it (its record, its
+  // delivery statistics and subscriptions): the module as it was, or an Error (unknown, or not
+  // stopped or failed).
+  virtual Result<v1::ModuleInfo> forget(const std::string& moduleId) = 0;
 };
 
 }  // namespace plexus::host

@@ -62,8 +62,10 @@ struct ModuleRecord {
   std::optional<Clock::time_point> readyAt;
   Clock::time_point lastTraffic{};
   IncarnationTimer handshakeTimer, restartTimer, termTimer, killTimer;
-  bool stopRequested = false;
-  std::string stopReason;
+  bool stopRequested = false;     // by the operator or the node (unload, reload, node stop)
+  bool leaving = false;           // it said Goodbye on its own: its stop, not the operator's
+  std::string stopReason;         // the operator's, the node's, or its own Goodbye's reason
+  int stopSignal = 0;             // the last signal the stop escalation sent (0: none)
   std::string killReason;         // why the node killed it (handshake timeout, hung)
   std::string refusedReason;      // the node refused its handshake: do not restart
   bool restartAfterStop = false;  // reload
@@ -72,7 +74,7 @@ struct ModuleRecord {
   std::vector<ModuleDirectory::ModuleCallback> stopWaiters;   // unload
 };
 
-// Config order, then load order; records are never removed.
+// Config order, then load order; a record is removed only by `forget` (stopped or failed).
 using ModuleRecords = std::vector<std::unique_ptr<ModuleRecord>>;
 
 // What the node treats as connected: handshaking, ready or stopping. A module being stopped

@@ -79,7 +79,8 @@ void Supervisor::startConfigured() {
 }
 
 Status Supervisor::start(ModuleRecord& record) {
-  record.stopRequested = record.restartAfterStop = false;
+  record.stopRequested = record.restartAfterStop = record.leaving = false;
+  record.stopSignal = 0;
   record.killReason.clear();
   record.refusedReason.clear();
   record.stopReason.clear();
@@ -148,7 +149,13 @@ void Supervisor::onGoodbye(const std::string& moduleId, const std::string& reaso
   if (record == nullptr || record->pid == 0) return;
   logger("supervisor")
       ->info("module '{}' says goodbye{}{}", moduleId, reason.empty() ? "" : ": ", reason);
-  // It is leaving: no more events for it (they count as failed) until its exit is seen.
+  if (record->state == v1::MODULE_STATE_READY) {
+    // On its own (a Goodbye answering the node's is sent while stopping; one after a refused
+    // subscription before ready): it is leaving, exactly as if unloaded, but by itself.
+    m_stopper.leave(*record, reason.empty() ? std::string("goodbye") : reason);
+    return;
+  }
+  // No more events for it (they count as failed) until its exit is seen.
   m_deps.events.beginStopping(moduleId);
 }
 

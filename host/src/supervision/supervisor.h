@@ -11,10 +11,10 @@
 //   (exit_report.h: ModuleUnloaded, ModuleCrashed), and the restart policy (RestartTracker:
 //   backoff, crash-rate limit) with its delay as an IncarnationTimer;
 // - StopEscalation: Goodbye (unload) or NodeShutdown (node stop), then SIGTERM after the grace
-//   period, then SIGKILL;
+//   period, then SIGKILL; the same for a module that said Goodbye on its own (onGoodbye);
 // - LivenessMonitor: missed heartbeats or a stalled handler -> unhealthy; silence beyond the
 //   dead timeout -> hung -> killed (ModuleHealthChanged);
-// - operator commands (supervisor_commands.cpp): load, unload, reload, node shutdown.
+// - operator commands (supervisor_commands.cpp): load, unload, reload, forget, node shutdown.
 // Time comes from Timers, processes from the ProcessSpawner: unit tests fake both.
 // Thread rule: loop thread only.
 
@@ -74,6 +74,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void load(const v1::ModuleConfig& module, ModuleCallback done) override;
   void unload(const std::string& moduleId, ModuleCallback done) override;  // once it exited
   void reload(const std::string& moduleId, ModuleCallback done) override;  // once ready again
+  Result<v1::ModuleInfo> forget(const std::string& moduleId) override;
 
   // Node stop: every module gets NodeShutdown (sent by the node), then the same escalation.
   // `allStopped` runs (posted) once no module process is left.
@@ -123,6 +124,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void scheduleRestart(ModuleRecord& record, std::chrono::milliseconds delay);
 
   // supervisor_commands.cpp
+  void takeOverStop(ModuleRecord& record);
   void settleWaiters(ModuleRecord& record);
   void maybeFinishShutdown();
 

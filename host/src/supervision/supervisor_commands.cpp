@@ -1,11 +1,14 @@
-// Supervisor: the operator's commands (load, unload, reload) and the node's stop. A command
+// Supervisor: the operator's commands (load, unload, reload, forget) and the node's stop. A command
 // replies through its callback once it is done: load and reload once the module is ready (or
 // can no longer get there), unload once the process exited; shutdown once no module process is
 // left.
 
 #include <signal.h>
 
+#include <algorithm>
+
 #include "config/config.h"
+#include "runtime/logging.h"
 #include "supervision/module_info.h"
 #include "supervision/module_signal.h"
 #include "supervision/supervisor.h"
@@ -65,6 +68,13 @@ void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
     return;
   }
   record->stopWaiters.push_back(std::move(done));
+  if (record->state == v1::MODULE_STATE_STOPPING && !m_shuttingDown) {
+    // Already stopping: the unload wins. A reload's restart is called off, and a module that
+    // is leaving on its own is now stopped by the operator (no restart policy after its exit).
+    takeOverStop(*record);
+    record->restartAfterStop = false;
+    record->stopReason = "unloaded by operator";
+  }
   m_stopper.stop(*record, "unloaded by operator", false);
 }
 
@@ -86,8 +96,45 @@ void Supervisor::reload(const std::string& moduleId, ModuleCallback done) {
     (void)start(*record);
     return;
   }
+  takeOverStop(*record);  // leaving on its own: the operator's reload restarts it after the exit
   m_stopper.stop(*record, "reloaded by operator", false);
   record->restartAfterStop = true;
+}
+
+// A module leaving on its own (its Goodbye) becomes the operator's stop: its exit is then
+// reported and followed as the operator's command says, not by the restart policy.
+void Supervisor::takeOverStop(ModuleRecord& record) {
+  if (!record.leaving) return;
+  record.leaving = false;
+  record.stopRequested = true;
+}
+
+// The one definition of removal (docs/design.md, "Removing a module"): the record (config,
+// state, restart history) and, through the EventManager, its statistics and subscriptions.
+Result<v1::ModuleInfo> Supervisor::forget(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = std::find_if(m_records.begin(), m_records.end(),
+                         [&](const auto& record) { return record->id() == moduleId; });
+  if (it == m_records.end()) {
+    return makeError(v1::ERROR_CODE_NOT_FOUND, "no module '" + moduleId + "'");
+  }
+  ModuleRecord& record = **it;
+  const bool settled =
+      record.pid == 0 && !record.restartTimer.pending() &&
+      (record.state == v1::MODULE_STATE_STOPPED || record.state == v1::MODULE_STATE_FAILED ||
+       record.state == v1::MODULE_STATE_CRASHED);
+  if (!settled) {
+    const std::string what =
+        record.restartTimer.pending() ? "waiting for a restart" : stateName(record.state);
+    return makeError(v1::ERROR_CODE_UNAVAILABLE,
+                     "module '" + moduleId + "' is " + what +
+                         "; only a stopped or failed module can be forgotten (unload it first)");
+  }
+  v1::ModuleInfo info = infoOf(record);
+  m_deps.events.forget(moduleId);
+  m_records.erase(it);  // its timers are idle (no process, no restart pending) and go with it
+  logger("supervisor")->info("module '{}' forgotten", moduleId);
+  return info;
 }
 
 void Supervisor::shutdown(std::function<void()> allStopped) {

@@ -1,9 +1,9 @@
 // Supervisor: what happens when a module process exits. A requested stop ends in stopped
 // (ModuleUnloaded, then the unload's reply, and the restart of a reload). Otherwise the
-// restart policy decides: a clean exit is stopped (ModuleUnloaded "exited"), anything else
-// crashed (ModuleCrashed with the reason); either may be restarted after the RestartTracker's
-// backoff, or end in failed once the crash-rate limit is reached or the node refused the
-// module's handshake.
+// restart policy decides: a clean exit is stopped (ModuleUnloaded "exited", or its Goodbye's
+// reason when it left on its own), anything else crashed (ModuleCrashed with the reason); either
+// may be restarted after the RestartTracker's backoff, or end in failed once the crash-rate limit
+// is reached or the node refused the module's handshake.
 
 #include "delivery/event_factory.h"
 #include "runtime/logging.h"
@@ -55,9 +55,13 @@ void Supervisor::onStopped(ModuleRecord& record, const ExitSeen& seen) {
 }
 
 // An exit of the module's own (or the node killed it: handshake timeout, hung, unreachable).
+// After its own Goodbye (record.leaving) the exit is clean unless it crashed by itself: when the
+// escalation had to signal it (or it was killed as hung meanwhile), it did not exit after its
+// Goodbye, which is reported as unloaded, not as a crash.
 void Supervisor::onEnded(ModuleRecord& record, const ExitSeen& seen) {
   auto log = logger("supervisor");
-  const bool clean = seen.exit.code == 0 && record.killReason.empty();
+  const bool escalated = record.leaving && (record.stopSignal != 0 || !record.killReason.empty());
+  const bool clean = escalated || (seen.exit.code == 0 && record.killReason.empty());
   const auto policy = record.config.restart();
   std::optional<std::chrono::milliseconds> restartIn;
   bool gaveUp = false;
@@ -71,8 +75,15 @@ void Supervisor::onEnded(ModuleRecord& record, const ExitSeen& seen) {
 
   if (clean) {
     record.state = gaveUp ? v1::MODULE_STATE_FAILED : v1::MODULE_STATE_STOPPED;
-    log->info("module '{}' exited cleanly (pid {})", record.id(), seen.pid);
-    v1::Event event = moduleUnloadedEvent(record.id(), "exited", seen.incarnation);
+    std::string reason = "exited";
+    if (record.leaving) {
+      reason = escalated ? record.stopReason + " (did not exit after Goodbye)" : record.stopReason;
+      log->info("module '{}' left: {} ({}, pid {})", record.id(), reason, record.lastExit,
+                seen.pid);
+    } else {
+      log->info("module '{}' exited cleanly (pid {})", record.id(), seen.pid);
+    }
+    v1::Event event = moduleUnloadedEvent(record.id(), reason, seen.incarnation);
     m_deps.events.publish(event.type(), serializeEvent(event));
   } else {
     const std::string reason = crashReason(record, seen.exit.signal);

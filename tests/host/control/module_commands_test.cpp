@@ -1,6 +1,7 @@
 // ModuleCommands with a fake ModuleDirectory: load, unload and reload reach the directory with
 // their arguments and are answered only when the directory reports the outcome: the module's
-// ModuleInfo in the command's body, or its Error, with the request's correlation id.
+// ModuleInfo in the command's body, or its Error, with the request's correlation id. Forget is
+// answered at once.
 
 #include "control/module_commands.h"
 
@@ -82,6 +83,28 @@ TEST_F(ModuleCommandsTest, AFailedCommandIsAnsweredWithItsError) {
   EXPECT_EQ(response.error().message(), "no module 'ghost'");
   EXPECT_EQ(response.error().correlation_id(), 8u);
   EXPECT_EQ(response.correlation_id(), 8u);
+}
+
+TEST_F(ModuleCommandsTest, ForgetIsAnsweredAtOnceWithTheRemovedModuleOrItsError) {
+  modules.add("old", v1::MODULE_STATE_STOPPED);
+  modules.add("busy", v1::MODULE_STATE_READY);
+  v1::ControlRequest forget;
+  forget.set_correlation_id(9);
+  forget.mutable_forget()->set_module_id("old");
+  commands.handle("op", forget);
+  ASSERT_EQ(replier.to("op").size(), 1u);
+  EXPECT_EQ(replier.last().correlation_id(), 9u);
+  ASSERT_TRUE(replier.last().has_forget()) << replier.last().DebugString();
+  EXPECT_EQ(replier.last().forget().module().module_id(), "old");
+  ASSERT_EQ(modules.infos.size(), 1u);
+
+  forget.set_correlation_id(10);
+  forget.mutable_forget()->set_module_id("busy");
+  commands.handle("op", forget);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_UNAVAILABLE);
+  EXPECT_EQ(replier.last().error().correlation_id(), 10u);
+  EXPECT_EQ(modules.infos.size(), 1u);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // StatusQueries with a fake ModuleDirectory, a real EventManager and a recording replier:
-// status, modules, stats (one, all, reset, unknown) and subscribers, each answered at once with
-// the request's correlation id and its body set even when empty.
+// status, modules, stats (one, all, reset, unknown) and subscribers (stopping ones marked), each
+// answered at once with the request's correlation id and its body set even when empty.
 
 #include "control/status_queries.h"
 
@@ -157,6 +157,25 @@ TEST_F(StatusQueriesTest, SubscribersOfATypeAndAnInvalidType) {
   response = ask(request);
   ASSERT_TRUE(response.has_error());
   EXPECT_EQ(response.error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+}
+
+TEST_F(StatusQueriesTest, SubscribersMarkThoseThatAreStopping) {
+  attach("a");
+  attach("b");
+  (void)events.subscribe("a", std::vector{v1::EVENT_TYPE_NEW_BLOCK});
+  (void)events.subscribe("b", std::vector{v1::EVENT_TYPE_NEW_BLOCK});
+  events.beginStopping("b");
+  v1::ControlRequest request;
+  request.mutable_subscribers()->set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  auto response = ask(request);
+  ASSERT_EQ(response.subscribers().module_ids_size(), 2) << "subscribed until it exited";
+  ASSERT_EQ(response.subscribers().stopping_module_ids_size(), 1);
+  EXPECT_EQ(response.subscribers().stopping_module_ids(0), "b");
+
+  events.detach("b");
+  response = ask(request);
+  ASSERT_EQ(response.subscribers().module_ids_size(), 1);
+  EXPECT_EQ(response.subscribers().stopping_module_ids_size(), 0);
 }
 
 }  // namespace

@@ -275,6 +275,12 @@ TEST(CtlArgs, UnloadAndReload) {
   EXPECT_THAT(usageError({"reload", "a", "b"}), HasSubstr("unexpected argument 'b'"));
 }
 
+TEST(CtlArgs, Forget) {
+  EXPECT_EQ(command<ForgetCommand>({"forget", "old"}).moduleId, "old");
+  EXPECT_THAT(usageError({"forget"}), HasSubstr("missing MODULE"));
+  EXPECT_THAT(usageError({"forget", "a", "b"}), HasSubstr("unexpected argument 'b'"));
+}
+
 TEST(CtlArgs, Maintenance) {
   auto flush = command<MaintenanceCommand>({"maintenance", "flush"});
   EXPECT_EQ(flush.operation, v1::MAINTENANCE_OPERATION_FLUSH);

@@ -150,5 +150,20 @@ TEST(CtlFormat, ModuleSentences) {
   EXPECT_EQ(formatResponse(MaintenanceCommand{}, response), "maintenance #7 started\n");
 }
 
+TEST(CtlFormat, SubscribersMarkStoppingModulesAndForgetSaysWhatWasRemoved) {
+  v1::SubscribersResponse subscribers;
+  subscribers.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  subscribers.add_module_ids("logger");
+  subscribers.add_module_ids("leaver");
+  subscribers.add_stopping_module_ids("leaver");
+  EXPECT_EQ(formatSubscribers(subscribers),
+            "NewBlock: 2 subscriber(s)\n  logger\n  leaver  (stopping: events to it fail)\n");
+
+  v1::ControlResponse response;
+  response.mutable_forget()->mutable_module()->set_module_id("old");
+  response.mutable_forget()->mutable_module()->set_state(v1::MODULE_STATE_FAILED);
+  EXPECT_EQ(formatResponse(ForgetCommand{"old"}, response), "module old forgotten (failed)\n");
+}
+
 }  // namespace
 }  // namespace plexus::ctl

@@ -82,5 +82,11 @@ TEST(CtlRequests, Timeouts) {
   EXPECT_EQ(requestTimeout(explicitShort, StatusCommand{}).count(), 1000);
 }
 
+TEST(CtlRequests, Forget) {
+  EXPECT_EQ(buildRequest(ForgetCommand{"m"}).forget().module_id(), "m");
+  EXPECT_EQ(expectedBody(ForgetCommand{"m"}), Resp::kForget);
+  EXPECT_EQ(requestTimeout(GlobalOptions{}, ForgetCommand{}).count(), 5000);  // answered at once
+}
+
 }  // namespace
 }  // namespace plexus::ctl

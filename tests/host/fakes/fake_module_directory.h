@@ -16,7 +16,7 @@ namespace plexus::host::fakes {
 class FakeModuleDirectory final : public ModuleDirectory {
  public:
   struct Command {
-    std::string kind;  // "load", "unload", "reload"
+    std::string kind;  // "load", "unload", "reload", "forget"
     std::string moduleId;
     v1::ModuleConfig module;  // for a load
     ModuleCallback done;
@@ -41,6 +41,20 @@ class FakeModuleDirectory final : public ModuleDirectory {
   }
   void reload(const std::string& moduleId, ModuleCallback done) override {
     commands.push_back({"reload", moduleId, {}, std::move(done)});
+  }
+  // Removes a stopped or failed module from infos; records the call as a command "forget".
+  Result<v1::ModuleInfo> forget(const std::string& moduleId) override {
+    commands.push_back({"forget", moduleId, {}, {}});
+    for (auto it = infos.begin(); it != infos.end(); ++it) {
+      if (it->module_id() != moduleId) continue;
+      if (it->state() != v1::MODULE_STATE_STOPPED && it->state() != v1::MODULE_STATE_FAILED) {
+        return makeError(v1::ERROR_CODE_UNAVAILABLE, "module '" + moduleId + "' is running");
+      }
+      v1::ModuleInfo info = *it;
+      infos.erase(it);
+      return info;
+    }
+    return makeError(v1::ERROR_CODE_NOT_FOUND, "no module '" + moduleId + "'");
   }
 
   // A module in `state` (appended to infos).

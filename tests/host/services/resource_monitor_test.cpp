@@ -42,6 +42,10 @@ class FakeDirectory final : public ModuleDirectory {
   void load(const v1::ModuleConfig&, ModuleCallback) override { ADD_FAILURE(); }
   void unload(const std::string&, ModuleCallback) override { ADD_FAILURE(); }
   void reload(const std::string&, ModuleCallback) override { ADD_FAILURE(); }
+  Result<v1::ModuleInfo> forget(const std::string&) override {
+    ADD_FAILURE();
+    return makeError(v1::ERROR_CODE_INTERNAL, "not expected");
+  }
 
   std::map<std::string, v1::ModuleInfo> infos;
   std::map<std::string, v1::ModuleConfig> configs;

@@ -188,6 +188,42 @@ TEST_F(SupervisorCommandsTest, LoadThatCannotBecomeReadyRepliesWithWhatHappened)
   EXPECT_EQ(reply.error().message, "module 'doomed' did not become ready: crashed (exit 4)");
 }
 
+TEST_F(SupervisorCommandsTest, ForgetRemovesOnlyAStoppedOrFailedModule) {
+  start(module("old") + module("busy") + module("phoenix", "restart: RESTART_POLICY_ALWAYS"));
+  connect("old");
+  connect("busy");
+  Reply unloaded;
+  supervisor->unload("old", unloaded.callback());
+  spawner.exitCode(pid("old"), 0);
+  spawner.exitSignal(pid("phoenix"), SIGKILL);  // waits for its restart
+
+  auto busy = supervisor->forget("busy");
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code, v1::ERROR_CODE_UNAVAILABLE);
+  EXPECT_EQ(busy.error().message,
+            "module 'busy' is ready; only a stopped or failed module can be forgotten (unload it "
+            "first)");
+  auto waiting = supervisor->forget("phoenix");
+  ASSERT_FALSE(waiting.ok());
+  EXPECT_NE(waiting.error().message.find("waiting for a restart"), std::string::npos);
+  EXPECT_EQ(supervisor->forget("nobody").error().code, v1::ERROR_CODE_NOT_FOUND);
+  EXPECT_EQ(supervisor->modules().size(), 3u);
+
+  ASSERT_TRUE(events.manager().stats("old").has_value());
+  auto old = supervisor->forget("old");
+  ASSERT_TRUE(old.ok()) << old.error().message;
+  EXPECT_EQ(old->state(), v1::MODULE_STATE_STOPPED);
+  EXPECT_EQ(supervisor->modules().size(), 2u);
+  EXPECT_FALSE(supervisor->module("old").has_value());
+  EXPECT_EQ(supervisor->moduleConfig("old"), nullptr);
+  EXPECT_FALSE(events.manager().stats("old").has_value());
+  v1::ModuleConfig byName;
+  byName.set_name("old");
+  Reply load;
+  supervisor->load(byName, load.callback());
+  EXPECT_EQ(load.error().code, v1::ERROR_CODE_NOT_FOUND);  // its definition went with it
+}
+
 TEST_F(SupervisorCommandsTest, ShutdownStopsEveryModuleAndReportsOnceAllAreGone) {
   start(module("a") + module("b") + module("c", "disabled: true"));
   connect("a");

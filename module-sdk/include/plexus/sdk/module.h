@@ -109,7 +109,9 @@ class Module {
   // subscription, 2 if the connection to the node was lost.
   int run();
 
-  // Any thread: run() returns 0 after the current handler.
+  // Any thread: run() returns 0 after the current handler, and the module says Goodbye. The
+  // node takes that as the module leaving: no more events, and SIGTERM then SIGKILL if the
+  // process does not exit within the node's grace period; exit after run() returns.
   void stop();
 
   // Any thread. Waits for the node's answer: the event was routed (and accepted by every

@@ -55,6 +55,9 @@ struct UnloadCommand {
 struct ReloadCommand {
   std::string moduleId;
 };
+struct ForgetCommand {
+  std::string moduleId;
+};
 struct MaintenanceCommand {
   v1::MaintenanceOperation operation = v1::MAINTENANCE_OPERATION_UNSPECIFIED;
   v1::Urgency urgency = v1::URGENCY_LOW;
@@ -66,9 +69,9 @@ struct TailCommand {
   std::optional<std::uint64_t> count;  // stop after this many events
 };
 
-using Command =
-    std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand, PublishCommand,
-                 LoadCommand, UnloadCommand, ReloadCommand, MaintenanceCommand, TailCommand>;
+using Command = std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand,
+                             PublishCommand, LoadCommand, UnloadCommand, ReloadCommand,
+                             MaintenanceCommand, TailCommand, ForgetCommand>;
 
 struct Invocation {
   GlobalOptions globals;
