@@ -138,6 +138,15 @@ void EventManager::detach(const std::string& moduleId) {
   slot->endIncarnation();
 }
 
+void EventManager::removeTap(const std::string& tapId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ModuleSlot* slot = m_slots.find(tapId);
+  if (slot == nullptr || !slot->module.tap) return;
+  detach(tapId);
+  m_flusher.forget(*slot);
+  m_slots.erase(tapId);
+}
+
 // ---- publishing ----
 
 void EventManager::acceptInto(ModuleSlot& slot, std::uint64_t seq, const ipc::SharedBytes& body,

@@ -98,6 +98,10 @@ class EventManager {
   // The incarnation is gone (exited, hung, unreachable): subscriptions removed, channel closed,
   // what it still held counted as lost, removed from the loaded set.
   void detach(const std::string& moduleId);
+  // A tail session ended: detaches the tap and forgets everything about it (its statistics
+  // too), so ended sessions leave nothing behind. Only taps: they have the drop policy, so no
+  // waiting publish can still point to them. Ignores ids that are not taps.
+  void removeTap(const std::string& tapId);
 
   // ---- publishing ----
   // Routes one serialized event. Returns the report when the publish is resolved now; nullopt
@@ -136,6 +140,8 @@ class EventManager {
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
   std::uint64_t eventsPublished() const;
+  // Ids it keeps state for: every module id ever seen, and the live tail sessions.
+  std::size_t slotCount() const;
   std::uint64_t eventsSent() const;
   std::uint64_t batchesSent() const;
   // Time of the last ack that made progress while events were in flight (stall detection).
