@@ -26,7 +26,7 @@ bool hasStats(TestNode& node, const std::string& id) {
 TEST(TailTest, EndedSessionsLeaveNoSlotOrStatisticsBehind) {
   TestNode node("");
   node.start();
-  constexpr int kStopped = 6;  // tail:1..6, ended by TailStop after one event
+  constexpr int kStopped = 6;   // tail:1..6, ended by TailStop after one event
   constexpr int kVanished = 4;  // tail:7..10, their clients close without TailStop
   std::vector<std::future<CtlRun>> tails;
   for (int i = 0; i < kStopped; ++i) {
@@ -54,7 +54,8 @@ TEST(TailTest, EndedSessionsLeaveNoSlotOrStatisticsBehind) {
     const std::string id = "tail:" + std::to_string(i);
     ASSERT_TRUE(waitFor([&] {
       return node.log().find("tail session " + id + " ended") != std::string::npos;
-    })) << id << "\n"
+    })) << id
+        << "\n"
         << node.log();
     EXPECT_FALSE(hasStats(node, id)) << id << " left statistics behind";
   }

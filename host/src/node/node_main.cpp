@@ -4,10 +4,12 @@
 //   1  the node could not start (runtime dir locked by another node, sockets), or its loop
 //      failed (an exception escaped it);
 //   2  usage or configuration errors (unknown flag, missing value, a config that does not
-//      parse or validate, unknown log level, a module executable not found by --check-config).
+//      parse or validate, unknown log level, a module executable not found by --check-config,
+//      a runtime dir from --runtime-dir or $XDG_RUNTIME_DIR that is not UTF-8).
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -16,6 +18,7 @@
 #include "plexus/host/node.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/utf8.h"
 #include "plexus/version.h"
 #include "runtime/logging.h"
 #include "runtime/signal_watcher.h"
@@ -41,6 +44,21 @@ Without --config it runs the embedded default configuration (the shipped modules
 int usageError(const std::string& message) {
   std::cerr << "plexus-node: " << message << "\n" << kUsage;
   return 2;
+}
+
+// The runtime dir travels in status replies, a protobuf string field: a path that is legal on
+// Linux but not UTF-8 would make every reply unparseable. Refused up front, naming where it
+// came from (the config's runtime_dir is checked with the other settings).
+std::string runtimeDirError(const std::string& explicitDir, const std::string& configDir) {
+  if (!explicitDir.empty()) {
+    if (plexus::ipc::isValidUtf8(explicitDir)) return {};
+    return "--runtime-dir '" + plexus::ipc::escapeText(explicitDir) + "' is not valid UTF-8";
+  }
+  if (!configDir.empty()) return {};
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg == nullptr || plexus::ipc::isValidUtf8(xdg)) return {};
+  return "$XDG_RUNTIME_DIR '" + plexus::ipc::escapeText(xdg) +
+         "' is not valid UTF-8 (give the node a --runtime-dir)";
 }
 
 }  // namespace
@@ -91,6 +109,10 @@ int main(int argc, char** argv) {
   if (auto status = plexus::host::validateConfig(*config); !status) {
     std::cerr << "plexus-node: " << (configPath.empty() ? "embedded config" : configPath) << ": "
               << status.error().message << "\n";
+    return 2;
+  }
+  if (auto error = runtimeDirError(runtimeDir, config->runtime_dir()); !error.empty()) {
+    std::cerr << "plexus-node: " << error << "\n";
     return 2;
   }
   if (checkOnly) {
