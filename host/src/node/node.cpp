@@ -192,7 +192,7 @@ class Node::Impl {
         },
         [this] { return m_events.nextDeadline(); });
     if (m_options.handleSignals) {
-      m_signals.emplace(m_loop, std::initializer_list<int>{SIGINT, SIGTERM},
+      m_signals.emplace(m_loop, std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP},
                         [this](int signal) { m_shutdown.begin("signal " + signalName(signal)); });
     }
   }

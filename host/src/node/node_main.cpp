@@ -1,7 +1,8 @@
 // plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
 // Exit status:
-//   0  after a shutdown (SIGINT, SIGTERM), whatever the modules did; a valid --check-config;
-//   1  the node could not start (runtime dir locked by another node, sockets), or its loop
+//   0  after a shutdown (SIGINT, SIGTERM, SIGHUP), whatever the modules did; a valid
+//   --check-config; 1  the node could not start (runtime dir locked by another node, sockets), or
+//   its loop
 //      failed (an exception escaped it);
 //   2  usage or configuration errors (unknown flag, missing value, a config that does not
 //      parse or validate, unknown log level, a module executable not found by --check-config,
@@ -140,7 +141,9 @@ int main(int argc, char** argv) {
   }
 
   // Signals are read from a signalfd by the loop: block them before any thread exists.
-  plexus::host::blockSignals({SIGINT, SIGTERM});
+  // SIGHUP (the terminal closed, or an operator's reload habit) stops the node gracefully too:
+  // its default action would kill it without a shutdown, leaving sockets and lock behind.
+  plexus::host::blockSignals({SIGINT, SIGTERM, SIGHUP});
   ::signal(SIGPIPE, SIG_IGN);
 
   try {
@@ -148,8 +151,14 @@ int main(int argc, char** argv) {
     options.config = *config;
     options.runtimeDir = plexus::ipc::resolveRuntimeDir(runtimeDir, config->runtime_dir());
     options.handleSignals = true;
-    plexus::host::Node node(std::move(options));
-    return node.run();  // 0 after a shutdown, 1 when the loop failed
+    int status = 1;
+    {
+      plexus::host::Node node(std::move(options));
+      status = node.run();  // 0 after a shutdown, 1 when the loop failed
+    }
+    // The last lines (and the count of lines a blocked stream dropped), if the reader is alive.
+    plexus::host::drainLog(std::chrono::seconds(1));
+    return status;
   } catch (const std::exception& e) {
     plexus::host::logger("node")->critical("cannot run: {}", e.what());
     return 1;
