@@ -32,9 +32,8 @@ TEST(SignalsStreamsTest, SighupStopsTheNodeGracefully) {
 
   auto status = node.stop(SIGHUP, 30s);
   ASSERT_TRUE(status.has_value()) << node.log();
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << "wait status " << *status << "\n"
-      << node.log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status << "\n"
+                                                               << node.log();
   EXPECT_TRUE(reportHas(report, "NodeShutdown host signal HUP")) << readFile(report);
   EXPECT_TRUE(reportHas(report, "exit 0"));
   for (const auto& [id, pid] : pids)
@@ -58,8 +57,7 @@ TEST(SignalsStreamsTest, ABlockedOutputStreamNeverStallsTheNode) {
   const auto spammer = dir / "spammer.report";
   const auto sink = dir / "sink.report";
   TestNode node(
-      ModuleSpec{"spammer", {}, {"--report", spammer.string(), "--spam-bytes", "1000000"}}
-          .text() +
+      ModuleSpec{"spammer", {}, {"--report", spammer.string(), "--spam-bytes", "1000000"}}.text() +
       ModuleSpec{"sink", {}, {"--report", sink.string()}}.text());
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);

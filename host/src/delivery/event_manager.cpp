@@ -1,5 +1,7 @@
 #include "delivery/event_manager.h"
 
+#include <algorithm>
+
 #include "delivery/event_factory.h"
 #include "runtime/logging.h"
 
@@ -278,13 +280,15 @@ bool EventManager::timeOut(const BlockedPublishes::Wait& wait) {
 
 void EventManager::expire() {
   PLEXUS_ASSERT_THREAD(m_thread);
-  m_blocked.expire(m_options.steadyNow(),
-                   [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
+  const auto now = m_options.steadyNow();
+  if (m_options.graceUntil && now < m_options.graceUntil()) return;  // the node was paused
+  m_blocked.expire(now, [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
 }
 
 std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
   PLEXUS_ASSERT_THREAD(m_thread);
   std::optional<SteadyClock::time_point> next = m_blocked.nextDeadline();
+  if (next && m_options.graceUntil) next = std::max(*next, m_options.graceUntil());
   if (m_flusher.backlogged()) {
     auto retry = m_options.steadyNow() + kRetryInterval;
     if (!next || retry < *next) next = retry;

@@ -69,6 +69,9 @@ class EventManager {
     std::size_t maxBatchEvents = 1024;
     std::size_t maxBatchBytes = 1u << 20;
     std::function<SteadyClock::time_point()> steadyNow = [] { return SteadyClock::now(); };
+    // After a pause of the node (Timers::graceUntil), no block-publish deadline expires before
+    // this time (of steadyNow): the subscribers' acks may still wait in the socket. Optional.
+    std::function<SteadyClock::time_point()> graceUntil;
     std::function<std::int64_t()> wallNowMs;  // default: system clock
     // Builds the serialized ModuleLoaded event announcing `module`.
     std::function<ipc::SharedBytes(const ModuleAttachment&)> makeModuleLoaded;

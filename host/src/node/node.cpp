@@ -144,6 +144,9 @@ class Node::Impl {
   EventManager::Options eventOptions() const {
     EventManager::Options options;
     options.blockTimeout = ms(m_config.timings().block_timeout_ms());
+    // The loop's run time: a pause of the node does not count against block subscribers.
+    options.steadyNow = [this] { return m_loop.now(); };
+    options.graceUntil = [this] { return m_loop.graceUntil(); };
     return options;
   }
 
@@ -173,6 +176,10 @@ class Node::Impl {
   }
 
   void wireLoop() {
+    // After a pause of the node, the modules get as long to be heard as a module may be silent
+    // before it counts as unhealthy: missed_heartbeats heartbeat intervals.
+    m_loop.setResumeGrace(
+        ms(m_config.timings().heartbeat_interval_ms() * m_config.timings().missed_heartbeats()));
     m_loop.addSocket(m_zap.socket(), [this] { m_zap.serveReady(); });
     m_zap.setObserver([this](const ipc::ZapRequest& request, const ipc::ZapVerdict& verdict) {
       m_refusals.zapVerdict(request, verdict);

@@ -21,7 +21,7 @@ constexpr std::string_view kColors[] = {"\033[37m",        "\033[36m",        "\
 constexpr std::string_view kReset = "\033[m";
 
 bool regularFile(int fd) {
-  struct stat st{};
+  struct stat st {};
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -156,7 +156,8 @@ void StreamSink::writePending() {
 
 // Every whole line still pending is dropped, counted; a partly written line is cut.
 void StreamSink::dropPending() {
-  const auto lines = static_cast<std::uint64_t>(std::count(m_pending.begin(), m_pending.end(), '\n'));
+  const auto lines =
+      static_cast<std::uint64_t>(std::count(m_pending.begin(), m_pending.end(), '\n'));
   m_droppedSinceReport += lines;
   m_droppedTotal += lines;
   m_pending.clear();
