@@ -3,8 +3,8 @@
 // heartbeats wait in the socket. `alpha` and `beta` were stopped with the node, as on a
 // suspended VM, and continue once the node answers again (a VM's vCPUs do not resume at once):
 // they could not send anything meanwhile. Only the time the node ran counts, and every module
-// gets a grace (missed_heartbeats intervals, here 600 ms) to be heard after the resume, so no healthy module is
-// killed as hung. `frozen` stays stopped and is still judged, after the grace.
+// gets a grace (missed_heartbeats intervals, here 600 ms) to be heard after the resume, so no
+// healthy module is killed as hung. `frozen` stays stopped and is still judged, after the grace.
 
 #include <gtest/gtest.h>
 #include <signal.h>
