@@ -60,8 +60,7 @@ TEST(ProcessTreeTest, ASetsidDaemonDiesWithItsModuleOnUnloadCrashAndShutdown) {
   EXPECT_TRUE(processAlive(lastDaemon)) << "a daemon of a module that still runs is its own";
 
   auto status = node.stop(SIGTERM);
-  ASSERT_TRUE(status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << node.log();
+  ASSERT_TRUE(status.has_value() && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << node.log();
   EXPECT_TRUE(waitFor([&] { return !processAlive(lastDaemon); })) << "outlived the node";
 }
 

@@ -92,9 +92,8 @@ std::size_t OrphanReaper::kill(const std::function<bool(pid_t)>& select) {
 std::size_t OrphanReaper::moduleExited(const std::string& moduleId) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (!m_enabled) return 0;
-  const std::size_t killed = kill([&](pid_t orphan) {
-    return environmentValue(orphan, ipc::kEnvModuleId) == moduleId;
-  });
+  const std::size_t killed =
+      kill([&](pid_t orphan) { return environmentValue(orphan, ipc::kEnvModuleId) == moduleId; });
   if (killed > 0) {
     logger("supervisor")
         ->info("module '{}': killed {} process(es) it left behind", moduleId, killed);

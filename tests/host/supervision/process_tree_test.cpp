@@ -33,8 +33,8 @@ bool waitFor(const std::function<bool()>& condition) {
 
 // A `sleep` in its own session, started by a shell that exits at once: an orphan of ours.
 pid_t startDaemon(const std::string& moduleId) {
-  const std::string command = "PLEXUS_MODULE_ID=" + moduleId +
-                              " setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!";
+  const std::string command =
+      "PLEXUS_MODULE_ID=" + moduleId + " setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!";
   FILE* shell = ::popen(command.c_str(), "r");
   std::array<char, 32> line{};
   const bool read = std::fgets(line.data(), line.size(), shell) != nullptr;
