@@ -146,7 +146,9 @@ void StreamSink::writePending() {
       break;
     } else {
       m_pending.erase(0, written);
-      m_gone = true;  // EPIPE, EIO, ...: it will not come back
+      // EPIPE (the reader closed), EIO (a hung-up terminal), EBADF: it will not come back.
+      // Anything else (ENOSPC: a full disk) drops what waits and tries again with the next line.
+      m_gone = n == 0 || errno == EPIPE || errno == EIO || errno == EBADF;
       dropPending();
       return;
     }

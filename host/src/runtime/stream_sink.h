@@ -8,6 +8,7 @@
 // lines); a line that does not fit is dropped and counted. Once the buffer drained, the next
 // line is preceded by one warning with the number of lines dropped. A stream that is gone
 // (EPIPE, EIO: a closed pager, a hung-up terminal) is not written again; its lines are counted.
+// Another write error (ENOSPC) drops what waits, counted, and the next line tries again.
 // The fd is not made O_NONBLOCK: its open file description is shared (with a shell, a pager).
 // Thread rule: any thread (every call takes the sink's mutex).
 

@@ -93,5 +93,18 @@ TEST_F(StreamSinkTest, AStreamThatIsGoneDropsEverythingCounted) {
   EXPECT_EQ(sink->pendingBytes(), 0u);
 }
 
+TEST(StreamSinkFullDiskTest, AFullDeviceDropsLinesCountedAndKeepsTrying) {
+  const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);  // every write: ENOSPC
+  ASSERT_GE(full, 0);
+  auto sink = std::make_shared<StreamSink>(full, false);
+  spdlog::logger log("test", sink);
+  log.info("one");
+  EXPECT_EQ(sink->droppedLines(), 1u);
+  log.info("two");  // tried again (with the count first), not given up
+  EXPECT_GE(sink->droppedLines(), 2u);
+  EXPECT_EQ(sink->pendingBytes(), 0u);
+  ::close(full);
+}
+
 }  // namespace
 }  // namespace plexus::host
