@@ -82,5 +82,34 @@ TEST(ConfigErrorsTest, ALoadWithABadFieldIsRefusedAndTheNodeRuns) {
   EXPECT_TRUE(node.running());
 }
 
+// A runtime dir that is legal on Linux but not UTF-8, from --runtime-dir or $XDG_RUNTIME_DIR:
+// refused at start (exit 2, naming where it came from) rather than a node whose every status
+// reply fails to parse. `timeout` only bounds a node that would wrongly start.
+TEST(ConfigErrorsTest, ARuntimeDirThatIsNotUtf8IsRefusedNamingItsSource) {
+  TempDir dir;
+  const auto config = dir / "node.cfg";
+  std::ofstream(config) << "module { name: \"a\" exec: \"plexus-logger\" }\n";
+  const std::string odd = (dir / "run-").string() + "$(printf '\\377')";
+  const std::string node =
+      "timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string();
+  for (const std::string& flags : {std::string(), std::string(" --check-config")}) {
+    SCOPED_TRACE(flags);
+    CtlRun run = runCommand(node + flags + " --runtime-dir " + odd + " 2>&1");
+    EXPECT_EQ(run.exitCode, 2) << run.out;
+    EXPECT_NE(
+        run.out.find("--runtime-dir '" + (dir / "run-").string() + "\\xff' is not valid UTF-8"),
+        std::string::npos)
+        << run.out;
+    run = runCommand("XDG_RUNTIME_DIR=" + odd + " " + node + flags + " 2>&1");
+    EXPECT_EQ(run.exitCode, 2) << run.out;
+    EXPECT_NE(
+        run.out.find("$XDG_RUNTIME_DIR '" + (dir / "run-").string() + "\\xff' is not valid UTF-8"),
+        std::string::npos)
+        << run.out;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename(), "node.cfg") << "nothing created";
+}
+
 }  // namespace
 }  // namespace plexus::test

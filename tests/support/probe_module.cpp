@@ -23,12 +23,15 @@
 //   --report-limits      once connected, report "limits as=<bytes> nofile=<n> cpu=<s>" (soft)
 //   --burn-cpu           once connected, spin on the CPU forever (RLIMIT_CPU ends it)
 //   --allocate N         once connected, allocate and touch N bytes (RLIMIT_AS ends it)
+//   --daemon             once connected, fork a child that calls setsid() and waits for ever
+//                        (a daemon outside the module's process group); reports "daemon <pid>"
 //   --spam-bytes N       once connected, a thread writes N bytes of lines to stdout while the
 //                        module keeps handling events; "spam-done" is reported at the end
 
 #include <plexus/sdk/module.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -80,6 +83,7 @@ struct Options {
   bool reportLimits = false;
   bool burnCpu = false;
   long allocate = 0;
+  bool daemon = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -121,6 +125,8 @@ Options parse(int argc, char** argv) {
       o.burnCpu = true;
     else if (a == "--allocate")
       o.allocate = std::stol(next());
+    else if (a == "--daemon")
+      o.daemon = true;
   }
   return o;
 }
@@ -245,6 +251,16 @@ int main(int argc, char** argv) {
     std::atomic<std::uint64_t> spin{0};  // a side effect the compiler must keep
     for (;;)
       spin.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (options.daemon) {
+    const pid_t child = ::fork();
+    if (child == 0) {  // async-signal-safe calls only: the parent has threads
+      ::setsid();
+      ::syscall(SYS_close_range, 3U, ~0U, 0U);  // not the module's sockets or report
+      for (;;)
+        ::pause();
+    }
+    report.line("daemon " + std::to_string(child));
   }
   std::thread spammer;
   if (options.spamBytes > 0) {

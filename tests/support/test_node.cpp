@@ -98,13 +98,14 @@ TestNode::~TestNode() {
   }
 }
 
-void TestNode::start() {
+void TestNode::start(int outputFd) {
   const std::string config = file("node.cfg").string();
   const std::string logPath = file("node.log").string();
   const std::string dir = runtimeDir().string();
   m_pid = ::fork();
   if (m_pid == 0) {
     int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (outputFd >= 0) fd = outputFd;
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::setpgid(0, 0);  // a terminal Ctrl-C of the test run does not reach it twice

@@ -70,8 +70,9 @@ class TestNode {
   TestNode(const TestNode&) = delete;
   TestNode& operator=(const TestNode&) = delete;
 
-  // Starts plexus-node and waits until its control socket answers `status`.
-  void start();
+  // Starts plexus-node and waits until its control socket answers `status`. Its stdout and
+  // stderr go to node.log, or to `outputFd` when given (then log() is empty).
+  void start(int outputFd = -1);
   // SIGINT (or `signal`), then waits for the exit; returns the wait status (or nullopt on
   // timeout, after which the node is SIGKILLed).
   std::optional<int> stop(int signal = 2,

@@ -131,7 +131,7 @@ void TailSessions::end(std::string tapId) {
   PLEXUS_ASSERT_THREAD(m_thread);
   auto client = m_clientByTap.find(tapId);
   if (client == m_clientByTap.end()) return;
-  m_events.detach(tapId);
+  m_events.removeTap(tapId);  // leaves nothing behind: no slot, no statistics
   m_tapByClient.erase(client->second);
   m_clientByTap.erase(client);
   logger("control")->info("tail session {} ended", tapId);

@@ -1,6 +1,7 @@
 #include "delivery/batch_flusher.h"
 
 #include <utility>
+#include <vector>
 
 namespace plexus::host {
 
@@ -11,6 +12,11 @@ BatchFlusher::BatchFlusher(EventSink& sink, Limits limits,
 void BatchFlusher::addDirty(ModuleSlot& slot) {
   slot.dirty = true;
   m_dirty.push_back(&slot);
+}
+
+void BatchFlusher::forget(const ModuleSlot& slot) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (slot.dirty) std::erase(m_dirty, &slot);
 }
 
 void BatchFlusher::flush() {

@@ -38,6 +38,8 @@ class BatchFlusher {
     PLEXUS_ASSERT_THREAD(m_thread);
     if (!slot.dirty) addDirty(slot);  // out of line: keeps the publish path's frame small
   }
+  // The slot is about to be destroyed: forget that it was dirty.
+  void forget(const ModuleSlot& slot);
   // Sends what every dirty, attached, reachable slot has queued.
   void flush();
   // The last flush left events queued because the transport would block.

@@ -1,5 +1,7 @@
 #include "delivery/event_manager.h"
 
+#include <algorithm>
+
 #include "delivery/event_factory.h"
 #include "runtime/logging.h"
 
@@ -138,6 +140,15 @@ void EventManager::detach(const std::string& moduleId) {
   slot->endIncarnation();
 }
 
+void EventManager::removeTap(const std::string& tapId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  ModuleSlot* slot = m_slots.find(tapId);
+  if (slot == nullptr || !slot->module.tap) return;
+  detach(tapId);
+  m_flusher.forget(*slot);
+  m_slots.erase(tapId);
+}
+
 // ---- publishing ----
 
 void EventManager::acceptInto(ModuleSlot& slot, std::uint64_t seq, const ipc::SharedBytes& body,
@@ -269,13 +280,15 @@ bool EventManager::timeOut(const BlockedPublishes::Wait& wait) {
 
 void EventManager::expire() {
   PLEXUS_ASSERT_THREAD(m_thread);
-  m_blocked.expire(m_options.steadyNow(),
-                   [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
+  const auto now = m_options.steadyNow();
+  if (m_options.graceUntil && now < m_options.graceUntil()) return;  // the node was paused
+  m_blocked.expire(now, [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
 }
 
 std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
   PLEXUS_ASSERT_THREAD(m_thread);
   std::optional<SteadyClock::time_point> next = m_blocked.nextDeadline();
+  if (next && m_options.graceUntil) next = std::max(*next, m_options.graceUntil());
   if (m_flusher.backlogged()) {
     auto retry = m_options.steadyNow() + kRetryInterval;
     if (!next || retry < *next) next = retry;

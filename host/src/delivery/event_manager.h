@@ -70,6 +70,9 @@ class EventManager {
     std::size_t maxBatchEvents = 1024;
     std::size_t maxBatchBytes = 1u << 20;
     std::function<SteadyClock::time_point()> steadyNow = [] { return SteadyClock::now(); };
+    // After a pause of the node (Timers::graceUntil), no block-publish deadline expires before
+    // this time (of steadyNow): the subscribers' acks may still wait in the socket. Optional.
+    std::function<SteadyClock::time_point()> graceUntil;
     std::function<std::int64_t()> wallNowMs;  // default: system clock
     // Builds the serialized ModuleLoaded event announcing `module`.
     std::function<ipc::SharedBytes(const ModuleAttachment&)> makeModuleLoaded;
@@ -102,6 +105,10 @@ class EventManager {
   // Removes a detached module id: its statistics and subscriptions, as if never seen (the
   // operator's `forget`). False when it is attached or unknown.
   bool forget(const std::string& moduleId);
+  // A tail session ended: detaches the tap and forgets everything about it (its statistics
+  // too), so ended sessions leave nothing behind. Only taps: they have the drop policy, so no
+  // waiting publish can still point to them. Ignores ids that are not taps.
+  void removeTap(const std::string& tapId);
 
   // ---- publishing ----
   // Routes one serialized event. Returns the report when the publish is resolved now; nullopt
@@ -142,6 +149,8 @@ class EventManager {
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
   std::vector<std::string> loadedModules() const;  // load order
   std::uint64_t eventsPublished() const;
+  // Ids it keeps state for: every module id ever seen, and the live tail sessions.
+  std::size_t slotCount() const;
   std::uint64_t eventsSent() const;
   std::uint64_t batchesSent() const;
   // Time of the last ack that made progress while events were in flight (stall detection).

@@ -89,6 +89,11 @@ std::vector<std::string> EventManager::loadedModules() const {
   return out;
 }
 
+std::size_t EventManager::slotCount() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  return m_slots.size();
+}
+
 std::uint64_t EventManager::eventsPublished() const {
   PLEXUS_ASSERT_THREAD(m_thread);
   return m_eventsPublished;

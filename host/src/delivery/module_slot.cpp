@@ -129,4 +129,9 @@ ModuleSlot* ModuleSlots::attached(const std::string& moduleId) {
   return slot != nullptr && slot->attached() ? slot : nullptr;
 }
 
+void ModuleSlots::erase(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  m_slots.erase(moduleId);
+}
+
 }  // namespace plexus::host

@@ -6,7 +6,8 @@
 // invariants hold after every call (stats.proto): every routed event is counted once, then as
 // exactly one of successful (accepted), channel_full (dropped or timed out) or failed.
 // ModuleSlots: the slots by module id. A slot, once created, lives as long as the table, so
-// pointers to it (routing table, load order, waiting publishes) stay valid.
+// pointers to it (routing table, load order, waiting publishes) stay valid; the one exception
+// is a tap's, erased when its tail session ends (EventManager::removeTap).
 // Thread rule: loop thread only (owned by the EventManager).
 
 #include <plexus/v1/events.pb.h>
@@ -102,6 +103,8 @@ class ModuleSlots {
   ModuleSlot* attached(const std::string& moduleId);
   // Takes the slot out (nullptr when unknown); the caller decides when it may be freed.
   std::unique_ptr<ModuleSlot> remove(const std::string& moduleId);
+  // Removes the slot. The caller made sure nothing points to it any more.
+  void erase(const std::string& moduleId);
 
   std::size_t size() const { return m_slots.size(); }
   template <class Fn>

@@ -145,6 +145,9 @@ class Node::Impl {
   EventManager::Options eventOptions() const {
     EventManager::Options options;
     options.blockTimeout = ms(m_config.timings().block_timeout_ms());
+    // The loop's run time: a pause of the node does not count against block subscribers.
+    options.steadyNow = [this] { return m_loop.now(); };
+    options.graceUntil = [this] { return m_loop.graceUntil(); };
     return options;
   }
 
@@ -175,6 +178,10 @@ class Node::Impl {
   }
 
   void wireLoop() {
+    // After a pause of the node, the modules get as long to be heard as a module may be silent
+    // before it counts as unhealthy: missed_heartbeats heartbeat intervals.
+    m_loop.setResumeGrace(
+        ms(m_config.timings().heartbeat_interval_ms() * m_config.timings().missed_heartbeats()));
     m_loop.addSocket(m_zap.socket(), [this] { m_zap.serveReady(); });
     m_zap.setObserver([this](const ipc::ZapRequest& request, const ipc::ZapVerdict& verdict) {
       m_refusals.zapVerdict(request, verdict);
@@ -194,7 +201,7 @@ class Node::Impl {
         },
         [this] { return m_events.nextDeadline(); });
     if (m_options.handleSignals) {
-      m_signals.emplace(m_loop, std::initializer_list<int>{SIGINT, SIGTERM},
+      m_signals.emplace(m_loop, std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP},
                         [this](int signal) { m_shutdown.begin("signal " + signalName(signal)); });
     }
   }

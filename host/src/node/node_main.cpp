@@ -1,13 +1,16 @@
 // plexus-node [--config FILE] [--runtime-dir DIR] [--check-config] [--version]
 // Exit status:
-//   0  after a shutdown (SIGINT, SIGTERM), whatever the modules did; a valid --check-config;
-//   1  the node could not start (runtime dir locked by another node, sockets), or its loop
+//   0  after a shutdown (SIGINT, SIGTERM, SIGHUP), whatever the modules did; a valid
+//   --check-config; 1  the node could not start (runtime dir locked by another node, sockets), or
+//   its loop
 //      failed (an exception escaped it);
 //   2  usage or configuration errors (unknown flag, missing value, a config that does not
-//      parse or validate, unknown log level, a module executable not found by --check-config).
+//      parse or validate, unknown log level, a module executable not found by --check-config,
+//      a runtime dir from --runtime-dir or $XDG_RUNTIME_DIR that is not UTF-8).
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -16,6 +19,7 @@
 #include "plexus/host/node.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/utf8.h"
 #include "plexus/version.h"
 #include "runtime/logging.h"
 #include "runtime/signal_watcher.h"
@@ -41,6 +45,21 @@ Without --config it runs the embedded default configuration (the shipped modules
 int usageError(const std::string& message) {
   std::cerr << "plexus-node: " << message << "\n" << kUsage;
   return 2;
+}
+
+// The runtime dir travels in status replies, a protobuf string field: a path that is legal on
+// Linux but not UTF-8 would make every reply unparseable. Refused up front, naming where it
+// came from (the config's runtime_dir is checked with the other settings).
+std::string runtimeDirError(const std::string& explicitDir, const std::string& configDir) {
+  if (!explicitDir.empty()) {
+    if (plexus::ipc::isValidUtf8(explicitDir)) return {};
+    return "--runtime-dir '" + plexus::ipc::escapeText(explicitDir) + "' is not valid UTF-8";
+  }
+  if (!configDir.empty()) return {};
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (xdg == nullptr || plexus::ipc::isValidUtf8(xdg)) return {};
+  return "$XDG_RUNTIME_DIR '" + plexus::ipc::escapeText(xdg) +
+         "' is not valid UTF-8 (give the node a --runtime-dir)";
 }
 
 }  // namespace
@@ -93,6 +112,10 @@ int main(int argc, char** argv) {
               << status.error().message << "\n";
     return 2;
   }
+  if (auto error = runtimeDirError(runtimeDir, config->runtime_dir()); !error.empty()) {
+    std::cerr << "plexus-node: " << error << "\n";
+    return 2;
+  }
   if (checkOnly) {
     int problems = 0;
     for (const auto& module : config->module()) {
@@ -118,7 +141,9 @@ int main(int argc, char** argv) {
   }
 
   // Signals are read from a signalfd by the loop: block them before any thread exists.
-  plexus::host::blockSignals({SIGINT, SIGTERM});
+  // SIGHUP (the terminal closed, or an operator's reload habit) stops the node gracefully too:
+  // its default action would kill it without a shutdown, leaving sockets and lock behind.
+  plexus::host::blockSignals({SIGINT, SIGTERM, SIGHUP});
   ::signal(SIGPIPE, SIG_IGN);
 
   try {
@@ -126,8 +151,14 @@ int main(int argc, char** argv) {
     options.config = *config;
     options.runtimeDir = plexus::ipc::resolveRuntimeDir(runtimeDir, config->runtime_dir());
     options.handleSignals = true;
-    plexus::host::Node node(std::move(options));
-    return node.run();  // 0 after a shutdown, 1 when the loop failed
+    int status = 1;
+    {
+      plexus::host::Node node(std::move(options));
+      status = node.run();  // 0 after a shutdown, 1 when the loop failed
+    }
+    // The last lines (and the count of lines a blocked stream dropped), if the reader is alive.
+    plexus::host::drainLog(std::chrono::seconds(1));
+    return status;
   } catch (const std::exception& e) {
     plexus::host::logger("node")->critical("cannot run: {}", e.what());
     return 1;

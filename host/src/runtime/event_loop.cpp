@@ -4,9 +4,12 @@
 #include <cerrno>
 #include <system_error>
 
+#include "runtime/logging.h"
+
 namespace plexus::host {
 
-EventLoop::EventLoop() {
+EventLoop::EventLoop(std::function<Clock::time_point()> steadyClock)
+    : m_steadyClock(std::move(steadyClock)) {
   addQueue(m_mailbox, [this] { m_mailbox.runPending(); });
 }
 
@@ -84,12 +87,12 @@ long EventLoop::pollTimeoutMs() const {
     if (d && (!next || *d < *next)) next = d;
   }
   if (!next) return -1;
-  auto delta = std::chrono::ceil<std::chrono::milliseconds>(*next - Clock::now()).count();
+  auto delta = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
   return std::max<long>(0, delta);
 }
 
 void EventLoop::runDueTimers() {
-  const auto now = Clock::now();
+  const auto now = this->now();
   while (!m_timerOrder.empty() && m_timerOrder.begin()->first <= now) {
     TimerId id = m_timerOrder.begin()->second;
     m_timerOrder.erase(m_timerOrder.begin());
@@ -101,10 +104,26 @@ void EventLoop::runDueTimers() {
   }
 }
 
+void EventLoop::progress(std::optional<std::chrono::milliseconds> allowed) {
+  const auto steady = steadyNow();
+  const auto elapsed = steady - m_mark;
+  m_mark = steady;
+  if (!allowed) return;  // a poll without a timeout may sleep for ever
+  const auto gap = elapsed - *allowed;
+  if (gap < kPauseThreshold) return;
+  m_paused += gap;
+  m_graceUntil = now() + m_resumeGrace;
+  logger("node")->warn(
+      "the node did not run for {} ms (stopped, suspended, in a debugger or starved): that time "
+      "does not count against the modules, which get {} ms to be heard before they are judged",
+      std::chrono::duration_cast<std::chrono::milliseconds>(gap).count(), m_resumeGrace.count());
+}
+
 void EventLoop::run() {
   m_thread.detach();  // whoever set the loop up hands it over to this thread
   PLEXUS_ASSERT_THREAD(m_thread);
   std::vector<std::shared_ptr<Watch>> ready;
+  m_mark = steadyNow();
   while (!m_stop) {
     if (m_itemsDirty) {
       m_items.clear();
@@ -120,9 +139,11 @@ void EventLoop::run() {
     for (const auto& w : m_watches) {
       if (w->touched) timeout = 0;
     }
+    progress(std::chrono::milliseconds(0));  // the previous iteration's timers and hooks
     if (::poll(m_items.data(), m_items.size(), static_cast<int>(timeout)) < 0 && errno != EINTR) {
       throw std::system_error(errno, std::generic_category(), "poll");
     }
+    progress(timeout < 0 ? std::nullopt : std::optional(std::chrono::milliseconds(timeout)));
     for (auto& guard : m_sleepGuards)
       guard.awake();
     // Callbacks may add or remove watches: collect first, then run.
@@ -143,6 +164,7 @@ void EventLoop::run() {
     for (auto& watch : ready) {
       if (!watch->removed) watch->onReadable();
     }
+    progress(std::chrono::milliseconds(0));  // the callbacks: before any timer judges anyone
     runDueTimers();
     for (Hook& hook : m_afterHooks)
       hook.run();

@@ -9,6 +9,9 @@
 // outside its callback (a send from a flush or a deferred reply) must be touch()ed, so the loop
 // serves it again before blocking. Plain poll(2) rather than zmq_poll avoids zmq_poll's second
 // poll and its per-socket ZMQ_EVENTS checks (a getpid() and a poll() each) on every iteration.
+// Pauses: the loop notices when far more time passed than it allowed itself - a poll(2) that
+// returned long after its timeout, callbacks that took far too long - and takes that time out of
+// now() (Timers: the node's run time), then opens a grace period for the modules to be heard.
 // Thread rule: post(), stop() and stopping() from any thread; everything else on the loop
 // thread, which is the thread that calls run(). Before run() the loop may be set up on another
 // thread that then hands it over: run() binds the thread check to its own thread.
@@ -33,7 +36,11 @@ namespace plexus::host {
 
 class EventLoop final : public Timers {
  public:
-  EventLoop();
+  // A gap of at least this much is a pause of the node, not a slow iteration.
+  static constexpr std::chrono::milliseconds kPauseThreshold{250};
+
+  // `steadyClock`: the real time the loop measures pauses against (unit tests fake it).
+  explicit EventLoop(std::function<Clock::time_point()> steadyClock = {});
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -53,7 +60,12 @@ class EventLoop final : public Timers {
   void removeFd(int fd);
 
   // ---- Timers ----
-  Clock::time_point now() const override { return Clock::now(); }
+  Clock::time_point now() const override { return steadyNow() - m_paused; }
+  Clock::time_point graceUntil() const override { return m_graceUntil; }
+  // After a pause, how long modules get to be heard (from the end of the pause). Default 1 s.
+  void setResumeGrace(std::chrono::milliseconds grace) { m_resumeGrace = grace; }
+  // The time taken out of now() so far.
+  Clock::duration pausedTotal() const { return m_paused; }
   TimerId runAt(Clock::time_point when, Callback callback) override;
   void cancel(TimerId id) override;
 
@@ -87,6 +99,10 @@ class EventLoop final : public Timers {
   };
   long pollTimeoutMs() const;
   void runDueTimers();
+  Clock::time_point steadyNow() const { return m_steadyClock ? m_steadyClock() : Clock::now(); }
+  // A checkpoint: the time since the last one beyond `allowed` (nullopt: any) is a pause when it
+  // reaches kPauseThreshold.
+  void progress(std::optional<std::chrono::milliseconds> allowed);
 
   ipc::Mailbox m_mailbox;
   std::vector<std::shared_ptr<Watch>> m_watches;
@@ -98,6 +114,11 @@ class EventLoop final : public Timers {
   std::vector<Hook> m_afterHooks;
   std::vector<SleepGuard> m_sleepGuards;
   std::atomic<bool> m_stop{false};
+  std::function<Clock::time_point()> m_steadyClock;
+  Clock::time_point m_mark{};        // steady time of the last checkpoint
+  Clock::duration m_paused{};        // taken out of now()
+  Clock::time_point m_graceUntil{};  // of now()
+  std::chrono::milliseconds m_resumeGrace{1000};
   ThreadChecker m_thread;
 };
 

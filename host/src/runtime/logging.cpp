@@ -1,12 +1,13 @@
 #include "runtime/logging.h"
 
 #include <google/protobuf/stubs/logging.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
 #include "plexus/ipc/thread_annotations.h"
 #include "runtime/rate_limited_log.h"
+#include "runtime/stream_sink.h"
 
 namespace plexus::host {
 
@@ -16,9 +17,10 @@ Mutex g_mutex;
 spdlog::level::level_enum g_defaultLevel PLEXUS_GUARDED_BY(g_mutex) = spdlog::level::info;
 std::map<std::string, spdlog::level::level_enum> g_componentLevels PLEXUS_GUARDED_BY(g_mutex);
 
-spdlog::sink_ptr sharedSink() {
-  static spdlog::sink_ptr sink = [] {
-    auto s = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+// stderr, never blocking: a blocked stream drops and counts lines (StreamSink).
+std::shared_ptr<StreamSink> sharedSink() {
+  static std::shared_ptr<StreamSink> sink = [] {
+    auto s = std::make_shared<StreamSink>(STDERR_FILENO, StreamSink::colorTerminal(STDERR_FILENO));
     s->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ [%n] %v");
     return s;
   }();
@@ -66,6 +68,10 @@ std::shared_ptr<spdlog::logger> logger(const std::string& component) {
   created->set_level(levelFor(component));
   spdlog::register_logger(created);
   return created;
+}
+
+bool drainLog(std::chrono::milliseconds timeout) {
+  return sharedSink()->drain(timeout);
 }
 
 void configureLogging(const std::string& level,

@@ -4,6 +4,11 @@
 // implements it; a class that needs time but no sockets or fds (the supervisor, the host
 // services) depends on this instead of the loop, so its unit tests can fake time and move it by
 // hand (tests/host/runtime/fake_timers.h).
+// Time the node did not run - stopped (SIGSTOP), a suspended VM, a debugger - does not count:
+// now() is the node's run time, so every timer that judges others (liveness, stall, handshake,
+// block-publish deadlines) measures only time the node was able to run. After such a pause,
+// graceUntil() gives the modules a while to be heard before anyone judges them: what they sent
+// meanwhile waits in the sockets and is read first.
 // Thread rule: loop thread only (the EventLoop's post() also from any thread).
 
 #include <chrono>
@@ -20,7 +25,12 @@ class Timers {
 
   virtual ~Timers() = default;
 
+  // The node's run time: a steady clock that stands still while the node does not run.
   virtual Clock::time_point now() const = 0;
+  // After the node's last pause, judging waits until this time (of now()); before any pause it
+  // is in the past.
+  virtual Clock::time_point graceUntil() const { return {}; }
+  bool inGrace() const { return now() < graceUntil(); }
   // Runs `callback` once, on the loop thread, when `when` has passed. Timers with the same
   // deadline run in the order they were set.
   virtual TimerId runAt(Clock::time_point when, Callback callback) = 0;

@@ -49,6 +49,8 @@ void LivenessMonitor::stop() {
 
 void LivenessMonitor::check() {
   PLEXUS_ASSERT_THREAD(m_thread);
+  // The node itself was paused: what the modules sent meanwhile is read before they are judged.
+  if (m_deps.timers.inGrace()) return;
   const auto now = m_deps.timers.now();
   for (const auto& record : m_records)
     checkModule(*record, now);

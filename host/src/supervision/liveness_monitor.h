@@ -7,7 +7,8 @@
 //   ("missed heartbeats");
 // - ready, its oldest unacked event older than stall_timeout_ms: unhealthy ("stalled handler");
 // - otherwise healthy again.
-// Each health change is published as ModuleHealthChanged.
+// Each health change is published as ModuleHealthChanged. Silence is measured in the node's run
+// time (Timers), and nobody is judged during the grace after a pause of the node.
 // Thread rule: loop thread only.
 
 #include <plexus/v1/config.pb.h>

@@ -58,16 +58,24 @@ Status ModuleLauncher::launch(ModuleRecord& record) {
   record.healthReason.clear();
   if (spawned->stdoutFd >= 0) m_deps.output.watch(spawned->stdoutFd, id, "stdout");
   if (spawned->stderrFd >= 0) m_deps.output.watch(spawned->stderrFd, id, "stderr");
-  record.handshakeTimer.start(m_handshakeTimeout, [this, &record] {
-    if (record.state != v1::MODULE_STATE_STARTING && record.state != v1::MODULE_STATE_HANDSHAKING) {
-      return;
-    }
-    record.killReason = "handshake timeout (" + std::to_string(m_handshakeTimeout.count()) + " ms)";
-    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
-  });
+  record.handshakeTimer.start(m_handshakeTimeout, [this, &record] { handshakeTimedOut(record); });
   log->info("module '{}' starting: {} (pid {}, incarnation {})", id, *executable, record.pid,
             incarnation);
   return {};
+}
+
+void ModuleLauncher::handshakeTimedOut(ModuleRecord& record) {
+  if (record.state != v1::MODULE_STATE_STARTING && record.state != v1::MODULE_STATE_HANDSHAKING) {
+    return;
+  }
+  if (m_deps.timers.inGrace()) {  // the node was paused: the handshake may wait in the socket
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(m_deps.timers.graceUntil() -
+                                                                   m_deps.timers.now());
+    record.handshakeTimer.start(left, [this, &record] { handshakeTimedOut(record); });
+    return;
+  }
+  record.killReason = "handshake timeout (" + std::to_string(m_handshakeTimeout.count()) + " ms)";
+  signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
 }
 
 }  // namespace plexus::host

@@ -3,8 +3,9 @@
 // ModuleLauncher: starts one incarnation of a module (the spawn contract in docs/design.md
 // "Processes"): resolves its executable, spawns it with a fresh token on stdin, PLEXUS_MODULE_ID
 // and PLEXUS_ENDPOINT in its environment and its resource limits, hands its stdout/stderr to the
-// OutputPump, and kills it when it has not completed its handshake within the handshake timeout.
-// Thread rule: loop thread only.
+// OutputPump, and kills it when it has not completed its handshake within the handshake timeout (of
+// the node's run time, and not during the grace after a pause of the node). Thread rule: loop
+// thread only.
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +46,7 @@ class ModuleLauncher {
   Status launch(ModuleRecord& record);
 
  private:
+  void handshakeTimedOut(ModuleRecord& record);
   Dependencies m_deps;
   std::string m_endpoint;
   std::filesystem::path m_nodeDir;

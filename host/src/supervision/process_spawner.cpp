@@ -24,8 +24,10 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "plexus/ipc/protocol.h"
 #include "plexus/ipc/thread_checker.h"
 #include "runtime/event_loop.h"
+#include "supervision/process_tree.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -127,15 +129,25 @@ Result<Child> startChild(const SpawnRequest& request) {
   return spawned;  // `in`, `out`, `err` close our ends of the pipes here
 }
 
-// Learns of each exit at once through the child's pidfd on the event loop.
+constexpr std::chrono::seconds kReapInterval{1};
+
+// Learns of each exit at once through the child's pidfd on the event loop. The node is the child
+// subreaper of what its modules start (OrphanReaper): when a module exits, what it left behind
+// dies with it; when the spawner goes (the node ends), every orphan does.
 class PidfdProcessSpawner final : public ProcessSpawner {
  public:
-  explicit PidfdProcessSpawner(EventLoop& loop) : m_loop(loop) {}
+  explicit PidfdProcessSpawner(EventLoop& loop)
+      : m_loop(loop), m_orphans([this](pid_t pid) { return m_watched.contains(pid); }) {
+    scheduleReap();
+  }
   ~PidfdProcessSpawner() override {
+    m_loop.cancel(m_reapTimer);
     for (auto& [pid, watched] : m_watched) {
       m_loop.removeFd(watched.pidfd);
       ::close(watched.pidfd);
     }
+    m_watched.clear();
+    m_orphans.killAll();
   }
   PidfdProcessSpawner(const PidfdProcessSpawner&) = delete;
   PidfdProcessSpawner& operator=(const PidfdProcessSpawner&) = delete;
@@ -145,7 +157,9 @@ class PidfdProcessSpawner final : public ProcessSpawner {
     auto child = startChild(request);
     if (!child) return child.error();
     const pid_t pid = child->pid;
-    m_watched.emplace(pid, Watched{child->pidfd, std::move(onExit)});
+    auto id = request.extraEnv.find(ipc::kEnvModuleId);
+    m_watched.emplace(pid, Watched{child->pidfd, std::move(onExit),
+                                   id != request.extraEnv.end() ? id->second : std::string()});
     m_loop.addFd(child->pidfd, [this, pid] { onPidfdReadable(pid); });
     return SpawnedProcess{pid, child->stdoutFd, child->stderrFd};
   }
@@ -172,7 +186,16 @@ class PidfdProcessSpawner final : public ProcessSpawner {
   struct Watched {
     int pidfd = -1;
     OnExit onExit;
+    std::string moduleId;  // its PLEXUS_MODULE_ID, which its descendants inherit
   };
+
+  // Dead orphans are the node's zombies until reaped.
+  void scheduleReap() {
+    m_reapTimer = m_loop.runAfter(kReapInterval, [this] {
+      m_orphans.reap();
+      scheduleReap();
+    });
+  }
   using Watches = std::unordered_map<pid_t, Watched>;
 
   void onPidfdReadable(pid_t pid) {
@@ -189,7 +212,10 @@ class PidfdProcessSpawner final : public ProcessSpawner {
     exit.signal = info.si_code == CLD_EXITED ? 0 : info.si_status;
     ::kill(-pid, SIGKILL);  // nothing of its process group outlives it
     OnExit onExit = std::move(it->second.onExit);
+    const std::string moduleId = std::move(it->second.moduleId);
     forget(it);
+    // Nor anything it started that left its group (setsid) and now is an orphan of ours.
+    if (!moduleId.empty()) m_orphans.moduleExited(moduleId);
     onExit(exit);
   }
 
@@ -201,6 +227,8 @@ class PidfdProcessSpawner final : public ProcessSpawner {
 
   EventLoop& m_loop;
   Watches m_watched;
+  OrphanReaper m_orphans;
+  EventLoop::TimerId m_reapTimer = 0;
   ThreadChecker m_thread;
 };
 

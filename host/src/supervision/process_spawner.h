@@ -5,8 +5,11 @@
 // watches each child's pidfd on the event loop; unit tests of the supervisor fake it. Every child:
 // its own process group, no inherited fd above 2 (so no module can read another's token or hold
 // another's pipe open), SIGKILL if the node dies (PR_SET_PDEATHSIG), resource limits applied before
-// exec, stdin = the token line then EOF, stdout/stderr = pipes. Thread rule: loop thread only
-// (PDEATHSIG follows the spawning thread).
+// exec, stdin = the token line then EOF, stdout/stderr = pipes. The real one makes the node the
+// child subreaper of everything its modules start: what a module left behind outside its process
+// group (a setsid() daemon) dies when the module exits, and every such process when the spawner is
+// destroyed (process_tree.h). Thread rule: loop thread only (PDEATHSIG follows the spawning
+// thread).
 
 #include <sys/types.h>
 

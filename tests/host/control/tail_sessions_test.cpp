@@ -135,6 +135,29 @@ TEST_F(TailSessionsTest, TailStopEndsTheSessionAndIsAnsweredAfterIt) {
   EXPECT_EQ(replier.sent.size(), 2u);
 }
 
+// Ended sessions leave nothing: no statistics, no slot, whichever way they ended (TailStop, a
+// new request, a vanished client), also one ended with events queued and not yet sent.
+TEST_F(TailSessionsTest, AnEndedSessionLeavesNothingBehind) {
+  tail("stopped", {v1::EVENT_TYPE_NEW_BLOCK});   // tail:1
+  tail("replaced", {v1::EVENT_TYPE_NEW_BLOCK});  // tail:2, replaced by tail:3
+  tail("replaced", {v1::EVENT_TYPE_NEW_BLOCK});
+  tail("gone", {v1::EVENT_TYPE_NEW_BLOCK});  // tail:4
+  v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
+  events.publish(block.type(), serializeEvent(block));  // queued for every tap, not flushed
+  v1::ControlRequest stop;
+  stop.mutable_tail_stop();
+  tails.handle("stopped", stop);
+  replier.gone.insert("gone");
+  tails.probe();
+  events.flush();  // must not touch the ended sessions' slots
+  for (const char* ended : {"tail:1", "tail:2", "tail:4"})
+    EXPECT_FALSE(events.stats(ended).has_value()) << ended;
+  EXPECT_TRUE(events.stats("tail:3").has_value()) << "the live session";
+  EXPECT_EQ(events.slotCount(), 1u);
+  tails.handle("replaced", stop);
+  EXPECT_EQ(events.slotCount(), 0u);
+}
+
 TEST_F(TailSessionsTest, ANewRequestReplacesTheConnectionsSession) {
   tail("op", {v1::EVENT_TYPE_NEW_BLOCK});
   tail("op", {v1::EVENT_TYPE_PEER_CONNECTED});

@@ -71,6 +71,31 @@ TEST_F(EventManagerTest, BlockPolicyWaitTimesOutAsChannelFullWithAGap) {
   EXPECT_EQ(events[1].droppedBefore, 2u);
 }
 
+// The node was paused just before a block publish's deadline: the subscriber's ack may wait in
+// the socket, so no deadline expires during the grace; one that passed is judged at its end.
+TEST_F(EventManagerTest, BlockDeadlinesWaitOutTheGraceAfterAPauseOfTheNode) {
+  load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  RecordingWaiter waiter;
+  publishBlock(1, &waiter, 1);
+  EXPECT_FALSE(publishBlock(2, &waiter, 2).has_value());
+  EXPECT_FALSE(publishBlock(3, &waiter, 3).has_value());
+  now += std::chrono::milliseconds(990);
+  graceUntil = now + std::chrono::milliseconds(300);
+  now += std::chrono::milliseconds(100);
+  em.expire();
+  EXPECT_TRUE(waiter.done.empty()) << "timed out during the grace";
+  EXPECT_EQ(*em.nextDeadline(), graceUntil);
+  em.flush();
+  ASSERT_TRUE(em.ack("lossless", 1).ok());  // read after the resume: room for event 2
+  ASSERT_EQ(waiter.done.size(), 1u);
+  EXPECT_EQ(waiter.done[2].timedOut, 0u);
+  now = graceUntil;
+  em.expire();
+  ASSERT_EQ(waiter.done.size(), 2u);
+  EXPECT_EQ(waiter.done[3].timedOut, 1u);
+  expectInvariants();
+}
+
 TEST_F(EventManagerTest, HostEventsNeverWaitForBlockModules) {
   load("lossless", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
   EXPECT_TRUE(publishBlock(1).has_value());

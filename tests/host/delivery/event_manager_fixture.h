@@ -32,6 +32,7 @@ class EventManagerTest : public ::testing::Test {
     EventManager::Options options;
     options.blockTimeout = std::chrono::milliseconds(1000);
     options.steadyNow = [this] { return now; };
+    options.graceUntil = [this] { return graceUntil; };
     options.wallNowMs = [] { return 1234; };
     return options;
   }
@@ -84,6 +85,7 @@ class EventManagerTest : public ::testing::Test {
   }
 
   SteadyClock::time_point now = SteadyClock::time_point(std::chrono::hours(1));
+  SteadyClock::time_point graceUntil{};  // after a pause of the node (Timers::graceUntil)
   RecordingSink sink;
   EventManager em;
   ipc::SharedBytes body;

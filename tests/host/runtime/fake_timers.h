@@ -19,6 +19,11 @@ namespace plexus::host {
 class FakeTimers final : public Timers {
  public:
   Clock::time_point now() const override { return m_now; }
+  Clock::time_point graceUntil() const override { return m_graceUntil; }
+
+  // The node was paused and now resumes: its run time (now()) did not move meanwhile, and the
+  // modules get `grace` to be heard.
+  void resumeAfterPause(std::chrono::milliseconds grace) { m_graceUntil = m_now + grace; }
 
   TimerId runAt(Clock::time_point when, Callback callback) override {
     const TimerId id = m_nextId++;
@@ -69,6 +74,7 @@ class FakeTimers final : public Timers {
 
  private:
   Clock::time_point m_now = Clock::time_point() + std::chrono::hours(1);
+  Clock::time_point m_graceUntil{};
   std::map<std::pair<Clock::time_point, TimerId>, Callback> m_timers;
   std::deque<Callback> m_posted;
   TimerId m_nextId = 1;

@@ -1,6 +1,7 @@
 // LivenessMonitor on records it does not own: its period (heartbeat interval / 2, at least
 // 20 ms), stop(), and which modules it looks at: only running, connected ones the node has not
-// already killed; a stopping module can still be killed as hung but is never made unhealthy.
+// already killed; a stopping module can still be killed as hung but is never made unhealthy;
+// after a pause of the node nobody is judged until the grace passed.
 
 #include "supervision/liveness_monitor.h"
 
@@ -106,6 +107,29 @@ TEST_F(LivenessMonitorTest, AProbeThatFindsTheModuleGoneLeavesItsHealthAlone) {
   live->check();
   EXPECT_EQ(ready.health, v1::HEALTH_HEALTHY);
   EXPECT_TRUE(events.take().empty());
+}
+
+// The node was stopped right before a ready module's next heartbeat would have been read, for
+// longer than the dead timeout. Its run time did not move meanwhile (FakeTimers: now() stands
+// still during the pause), and after the resume the module gets the grace to be heard: its
+// heartbeat, waiting in the socket, arrives and nothing is judged. A module that stays silent
+// through the grace is judged as before.
+TEST_F(LivenessMonitorTest, AfterThePausesOfTheNodeModulesGetTheGraceToBeHeard) {
+  ModuleRecord& heard = add("heard", v1::MODULE_STATE_READY);
+  ModuleRecord& silent = add("silent", v1::MODULE_STATE_READY);
+  auto live = monitor(200);
+  live->start();
+  timers.advance(990ms);  // both silent for almost the dead timeout (stalled: no; unhealthy: yes)
+  events.take();
+  timers.resumeAfterPause(400ms);
+  timers.advance(200ms);  // the monitor ran twice during the grace
+  EXPECT_TRUE(spawner.signals.empty()) << "judged during the grace";
+  heard.lastTraffic = timers.now();  // its heartbeat, read from the socket
+  timers.advance(250ms);             // the grace is over
+  EXPECT_TRUE(spawner.signalsTo(heard.pid).empty());
+  EXPECT_EQ(heard.health, v1::HEALTH_HEALTHY);
+  EXPECT_EQ(spawner.signalsTo(silent.pid), std::vector<int>{SIGKILL});
+  EXPECT_NE(silent.killReason.find("hung: no traffic"), std::string::npos);
 }
 
 }  // namespace

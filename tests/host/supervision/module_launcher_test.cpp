@@ -1,7 +1,8 @@
 // ModuleLauncher: the spawn request of an incarnation (executable, args, environment, token,
 // limits), the record it leaves behind, failures (unresolvable exec, spawn error) that leave
 // the record failed with the token revoked, exits routed with their incarnation, and the
-// handshake timeout that kills only a module that has not become ready.
+// handshake timeout that kills only a module that has not become ready, and waits out the grace
+// after a pause of the node.
 
 #include "supervision/module_launcher.h"
 
@@ -129,6 +130,30 @@ TEST_F(ModuleLauncherTest, HandshakeTimeoutKillsAModuleThatIsNotReady) {
   timers.advance(1ms);
   EXPECT_EQ(spawner.signalsTo(alpha.pid), std::vector<int>{SIGKILL});
   EXPECT_EQ(alpha.killReason, "handshake timeout (1000 ms)");
+}
+
+// The node was paused just before the deadline: the handshake may wait in the socket, so the
+// verdict waits for the end of the grace; a module that handshakes meanwhile is spared.
+TEST_F(ModuleLauncherTest, HandshakeTimeoutWaitsOutTheGraceAfterAPauseOfTheNode) {
+  ModuleRecord& alpha = record();
+  ASSERT_TRUE(launcher.launch(alpha).ok());
+  alpha.state = v1::MODULE_STATE_HANDSHAKING;
+  timers.advance(990ms);
+  timers.resumeAfterPause(300ms);
+  timers.advance(299ms);
+  EXPECT_TRUE(spawner.signals.empty()) << "judged during the grace";
+  timers.advance(1ms);
+  EXPECT_EQ(spawner.signalsTo(alpha.pid), std::vector<int>{SIGKILL});
+
+  alpha.pid = 0;
+  ASSERT_TRUE(launcher.launch(alpha).ok());
+  alpha.state = v1::MODULE_STATE_HANDSHAKING;
+  timers.advance(990ms);
+  timers.resumeAfterPause(300ms);
+  timers.advance(100ms);
+  alpha.state = v1::MODULE_STATE_READY;  // its handshake, read after the resume
+  timers.advance(1s);
+  EXPECT_EQ(spawner.signalsTo(alpha.pid), std::vector<int>{});
 }
 
 TEST_F(ModuleLauncherTest, HandshakeTimeoutSparesAReadyOrStoppingModule) {

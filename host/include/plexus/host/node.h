@@ -22,8 +22,8 @@ class Node {
     v1::NodeConfig config;             // validated; defaults are applied by the node
     std::filesystem::path runtimeDir;  // resolved (ipc::resolveRuntimeDir)
     ipc::BodyLayout bodyLayout = ipc::BodyLayout::Packed;
-    // SIGINT/SIGTERM -> graceful shutdown (a second one: immediate). The caller must have
-    // blocked both signals in every thread before constructing the node.
+    // SIGINT/SIGTERM/SIGHUP -> graceful shutdown (a second one: immediate). The caller must
+    // have blocked the three signals in every thread before constructing the node.
     bool handleSignals = false;
     std::filesystem::path moduleDir;  // relative module execs resolve here; default: ours
   };
