@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <future>
 
 #include "hostile_report.h"
 #include "test_node.h"
@@ -15,6 +16,7 @@ namespace plexus::test {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -34,8 +36,9 @@ std::vector<std::string> linesAfter(const std::filesystem::path& report,
 ModuleSpec slowBlockSubscriber(const std::string& name, const std::filesystem::path& report,
                                int delayMs) {
   ModuleSpec spec{
-      name, {}, {"--report", report.string(), "--types", "NewBlock", "--delay-ms",
-                 std::to_string(delayMs)}};
+      name,
+      {},
+      {"--report", report.string(), "--types", "NewBlock", "--delay-ms", std::to_string(delayMs)}};
   spec.capacity = 1;
   spec.policy = "DELIVERY_POLICY_BLOCK";
   return spec;
@@ -49,11 +52,11 @@ TEST(PublishTruthTest, AnAnswerNeverReachesALaterIncarnationOfThePublisher) {
   const auto slowReport = dir / "slow.report";
   const auto publisherReport = dir / "publisher.report";
   const auto go = dir / "go";
-  ModuleSpec publisher{"publisher",
-                       hostileBinary().string(),
-                       {"--report", publisherReport.string(), "--types", "PeerConnected", "--do",
-                        "hello,subscribe,publish:NewBlock", "--only-incarnation", "1",
-                        "--wait-file", go.string()}};
+  ModuleSpec publisher{
+      "publisher",
+      hostileBinary().string(),
+      {"--report", publisherReport.string(), "--types", "PeerConnected", "--do",
+       "hello,subscribe,publish:NewBlock", "--only-incarnation", "1", "--wait-file", go.string()}};
   publisher.restart = "RESTART_POLICY_ALWAYS";
   publisher.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
   TestNode node(slowBlockSubscriber("slow", slowReport, 5000).text() + publisher.text(),
@@ -92,6 +95,98 @@ TEST(PublishTruthTest, AnAnswerNeverReachesALaterIncarnationOfThePublisher) {
   EXPECT_EQ(info.restarts(), 1u);
   EXPECT_EQ(info.state(), v1::MODULE_STATE_READY);
   EXPECT_THAT(node.log(), Not(HasSubstr("connection lost")));
+}
+
+// Item 1: a block subscriber is reloaded while a module's publish waits for it, and while the
+// operator publishes. Both publishers are told the truth: the SDK's publish() returns an error
+// that carries the node's answer (who did not take the event, and why), and plexusctl prints the
+// counts and exits 1. Once the subscriber is back, publishing succeeds again.
+TEST(PublishTruthTest, APublishWaitingForAReloadedBlockSubscriberIsAnsweredAsNotDelivered) {
+  TempDir dir;
+  const auto slowReport = dir / "slow.report";
+  const auto publisherReport = dir / "publisher.report";
+  ModuleSpec publisher{"publisher",
+                       {},
+                       {"--report", publisherReport.string(), "--types", "PeerConnected",
+                        "--publish", "NewBlock:1", "--publish-on", "PeerConnected"}};
+  publisher.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
+  TestNode node(slowBlockSubscriber("slow", slowReport, 4000).text() + publisher.text(),
+                "  block_timeout_ms: 60000\n");
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+
+  ASSERT_TRUE(node.publish(newBlock(1)).has_publish());  // the slow module is busy for 4 s
+  ASSERT_TRUE(waitFor([&] { return reportHas(slowReport, "event E 1 "); }));
+  ASSERT_TRUE(node.publish(peerConnected("go")).has_publish());  // the module publishes
+  ASSERT_TRUE(waitFor([&] { return node.stats("slow")->blocked() == 1; })) << node.log();
+
+  auto reload = std::async(std::launch::async, [&] { return runCtl(node, "reload slow", true); });
+  ASSERT_TRUE(waitFor([&] { return !reportLines(publisherReport, "publish ").empty(); }))
+      << node.log();
+  const auto answer = reportLines(publisherReport, "publish ")[0];
+  EXPECT_EQ(answer,
+            "publish ERROR_CODE_UNAVAILABLE 1 block-policy subscriber(s) did not take the event: "
+            "slow (stopping)");
+  const auto detail = reportLines(publisherReport, "publish-answer ");
+  ASSERT_EQ(detail.size(), 1u) << readFile(publisherReport);
+  EXPECT_EQ(detail[0],
+            "publish-answer subscribers=1 accepted=0 dropped=0 failed=1 timed_out=0 "
+            "missed=slow:MISS_REASON_STOPPING;");
+
+  // The operator's publish meanwhile: the module is still stopping (its handler runs for 4 s),
+  // or already between incarnations.
+  auto during = runCtl(node, "publish NewBlock --payload '{\"height\":7}'", true);
+  EXPECT_EQ(during.exitCode, 1) << during.out;
+  EXPECT_THAT(during.out, HasSubstr("published 1 of 1 event(s) of NewBlock: delivered to 0 "
+                                    "module(s); accepted 0, dropped 0, failed 1, timed out 0\n"));
+  EXPECT_THAT(during.out, AnyOf(HasSubstr("slow (stopping)"), HasSubstr("slow (restarting)")))
+      << during.out;
+
+  auto reloaded = reload.get();
+  ASSERT_EQ(reloaded.exitCode, 0) << reloaded.out << node.log();
+  auto after = runCtl(node, "publish NewBlock --payload '{\"height\":8}'", true);
+  EXPECT_EQ(after.exitCode, 0) << after.out;
+  EXPECT_EQ(after.out,
+            "published 1 event(s) of NewBlock: delivered to 1 module(s); accepted 1, dropped 0, "
+            "failed 0, timed out 0\n");
+  auto stats = *node.stats("slow");
+  EXPECT_EQ(stats.failed(), 2u) << stats.DebugString();
+  expectInvariants(stats);
+}
+
+// Item 1, between incarnations: a crashed block subscriber waits out its restart backoff. Its
+// events count as failed for it and the publisher is told ("restarting"), rather than the
+// module being skipped silently; once its next incarnation subscribed, it takes them again.
+TEST(PublishTruthTest, ABlockSubscriberBetweenIncarnationsIsReportedAsRestarting) {
+  TempDir dir;
+  const auto report = dir / "slow.report";
+  ModuleSpec slow = slowBlockSubscriber("slow", report, 0);
+  slow.restart = "RESTART_POLICY_ALWAYS";
+  TestNode node(slow.text(), "  restart_backoff_initial_ms: 3000\n");
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  const auto first = *node.module("slow");
+  ASSERT_EQ(::kill(first.pid(), SIGKILL), 0);
+  ASSERT_TRUE(waitFor([&] { return node.module("slow")->pid() == 0; })) << node.log();
+
+  auto during = runCtl(node, "publish NewBlock --count 3", true);
+  EXPECT_EQ(during.exitCode, 1) << during.out;
+  EXPECT_EQ(during.out,
+            "published 1 of 3 event(s) of NewBlock: delivered to 0 module(s); accepted 0, "
+            "dropped 0, failed 1, timed out 0\n"
+            "event 1 was not taken by every block-policy subscriber: slow (restarting)\n");
+
+  ASSERT_TRUE(waitFor([&] {
+    auto info = node.module("slow");
+    return info->incarnation() == 2 && info->state() == v1::MODULE_STATE_READY;
+  })) << node.log();
+  auto after = runCtl(node, "publish NewBlock", true);
+  EXPECT_EQ(after.exitCode, 0) << after.out;
+  EXPECT_THAT(after.out, HasSubstr("delivered to 1 module(s); accepted 1,"));
+  ASSERT_TRUE(waitFor([&] { return reportHas(report, "event E 1 "); })) << readFile(report);
+  auto stats = *node.stats("slow");
+  EXPECT_EQ(stats.failed(), 1u) << stats.DebugString();
+  expectInvariants(stats);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
 //   connect-error <message>
 //   publish <ok|CODE> <message>
+//   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
+//                        (after an error that carries the node's answer)
 //   stats <routed> <successful> <acked>
 //   exit <status>
 // Options (module args):
@@ -163,6 +165,18 @@ std::string detailOf(const plexus::v1::Event& e) {
   }
 }
 
+// The answer an error carries when a block-policy subscriber did not take the event.
+std::string answerLine(const plexus::v1::PublishResponse& answer) {
+  std::string line = "publish-answer subscribers=" + std::to_string(answer.subscribers()) +
+                     " accepted=" + std::to_string(answer.accepted()) +
+                     " dropped=" + std::to_string(answer.dropped()) +
+                     " failed=" + std::to_string(answer.failed()) +
+                     " timed_out=" + std::to_string(answer.timed_out()) + " missed=";
+  for (const auto& missed : answer.missed())
+    line += missed.module_id() + ":" + plexus::v1::MissReason_Name(missed.reason()) + ";";
+  return line;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -264,6 +278,7 @@ int main(int argc, char** argv) {
           report.line(result ? std::string("publish ok ") + std::to_string(result->subscribers())
                              : "publish " + plexus::v1::ErrorCode_Name(result.error().code) + " " +
                                    result.error().message);
+          if (!result && result.error().publish) report.line(answerLine(*result.error().publish));
         }
         if (auto stats = module->stats()) {
           report.line("stats " + std::to_string(stats->routed()) + " " +

@@ -290,13 +290,14 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   }
   if (peer->second.outstanding > 0) --peer->second.outstanding;
   if (auto error = publishError(report, std::chrono::milliseconds(m_limits.blockTimeoutMs))) {
-    send(pending.moduleId, ipc::errorEnvelope(error->code, error->message, pending.correlationId));
+    v1::Envelope reply = ipc::errorEnvelope(error->code, error->message, pending.correlationId);
+    *reply.mutable_error()->mutable_publish() = *error->publish;  // the full answer
+    send(pending.moduleId, reply);
     return;
   }
   v1::Envelope reply = stamped();
   reply.mutable_response()->set_correlation_id(pending.correlationId);
-  reply.mutable_response()->mutable_publish()->set_subscribers(report.subscribers);
-  reply.mutable_response()->mutable_publish()->set_dropped(report.dropped);
+  *reply.mutable_response()->mutable_publish() = toProto(report);
   send(pending.moduleId, reply);
 }
 

@@ -10,7 +10,8 @@
 // - refused requests count as `rejected` and get an Error reply with the correlation id;
 // - requests beyond the per-module rate get Error{RATE_LIMITED}.
 // Publishes from a module are stamped (source = module id, publish times), serialized once and
-// routed; the Response goes back once every block subscriber accepted (or Error{TIMEOUT}).
+// routed; the Response goes back once every block subscriber accepted, else an Error carrying
+// the answer with who did not take the event and why (publish_outcome.h).
 // A pending publish belongs to the incarnation that asked: its answer is sent only while that
 // incarnation is still the module's connected one, never to a later incarnation (whose
 // correlation ids start over) nor to a module between incarnations.

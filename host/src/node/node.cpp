@@ -144,6 +144,8 @@ class Node::Impl {
   EventManager::Options eventOptions() const {
     EventManager::Options options;
     options.blockTimeout = ms(m_config.timings().block_timeout_ms());
+    // Called from publishes only, once the supervisor exists.
+    options.returning = [this](const std::string& id) { return m_supervisor.restarting(id); };
     return options;
   }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ class EventManagerTest : public ::testing::Test {
     options.blockTimeout = std::chrono::milliseconds(1000);
     options.steadyNow = [this] { return now; };
     options.wallNowMs = [] { return 1234; };
+    options.returning = [this](const std::string& id) { return returning.contains(id); };
     return options;
   }
 
@@ -85,6 +87,7 @@ class EventManagerTest : public ::testing::Test {
 
   SteadyClock::time_point now = SteadyClock::time_point(std::chrono::hours(1));
   RecordingSink sink;
+  std::set<std::string> returning;  // modules whose next incarnation is on its way
   EventManager em;
   ipc::SharedBytes body;
 };
