@@ -19,8 +19,7 @@ std::string missReasonText(v1::MissReason reason) {
   }
 }
 
-std::string describeMissed(
-    const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
+std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
   std::string text;
   for (const auto& entry : missed) {
     if (!text.empty()) text += ", ";
