@@ -15,6 +15,7 @@
 //   --mode MODE          normal | wrong-token | reuse-token | claim-id=<id> | bad-major
 //   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
 //   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
+//   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
@@ -68,6 +69,7 @@ struct Options {
   std::string publishType;
   int publishCount = 0;
   std::string publishOn;
+  bool tagIncarnation = false;
   long crashAfter = -1;
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
@@ -96,6 +98,8 @@ Options parse(int argc, char** argv) {
       o.publishCount = std::stoi(v.substr(v.find(':') + 1));
     } else if (a == "--publish-on")
       o.publishOn = next();
+    else if (a == "--tag-incarnation")
+      o.tagIncarnation = true;
     else if (a == "--crash-after")
       o.crashAfter = std::stol(next());
     else if (a == "--ignore-shutdown")
@@ -270,7 +274,8 @@ int main(int argc, char** argv) {
           event.set_type(type.value_or(plexus::v1::EVENT_TYPE_NEW_BLOCK));
           event.set_source("forged-source");  // the node must overwrite it
           if (event.type() == plexus::v1::EVENT_TYPE_NEW_BLOCK) {
-            event.mutable_new_block()->set_height(static_cast<std::uint64_t>(i + 1));
+            const std::uint64_t base = options.tagIncarnation ? module->incarnation() * 1000000 : 0;
+            event.mutable_new_block()->set_height(base + static_cast<std::uint64_t>(i + 1));
           } else if (event.type() == plexus::v1::EVENT_TYPE_NODE_SHUTDOWN) {
             event.mutable_node_shutdown()->set_reason("forged");
           }
