@@ -1,5 +1,7 @@
 #include "incoming_decoder.h"
 
+#include <memory>
+
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 
@@ -52,7 +54,12 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
       }
       out.kind = DecodedMessage::Kind::Reply;
       out.correlationId = error.correlation_id();
-      out.reply = makeError(error.code(), error.message());
+      Error reply = makeError(error.code(), error.message());
+      if (error.has_publish()) {
+        // A publish some block-policy subscriber did not take: the answer comes with it.
+        reply.publish = std::make_shared<const v1::PublishResponse>(error.publish());
+      }
+      out.reply = std::move(reply);
       return out;
     }
     case v1::Envelope::kSubscribeAck:

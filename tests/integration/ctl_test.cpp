@@ -38,7 +38,8 @@ TEST(CtlTest, StatsAndModulesJsonMatchTheNode) {
       plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\",\"height\":5}' --count 5");
   ASSERT_EQ(published.exitCode, 0) << published.out;
   EXPECT_EQ(published.out,
-            "published 5 event(s) of NewBlock: routed to 10 subscriber(s), 5 dropped\n");
+            "published 5 event(s) of NewBlock: delivered to 2 module(s); accepted 5, dropped 5, "
+            "failed 0, timed out 0\n");
   ASSERT_TRUE(waitFor([&] { return node.stats("a")->acked() == 3; }));
 
   auto stats = plexusctl(node, "stats --json");

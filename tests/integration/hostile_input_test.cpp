@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "hostile_report.h"
+#include "plexus/ipc/protocol.h"
 #include "steady_stream.h"
 #include "test_node.h"
 
@@ -138,7 +139,7 @@ TEST(HostileInputTest, EveryBadMessageGetsAnErrorIsCountedAndNobodyElseNotices) 
                  "NewBlock event carries payload field");
   expectOneError(report, "unspecified", "ERROR_CODE_INVALID_ARGUMENT", "is not a valid type");
   expectOneError(report, "major-mid-session", "ERROR_CODE_UNSUPPORTED_VERSION",
-                 "protocol 2.0 is not supported");
+                 "protocol 2." + std::to_string(ipc::kProtocolMinor) + " is not supported");
   EXPECT_NE(repliesTo(report, "major-mid-session")[0].correlation, 0u) << "answers the request";
   expectOneError(report, "hello-again", "ERROR_CODE_INVALID_ARGUMENT",
                  "already completed its handshake");

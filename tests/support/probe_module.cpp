@@ -4,6 +4,8 @@
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
 //   connect-error <message>
 //   publish <ok|CODE> <message>
+//   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
+//                        (after an error that carries the node's answer)
 //   stats <routed> <successful> <acked>
 //   exit <status>
 // Options (module args):
@@ -13,6 +15,7 @@
 //   --mode MODE          normal | wrong-token | reuse-token | claim-id=<id> | bad-major
 //   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
 //   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
+//   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
@@ -73,6 +76,7 @@ struct Options {
   std::string publishType;
   int publishCount = 0;
   std::string publishOn;
+  bool tagIncarnation = false;
   long crashAfter = -1;
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
@@ -105,6 +109,8 @@ Options parse(int argc, char** argv) {
       o.publishCount = std::stoi(v.substr(v.find(':') + 1));
     } else if (a == "--publish-on")
       o.publishOn = next();
+    else if (a == "--tag-incarnation")
+      o.tagIncarnation = true;
     else if (a == "--crash-after")
       o.crashAfter = std::stol(next());
     else if (a == "--ignore-shutdown")
@@ -180,6 +186,18 @@ std::string detailOf(const plexus::v1::Event& e) {
     default:
       return "-";
   }
+}
+
+// The answer an error carries when a block-policy subscriber did not take the event.
+std::string answerLine(const plexus::v1::PublishResponse& answer) {
+  std::string line = "publish-answer subscribers=" + std::to_string(answer.subscribers()) +
+                     " accepted=" + std::to_string(answer.accepted()) +
+                     " dropped=" + std::to_string(answer.dropped()) +
+                     " failed=" + std::to_string(answer.failed()) +
+                     " timed_out=" + std::to_string(answer.timed_out()) + " missed=";
+  for (const auto& missed : answer.missed())
+    line += missed.module_id() + ":" + plexus::v1::MissReason_Name(missed.reason()) + ";";
+  return line;
 }
 
 }  // namespace
@@ -285,7 +303,8 @@ int main(int argc, char** argv) {
           event.set_type(type.value_or(plexus::v1::EVENT_TYPE_NEW_BLOCK));
           event.set_source("forged-source");  // the node must overwrite it
           if (event.type() == plexus::v1::EVENT_TYPE_NEW_BLOCK) {
-            event.mutable_new_block()->set_height(static_cast<std::uint64_t>(i) + 1);
+            const std::uint64_t base = options.tagIncarnation ? module->incarnation() * 1000000 : 0;
+            event.mutable_new_block()->set_height(base + static_cast<std::uint64_t>(i + 1));
           } else if (event.type() == plexus::v1::EVENT_TYPE_NODE_SHUTDOWN) {
             event.mutable_node_shutdown()->set_reason("forged");
           }
@@ -293,6 +312,7 @@ int main(int argc, char** argv) {
           report.line(result ? std::string("publish ok ") + std::to_string(result->subscribers())
                              : "publish " + plexus::v1::ErrorCode_Name(result.error().code) + " " +
                                    result.error().message);
+          if (!result && result.error().publish) report.line(answerLine(*result.error().publish));
         }
         if (auto stats = module->stats()) {
           report.line("stats " + std::to_string(stats->routed()) + " " +

@@ -5,6 +5,7 @@
 
 #include "plexus/ctl/table.h"
 #include "plexus/ipc/event_types.h"
+#include "plexus/ipc/publish_answer.h"
 
 namespace plexus::ctl {
 
@@ -159,9 +160,27 @@ std::string formatSubscribers(const v1::SubscribersResponse& subscribers) {
 }
 
 std::string formatPublished(const v1::OperatorPublishResponse& published, v1::EventType type) {
-  return "published " + std::to_string(published.published()) + " event(s) of " +
-         ipc::displayName(type) + ": routed to " + std::to_string(published.routed()) +
-         " subscriber(s), " + std::to_string(published.dropped()) + " dropped\n";
+  const bool complete = published.missed_size() == 0;
+  // 0: a node before 1.1, which does not say.
+  const std::uint32_t requested =
+      published.requested() == 0 ? published.published() : published.requested();
+  std::string out = "published ";
+  if (!complete || published.published() != requested) {
+    out += std::to_string(published.published()) + " of " + std::to_string(requested);
+  } else {
+    out += std::to_string(published.published());
+  }
+  out += " event(s) of " + ipc::displayName(type) + ": delivered to " +
+         std::to_string(published.modules()) + " module(s); accepted " +
+         std::to_string(published.accepted()) + ", dropped " + std::to_string(published.dropped()) +
+         ", failed " + std::to_string(published.failed()) + ", timed out " +
+         std::to_string(published.timed_out()) + "\n";
+  if (!complete) {
+    out += "event " + std::to_string(published.published()) +
+           " was not taken by every block-policy subscriber: " +
+           ipc::describeMissed(published.missed()) + "\n";
+  }
+  return out;
 }
 
 std::string formatResponse(const Command& command, const v1::ControlResponse& response) {

@@ -58,7 +58,7 @@ are accepted too.
 Exit status:
   0  success
   1  the node answered with an error (publish: also when a block-policy subscriber did
-     not accept an event in time)
+     not take an event: stopping, gone, restarting or timed out)
   2  usage error: unknown command or option, missing or bad argument, unknown event
      type, invalid JSON
   3  the node is not reachable: no control socket, or no answer within --timeout
@@ -116,11 +116,17 @@ Publishes an event with source "operator"; the node stamps the source and the ti
                   numbers or strings, bytes as base64, e.g.
                   plexusctl publish NewBlock --payload '{"hash":"00ab","height":5}'
   --count N       publish the event N times (default 1)
-Prints how many events were published, to how many subscribers they were routed in all,
-and how many of those deliveries were dropped at a full drop-policy channel.
-Exits 1 when the node refuses the event (host-only types: module and node lifecycle,
-maintenance, resources) or when a block-policy subscriber did not accept one in time.
-With --json: the OperatorPublishResponse.
+Prints how many events were published, to how many modules (the most one event was
+delivered to), and the deliveries per outcome summed over the events: accepted into a
+channel, dropped at a full channel, failed (the module is stopping, gone or between
+incarnations), timed out (a block-policy module made no room within block_timeout_ms).
+A publish succeeds only when every block-policy subscriber takes every event: the first
+event one does not take ends it, and each such module is named with why; exit 1.
+Exits 1 too when the node refuses the event (host-only types: module and node lifecycle,
+maintenance, resources). While the node publishes, it reports progress at least every
+--timeout/4 (at most every second), so a large --count never outlasts --timeout; if
+plexusctl goes away, the node stops publishing.
+With --json: the OperatorPublishResponse (exit 1 as above when `missed` is not empty).
 )~";
 
 constexpr std::string_view kLoad =

@@ -1,5 +1,8 @@
 #include "plexus/ctl/run.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "plexus/ctl/format.h"
 #include "plexus/ctl/json_output.h"
 #include "plexus/ctl/requests.h"
@@ -21,6 +24,35 @@ const google::protobuf::Message& bodyOf(const v1::ControlResponse& response) {
   return response.GetReflection()->GetMessage(response, field);
 }
 
+// While the node publishes, it sends the totals so far (publish_progress) at this interval; each
+// one restarts the wait for the answer, so a long publish never outlives --timeout silently.
+std::chrono::milliseconds progressInterval(std::chrono::milliseconds timeout) {
+  return std::clamp(timeout / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+}
+
+// The next message for `correlationId` within `timeout`.
+Result<v1::ControlResponse> nextFor(ControlConnection& connection, std::uint64_t correlationId,
+                                    std::chrono::milliseconds timeout,
+                                    const std::atomic<bool>& stop) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (stop) {
+      return makeError(v1::ERROR_CODE_UNAVAILABLE,
+                       "interrupted: the node stops publishing once it notices");
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    auto response = connection.receive(std::min(left, std::chrono::milliseconds(100)));
+    if (response && (response->correlation_id() == correlationId ||
+                     (response->has_error() && response->correlation_id() == 0))) {
+      return *response;
+    }
+  }
+  return makeError(v1::ERROR_CODE_TIMEOUT, "plexus-node did not answer or report progress within " +
+                                               std::to_string(timeout.count()) + " ms");
+}
+
 }  // namespace
 
 ExitCode run(const Invocation& invocation, ControlConnection& connection,
@@ -31,7 +63,15 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
     return runTail(connection, *tail, timeout, stop, out, err);
   }
 
-  auto answer = connection.call(buildRequest(command), timeout);
+  v1::ControlRequest request = buildRequest(command);
+  if (request.has_publish()) {
+    request.mutable_publish()->set_progress_interval_ms(
+        static_cast<std::uint32_t>(progressInterval(timeout).count()));
+  }
+  auto answer = connection.call(std::move(request), timeout);
+  while (answer && answer->has_publish_progress()) {
+    answer = nextFor(connection, answer->correlation_id(), timeout, stop);
+  }
   if (!answer) {
     // Transport failures: no socket, nobody answering, no answer in time; or an answer that
     // does not parse (the node did answer: not "unreachable").
@@ -63,6 +103,8 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
     out << formatResponse(command, response);
   }
   out.flush();
+  // A publish stopped at an event some block-policy subscriber did not take.
+  if (response.has_publish() && response.publish().missed_size() > 0) return ExitCode::ErrorReply;
   return ExitCode::Ok;
 }
 

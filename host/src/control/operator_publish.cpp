@@ -1,8 +1,13 @@
 #include "control/operator_publish.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "delivery/event_factory.h"
 #include "delivery/publish_check.h"
+#include "delivery/publish_outcome.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/publish_answer.h"
 #include "runtime/logging.h"
 
 namespace plexus::host {
@@ -10,17 +15,24 @@ namespace plexus::host {
 struct OperatorPublish::Publish {
   std::string clientId;
   std::uint64_t correlationId = 0;
+  std::uint32_t clientMinor = 0;  // the client's protocol minor: what answer it understands
   v1::Event event;
   std::uint32_t remaining = 0;
-  bool waiting = false;  // one event waits for block subscribers
+  bool waiting = false;    // one event waits for block subscribers
+  bool abandoned = false;  // the client is gone: stop, answer nobody
   v1::OperatorPublishResponse totals;
-  std::uint32_t timedOut = 0;
+  std::chrono::milliseconds progressInterval{0};  // 0: the client does not follow
+  std::optional<Timers::TimerId> progressTimer;
 };
 
 OperatorPublish::OperatorPublish(ControlReplier& replier, EventLoop& loop, EventManager& events)
     : m_replier(replier), m_loop(loop), m_events(events) {}
 
-OperatorPublish::~OperatorPublish() = default;
+OperatorPublish::~OperatorPublish() {
+  for (auto& [id, op] : m_publishes) {
+    if (op->progressTimer) m_loop.cancel(*op->progressTimer);
+  }
+}
 
 std::vector<v1::ControlRequest::BodyCase> OperatorPublish::bodies() const {
   return {v1::ControlRequest::kPublish};
@@ -34,24 +46,45 @@ void OperatorPublish::handle(const std::string& clientId, const v1::ControlReque
     m_replier.replyError(clientId, request.correlation_id(), status.error());
     return;
   }
+  const std::uint32_t count = publish.count() == 0 ? 1 : publish.count();
+  if (publish.progress_interval_ms() == 0 && count > kMaxUnfollowed) {
+    m_replier.replyError(
+        clientId, request.correlation_id(),
+        makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                  "a publish of more than " + std::to_string(kMaxUnfollowed) +
+                      " events needs a client that follows its progress (progress_interval_ms)"));
+    return;
+  }
   auto op = std::make_unique<Publish>();
   op->clientId = clientId;
   op->correlationId = request.correlation_id();
+  op->clientMinor = request.protocol_minor();
   op->event = publish.event();
-  op->remaining = publish.count() == 0 ? 1 : publish.count();
+  op->remaining = count;
+  op->totals.set_requested(count);
+  if (publish.progress_interval_ms() > 0) {
+    op->progressInterval =
+        std::chrono::milliseconds(std::max(publish.progress_interval_ms(), kMinProgressIntervalMs));
+  }
   const std::uint64_t id = m_next++;
   m_publishes.emplace(id, std::move(op));
+  armProgress(id);
   pump(id);
 }
 
 // One event of `op` resolved, now or after waiting for block subscribers.
 void OperatorPublish::resolved(Publish& op, const PublishReport& report) {
   op.waiting = false;
-  op.totals.set_published(op.totals.published() + 1);
-  op.totals.set_routed(op.totals.routed() + report.subscribers);
-  op.totals.set_dropped(op.totals.dropped() + report.dropped);
-  if (report.timedOut > 0) {
-    ++op.timedOut;
+  auto& totals = op.totals;
+  totals.set_published(totals.published() + 1);
+  totals.set_routed(totals.routed() + report.subscribers);
+  totals.set_accepted(totals.accepted() + report.accepted);
+  totals.set_dropped(totals.dropped() + report.dropped);
+  totals.set_failed(totals.failed() + report.failed);
+  totals.set_timed_out(totals.timed_out() + report.timedOut);
+  totals.set_modules(std::max(totals.modules(), report.accepted));
+  if (!report.delivered()) {
+    *totals.mutable_missed() = toProto(report).missed();
     op.remaining = 0;  // stop at the first event a block subscriber did not take
   }
 }
@@ -63,6 +96,10 @@ void OperatorPublish::pump(std::uint64_t publishId) {
   auto it = m_publishes.find(publishId);
   if (it == m_publishes.end()) return;
   Publish& op = *it->second;
+  if (op.abandoned) {
+    if (!op.waiting) m_publishes.erase(it);
+    return;
+  }
   for (std::uint32_t n = 0; n < kChunk && op.remaining > 0 && !op.waiting; ++n) {
     v1::Event event = op.event;
     stampEvent(event, ipc::kOperatorSource);
@@ -81,20 +118,52 @@ void OperatorPublish::pump(std::uint64_t publishId) {
   m_publishes.erase(it);
 }
 
-void OperatorPublish::answer(const Publish& op) {
-  if (op.timedOut > 0) {
+void OperatorPublish::answer(Publish& op) {
+  if (op.progressTimer) m_loop.cancel(*op.progressTimer);
+  op.progressTimer.reset();
+  const auto& totals = op.totals;
+  if (totals.missed_size() > 0 && op.clientMinor < 1) {
+    // A client from before 1.1 knows no `missed`: it must not take this answer for success.
     m_replier.replyError(
         op.clientId, op.correlationId,
-        makeError(v1::ERROR_CODE_TIMEOUT,
-                  std::to_string(op.timedOut) +
-                      " event(s) were not accepted by a block-policy subscriber in time (" +
-                      std::to_string(op.totals.published()) + " published)"));
+        makeError(totals.timed_out() > 0 ? v1::ERROR_CODE_TIMEOUT : v1::ERROR_CODE_UNAVAILABLE,
+                  "event " + std::to_string(totals.published()) +
+                      " was not taken by every block-policy subscriber: " +
+                      ipc::describeMissed(totals.missed())));
     return;
   }
   v1::ControlResponse response;
   response.set_correlation_id(op.correlationId);
-  *response.mutable_publish() = op.totals;
+  *response.mutable_publish() = totals;
   m_replier.reply(op.clientId, std::move(response));
+}
+
+void OperatorPublish::armProgress(std::uint64_t publishId) {
+  Publish& op = *m_publishes.at(publishId);
+  if (op.progressInterval.count() == 0) return;
+  op.progressTimer =
+      m_loop.runAfter(op.progressInterval, [this, publishId] { sendProgress(publishId); });
+}
+
+// The totals so far to a client that follows; a client that is gone ends the publish.
+void OperatorPublish::sendProgress(std::uint64_t publishId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = m_publishes.find(publishId);
+  if (it == m_publishes.end()) return;
+  Publish& op = *it->second;
+  op.progressTimer.reset();
+  v1::ControlResponse progress;
+  progress.set_correlation_id(op.correlationId);
+  *progress.mutable_publish_progress() = op.totals;
+  if (m_replier.send(op.clientId, std::move(progress)) == SendStatus::Unreachable) {
+    logger("control")->warn("operator publish stopped after {} of {} event(s): the client is gone",
+                            op.totals.published(), op.totals.requested());
+    op.abandoned = true;
+    op.remaining = 0;
+    if (!op.waiting) m_publishes.erase(it);  // else once the waiting event resolves
+    return;
+  }
+  armProgress(publishId);
 }
 
 void OperatorPublish::onPublishDone(std::uint64_t token, const PublishReport& report) {

@@ -3,10 +3,17 @@
 // OperatorPublish: `plexusctl publish TYPE --count N`. The event is checked like any publish
 // (host-only types refused), then published N times as source "operator", in chunks through the
 // loop so flushes and acks interleave with a large count. One event at a time may wait for
-// block-policy subscribers; the first one that is not accepted in time ends the publish with
-// Error{TIMEOUT}. Otherwise the answer carries the totals (published, routed, dropped).
+// block-policy subscribers; the first event one of them does not take (stopping, gone,
+// restarting, timed out) ends the publish, and the answer names who did not take it and why.
+// The answer carries the totals per outcome (an older client gets Error{TIMEOUT|UNAVAILABLE}
+// for an event not taken, as before).
+// A client that follows the publish (progress_interval_ms) gets the totals so far at that
+// interval until the answer; when it is gone (the progress cannot be sent), the publish stops.
+// A client that does not follow may publish at most kMaxUnfollowed events at once: a longer
+// publish could outlive its wait and carry on after it reported the node unreachable.
 // Thread rule: loop thread only.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,7 +28,9 @@ namespace plexus::host {
 
 class OperatorPublish final : public ControlHandler, public PublishWaiter {
  public:
-  static constexpr std::uint32_t kChunk = 512;  // events per loop iteration
+  static constexpr std::uint32_t kChunk = 512;            // events per loop iteration
+  static constexpr std::uint32_t kMaxUnfollowed = 10000;  // without progress_interval_ms
+  static constexpr std::uint32_t kMinProgressIntervalMs = 10;
 
   OperatorPublish(ControlReplier& replier, EventLoop& loop, EventManager& events);
   ~OperatorPublish() override;
@@ -34,7 +43,9 @@ class OperatorPublish final : public ControlHandler, public PublishWaiter {
   struct Publish;
   void pump(std::uint64_t publishId);
   static void resolved(Publish& publish, const PublishReport& report);
-  void answer(const Publish& publish);
+  void answer(Publish& publish);
+  void armProgress(std::uint64_t publishId);
+  void sendProgress(std::uint64_t publishId);
 
   ControlReplier& m_replier;
   EventLoop& m_loop;

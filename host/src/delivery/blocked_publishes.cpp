@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "delivery/module_slot.h"
+
 namespace plexus::host {
 
 BlockedPublishes::Id BlockedPublishes::open(PublishWaiter& waiter, std::uint64_t token,
@@ -27,10 +29,11 @@ BlockedPublishes::Id BlockedPublishes::open(PublishWaiter& waiter, std::uint64_t
   return id;
 }
 
-void BlockedPublishes::failed(Id id) {
+void BlockedPublishes::failed(Id id, const std::string& moduleId, MissReason reason) {
   PLEXUS_ASSERT_THREAD(m_thread);
   Publish& publish = *m_publishes[id];
   ++publish.report.failed;
+  publish.report.missed.push_back({moduleId, reason});
   if (--publish.waitingOn == 0) resolve(id);
 }
 
@@ -44,7 +47,7 @@ void BlockedPublishes::resolve(Id id) {
   m_free.push_back(id);
   PublishWaiter* waiter = publish.waiter;
   const std::uint64_t token = publish.token;
-  const PublishReport report = publish.report;
+  const PublishReport report = std::move(publish.report);
   waiter->onPublishDone(token, report);
 }
 
@@ -63,6 +66,7 @@ void BlockedPublishes::expire(SteadyClock::time_point now,
     for (const Wait& wait : publish.waits) {
       if (!timeOut(wait)) continue;  // already admitted or failed
       ++publish.report.timedOut;
+      publish.report.missed.push_back({wait.slot->id, MissReason::TimedOut});
       --publish.waitingOn;
     }
     assert(publish.waitingOn == 0);

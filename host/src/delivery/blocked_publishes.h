@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -58,13 +59,17 @@ class BlockedPublishes {
   // the block-policy publish and ack paths: inline.)
   void admitted(Id id) {
     PLEXUS_ASSERT_THREAD(m_thread);
-    if (--m_publishes[id]->waitingOn == 0) resolve(id);
+    Publish& publish = *m_publishes[id];
+    ++publish.report.accepted;
+    if (--publish.waitingOn == 0) resolve(id);
   }
-  // One subscriber it waited for will never take it (stopping, gone).
-  void failed(Id id);
+  // One subscriber it waited for will never take it (stopping, gone): counted as failed, and
+  // named with the reason.
+  void failed(Id id, const std::string& moduleId, MissReason reason);
   // Resolves every publish whose deadline is not after `now`: each subscriber it still waits
   // for, by `timeOut(wait)` returning true (the caller took the event out of that module's
-  // waiting room), counts as timed out. `timeOut` returns false for a wait already settled.
+  // waiting room), counts as timed out and is named in the report. `timeOut` returns false for a
+  // wait already settled.
   void expire(SteadyClock::time_point now, const std::function<bool(const Wait&)>& timeOut);
   // The earliest deadline of a publish still waiting; nullopt when none waits.
   std::optional<SteadyClock::time_point> nextDeadline() const;

@@ -61,6 +61,7 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
   }
   SubscribeOutcome outcome;
   if (!slot->loaded && !slot->module.tap) {
+    std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
     slot->loaded = true;
     outcome.loaded = true;
     slot->announcement = m_options.makeModuleLoaded(slot->module);
@@ -125,7 +126,7 @@ void EventManager::beginStopping(const std::string& moduleId) {
   ModuleSlot* slot = m_slots.attached(moduleId);
   if (slot == nullptr || slot->stopping) return;
   slot->stopping = true;
-  failBlocked(*slot);
+  failBlocked(*slot, MissReason::Stopping);
 }
 
 void EventManager::detach(const std::string& moduleId) {
@@ -136,7 +137,11 @@ void EventManager::detach(const std::string& moduleId) {
   m_routing.removeEverywhere(slot);
   m_replay.unloaded(*slot);
   slot->counters.lost += slot->channel->discardHeld();
-  failBlocked(*slot);
+  if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && slot->subscribed.any()) {
+    std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
+    m_absent.push_back({moduleId, slot->subscribed});
+  }
+  failBlocked(*slot, MissReason::Gone);
   slot->endIncarnation();
 }
 
@@ -173,19 +178,22 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   std::int64_t nowMs = -1;                      // read once, at the first acceptance
   for (ModuleSlot* slot : subscribers) {
     DeliveryChannel& channel = *slot->channel;
+    const bool block = slot->module.policy == DeliveryPolicy::Block;
     if (slot->stopping) {
       slot->countFailed();
       ++report.failed;
+      if (block) report.missed.push_back({slot->id, MissReason::Stopping});
       continue;
     }
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
       if (nowMs < 0) nowMs = wallNowMs();
       acceptInto(*slot, seq, body, nowMs);
+      ++report.accepted;
       if (accepted != nullptr) accepted->push_back({slot->id, slot->module.incarnation, seq});
       continue;
     }
-    if (slot->module.policy == DeliveryPolicy::Block && options.waiter != nullptr) {
+    if (block && options.waiter != nullptr) {
       if (!waiting) {
         waiting = m_blocked.open(*options.waiter, options.token,
                                  m_options.steadyNow() + m_options.blockTimeout);
@@ -196,10 +204,27 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     }
     slot->countDropped();
     ++report.dropped;
+    if (block) report.missed.push_back({slot->id, MissReason::Full});
   }
+  if (!m_absent.empty()) failAbsent(type, report);
   if (!waiting) return report;
-  m_blocked.report(*waiting) = report;  // settled now; the waits add to it
+  m_blocked.report(*waiting) = std::move(report);  // settled now; the waits add to it
   return std::nullopt;
+}
+
+// Block modules between incarnations that subscribed to `type`: the event fails for each one
+// whose next incarnation is on its way (the publisher is told), and is not routed to the others.
+void EventManager::failAbsent(v1::EventType type, PublishReport& report) {
+  for (const Absence& absence : m_absent) {
+    if (!absence.types.test(static_cast<std::size_t>(type))) continue;
+    if (!m_options.returning || !m_options.returning(absence.moduleId)) continue;
+    ModuleSlot* slot = m_slots.find(absence.moduleId);
+    if (slot == nullptr) continue;
+    slot->countFailed();
+    ++report.subscribers;
+    ++report.failed;
+    report.missed.push_back({absence.moduleId, MissReason::Restarting});
+  }
 }
 
 void EventManager::publishLifecycle(v1::EventType type, const ipc::SharedBytes& body) {
@@ -254,10 +279,10 @@ void EventManager::admitBlocked(ModuleSlot& slot) {
 }
 
 // The module will never accept what waits for it: each waiting event counts as failed.
-void EventManager::failBlocked(ModuleSlot& slot) {
+void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
   for (BlockedEvent& event : slot.channel->takeBlocked()) {
     slot.countFailed();
-    m_blocked.failed(event.publishId);
+    m_blocked.failed(event.publishId, slot.id, reason);
   }
 }
 

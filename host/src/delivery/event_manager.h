@@ -11,6 +11,11 @@
 //                                     makes room or the block timeout expires (channel_full);
 // - full, block policy, publisher cannot wait (the host's own events) -> channel_full.
 // Lifecycle-lane types go to the lifecycle lane instead: never dropped, never counted.
+// The report names every block-policy subscriber that did not take the event, with why
+// (PublishReport::missed): stopping, gone, timed out, full - or restarting: a block module
+// between incarnations (crash backoff, reload) keeps the types its last incarnation subscribed
+// to, and each event of them counts as failed for it until its next incarnation subscribes,
+// for as long as Options::returning says that incarnation is on its way.
 //
 // Counters move when an event's fate for a module is resolved, so both invariants hold after
 // every call: routed = successful + channel_full + failed, and
@@ -26,6 +31,7 @@
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
 
+#include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -76,6 +82,9 @@ class EventManager {
     std::function<std::int64_t()> wallNowMs;  // default: system clock
     // Builds the serialized ModuleLoaded event announcing `module`.
     std::function<ipc::SharedBytes(const ModuleAttachment&)> makeModuleLoaded;
+    // Whether a next incarnation of a detached module is on its way (restart scheduled, or
+    // spawned and not subscribed yet). Default: never.
+    std::function<bool(const std::string& moduleId)> returning;
   };
 
   EventManager(EventSink& sink, Options options);
@@ -100,7 +109,8 @@ class EventManager {
   // waiting block publishes stop waiting for it; it may still ack what it holds.
   void beginStopping(const std::string& moduleId);
   // The incarnation is gone (exited, hung, unreachable): subscriptions removed, channel closed,
-  // what it still held counted as lost, removed from the loaded set.
+  // what it still held counted as lost, removed from the loaded set. A block-policy module's
+  // types are kept as its absence (see above) until its next incarnation subscribes.
   void detach(const std::string& moduleId);
   // Removes a detached module id: its statistics and subscriptions, as if never seen (the
   // operator's `forget`). False when it is attached or unknown.
@@ -161,7 +171,8 @@ class EventManager {
                   std::int64_t nowMs);
   void catchUp(ModuleSlot& slot, v1::EventType type);
   void admitBlocked(ModuleSlot& slot);
-  void failBlocked(ModuleSlot& slot);
+  void failBlocked(ModuleSlot& slot, MissReason reason);
+  void failAbsent(v1::EventType type, PublishReport& report);
   bool timeOut(const BlockedPublishes::Wait& wait);
   void publishLifecycle(v1::EventType type, const ipc::SharedBytes& body);
   std::int64_t wallNowMs() const;
@@ -174,6 +185,13 @@ class EventManager {
   Replay m_replay;
   BlockedPublishes m_blocked;
   BatchFlusher m_flusher;
+  // Block-policy modules between incarnations: the types their last incarnation subscribed to.
+  // By id, not slot: few entries, and only the publish path reads them (when not empty).
+  struct Absence {
+    std::string moduleId;
+    std::bitset<ipc::kEventTypeSlots> types;
+  };
+  std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
   RateLimitedLog m_timeoutLog;
   ThreadChecker m_thread;

@@ -1,10 +1,13 @@
 #pragma once
 
 // The answer a publisher gets, built once for every way of publishing (a module's Publish, the
-// in-process Publisher, an operator's publish).
+// in-process Publisher, an operator's publish). A publish succeeds only when every block-policy
+// subscriber took the event into its channel; otherwise the answer is an Error (TIMEOUT when
+// one of them timed out, else UNAVAILABLE) that carries the full report.
+
+#include <plexus/v1/wire.pb.h>
 
 #include <chrono>
-#include <cstdint>
 #include <optional>
 
 #include "plexus/host/publish_report.h"
@@ -12,8 +15,8 @@
 
 namespace plexus::host {
 
-// TIMEOUT when `timedOut` block-policy subscribers did not make room within `blockTimeout`.
-Error blockTimeoutError(std::uint32_t timedOut, std::chrono::milliseconds blockTimeout);
+v1::MissReason toProto(MissReason reason);
+v1::PublishResponse toProto(const PublishReport& report);
 
 // The error a publisher is answered with for this report, if any.
 std::optional<Error> publishError(const PublishReport& report,

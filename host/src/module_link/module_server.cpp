@@ -206,6 +206,8 @@ void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelo
     reject(moduleId, grant.error());
     return;
   }
+  // A new incarnation: what its predecessors still wait for is not its business.
+  m_peers[moduleId] = Peer{grant->incarnation, 0};
   v1::Envelope reply = stamped();
   auto* ack = reply.mutable_handshake_ack();
   ack->set_negotiated_minor(std::min(ipc::kProtocolMinor, envelope.protocol_minor()));
@@ -251,8 +253,8 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
     reject(moduleId, status.error(), correlationId);
     return;
   }
-  std::uint32_t& outstanding = m_outstanding[moduleId];
-  if (outstanding >= m_limits.maxOutstandingPublishes) {
+  Peer& peer = m_peers[moduleId];
+  if (peer.outstanding >= m_limits.maxOutstandingPublishes) {
     reject(moduleId,
            makeError(v1::ERROR_CODE_RATE_LIMITED,
                      "more than " + std::to_string(m_limits.maxOutstandingPublishes) +
@@ -263,8 +265,8 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   v1::Event event = received;
   stampEvent(event, moduleId);
   const std::uint64_t token = m_nextToken++;
-  m_pendingPublishes[token] = {moduleId, correlationId};
-  ++outstanding;
+  m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
+  ++peer.outstanding;
   // Resolved now unless it waits for block subscribers; then the EventManager calls back.
   if (auto report = m_events.publish(event.type(), serializeEvent(event), {this, token})) {
     onPublishDone(token, *report);
@@ -277,16 +279,25 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   if (it == m_pendingPublishes.end()) return;
   PendingPublish pending = std::move(it->second);
   m_pendingPublishes.erase(it);
-  auto outstanding = m_outstanding.find(pending.moduleId);
-  if (outstanding != m_outstanding.end() && outstanding->second > 0) --outstanding->second;
+  auto peer = m_peers.find(pending.moduleId);
+  if (peer == m_peers.end() || peer->second.incarnation != pending.incarnation ||
+      !m_registry.isHandshaken(pending.moduleId)) {
+    // The incarnation that asked is gone: its answer must not reach a later one.
+    logger("modules")->debug(
+        "module '{}': dropped the answer to publish {} of incarnation {}, which is gone",
+        pending.moduleId, pending.correlationId, pending.incarnation);
+    return;
+  }
+  if (peer->second.outstanding > 0) --peer->second.outstanding;
   if (auto error = publishError(report, std::chrono::milliseconds(m_limits.blockTimeoutMs))) {
-    send(pending.moduleId, ipc::errorEnvelope(error->code, error->message, pending.correlationId));
+    v1::Envelope reply = ipc::errorEnvelope(error->code, error->message, pending.correlationId);
+    *reply.mutable_error()->mutable_publish() = *error->publish;  // the full answer
+    send(pending.moduleId, reply);
     return;
   }
   v1::Envelope reply = stamped();
   reply.mutable_response()->set_correlation_id(pending.correlationId);
-  reply.mutable_response()->mutable_publish()->set_subscribers(report.subscribers);
-  reply.mutable_response()->mutable_publish()->set_dropped(report.dropped);
+  *reply.mutable_response()->mutable_publish() = toProto(report);
   send(pending.moduleId, reply);
 }
 

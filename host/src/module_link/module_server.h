@@ -10,7 +10,11 @@
 // - refused requests count as `rejected` and get an Error reply with the correlation id;
 // - requests beyond the per-module rate get Error{RATE_LIMITED}.
 // Publishes from a module are stamped (source = module id, publish times), serialized once and
-// routed; the Response goes back once every block subscriber accepted (or Error{TIMEOUT}).
+// routed; the Response goes back once every block subscriber accepted, else an Error carrying
+// the answer with who did not take the event and why (publish_outcome.h).
+// A pending publish belongs to the incarnation that asked: its answer is sent only while that
+// incarnation is still the module's connected one, never to a later incarnation (whose
+// correlation ids start over) nor to a module between incarnations.
 // Thread rule: loop thread only.
 
 #include <plexus/v1/wire.pb.h>
@@ -57,7 +61,13 @@ class ModuleServer final : public PublishWaiter {
   };
   struct PendingPublish {
     std::string moduleId;
+    std::uint64_t incarnation = 0;  // of the module when it asked
     std::uint64_t correlationId = 0;
+  };
+  // The module's connected incarnation (from its handshake) and its publishes still waiting.
+  struct Peer {
+    std::uint64_t incarnation = 0;
+    std::uint32_t outstanding = 0;
   };
 
   void dispatch(const std::string& moduleId, const v1::Envelope& envelope);
@@ -78,7 +88,7 @@ class ModuleServer final : public PublishWaiter {
   v1::Envelope m_scratch;
   std::unordered_map<std::string, Bucket> m_buckets;
   std::unordered_map<std::uint64_t, PendingPublish> m_pendingPublishes;
-  std::unordered_map<std::string, std::uint32_t> m_outstanding;
+  std::unordered_map<std::string, Peer> m_peers;
   std::uint64_t m_nextToken = 1;
   RateLimitedLog m_warnings;
   ThreadChecker m_thread;

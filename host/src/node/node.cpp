@@ -148,6 +148,8 @@ class Node::Impl {
     // The loop's run time: a pause of the node does not count against block subscribers.
     options.steadyNow = [this] { return m_loop.now(); };
     options.graceUntil = [this] { return m_loop.graceUntil(); };
+    // Called from publishes only, once the supervisor exists.
+    options.returning = [this](const std::string& id) { return m_supervisor.restarting(id); };
     return options;
   }
 

@@ -196,6 +196,15 @@ bool Supervisor::isHandshaken(const std::string& moduleId) const {
   return record != nullptr && isConnectedState(record->state);
 }
 
+bool Supervisor::restarting(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleRecord* record = find(moduleId);
+  if (record == nullptr || m_shuttingDown) return false;
+  if (record->pid == 0) return record->restartTimer.pending();
+  return record->state == v1::MODULE_STATE_STARTING ||
+         record->state == v1::MODULE_STATE_HANDSHAKING;
+}
+
 std::uint32_t Supervisor::countInState(v1::ModuleState state) const {
   PLEXUS_ASSERT_THREAD(m_thread);
   std::uint32_t count = 0;

@@ -1,10 +1,15 @@
 // OperatorPublish on a real loop and EventManager with a recording sink: refused types, a count
-// larger than a chunk (pumped through the loop), the totals (published, routed, dropped), a
-// block-policy subscriber that makes room, and one that does not (TIMEOUT, the publish stops).
+// larger than a chunk (pumped through the loop), the totals per outcome, a block-policy
+// subscriber that makes room, and one that does not (the publish stops: the answer names it, or
+// Error{TIMEOUT} for a client before 1.1); progress to a client that follows, which stops the
+// publish once that client is gone; a large count refused for a client that does not follow.
 
 #include "control/operator_publish.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <optional>
 
 #include "delivery/event_factory.h"
 #include "fakes/fake_replier.h"
@@ -129,13 +134,88 @@ TEST_F(OperatorPublishTest, ABlockSubscriberThatMakesRoomIsWaitedFor) {
 TEST_F(OperatorPublishTest, ABlockSubscriberThatDoesNotMakeRoomEndsThePublishWithATimeout) {
   attach("stuck", 1, DeliveryPolicy::Block);  // takes one event and never acks
   const std::uint64_t before = events.eventsPublished();
-  const auto& response = answer(publishRequest(10, v1::EVENT_TYPE_NEW_BLOCK));
+  const auto& response = answer(publishRequest(10, v1::EVENT_TYPE_NEW_BLOCK));  // minor 0
   ASSERT_TRUE(response.has_error()) << response.DebugString();
   EXPECT_EQ(response.error().code(), v1::ERROR_CODE_TIMEOUT);
   EXPECT_EQ(response.error().correlation_id(), 77u);
   EXPECT_EQ(response.error().message(),
-            "1 event(s) were not accepted by a block-policy subscriber in time (2 published)");
+            "event 2 was not taken by every block-policy subscriber: stuck (timed out)");
   EXPECT_EQ(events.eventsPublished() - before, 2u) << "stopped at the first event not taken";
+}
+
+// Issue 10, item 1: a client that knows the answer's `missed` gets the totals per outcome and
+// who did not take the event; a drop-policy subscriber's full channel is no failure.
+TEST_F(OperatorPublishTest, TheAnswerCountsEachOutcomeAndNamesWhoDidNotTakeTheEvent) {
+  attach("stuck", 1, DeliveryPolicy::Block);
+  attach("lossy", 1, DeliveryPolicy::Drop);
+  attach("leaving", 5, DeliveryPolicy::Block);
+  events.beginStopping("leaving");
+  auto request = publishRequest(10, v1::EVENT_TYPE_NEW_BLOCK);
+  request.set_protocol_minor(ipc::kProtocolMinor);
+  const auto& response = answer(request);
+  ASSERT_TRUE(response.has_publish()) << response.DebugString();
+  const auto& totals = response.publish();
+  EXPECT_EQ(totals.requested(), 10u);
+  EXPECT_EQ(totals.published(), 1u) << "stopped at the first event a block subscriber missed";
+  EXPECT_EQ(totals.routed(), 3u);
+  EXPECT_EQ(totals.accepted(), 2u);
+  EXPECT_EQ(totals.failed(), 1u);
+  EXPECT_EQ(totals.modules(), 2u);
+  ASSERT_EQ(totals.missed_size(), 1);
+  EXPECT_EQ(totals.missed(0).module_id(), "leaving");
+  EXPECT_EQ(totals.missed(0).reason(), v1::MISS_REASON_STOPPING);
+}
+
+// Issue 10, item 6: a client that does not follow the publish may not start a long one.
+TEST_F(OperatorPublishTest, ALargeCountIsRefusedForAClientThatDoesNotFollowProgress) {
+  const std::uint64_t before = events.eventsPublished();
+  publish.handle("op",
+                 publishRequest(OperatorPublish::kMaxUnfollowed + 1, v1::EVENT_TYPE_NEW_BLOCK));
+  ASSERT_EQ(replier.sent.size(), 1u);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(events.eventsPublished(), before);
+}
+
+// Issue 10, item 6: a client that follows gets the totals so far at its interval; once it is
+// gone, the node stops publishing instead of carrying on with the rest of the count.
+TEST_F(OperatorPublishTest, ProgressGoesToTheClientAndAGoneClientStopsThePublish) {
+  attach("slow", 1, DeliveryPolicy::Block);  // room for one event per loop iteration
+  loop.addAfterHook([&] {
+    for (const auto& d : sink.delivered["slow"]) {
+      if (d.lane == v1::LANE_EVENT) (void)events.ack("slow", d.seq);
+    }
+  });
+  auto request = publishRequest(1000000, v1::EVENT_TYPE_NEW_BLOCK);
+  request.set_protocol_minor(ipc::kProtocolMinor);
+  request.mutable_publish()->set_progress_interval_ms(10);
+  replier.onSend = [this] { replier.gone.insert("op"); };  // it goes after the first progress
+  // The loop runs until the publish was stopped and then 20 more ticks passed (or 10 s).
+  std::optional<std::uint64_t> stoppedAt;
+  int ticksAfter = 0;
+  const auto deadline = loop.now() + 10s;
+  std::function<void()> check = [&] {
+    if (!stoppedAt && replier.refused["op"] > 0) stoppedAt = events.eventsPublished();
+    if ((stoppedAt && ++ticksAfter > 20) || loop.now() > deadline) {
+      loop.stop();
+      return;
+    }
+    loop.runAfter(1ms, check);
+  };
+  loop.runAfter(1ms, check);
+  loop.post([&] { publish.handle("op", request); });
+  loop.run();
+
+  ASSERT_EQ(replier.sent.size(), 1u) << "one progress, no answer to a client that is gone";
+  const auto& progress = replier.last();
+  ASSERT_TRUE(progress.has_publish_progress()) << progress.DebugString();
+  EXPECT_EQ(progress.correlation_id(), 77u);
+  EXPECT_EQ(progress.publish_progress().requested(), 1000000u);
+  EXPECT_LT(progress.publish_progress().published(), 1000000u);
+  ASSERT_EQ(replier.refused["op"], 1) << "the next progress found the client gone";
+  ASSERT_TRUE(stoppedAt.has_value());
+  EXPECT_EQ(events.eventsPublished(), *stoppedAt) << "the publish went on without its client";
+  EXPECT_LT(*stoppedAt, 1000000u);
 }
 
 }  // namespace

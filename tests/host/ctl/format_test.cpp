@@ -126,11 +126,25 @@ TEST(CtlFormat, SubscribersAndPublish) {
   EXPECT_EQ(formatSubscribers(subscribers), "NewBlock: 2 subscriber(s)\n  logger\n  slowpoke\n");
 
   v1::OperatorPublishResponse published;
+  published.set_requested(3);
   published.set_published(3);
   published.set_routed(6);
+  published.set_accepted(5);
   published.set_dropped(1);
+  published.set_modules(2);
   EXPECT_EQ(formatPublished(published, v1::EVENT_TYPE_NEW_BLOCK),
-            "published 3 event(s) of NewBlock: routed to 6 subscriber(s), 1 dropped\n");
+            "published 3 event(s) of NewBlock: delivered to 2 module(s); accepted 5, dropped 1, "
+            "failed 0, timed out 0\n");
+
+  published.set_requested(10);
+  published.set_failed(1);
+  auto* missed = published.add_missed();
+  missed->set_module_id("archive");
+  missed->set_reason(v1::MISS_REASON_RESTARTING);
+  EXPECT_EQ(formatPublished(published, v1::EVENT_TYPE_NEW_BLOCK),
+            "published 3 of 10 event(s) of NewBlock: delivered to 2 module(s); accepted 5, "
+            "dropped 1, failed 1, timed out 0\n"
+            "event 3 was not taken by every block-policy subscriber: archive (restarting)\n");
 }
 
 TEST(CtlFormat, ModuleSentences) {

@@ -71,12 +71,67 @@ TEST(CtlRun, HumanOutputByDefault) {
   v1::ControlResponse response;
   response.mutable_publish()->set_published(3);
   response.mutable_publish()->set_routed(3);
+  response.mutable_publish()->set_accepted(3);
+  response.mutable_publish()->set_modules(1);
   connection.answers.emplace_back(response);
   auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "3"});
   EXPECT_EQ(outcome.code, ExitCode::Ok);
   EXPECT_EQ(outcome.out,
-            "published 3 event(s) of NewBlock: routed to 3 subscriber(s), 0 dropped\n");
+            "published 3 event(s) of NewBlock: delivered to 1 module(s); accepted 3, dropped 0, "
+            "failed 0, timed out 0\n");
   EXPECT_EQ(connection.calls[0].publish().count(), 3u);
+  EXPECT_EQ(connection.calls[0].publish().progress_interval_ms(), 1000u)
+      << "--timeout/4, at most a second";
+}
+
+// Issue 10, item 6: while the node publishes, each progress restarts the wait for the answer.
+TEST(CtlRun, PublishProgressIsFollowedUntilTheAnswer) {
+  FakeConnection connection;
+  v1::ControlResponse progress;
+  progress.set_correlation_id(5);
+  progress.mutable_publish_progress()->set_published(100);
+  connection.answers.push_back(progress);
+  connection.incoming.push_back(progress);
+  v1::ControlResponse done;
+  done.set_correlation_id(5);
+  done.mutable_publish()->set_published(300);
+  done.mutable_publish()->set_requested(300);
+  done.mutable_publish()->set_accepted(300);
+  done.mutable_publish()->set_modules(1);
+  connection.incoming.push_back(done);
+  auto outcome = runWith(connection, {"--timeout", "40", "publish", "NewBlock", "--count", "300"});
+  EXPECT_EQ(outcome.code, ExitCode::Ok) << outcome.err;
+  EXPECT_THAT(outcome.out, HasSubstr("published 300 event(s) of NewBlock: delivered to 1"));
+  EXPECT_EQ(connection.calls[0].publish().progress_interval_ms(), 10u);
+
+  FakeConnection silent;  // progress, then nothing within --timeout
+  silent.answers.push_back(progress);
+  auto lost = runWith(silent, {"--timeout", "40", "publish", "NewBlock", "--count", "300"});
+  EXPECT_EQ(lost.code, ExitCode::Unreachable);
+  EXPECT_THAT(lost.err, HasSubstr("did not answer or report progress within 40 ms"));
+}
+
+// Issue 10, item 1: the answer names a block subscriber that did not take an event: exit 1.
+TEST(CtlRun, APublishNotTakenByEveryBlockSubscriberExitsOne) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  auto* answer = response.mutable_publish();
+  answer->set_requested(5);
+  answer->set_published(2);
+  answer->set_routed(2);
+  answer->set_accepted(1);
+  answer->set_failed(1);
+  answer->set_modules(1);
+  auto* missed = answer->add_missed();
+  missed->set_module_id("slow");
+  missed->set_reason(v1::MISS_REASON_STOPPING);
+  connection.answers.push_back(response);
+  auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "5"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.out,
+            "published 2 of 5 event(s) of NewBlock: delivered to 1 module(s); accepted 1, "
+            "dropped 0, failed 1, timed out 0\n"
+            "event 2 was not taken by every block-policy subscriber: slow (stopping)\n");
 }
 
 TEST(CtlRun, ErrorReplyExitsOneWithTheMessage) {

@@ -45,6 +45,8 @@ TEST_F(BlockedPublishesTest, ResolvesWhenTheLastWaitIsAdmitted) {
   EXPECT_EQ(waiter.done[7].dropped, 1u);
   EXPECT_EQ(waiter.done[7].failed, 0u);
   EXPECT_EQ(waiter.done[7].timedOut, 0u);
+  EXPECT_EQ(waiter.done[7].accepted, 2u);
+  EXPECT_TRUE(waiter.done[7].delivered());
   EXPECT_EQ(blocked.waiting(), 0u);
   EXPECT_FALSE(blocked.nextDeadline().has_value());
 }
@@ -53,10 +55,15 @@ TEST_F(BlockedPublishesTest, FailedWaitsAreCountedInTheReport) {
   auto id = blocked.open(waiter, 1, at(1000));
   blocked.waitFor(id, {&a, 1, 10});
   blocked.waitFor(id, {&b, 1, 20});
-  blocked.failed(id);
+  blocked.failed(id, "a", MissReason::Stopping);
   blocked.admitted(id);
   ASSERT_EQ(waiter.calls, 1u);
   EXPECT_EQ(waiter.done[1].failed, 1u);
+  EXPECT_EQ(waiter.done[1].accepted, 1u);
+  ASSERT_EQ(waiter.done[1].missed.size(), 1u) << "the failed subscriber is named";
+  EXPECT_EQ(waiter.done[1].missed[0].moduleId, "a");
+  EXPECT_EQ(waiter.done[1].missed[0].reason, MissReason::Stopping);
+  EXPECT_FALSE(waiter.done[1].delivered());
 }
 
 TEST_F(BlockedPublishesTest, ExpireTimesOutWhatStillWaitsAtTheDeadline) {
@@ -82,6 +89,10 @@ TEST_F(BlockedPublishesTest, ExpireTimesOutWhatStillWaitsAtTheDeadline) {
   EXPECT_EQ(asked[1].seq, 20u);
   ASSERT_EQ(waiter.done.count(5), 1u);
   EXPECT_EQ(waiter.done[5].timedOut, 1u);
+  EXPECT_EQ(waiter.done[5].accepted, 1u);
+  ASSERT_EQ(waiter.done[5].missed.size(), 1u);
+  EXPECT_EQ(waiter.done[5].missed[0].moduleId, "b");
+  EXPECT_EQ(waiter.done[5].missed[0].reason, MissReason::TimedOut);
   EXPECT_EQ(blocked.waiting(), 0u);
 }
 
@@ -108,7 +119,7 @@ TEST_F(BlockedPublishesTest, NextDeadlineSkipsPublishesResolvedEarly) {
   EXPECT_EQ(blocked.nextDeadline(), at(100));
   blocked.admitted(first);
   EXPECT_EQ(blocked.nextDeadline(), at(200));
-  blocked.failed(second);
+  blocked.failed(second, "b", MissReason::Gone);
   EXPECT_FALSE(blocked.nextDeadline().has_value());
 }
 

@@ -200,5 +200,59 @@ TEST_F(EventManagerTest, APublishResolvedBeforeItsDeadlineLeavesNoDeadline) {
   EXPECT_EQ(stats("lossless").channel_full(), 0u);
 }
 
+// Issue 10, item 1: every block subscriber that does not take an event is named with why, and
+// a block module between incarnations is not skipped silently: while its next incarnation is on
+// its way, its events fail for it ("restarting") until that incarnation subscribes.
+TEST_F(EventManagerTest, ABlockModuleBetweenIncarnationsFailsItsEventsAsRestarting) {
+  load("lossless", 4, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  load("lossy", 4);
+  em.detach("lossless");
+  auto skipped = publishBlock(1);
+  ASSERT_TRUE(skipped.has_value());
+  EXPECT_TRUE(skipped->delivered()) << "not returning: gone, not waited for";
+  EXPECT_EQ(skipped->subscribers, 1u);
+
+  returning.insert("lossless");
+  auto report = publishBlock(2);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->subscribers, 2u);
+  EXPECT_EQ(report->accepted, 1u);
+  EXPECT_EQ(report->failed, 1u);
+  ASSERT_EQ(report->missed.size(), 1u);
+  EXPECT_EQ(report->missed[0].moduleId, "lossless");
+  EXPECT_EQ(report->missed[0].reason, MissReason::Restarting);
+  EXPECT_EQ(stats("lossless").failed(), 1u);
+
+  attach("lossless", 4, DeliveryPolicy::Block, 2);  // handshaking: not subscribed yet
+  EXPECT_FALSE(publishBlock(3)->delivered());
+  ASSERT_TRUE(em.subscribe("lossless", std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
+  auto back = publishBlock(4);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_TRUE(back->delivered());
+  EXPECT_EQ(back->accepted, 2u);
+  EXPECT_EQ(stats("lossless").failed(), 2u);
+  expectInvariants();
+}
+
+TEST_F(EventManagerTest, AStoppingOrFullBlockSubscriberIsNamedInTheReport) {
+  load("leaving", 4, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  load("full", 1, {v1::EVENT_TYPE_NEW_BLOCK}, DeliveryPolicy::Block);
+  load("lossy", 1);
+  ASSERT_TRUE(publishBlock(1)->delivered());
+  em.beginStopping("leaving");
+  auto report = publishBlock(2);  // no waiter: the full block module cannot be waited for
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->subscribers, 3u);
+  EXPECT_EQ(report->accepted, 0u);
+  EXPECT_EQ(report->dropped, 2u);
+  EXPECT_EQ(report->failed, 1u);
+  ASSERT_EQ(report->missed.size(), 2u) << "the drop-policy module is not named";
+  EXPECT_EQ(report->missed[0].moduleId, "leaving");
+  EXPECT_EQ(report->missed[0].reason, MissReason::Stopping);
+  EXPECT_EQ(report->missed[1].moduleId, "full");
+  EXPECT_EQ(report->missed[1].reason, MissReason::Full);
+  expectInvariants();
+}
+
 }  // namespace
 }  // namespace plexus::host

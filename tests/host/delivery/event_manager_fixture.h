@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ class EventManagerTest : public ::testing::Test {
     options.steadyNow = [this] { return now; };
     options.graceUntil = [this] { return graceUntil; };
     options.wallNowMs = [] { return 1234; };
+    options.returning = [this](const std::string& id) { return returning.contains(id); };
     return options;
   }
 
@@ -87,6 +89,7 @@ class EventManagerTest : public ::testing::Test {
   SteadyClock::time_point now = SteadyClock::time_point(std::chrono::hours(1));
   SteadyClock::time_point graceUntil{};  // after a pause of the node (Timers::graceUntil)
   RecordingSink sink;
+  std::set<std::string> returning;  // modules whose next incarnation is on its way
   EventManager em;
   ipc::SharedBytes body;
 };

@@ -39,6 +39,7 @@ class FakeRegistry : public ModuleRegistry {
     attachment.version = handshake.version();
     attachment.incarnation = grant.incarnation;
     attachment.capacity = grant.capacity;
+    if (blockPolicy.contains(moduleId)) attachment.policy = DeliveryPolicy::Block;
     m_events.attach(attachment);
     handshaken.insert(moduleId);
     return grant;
@@ -69,7 +70,8 @@ class FakeRegistry : public ModuleRegistry {
   HandshakeGrant grant;
   std::optional<Error> refusal;
   std::set<std::string> handshaken;
-  std::set<std::string> running;  // spawned and no exit seen yet
+  std::set<std::string> running;      // spawned and no exit seen yet
+  std::set<std::string> blockPolicy;  // attached with the block policy (else drop)
   std::map<std::string, v1::ModuleConfig> configs;
 
   std::vector<std::string> handshakes;
@@ -119,6 +121,12 @@ inline v1::Envelope publishEnvelope(std::uint64_t correlationId, const v1::Event
   v1::Envelope envelope = stamped();
   envelope.mutable_request()->set_correlation_id(correlationId);
   *envelope.mutable_request()->mutable_publish()->mutable_event() = event;
+  return envelope;
+}
+
+inline v1::Envelope ackEnvelope(std::uint64_t throughSeq) {
+  v1::Envelope envelope = stamped();
+  envelope.mutable_ack()->set_through_seq(throughSeq);
   return envelope;
 }
 

@@ -117,5 +117,46 @@ TEST_F(ModuleServerTest, StatsRequestReturnsTheModulesDeliveryStats) {
       << got.DebugString() << " vs " << stats("sub").DebugString();
 }
 
+// Issue 10, item 2: a publish waits for a block subscriber while its publisher's incarnation
+// ends. Its answer goes neither to the module between incarnations (the node would take the
+// unreachable peer for a lost connection) nor to the next incarnation, whose correlation ids
+// start over; the next incarnation's own publishes are answered as usual.
+TEST_F(ModuleServerTest, AnAnswerToAPreviousIncarnationIsNeverSentToTheNextOne) {
+  registry.grant.capacity = 1;
+  registry.blockPolicy.insert("sub");
+  connect("sub", {v1::EVENT_TYPE_NEW_BLOCK});
+  connect("pub");
+  send("pub", publishEnvelope(1, newBlock(1)));  // takes the subscriber's only slot
+  ASSERT_TRUE(last("pub").has_response());
+  send("pub", publishEnvelope(2, newBlock(2)));  // waits for room
+  send("pub", publishEnvelope(3, newBlock(3)));  // waits too
+  const std::size_t answered = repliesTo("pub");
+
+  // The incarnation exits; the first waiting publish resolves before any successor connects.
+  registry.handshaken.erase("pub");
+  em.detach("pub");
+  em.flush();
+  send("sub", ackEnvelope(1));
+  EXPECT_EQ(repliesTo("pub"), answered);
+  EXPECT_TRUE(registry.unreachable.empty());
+
+  // The next incarnation connects; the second waiting publish resolves.
+  registry.grant.incarnation = 4;
+  connect("pub");
+  const std::size_t connected = repliesTo("pub");
+  em.flush();
+  send("sub", ackEnvelope(2));
+  EXPECT_EQ(repliesTo("pub"), connected) << last("pub").DebugString();
+
+  send("pub", publishEnvelope(1, newBlock(4)));  // its own first publish, waiting as well
+  em.flush();
+  send("sub", ackEnvelope(3));
+  const v1::Envelope reply = last("pub");
+  ASSERT_TRUE(reply.has_response()) << reply.DebugString();
+  EXPECT_EQ(reply.response().correlation_id(), 1u);
+  EXPECT_EQ(repliesTo("pub"), connected + 1);
+  EXPECT_TRUE(registry.unreachable.empty());
+}
+
 }  // namespace
 }  // namespace plexus::host::module_link_test

@@ -3,15 +3,39 @@
 // PublishReport: what a publish answers, part of the node's public API (Publisher).
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace plexus::host {
 
-// The fate of one publish across its subscribers.
+// Why a block-policy subscriber did not take an event (wire: v1::MissReason).
+enum class MissReason : std::uint8_t {
+  Stopping,    // being stopped (unload, reload, its own Goodbye, node shutdown)
+  Gone,        // its incarnation ended while the event waited for it
+  Restarting,  // between incarnations (crash backoff, reload): no channel to take it
+  TimedOut,    // no room within the block timeout
+  Full,        // no room, and the publisher cannot wait (the host's own events)
+};
+
+const char* missReasonName(MissReason reason);  // "stopping", "gone", ...
+
+struct MissedSubscriber {
+  std::string moduleId;
+  MissReason reason = MissReason::Gone;
+};
+
+// The fate of one publish across its subscribers:
+// subscribers = accepted + dropped + failed + timedOut.
 struct PublishReport {
   std::uint32_t subscribers = 0;  // modules the event was routed to
+  std::uint32_t accepted = 0;     // taken into the channel
   std::uint32_t dropped = 0;      // full channel (drop policy, or block without waiting)
-  std::uint32_t failed = 0;       // subscriber stopping or gone
+  std::uint32_t failed = 0;       // subscriber stopping, gone or between incarnations
   std::uint32_t timedOut = 0;     // block subscribers that did not make room in time
+  // Block-policy subscribers that did not take it. The publish succeeded only when empty.
+  std::vector<MissedSubscriber> missed;
+
+  bool delivered() const { return missed.empty(); }
 };
 
 }  // namespace plexus::host

@@ -27,8 +27,10 @@ class Publisher {
   // runs when the event is resolved for every subscriber. Fails when the node is stopping.
   virtual Status publishAsync(const v1::Event& event, Done done) = 0;
 
-  // Waits until every block subscriber accepted the event (up to the block timeout).
-  // Error{TIMEOUT} when one did not; the report counts drops and failures otherwise.
+  // Waits until every block subscriber accepted the event (up to the block timeout). When one
+  // did not take it: Error{TIMEOUT} (timed out) or Error{UNAVAILABLE} (stopping, gone,
+  // restarting), whose `publish` is the answer naming each with why. Otherwise the report,
+  // counting each outcome (drop-policy drops and failures included).
   virtual Result<PublishReport> publish(const v1::Event& event) = 0;
 };
 

@@ -9,7 +9,7 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 0;
+inline constexpr std::uint32_t kProtocolMinor = 1;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.

@@ -6,6 +6,7 @@
 #include <plexus/v1/wire.pb.h>
 
 #include <cassert>
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -15,10 +16,13 @@ namespace plexus {
 struct Error {
   v1::ErrorCode code = v1::ERROR_CODE_INTERNAL;
   std::string message;
+  // A publish that some block-policy subscriber did not take: its full answer (the counts per
+  // outcome and who did not take it, with why). Null for every other error.
+  std::shared_ptr<const v1::PublishResponse> publish;
 };
 
 inline Error makeError(v1::ErrorCode code, std::string message) {
-  return Error{code, std::move(message)};
+  return Error{code, std::move(message), nullptr};
 }
 
 template <class T>

@@ -114,10 +114,13 @@ class Module {
   // process does not exit within the node's grace period; exit after run() returns.
   void stop();
 
-  // Any thread. Waits for the node's answer: the event was routed (and accepted by every
-  // block-policy subscriber). Errors: PERMISSION_DENIED (host-only type or not in the module's
+  // Any thread. Waits for the node's answer: the event was routed and every block-policy
+  // subscriber took it into its channel; the response counts the outcomes (accepted, dropped,
+  // failed, timed_out). Errors: PERMISSION_DENIED (host-only type or not in the module's
   // capabilities), INVALID_ARGUMENT (type/payload mismatch), TIMEOUT (a block subscriber did not
-  // take it in time), UNAVAILABLE (connection lost).
+  // take it in time), UNAVAILABLE (a block subscriber is stopping, gone or restarting; or the
+  // connection was lost). When a block subscriber did not take the event, the error carries the
+  // node's full answer in `error().publish`: the counts and every such subscriber with why.
   Result<v1::PublishResponse> publish(const v1::Event& event);
 
   // Any thread: this module's delivery statistics, as the node counts them.

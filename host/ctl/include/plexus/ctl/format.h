@@ -25,6 +25,9 @@ std::string formatStatus(const v1::StatusResponse& status);
 std::string formatModules(const v1::ModulesResponse& modules);
 std::string formatStats(const v1::StatsResponse& stats, bool reset);
 std::string formatSubscribers(const v1::SubscribersResponse& subscribers);
+// "published N event(s) of TYPE: delivered to M module(s); accepted A, dropped D, failed F,
+// timed out T" (M: the most modules one event was taken by), and when a block-policy subscriber
+// did not take the last event, a line naming each one with why.
 std::string formatPublished(const v1::OperatorPublishResponse& published, v1::EventType type);
 
 // The human output of `response`, a successful answer to `command` (not tail); ends with '\n'.

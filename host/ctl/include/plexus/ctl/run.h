@@ -11,7 +11,7 @@
 
 namespace plexus::ctl {
 
-// `stop` is only looked at by tail.
+// `stop` is looked at by tail and while a publish reports progress.
 ExitCode run(const Invocation& invocation, ControlConnection& connection,
              const std::atomic<bool>& stop, std::ostream& out, std::ostream& err);
 

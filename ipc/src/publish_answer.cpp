@@ -1,0 +1,31 @@
+#include "plexus/ipc/publish_answer.h"
+
+namespace plexus::ipc {
+
+std::string missReasonText(v1::MissReason reason) {
+  switch (reason) {
+    case v1::MISS_REASON_STOPPING:
+      return "stopping";
+    case v1::MISS_REASON_GONE:
+      return "gone";
+    case v1::MISS_REASON_RESTARTING:
+      return "restarting";
+    case v1::MISS_REASON_TIMED_OUT:
+      return "timed out";
+    case v1::MISS_REASON_FULL:
+      return "full";
+    default:
+      return "unknown reason " + std::to_string(static_cast<int>(reason));
+  }
+}
+
+std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
+  std::string text;
+  for (const auto& entry : missed) {
+    if (!text.empty()) text += ", ";
+    text += entry.module_id() + " (" + missReasonText(entry.reason()) + ")";
+  }
+  return text;
+}
+
+}  // namespace plexus::ipc
