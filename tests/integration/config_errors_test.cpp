@@ -56,6 +56,27 @@ TEST(ConfigErrorsTest, EveryFieldNamedInTheIssueIsRefused) {
   }
 }
 
+// Strings legal on Linux but not UTF-8 (an exec path, a setting value): refused naming the field,
+// rather than a module crash-looping on a HandshakeAck that fails to parse.
+TEST(ConfigErrorsTest, StringsThatAreNotUtf8AreRefusedNamingTheField) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"module { name: \"a\" exec: \"/tmp/\xff\" }", "exec"},
+      {"module { name: \"a\" exec: \"plexus-logger\" settings { key: \"k\" value: \"\xfe\" } }",
+       "value"},
+  };
+  for (const auto& [text, field] : cases) {
+    SCOPED_TRACE(field);
+    const auto config = dir / "node.cfg";
+    std::ofstream(config) << text << "\n";
+    const CtlRun run = runCommand(nodeWith(config, "--check-config"));
+    EXPECT_EQ(run.exitCode, 2) << run.out;
+    EXPECT_NE(run.out.find("UTF-8"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find(field), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find(config.string() + ":1:"), std::string::npos) << run.out;
+  }
+}
+
 TEST(ConfigErrorsTest, ADirectoryAsConfigIsAnErrorNotAnEmptyConfig) {
   TempDir dir;
   const CtlRun run = runCommand(nodeWith(dir.path(), "--check-config"));

@@ -43,6 +43,8 @@ bool EventManager::forget(const std::string& moduleId) {
   // Detached, it is in no routing list and no load order; the slot itself is freed after the
   // next flush (it may still be in the flusher's dirty list or a blocked publish's waits).
   m_forgotten.push_back(m_slots.remove(moduleId));
+  // Nor is it waited for as between incarnations any more.
+  std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
   return true;
 }
 

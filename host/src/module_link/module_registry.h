@@ -35,6 +35,14 @@ class ModuleRegistry {
   virtual bool isHandshaken(const std::string& moduleId) const = 0;
   // A process of this module is alive (from spawn to the exit the node has seen).
   virtual bool isRunning(const std::string& moduleId) const = 0;
+  // `pid` is the module's current process. A message that a previous incarnation sent before it
+  // exited can be read after the next one was spawned (same routing id): it must not be taken as
+  // the new one's. Fakes that do not model processes keep the default.
+  virtual bool isCurrentProcess(const std::string& moduleId, int pid) const {
+    (void)moduleId;
+    (void)pid;
+    return true;
+  }
   // The module's configuration (capabilities); nullptr when unknown.
   virtual const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const = 0;
 };

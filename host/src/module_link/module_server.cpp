@@ -82,7 +82,7 @@ bool ModuleServer::allowRequest(const std::string& moduleId) {
 }
 
 void ModuleServer::handle(const std::string& routingId, std::string_view userId,
-                          std::span<zmq::message_t> frames) {
+                          std::span<zmq::message_t> frames, int peerPid) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (userId != routingId) {
     // ZAP sets User-Id = module id; anything else did not come through our authentication.
@@ -90,6 +90,11 @@ void ModuleServer::handle(const std::string& routingId, std::string_view userId,
       return "dropped a message from routing id '" + routingId + "' authenticated as '" +
              std::string(userId) + "'";
     });
+    return;
+  }
+  if (peerPid != 0 && !m_registry.isCurrentProcess(routingId, peerPid)) {
+    logger("modules")->debug("dropped a message from pid {}, no longer module '{}''s process",
+                             peerPid, routingId);
     return;
   }
   m_registry.onTraffic(routingId);

@@ -3,6 +3,9 @@
 // ModuleServer: the host's side of the module wire protocol. Every message from the module
 // ROUTER comes through handle():
 // - the connection's ZAP User-Id must equal the routing id, else the message is dropped;
+// - a message from a process that is no longer the module's current one (its previous
+//   incarnation's last words, read after the next was spawned) is dropped: it is not traffic of
+//   the new incarnation, gets no reply, and cannot make the node kill the new one as unreachable;
 // - malformed frames are counted (decode_errors), answered with Error and a rate-limited
 //   warning; the module stays connected and subscribed;
 // - a protocol major other than ours: the handshake is refused (the module will not be
@@ -45,8 +48,9 @@ class ModuleServer final : public PublishWaiter {
   ModuleServer(ModuleTransport& transport, EventManager& events, ModuleRegistry& registry,
                Limits limits);
 
+  // `peerPid`: the sending process (0: unknown, as in unit tests and fuzzers).
   void handle(const std::string& routingId, std::string_view userId,
-              std::span<zmq::message_t> frames);
+              std::span<zmq::message_t> frames, int peerPid = 0);
 
   void onPublishDone(std::uint64_t token, const PublishReport& report) override;
 

@@ -2,6 +2,7 @@
 
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/thread_checker.h"
+#include "plexus/ipc/zap_authenticator.h"
 #include "runtime/router_send.h"
 
 namespace plexus::host {
@@ -34,6 +35,7 @@ class ZmqModuleTransport final : public ModuleTransport {
     if (!m_router.recv(first, zmq::recv_flags::dontwait)) return false;
     out.routingId = first.to_string();
     out.userId.clear();
+    out.peerPid = 0;
     out.frames.clear();
     for (bool more = first.more(); more;) {
       zmq::message_t part;
@@ -44,6 +46,11 @@ class ZmqModuleTransport final : public ModuleTransport {
     if (!out.frames.empty()) {
       const char* userId = zmq_msg_gets(out.frames.front().handle(), "User-Id");
       if (userId != nullptr) out.userId = userId;
+      // "<host>:uid:gid:pid" on ipc: which process of the module sent this (module_server.h).
+      const char* peer = zmq_msg_gets(out.frames.front().handle(), "Peer-Address");
+      if (peer != nullptr) {
+        if (auto credentials = ipc::parsePeerAddress(peer)) out.peerPid = credentials->pid;
+      }
     }
     return true;
   }

@@ -189,7 +189,7 @@ class Node::Impl {
       m_refusals.zapVerdict(request, verdict);
     });
     m_moduleSocket.serve([this](ReceivedMessage& message) {
-      m_moduleServer.handle(message.routingId, message.userId, message.frames);
+      m_moduleServer.handle(message.routingId, message.userId, message.frames, message.peerPid);
     });
     m_control.serve();
     m_loop.addQueue(m_publisher, [this] { m_publisher.drain(); });

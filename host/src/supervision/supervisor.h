@@ -99,6 +99,9 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const override;
   bool isHandshaken(const std::string& moduleId) const override;
   bool isRunning(const std::string& moduleId) const override { return pidOf(moduleId) != 0; }
+  bool isCurrentProcess(const std::string& moduleId, int pid) const override {
+    return pid != 0 && pidOf(moduleId) == pid;
+  }
   // A next incarnation is on its way and not connected yet: its restart is scheduled (crash
   // backoff), or it was spawned (restart, reload) and has not completed its handshake.
   bool restarting(const std::string& moduleId) const;

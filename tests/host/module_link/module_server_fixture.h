@@ -57,6 +57,10 @@ class FakeRegistry : public ModuleRegistry {
     return handshaken.contains(moduleId);
   }
   bool isRunning(const std::string& moduleId) const override { return running.contains(moduleId); }
+  bool isCurrentProcess(const std::string& moduleId, int pid) const override {
+    auto it = pids.find(moduleId);
+    return it == pids.end() || it->second == pid;
+  }
   const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const override {
     auto it = configs.find(moduleId);
     return it == configs.end() ? nullptr : &it->second;
@@ -72,6 +76,7 @@ class FakeRegistry : public ModuleRegistry {
   std::set<std::string> handshaken;
   std::set<std::string> running;      // spawned and no exit seen yet
   std::set<std::string> blockPolicy;  // attached with the block policy (else drop)
+  std::map<std::string, int> pids;    // the current process, where a test models it
   std::map<std::string, v1::ModuleConfig> configs;
 
   std::vector<std::string> handshakes;
@@ -155,10 +160,11 @@ class ModuleServerTest : public ::testing::Test {
     registry.running = {"pub", "sub"};
   }
 
-  void send(ModuleServer& to, const std::string& moduleId, const v1::Envelope& envelope) {
+  void send(ModuleServer& to, const std::string& moduleId, const v1::Envelope& envelope,
+            int peerPid = 0) {
     std::vector<zmq::message_t> frames;
     frames.push_back(ipc::encodeEnvelope(envelope));
-    to.handle(moduleId, moduleId, frames);
+    to.handle(moduleId, moduleId, frames, peerPid);
   }
   void send(const std::string& moduleId, const v1::Envelope& envelope) {
     send(server, moduleId, envelope);

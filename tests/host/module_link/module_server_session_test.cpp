@@ -1,5 +1,6 @@
 // ModuleServer: a handshaken module's session: Subscribe (ready once), Goodbye, acks, bodies a
-// module may not send, errors from the module, request rate limits, and an unreachable module.
+// module may not send, errors from the module, request rate limits, an unreachable module, and
+// the last words of a previous incarnation.
 
 #include <gtest/gtest.h>
 
@@ -151,6 +152,26 @@ TEST_F(ModuleServerTest, UnreachableModuleIsReportedToTheRegistry) {
   transport.envelopeStatus = SendStatus::Unreachable;
   send("pub", handshakeEnvelope("pub"));
   EXPECT_EQ(registry.unreachable, std::vector<std::string>{"pub"});
+}
+
+// The previous incarnation's Goodbye (or any message) read after the next one was spawned: the
+// same routing id, another process. Answering it would reach no one (unreachable: the node
+// would kill the new incarnation as "connection lost") or the new one, which did not ask.
+TEST_F(ModuleServerTest, AMessageFromAPreviousProcessOfTheModuleIsDroppedUnanswered) {
+  registry.pids["sub"] = 200;  // the new incarnation, spawned, not connected yet
+  transport.envelopeStatus = SendStatus::Unreachable;
+  v1::Envelope goodbye = stamped();
+  goodbye.mutable_goodbye()->set_reason("stopping");
+  send(server, "sub", goodbye, 100);
+  send(server, "sub", statsEnvelope(1), 100);
+  EXPECT_EQ(repliesTo("sub"), 0u);
+  EXPECT_EQ(registry.callCount(), 0u);  // no traffic, no goodbye, nothing unreachable
+
+  // The current process is served as always.
+  transport.envelopeStatus = SendStatus::Sent;
+  send(server, "sub", handshakeEnvelope("sub"), 200);
+  EXPECT_TRUE(last("sub").has_handshake_ack());
+  EXPECT_EQ(registry.handshakes, std::vector<std::string>{"sub"});
 }
 
 }  // namespace
