@@ -115,13 +115,19 @@ TEST(ConfigErrorsTest, ARuntimeDirThatIsNotUtf8IsRefusedNamingItsSource) {
       "timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string();
   for (const std::string& flags : {std::string(), std::string(" --check-config")}) {
     SCOPED_TRACE(flags);
-    CtlRun run = runCommand(node + flags + " --runtime-dir " + odd + " 2>&1");
+    CtlRun run = runCommand(
+        std::string(node).append(flags).append(" --runtime-dir ").append(odd).append(" 2>&1"));
     EXPECT_EQ(run.exitCode, 2) << run.out;
     EXPECT_NE(
         run.out.find("--runtime-dir '" + (dir / "run-").string() + "\\xff' is not valid UTF-8"),
         std::string::npos)
         << run.out;
-    run = runCommand("XDG_RUNTIME_DIR=" + odd + " " + node + flags + " 2>&1");
+    run = runCommand(std::string("XDG_RUNTIME_DIR=")
+                         .append(odd)
+                         .append(" ")
+                         .append(node)
+                         .append(flags)
+                         .append(" 2>&1"));
     EXPECT_EQ(run.exitCode, 2) << run.out;
     EXPECT_NE(
         run.out.find("$XDG_RUNTIME_DIR '" + (dir / "run-").string() + "\\xff' is not valid UTF-8"),

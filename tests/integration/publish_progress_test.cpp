@@ -55,6 +55,7 @@ TEST(PublishProgressTest, TheNodeStopsPublishingOnceTheClientIsGone) {
   std::vector<std::string> args = {ctl,       "--runtime-dir", runtimeDir, "--timeout", "200",
                                    "publish", "NewBlock",      "--count",  "2000000"};
   std::vector<char*> argv;
+  argv.reserve(args.size());
   for (auto& arg : args)
     argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -29,6 +29,7 @@ TEST(TailTest, EndedSessionsLeaveNoSlotOrStatisticsBehind) {
   constexpr int kStopped = 6;   // tail:1..6, ended by TailStop after one event
   constexpr int kVanished = 4;  // tail:7..10, their clients close without TailStop
   std::vector<std::future<CtlRun>> tails;
+  tails.reserve(kStopped);
   for (int i = 0; i < kStopped; ++i) {
     tails.push_back(std::async(std::launch::async,
                                [&] { return runCtl(node, "tail --type NewBlock --count 1"); }));

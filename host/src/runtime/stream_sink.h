@@ -28,7 +28,7 @@ namespace plexus::host {
 
 class StreamSink final : public spdlog::sinks::sink {
  public:
-  static constexpr std::size_t kMaxPending = 64 * 1024;
+  static constexpr std::size_t kMaxPending = std::size_t{64} * 1024;
 
   // `fd` is not owned. `colors`: ANSI colours around the level name (a terminal).
   StreamSink(int fd, bool colors, std::size_t maxPending = kMaxPending);

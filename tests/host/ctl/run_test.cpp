@@ -90,7 +90,7 @@ TEST(CtlRun, PublishProgressIsFollowedUntilTheAnswer) {
   v1::ControlResponse progress;
   progress.set_correlation_id(5);
   progress.mutable_publish_progress()->set_published(100);
-  connection.answers.push_back(progress);
+  connection.answers.emplace_back(progress);
   connection.incoming.push_back(progress);
   v1::ControlResponse done;
   done.set_correlation_id(5);
@@ -105,7 +105,7 @@ TEST(CtlRun, PublishProgressIsFollowedUntilTheAnswer) {
   EXPECT_EQ(connection.calls[0].publish().progress_interval_ms(), 10u);
 
   FakeConnection silent;  // progress, then nothing within --timeout
-  silent.answers.push_back(progress);
+  silent.answers.emplace_back(progress);
   auto lost = runWith(silent, {"--timeout", "40", "publish", "NewBlock", "--count", "300"});
   EXPECT_EQ(lost.code, ExitCode::Unreachable);
   EXPECT_THAT(lost.err, HasSubstr("did not answer or report progress within 40 ms"));
@@ -125,7 +125,7 @@ TEST(CtlRun, APublishNotTakenByEveryBlockSubscriberExitsOne) {
   auto* missed = answer->add_missed();
   missed->set_module_id("slow");
   missed->set_reason(v1::MISS_REASON_STOPPING);
-  connection.answers.push_back(response);
+  connection.answers.emplace_back(response);
   auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "5"});
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
   EXPECT_EQ(outcome.out,
