@@ -1,54 +1,49 @@
-// plexus-bench-module: the module side of plexus-bench. Decodes every event through the SDK
-// (as any module would), measures publish-to-handler latency on the monotonic clock from the
-// publish time the node stamped, and when the end marker (BroadcastCompleted) arrives writes
-// "<received> <p50_ns> <p99_ns> <dropped_seen>" to the file named by setting `out`.
-// Settings: out (required), expect (events to preallocate for).
+// plexus-bench-module: the module side of plexus-bench. Decodes every event of the bench type
+// through the SDK (as any module would), measures send-to-handler latency on the steady clock
+// (CLOCK_MONOTONIC) from the stamp the bench's publishing thread put in the payload just before
+// publishing (bench_event.h), records every latency in a histogram, and when the end marker
+// (BroadcastCompleted "end") arrives writes its report (latency_histogram.h) to the file named
+// by setting `out`.
+// Settings: out (required), type (the bench event type's number; MessageReceived when absent).
 
 #include <plexus/sdk/module.h>
-#include <time.h>
 
-#include <algorithm>
-#include <fstream>
 #include <iostream>
-#include <vector>
+#include <string>
 
-namespace {
-
-std::int64_t monotonicNs() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::int64_t percentile(std::vector<std::int64_t>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  auto index =
-      std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())));
-  return sorted[index];
-}
-
-}  // namespace
+#include "bench_event.h"
+#include "latency_histogram.h"
 
 int main() {
   try {
     auto module = plexus::sdk::Module::fromEnvironment({"bench", "1.0.0"});
     const std::string out = module.setting("out");
     if (out.empty()) throw std::runtime_error("setting out is required");
-    std::vector<std::int64_t> latencies;
-    latencies.reserve(std::stoull(module.setting("expect", "1000000")));
+    const auto type = static_cast<plexus::v1::EventType>(
+        std::stoi(module.setting("type", std::to_string(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED))));
+    const plexus::bench::StampReader reader(type);
+    plexus::bench::LatencyHistogram latencies;
+    std::uint64_t received = 0;
     std::uint64_t droppedSeen = 0;
-    module.on(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED, [&](const plexus::sdk::Delivery& d) {
-      latencies.push_back(monotonicNs() - d.event().published_mono_ns());
+    auto onEvent = [&](const plexus::sdk::Delivery& d) {
+      const auto now = plexus::bench::steadyNowNs();
+      const auto& event = d.event();
+      if (event.type() == plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED &&
+          event.broadcast_completed().broadcast_id() == "end") {
+        if (!plexus::bench::writeReport(out, received, droppedSeen, latencies))
+          std::cerr << "plexus-bench-module: cannot write " << out << "\n";
+        latencies.clear();
+        received = 0;
+        droppedSeen = 0;
+        return;
+      }
+      ++received;
       droppedSeen += d.droppedBefore();
-    });
-    module.on(plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED, [&](const plexus::sdk::Delivery&) {
-      std::vector<std::int64_t> sorted = latencies;
-      std::sort(sorted.begin(), sorted.end());
-      std::ofstream(out) << latencies.size() << " " << percentile(sorted, 0.50) << " "
-                         << percentile(sorted, 0.99) << " " << droppedSeen << "\n";
-      latencies.clear();
-      droppedSeen = 0;
-    });
+      if (auto stamp = reader.read(event)) latencies.record(now - *stamp);
+    };
+    module.on(type, onEvent);
+    if (type != plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED)
+      module.on(plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED, onEvent);
     return module.run();
   } catch (const std::exception& e) {
     std::cerr << "plexus-bench-module: " << e.what() << "\n";

@@ -1,13 +1,17 @@
 // plexus-bench: fan-out throughput and latency of a real node. Runs plexus-node in this process
 // with an in-process publisher, spawns N real module processes built on the SDK
-// (plexus-bench-module), publishes E events with an S-byte payload (optionally at R events/s),
-// waits until every module handled them and prints one line:
-//   system=plexus modules=N events=E size=S delivered=D secs=T delivered_per_s=X p50_us=A
-//   p99_us=B dropped=K
-// Latency is publish-to-handler on the monotonic clock, measured in the modules (the worst
-// module's percentile, as the peer baselines report it). With --stop-module, module 0 (drop
-// policy) is SIGSTOPped for the run; the line then also gives its channel_full and the node's
-// RSS growth, and `delivered` counts the other modules.
+// (plexus-bench-module, or --module-exec), publishes E events of one type (--type) with an
+// S-byte payload from its own thread (optionally at R events/s, for 5 s unless --events says
+// otherwise), waits until every module handled them and prints one line:
+//   system=plexus modules=N events=E size=S type=T delivered=D secs=T delivered_per_s=X
+//   p50_us= p90_us= p99_us= p999_us= max_us= worst_p50_us= worst_p99_us= dropped=K
+// Latency is send-to-handler on the steady clock: the publishing thread stamps each event
+// just before Publisher::publishAsync (bench_event.h) and each module records every latency
+// in a histogram it reports at the end (latency_histogram.h); p50..max are over all modules'
+// latencies merged, worst_* the worst module's percentile (as the peer baselines report it).
+// With --stop-module, module 0 (drop policy) is SIGSTOPped for the run; the line then also
+// gives its channel_full and the node's RSS growth, and `delivered` counts the other modules.
+// plexus-bench --help gives the options and what a --module-exec module must do.
 
 #include <signal.h>
 #include <unistd.h>
@@ -16,140 +20,27 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
-#include <map>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_event.h"
+#include "bench_options.h"
+#include "cpu_profile.h"
+#include "latency_histogram.h"
 #include "plexus/ctl/control_client.h"
 #include "plexus/host/node.h"
+#include "plexus/ipc/event_types.h"
 #include "runtime/logging.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-struct Options {
-  std::uint32_t modules = 4;
-  std::uint64_t events = 200000;
-  std::size_t size = 256;
-  std::uint64_t rate = 0;  // events/s, 0 = as fast as possible
-  std::uint32_t capacity = 100;
-  bool block = false;
-  bool stopModule = false;
-  bool profile = false;
-  std::uint32_t idleSeconds = 0;  // measure an idle node instead of publishing
-  plexus::ipc::BodyLayout layout = plexus::ipc::BodyLayout::Packed;
-};
-
-[[noreturn]] void usage(const std::string& problem) {
-  std::cerr
-      << "plexus-bench: " << problem << "\n"
-      << "usage: plexus-bench --modules N --events E --size S [--rate R] [--capacity C]\n"
-      << "                    [--policy drop|block] [--stop-module] [--layout packed|frames]\n"
-      << "                    [--profile]   (CPU seconds per host thread and module process)\n"
-      << "       plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)\n";
-  std::exit(2);
-}
-
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage(arg + " needs a value");
-      return argv[++i];
-    };
-    auto number = [&]() -> std::uint64_t {
-      std::string v = value();
-      try {
-        return std::stoull(v);
-      } catch (...) {
-        // NOLINTNEXTLINE(performance-inefficient-string-concatenation): the error path, once
-        usage(arg + ": '" + v + "' is not a number");
-      }
-    };
-    if (arg == "--modules")
-      o.modules = static_cast<std::uint32_t>(number());
-    else if (arg == "--events")
-      o.events = number();
-    else if (arg == "--size")
-      o.size = number();
-    else if (arg == "--rate")
-      o.rate = number();
-    else if (arg == "--capacity")
-      o.capacity = static_cast<std::uint32_t>(number());
-    else if (arg == "--policy") {
-      std::string v = value();
-      if (v != "drop" && v != "block") usage("--policy is drop or block");
-      o.block = v == "block";
-    } else if (arg == "--layout") {
-      std::string v = value();
-      if (v != "packed" && v != "frames") usage("--layout is packed or frames");
-      o.layout =
-          v == "packed" ? plexus::ipc::BodyLayout::Packed : plexus::ipc::BodyLayout::SharedFrames;
-    } else if (arg == "--stop-module")
-      o.stopModule = true;
-    else if (arg == "--profile")
-      o.profile = true;
-    else if (arg == "--idle")
-      o.idleSeconds = static_cast<std::uint32_t>(number());
-    else
-      usage("unknown argument '" + arg + "'");
-  }
-  if (o.modules == 0 || o.events == 0 || o.capacity == 0) usage("modules, events, capacity > 0");
-  if (o.size < 8) o.size = 8;
-  return o;
-}
-
-std::uint64_t rssKb() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-  }
-  return 0;
-}
-
-// CPU seconds (user + system) of a process or thread from its /proc stat file.
-double cpuSeconds(const std::filesystem::path& stat) {
-  std::ifstream in(stat);
-  std::string line;
-  if (!std::getline(in, line)) return 0;
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-// CPU seconds per host thread name (this process) and per module process, including threads.
-std::map<std::string, double> cpuProfile(const std::vector<std::pair<std::string, int>>& modules) {
-  std::map<std::string, double> out;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::string name;
-    std::ifstream(task.path() / "comm") >> name;
-    out["host:" + name] += cpuSeconds(task.path() / "stat");
-  }
-  for (const auto& [id, pid] : modules) {
-    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
-    std::error_code ec;
-    for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
-      std::string name;
-      std::ifstream(task.path() / "comm") >> name;
-      out["module:" + name] += cpuSeconds(task.path() / "stat");
-    }
-  }
-  return out;
-}
+using plexus::bench::Options;
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
@@ -163,7 +54,7 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
+  const Options options = plexus::bench::parseOptions(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
   plexus::host::configureLogging("warn", {});
   const auto dir = std::filesystem::path("/tmp") / ("plexus-bench-" + std::to_string(::getpid()));
@@ -180,7 +71,7 @@ int main(int argc, char** argv) {
     auto* module = config.add_module();
     ids.push_back("bench-" + std::to_string(i));
     module->set_name(ids.back());
-    module->set_exec("plexus-bench-module");
+    module->set_exec(options.moduleExec);
     module->set_channel_capacity(options.capacity);
     // A stopped module can only lose what it cannot hold: module 0 stays on the drop policy
     // with --stop-module, whatever --policy says for the others.
@@ -190,6 +81,7 @@ int main(int argc, char** argv) {
     module->set_restart(plexus::v1::RESTART_POLICY_NEVER);
     (*module->mutable_settings())["out"] = (dir / (ids.back() + ".out")).string();
     (*module->mutable_settings())["expect"] = std::to_string(options.events);
+    (*module->mutable_settings())["type"] = std::to_string(static_cast<int>(options.type));
   }
 
   std::promise<plexus::host::Node*> started;
@@ -249,12 +141,7 @@ int main(int argc, char** argv) {
     const auto running = modules();
     for (const auto& m : running.modules())
       modulePids.emplace_back(m.module_id(), m.pid());
-    auto total = [&] {
-      double sum = 0;
-      for (const auto& [name, seconds] : cpuProfile(modulePids))
-        sum += seconds;
-      return sum;
-    };
+    auto total = [&] { return plexus::bench::totalSeconds(plexus::bench::cpuProfile(modulePids)); };
     const double before = total();
     std::this_thread::sleep_for(std::chrono::seconds(options.idleSeconds));  // the measurement
     const double used = total() - before;
@@ -266,17 +153,13 @@ int main(int argc, char** argv) {
       stoppedPid = modules().modules(0).pid();
       ::kill(stoppedPid, SIGSTOP);
     }
-    const std::uint64_t rssBefore = rssKb();
+    const std::uint64_t rssBefore = plexus::bench::rssKb();
     std::vector<std::pair<std::string, int>> modulePids;
     const auto running = modules();
     for (const auto& m : running.modules())
       modulePids.emplace_back(m.module_id(), m.pid());
-    const auto cpuBefore = cpuProfile(modulePids);
-    plexus::v1::Event event;
-    event.set_type(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED);
-    event.mutable_message_received()->set_peer_id("bench");
-    event.mutable_message_received()->set_command("bench");
-    event.mutable_message_received()->set_payload(std::string(options.size, 'x'));
+    const auto cpuBefore = plexus::bench::cpuProfile(modulePids);
+    plexus::bench::BenchEvent event(options.type, options.size);
     std::atomic<std::uint64_t> resolved{0}, timedOut{0};
     auto onDone = [&](const plexus::host::PublishReport& report) {
       timedOut += report.timedOut;
@@ -288,7 +171,9 @@ int main(int argc, char** argv) {
         auto due = t0 + std::chrono::nanoseconds(e * 1'000'000'000ULL / options.rate);
         if (Clock::now() < due) std::this_thread::sleep_until(due);
       }
-      if (!node->publisher().publishAsync(event, onDone)) {
+      // The send stamp, taken on this (the bench's own) thread just before publishing.
+      const auto& stamped = event.stamped(plexus::bench::steadyNowNs());
+      if (!node->publisher().publishAsync(stamped, onDone)) {
         fail("publish refused");
         break;
       }
@@ -310,24 +195,27 @@ int main(int argc, char** argv) {
     marker.mutable_broadcast_completed()->set_broadcast_id("end");
     (void)node->publisher().publish(marker);
     std::uint64_t delivered = 0;
-    std::int64_t p50 = 0, p99 = 0;
+    plexus::bench::LatencyHistogram latencies;
+    std::int64_t worstP50 = 0;
+    std::int64_t worstP99 = 0;
     for (std::size_t i = options.stopModule ? 1 : 0; i < ids.size(); ++i) {
       const auto path = dir / (ids[i] + ".out");
-      if (!waitFor(
-              [&] { return std::filesystem::exists(path) && std::filesystem::file_size(path) > 0; },
-              60s)) {
+      if (!waitFor([&] { return std::filesystem::exists(path); }, 60s)) {
         fail(ids[i] + " never reported");
         continue;
       }
-      std::uint64_t received = 0, droppedSeen = 0;
-      std::int64_t a = 0, b = 0;
-      std::ifstream(path) >> received >> a >> b >> droppedSeen;
-      delivered += received;
-      p50 = std::max(p50, a);
-      p99 = std::max(p99, b);
+      const auto report = plexus::bench::readReport(path);
+      if (!report) {
+        fail(ids[i] + "'s report is malformed");
+        continue;
+      }
+      delivered += report->received;
+      latencies.merge(report->latencies);
+      worstP50 = std::max(worstP50, report->latencies.percentile(0.50));
+      worstP99 = std::max(worstP99, report->latencies.percentile(0.99));
     }
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-    const std::uint64_t rssAfter = rssKb();
+    const std::uint64_t rssAfter = plexus::bench::rssKb();
     std::uint64_t dropped = 0, stoppedFull = 0;
     const auto final = stats();
     for (const auto& s : final.modules()) {
@@ -344,12 +232,16 @@ int main(int argc, char** argv) {
                  status.batches_sent() ? static_cast<double>(status.events_sent()) /
                                              static_cast<double>(status.batches_sent())
                                        : 0.0);
+    auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
     std::printf(
-        "system=plexus modules=%u events=%lu size=%zu delivered=%lu secs=%.3f delivered_per_s=%.0f "
-        "p50_us=%.1f p99_us=%.1f dropped=%lu",
-        options.modules, options.events, options.size, delivered, secs,
-        static_cast<double>(delivered) / secs, static_cast<double>(p50) / 1e3,
-        static_cast<double>(p99) / 1e3, dropped);
+        "system=plexus modules=%u events=%lu size=%zu type=%s delivered=%lu secs=%.3f "
+        "delivered_per_s=%.0f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
+        "worst_p50_us=%.1f worst_p99_us=%.1f dropped=%lu",
+        options.modules, options.events, options.size,
+        plexus::ipc::displayName(options.type).c_str(), delivered, secs,
+        static_cast<double>(delivered) / secs, us(latencies.percentile(0.50)),
+        us(latencies.percentile(0.90)), us(latencies.percentile(0.99)),
+        us(latencies.percentile(0.999)), us(latencies.max()), us(worstP50), us(worstP99), dropped);
     if (options.stopModule) {
       std::printf(" stopped_channel_full=%lu rss_growth_kb=%ld", stoppedFull,
                   static_cast<long>(rssAfter) - static_cast<long>(rssBefore));
@@ -357,15 +249,8 @@ int main(int argc, char** argv) {
     std::printf("\n");
     std::fflush(stdout);
     if (options.profile) {
-      double total = 0;
-      for (const auto& [name, after] : cpuProfile(modulePids)) {
-        auto before = cpuBefore.count(name) ? cpuBefore.at(name) : 0.0;
-        total += after - before;
-        std::fprintf(stderr, "profile: %-22s %6.2f s cpu\n", name.c_str(), after - before);
-      }
-      std::fprintf(stderr, "profile: %-22s %6.2f s cpu in %.2f s (%.2f us per delivered event)\n",
-                   "total", total, secs,
-                   delivered ? total * 1e6 / static_cast<double>(delivered) : 0);
+      plexus::bench::printProfile(cpuBefore, plexus::bench::cpuProfile(modulePids), secs,
+                                  delivered);
     }
   }
   if (stoppedPid > 0) ::kill(stoppedPid, SIGCONT);

@@ -1,0 +1,33 @@
+#pragma once
+
+// plexus-bench's command line.
+
+#include <plexus/v1/events.pb.h>
+
+#include <cstdint>
+#include <string>
+
+#include "plexus/ipc/event_batch_codec.h"
+
+namespace plexus::bench {
+
+struct Options {
+  std::uint32_t modules = 4;
+  std::uint64_t events = 200000;  // with --rate and no --events: rate * seconds
+  std::uint64_t seconds = 5;      // run length at --rate when --events is not given
+  std::size_t size = 256;
+  std::uint64_t rate = 0;  // events/s, 0 = as fast as possible
+  std::uint32_t capacity = 100;
+  bool block = false;
+  bool stopModule = false;
+  bool profile = false;
+  std::uint32_t idleSeconds = 0;  // measure an idle node instead of publishing
+  ipc::BodyLayout layout = ipc::BodyLayout::Packed;
+  v1::EventType type = v1::EVENT_TYPE_MESSAGE_RECEIVED;
+  std::string moduleExec = "plexus-bench-module";
+};
+
+// Exits with status 2 and the usage on a bad command line, with status 0 on --help.
+Options parseOptions(int argc, char** argv);
+
+}  // namespace plexus::bench
