@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,7 +17,9 @@ struct ThreadKey {
   std::string process;
   int tid = 0;
   std::string name;
-  auto operator<=>(const ThreadKey&) const = default;
+  bool operator<(const ThreadKey& other) const {
+    return std::tie(process, tid, name) < std::tie(other.process, other.tid, other.name);
+  }
 };
 
 using CpuProfile = std::map<ThreadKey, double>;  // CPU seconds (user + system) per thread

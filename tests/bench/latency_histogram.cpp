@@ -16,7 +16,7 @@ constexpr std::size_t kBucketCount = (64 - kSubBits) * kSubCount + kSubCount;
 
 std::size_t bucketOf(std::uint64_t value) {
   if (value < 2 * kSubCount) return static_cast<std::size_t>(value);
-  const int shift = std::bit_width(value) - 1 - kSubBits;
+  const int shift = static_cast<int>(std::bit_width(value)) - 1 - kSubBits;
   return static_cast<std::size_t>(static_cast<std::uint64_t>(shift) * kSubCount + (value >> shift));
 }
 
