@@ -19,6 +19,14 @@ std::string missReasonText(v1::MissReason reason) {
   }
 }
 
+void fitToMinor(v1::PublishResponse& answer, std::uint32_t minor) {
+  if (minor >= kMinorPublishAnswer) return;
+  answer.clear_accepted();
+  answer.clear_failed();
+  answer.clear_timed_out();
+  answer.clear_missed();
+}
+
 std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
   std::string text;
   for (const auto& entry : missed) {

@@ -263,6 +263,9 @@ std::uint64_t Module::incarnation() const {
 std::uint32_t Module::channelCapacity() const {
   return m_impl->handshake().channel_capacity();
 }
+std::uint32_t Module::protocolMinor() const {
+  return m_impl->handshake().negotiated_minor();
+}
 std::string Module::setting(const std::string& key, const std::string& fallback) const {
   auto it = m_impl->settings().find(key);
   return it != m_impl->settings().end() ? it->second : fallback;

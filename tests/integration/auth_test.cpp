@@ -1,6 +1,6 @@
 // Authentication of module connections with the real node and real module processes: the
-// right token, a wrong token, a reused token, an id claimed by a second connection, and a
-// protocol major the node does not speak.
+// right token, a wrong token, a reused token and an id claimed by a second connection. (A
+// protocol major the node does not speak: wire_compat_test.cpp.)
 
 #include <gtest/gtest.h>
 
@@ -66,21 +66,6 @@ TEST(AuthTest, AnotherModulesIdCannotBeClaimed) {
   ASSERT_TRUE(waitFor([&] { return probeEvents(alphaReport).size() == 1; }));
   EXPECT_EQ(probeEvents(alphaReport)[0].detail, "7");
   EXPECT_EQ(node.module("alpha")->state(), v1::MODULE_STATE_READY);
-}
-
-TEST(AuthTest, AnUnsupportedProtocolMajorIsRefusedAndNotRestarted) {
-  TempDir scratch;
-  std::string report = (scratch / "major.report").string();
-  ModuleSpec spec{"major", {}, {"--report", report, "--mode", "bad-major"}};
-  spec.restart = "RESTART_POLICY_ON_FAILURE";
-  TestNode node(spec.text());
-  node.start();
-  ASSERT_TRUE(waitFor([&] { return contains(readFile(report), "exit 3"); })) << node.log();
-  EXPECT_TRUE(contains(readFile(report), "refused the handshake of module 'major'"));
-  EXPECT_TRUE(contains(readFile(report), "protocol 2.0 is not supported")) << readFile(report);
-  EXPECT_TRUE(node.waitForState("major", v1::MODULE_STATE_FAILED)) << node.log();
-  EXPECT_EQ(node.module("major")->restarts(), 0u);
-  EXPECT_GE(node.stats("major")->rejected(), 1u);
 }
 
 }  // namespace

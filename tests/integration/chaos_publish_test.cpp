@@ -147,17 +147,7 @@ TEST(ChaosPublishTest, SuccessMeansTakenByEveryBlockSubscriberAndAnswersReachOnl
       },
       60s))
       << node.log();
-  ASSERT_TRUE(waitFor(
-      [&] {
-        for (const auto& s : node.allStats()) {
-          if (s.queued() + s.in_flight() + s.blocked() > 0) return false;
-        }
-        return true;
-      },
-      30s))
-      << node.log();
-  for (const auto& s : node.allStats())
-    expectInvariants(s);
+  ASSERT_TRUE(drainAndCheckInvariants(node, 30s)) << node.log();
 
   // Success means taken by every block subscriber: handled there, or lost with an incarnation.
   const auto ok = answeredOk(dir / "pub.report");

@@ -155,18 +155,7 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   ASSERT_TRUE(node.waitAllReady(30s)) << node.log();
   notePids();
   ASSERT_TRUE(node.publish(newBlock(999999), 10).has_publish());
-  ASSERT_TRUE(waitFor(
-      [&] {
-        for (const auto& s : node.allStats()) {
-          if (s.queued() + s.in_flight() + s.blocked() > 0) return false;
-        }
-        return true;
-      },
-      30s))
-      << node.log();
-
-  for (const auto& s : node.allStats())
-    expectInvariants(s);
+  ASSERT_TRUE(drainAndCheckInvariants(node, 30s)) << node.log();
   for (const auto& id : ids) {
     SCOPED_TRACE(id);
     const auto byIncarnation = deliveriesByIncarnation(dir / (id + ".report"));

@@ -1,18 +1,21 @@
 // plexus-test-probe: a module for integration tests. It records what happens to it as lines in
 // a report file, so a test can assert on real deliveries:
 //   connected <incarnation> <capacity>
+//   protocol <major>.<negotiated minor>
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
 //   connect-error <message>
 //   publish <ok|CODE> <message>
 //   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
-//                        (after an error that carries the node's answer)
+//                        (after an error that carries the node's answer; with
+//                        --report-answers after a successful publish too)
 //   stats <routed> <successful> <acked>
 //   exit <status>
 // Options (module args):
 //   --report FILE        where to write (required)
 //   --types A,B          event types to subscribe to (default NewBlock; "none" for none)
 //   --delay-ms N         handler sleeps N ms per event-lane event
-//   --mode MODE          normal | wrong-token | reuse-token | claim-id=<id> | bad-major
+//   --mode MODE          normal | wrong-token | reuse-token | claim-id=<id>
+//   --protocol M.N       claim protocol version M.N in the handshake (default: the SDK's own)
 //   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
 //   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
 //   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
@@ -73,6 +76,8 @@ struct Options {
   std::string types = "NewBlock";
   int delayMs = 0;
   std::string mode = "normal";
+  std::string protocol;
+  bool reportAnswers = false;
   std::string publishType;
   int publishCount = 0;
   std::string publishOn;
@@ -103,6 +108,10 @@ Options parse(int argc, char** argv) {
       o.delayMs = std::stoi(next());
     else if (a == "--mode")
       o.mode = next();
+    else if (a == "--protocol")
+      o.protocol = next();
+    else if (a == "--report-answers")
+      o.reportAnswers = true;
     else if (a == "--publish") {
       std::string v = next();
       o.publishType = v.substr(0, v.find(':'));
@@ -233,8 +242,11 @@ int main(int argc, char** argv) {
     connect.token[0] = connect.token[0] == '0' ? '1' : '0';
   } else if (options.mode.rfind("claim-id=", 0) == 0) {
     connect.moduleId = options.mode.substr(9);
-  } else if (options.mode == "bad-major") {
-    connect.protocolMajor = plexus::ipc::kProtocolMajor + 1;
+  }
+  if (!options.protocol.empty()) {
+    connect.protocolMajor = static_cast<std::uint32_t>(std::stoul(options.protocol));
+    connect.protocolMinor = static_cast<std::uint32_t>(
+        std::stoul(options.protocol.substr(options.protocol.find('.') + 1)));
   }
   auto module = attempt(connect);
   if (!module) {
@@ -247,6 +259,8 @@ int main(int argc, char** argv) {
   }
   report.line("connected " + std::to_string(module->incarnation()) + " " +
               std::to_string(module->channelCapacity()));
+  report.line("protocol " + std::to_string(plexus::ipc::kProtocolMajor) + "." +
+              std::to_string(module->protocolMinor()));
   if (options.reportLimits) {
     auto soft = [](int resource) {
       rlimit limit{};
@@ -313,6 +327,7 @@ int main(int argc, char** argv) {
                              : "publish " + plexus::v1::ErrorCode_Name(result.error().code) + " " +
                                    result.error().message);
           if (!result && result.error().publish) report.line(answerLine(*result.error().publish));
+          if (result && options.reportAnswers) report.line(answerLine(*result));
         }
         if (auto stats = module->stats()) {
           report.line("stats " + std::to_string(stats->routed()) + " " +

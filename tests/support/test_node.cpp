@@ -238,6 +238,21 @@ void expectInvariants(const v1::DeliveryStats& s) {
   EXPECT_LE(s.max_held(), s.capacity());
 }
 
+bool drainAndCheckInvariants(TestNode& node, std::chrono::milliseconds timeout) {
+  const bool drained = waitFor(
+      [&] {
+        for (const auto& s : node.allStats()) {
+          if (s.queued() + s.in_flight() + s.blocked() > 0) return false;
+        }
+        return true;
+      },
+      timeout);
+  if (!drained) return false;
+  for (const auto& s : node.allStats())
+    expectInvariants(s);
+  return true;
+}
+
 v1::Event newBlock(std::uint64_t height) {
   v1::Event event;
   event.set_type(v1::EVENT_TYPE_NEW_BLOCK);

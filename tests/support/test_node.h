@@ -115,6 +115,10 @@ CtlRun runCommand(const std::string& command);
 // Both statistics invariants for one module (docs/design.md, Delivery), as gtest assertions:
 // routed = successful + channel_full + failed, successful = acked + queued + in_flight + lost.
 void expectInvariants(const v1::DeliveryStats& stats);
+// Waits until no module has events queued, in flight or blocked, then checks both invariants
+// for every module (expectInvariants). False if it did not drain within `timeout`.
+bool drainAndCheckInvariants(TestNode& node,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 v1::Event newBlock(std::uint64_t height);
 v1::Event peerConnected(const std::string& peer);

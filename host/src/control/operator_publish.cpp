@@ -122,7 +122,7 @@ void OperatorPublish::answer(Publish& op) {
   if (op.progressTimer) m_loop.cancel(*op.progressTimer);
   op.progressTimer.reset();
   const auto& totals = op.totals;
-  if (totals.missed_size() > 0 && op.clientMinor < 1) {
+  if (totals.missed_size() > 0 && op.clientMinor < ipc::kMinorPublishAnswer) {
     // A client from before 1.1 knows no `missed`: it must not take this answer for success.
     m_replier.replyError(
         op.clientId, op.correlationId,

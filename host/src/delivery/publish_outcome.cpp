@@ -7,22 +7,6 @@
 
 namespace plexus::host {
 
-const char* missReasonName(MissReason reason) {
-  switch (reason) {
-    case MissReason::Stopping:
-      return "stopping";
-    case MissReason::Gone:
-      return "gone";
-    case MissReason::Restarting:
-      return "restarting";
-    case MissReason::TimedOut:
-      return "timed out";
-    case MissReason::Full:
-      return "full";
-  }
-  return "unknown";
-}
-
 v1::MissReason toProto(MissReason reason) {
   switch (reason) {
     case MissReason::Stopping:

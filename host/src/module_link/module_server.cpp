@@ -10,6 +10,7 @@
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/publish_answer.h"
 #include "plexus/version.h"
 #include "runtime/logging.h"
 
@@ -212,10 +213,11 @@ void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelo
     return;
   }
   // A new incarnation: what its predecessors still wait for is not its business.
-  m_peers[moduleId] = Peer{grant->incarnation, 0};
+  const std::uint32_t minor = std::min(ipc::kProtocolMinor, envelope.protocol_minor());
+  m_peers[moduleId] = Peer{grant->incarnation, 0, minor};
   v1::Envelope reply = stamped();
   auto* ack = reply.mutable_handshake_ack();
-  ack->set_negotiated_minor(std::min(ipc::kProtocolMinor, envelope.protocol_minor()));
+  ack->set_negotiated_minor(minor);
   ack->mutable_node()->set_version(kPlexusVersion);
   ack->mutable_node()->set_pid(::getpid());
   ack->set_channel_capacity(grant->capacity);
@@ -296,13 +298,17 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   if (peer->second.outstanding > 0) --peer->second.outstanding;
   if (auto error = publishError(report, std::chrono::milliseconds(m_limits.blockTimeoutMs))) {
     v1::Envelope reply = ipc::errorEnvelope(error->code, error->message, pending.correlationId);
-    *reply.mutable_error()->mutable_publish() = *error->publish;  // the full answer
+    if (peer->second.minor >= ipc::kMinorPublishAnswer) {
+      *reply.mutable_error()->mutable_publish() = *error->publish;  // the full answer
+    }
     send(pending.moduleId, reply);
     return;
   }
   v1::Envelope reply = stamped();
   reply.mutable_response()->set_correlation_id(pending.correlationId);
-  *reply.mutable_response()->mutable_publish() = toProto(report);
+  auto* answer = reply.mutable_response()->mutable_publish();
+  *answer = toProto(report);
+  ipc::fitToMinor(*answer, peer->second.minor);
   send(pending.moduleId, reply);
 }
 

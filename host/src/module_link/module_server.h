@@ -68,10 +68,12 @@ class ModuleServer final : public PublishWaiter {
     std::uint64_t incarnation = 0;  // of the module when it asked
     std::uint64_t correlationId = 0;
   };
-  // The module's connected incarnation (from its handshake) and its publishes still waiting.
+  // The module's connected incarnation and the protocol minor negotiated in its handshake, and
+  // its publishes still waiting.
   struct Peer {
     std::uint64_t incarnation = 0;
     std::uint32_t outstanding = 0;
+    std::uint32_t minor = 0;
   };
 
   void dispatch(const std::string& moduleId, const v1::Envelope& envelope);

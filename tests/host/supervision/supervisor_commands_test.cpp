@@ -27,14 +27,7 @@ TEST_F(SupervisorCommandsTest, UnloadAsksWithGoodbyeThenEscalatesToSigtermAndSig
   EXPECT_EQ(goodbye[0].protocol_major(), ipc::kProtocolMajor);
   EXPECT_EQ(goodbye[0].protocol_minor(), ipc::kProtocolMinor);
 
-  timers.advance(kGrace - 1ms);
-  EXPECT_TRUE(spawner.signals.empty());
-  timers.advance(1ms);
-  EXPECT_EQ(spawner.signalsTo(process), std::vector<int>{SIGTERM});
-  timers.advance(kKillAfter - 1ms);
-  EXPECT_EQ(spawner.signalsTo(process), std::vector<int>{SIGTERM});
-  timers.advance(1ms);
-  EXPECT_EQ(spawner.signalsTo(process), (std::vector<int>{SIGTERM, SIGKILL}));
+  expectEscalationToSigkill(process);
   EXPECT_EQ(reply.calls, 0);
 
   spawner.exitSignal(process, SIGKILL);

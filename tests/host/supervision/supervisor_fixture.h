@@ -113,6 +113,19 @@ class SupervisorFixture : public ::testing::Test {
     EXPECT_EQ(spawner.requests.size(), before + 1) << "no spawn after " << delay.count() << " ms";
   }
 
+  // A stop's escalation on a process that does not exit: SIGTERM exactly kGrace from now,
+  // SIGKILL exactly kKillAfter later, not a millisecond earlier. The test then ends it.
+  void expectEscalationToSigkill(pid_t process) {
+    timers.advance(kGrace - 1ms);
+    EXPECT_TRUE(spawner.signalsTo(process).empty()) << "signalled within the grace";
+    timers.advance(1ms);
+    EXPECT_EQ(spawner.signalsTo(process), std::vector<int>{SIGTERM});
+    timers.advance(kKillAfter - 1ms);
+    EXPECT_EQ(spawner.signalsTo(process), std::vector<int>{SIGTERM});
+    timers.advance(1ms);
+    EXPECT_EQ(spawner.signalsTo(process), (std::vector<int>{SIGTERM, SIGKILL}));
+  }
+
   pid_t pid(const std::string& id) const { return supervisor->pidOf(id); }
   v1::ModuleInfo info(const std::string& id) const { return supervisor->module(id).value(); }
   v1::ModuleState state(const std::string& id) const { return info(id).state(); }

@@ -21,10 +21,7 @@ TEST_F(SupervisorGoodbyeTest, OwnGoodbyeStopsTheModuleWithTheSameEscalationAsAnU
   EXPECT_EQ(state("leaver"), v1::MODULE_STATE_STOPPING);
   EXPECT_TRUE(takeSent("leaver").empty());  // it said Goodbye itself: nothing to ask
 
-  timers.advance(kGrace);
-  EXPECT_EQ(spawner.signalsTo(process), std::vector<int>{SIGTERM});
-  timers.advance(kKillAfter);
-  EXPECT_EQ(spawner.signalsTo(process), (std::vector<int>{SIGTERM, SIGKILL}));
+  expectEscalationToSigkill(process);
   spawner.exitSignal(process, SIGKILL);
 
   EXPECT_EQ(state("leaver"), v1::MODULE_STATE_STOPPED);

@@ -17,8 +17,6 @@ enum class MissReason : std::uint8_t {
   Full,        // no room, and the publisher cannot wait (the host's own events)
 };
 
-const char* missReasonName(MissReason reason);  // "stopping", "gone", ...
-
 struct MissedSubscriber {
   std::string moduleId;
   MissReason reason = MissReason::Gone;

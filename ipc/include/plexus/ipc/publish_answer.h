@@ -6,12 +6,23 @@
 
 #include <plexus/v1/wire.pb.h>
 
+#include <cstdint>
 #include <string>
 
 namespace plexus::ipc {
 
+// The protocol minor that added the full publish answer (docs/design.md, "Protocol versions"):
+// since 1.1 it counts every outcome (accepted, failed, timed_out) and names the block-policy
+// subscribers that missed the event, also inside the Error that refuses it. A peer that
+// negotiated an earlier minor gets subscribers and dropped only.
+inline constexpr std::uint32_t kMinorPublishAnswer = 1;
+
 // "stopping", "gone", "restarting", "timed out", "full".
 std::string missReasonText(v1::MissReason reason);
+
+// A publish answer as a peer that negotiated `minor` knows it: fields added after that minor
+// are cleared (before 1.1 only subscribers and dropped).
+void fitToMinor(v1::PublishResponse& answer, std::uint32_t minor);
 
 // "slow (timed out), archive (stopping)".
 std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed);

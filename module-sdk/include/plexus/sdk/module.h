@@ -76,7 +76,9 @@ struct ConnectOptions {
   std::string endpoint;  // ipc://.../modules.sock
   std::string token;     // the one-time token plexus-node wrote on stdin
   Identity identity;
-  std::uint32_t protocolMajor = 0;  // 0: the SDK's own (tests use others)
+  // 0: the SDK's own version (both). Otherwise the version the handshake claims, to test how
+  // the node serves an older minor or refuses another major.
+  std::uint32_t protocolMajor = 0;
   std::uint32_t protocolMinor = 0;
   std::chrono::milliseconds timeout{10000};  // connect + authenticate + handshake
 };
@@ -97,6 +99,9 @@ class Module {
   const std::string& id() const;
   std::uint64_t incarnation() const;
   std::uint32_t channelCapacity() const;
+  // The protocol minor the node answered with: the lower of the node's and the one asked for
+  // (ConnectOptions). The node sends nothing added after it.
+  std::uint32_t protocolMinor() const;
   std::string setting(const std::string& key, const std::string& fallback = "") const;
   const std::map<std::string, std::string>& settings() const;
 

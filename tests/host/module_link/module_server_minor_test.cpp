@@ -1,0 +1,87 @@
+// ModuleServer: a module is served at the protocol minor its handshake negotiated (the lower of
+// the node's and its own). A module that negotiated a minor before kMinorPublishAnswer is
+// answered as that minor answered: subscribers and dropped, and an Error without the answer
+// inside; one at the node's minor gets the whole answer.
+
+#include <gtest/gtest.h>
+
+#include "module_server_fixture.h"
+#include "plexus/ipc/publish_answer.h"
+
+namespace plexus::host::module_link_test {
+namespace {
+
+class ModuleServerMinorTest : public ModuleServerTest {
+ protected:
+  // Handshake claiming protocol major.`minor` and Subscribe; returns the negotiated minor.
+  std::uint32_t connectAt(const std::string& moduleId, std::uint32_t minor) {
+    v1::Envelope hello = handshakeEnvelope(moduleId);
+    hello.set_protocol_minor(minor);
+    send(moduleId, hello);
+    const v1::Envelope ack = last(moduleId);
+    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
+    send(moduleId, subscribeEnvelope({}));
+    return ack.handshake_ack().negotiated_minor();
+  }
+};
+
+TEST_F(ModuleServerMinorTest, TheNegotiatedMinorIsTheLowerOfTheNodesAndTheModules) {
+  registry.running.insert({"old", "newer"});
+  EXPECT_EQ(connectAt("old", 0), 0u);
+  EXPECT_EQ(connectAt("pub", ipc::kProtocolMinor), ipc::kProtocolMinor);
+  EXPECT_EQ(connectAt("newer", ipc::kProtocolMinor + 1), ipc::kProtocolMinor);
+}
+
+TEST_F(ModuleServerMinorTest, APublishAnswerCarriesOnlyWhatThePeersMinorKnows) {
+  static_assert(ipc::kMinorPublishAnswer > 0);
+  v1::ModuleConfig old = registry.configs["pub"];
+  old.set_name("old");
+  registry.configs["old"] = old;
+  registry.running.insert("old");
+  registry.grant.capacity = 1;
+  registry.blockPolicy.insert("sub");
+  connect("sub", {v1::EVENT_TYPE_NEW_BLOCK});
+  ASSERT_EQ(connectAt("pub", ipc::kProtocolMinor), ipc::kProtocolMinor);
+  ASSERT_EQ(connectAt("old", ipc::kMinorPublishAnswer - 1), ipc::kMinorPublishAnswer - 1);
+
+  // Taken: the current minor hears every count, the older one subscribers and dropped only.
+  send("pub", publishEnvelope(1, newBlock(1)));
+  ASSERT_TRUE(last("pub").has_response()) << last("pub").DebugString();
+  EXPECT_EQ(last("pub").response().publish().subscribers(), 1u);
+  EXPECT_EQ(last("pub").response().publish().accepted(), 1u);
+  em.flush();
+  send("sub", ackEnvelope(1));
+  send("old", publishEnvelope(1, newBlock(2)));
+  ASSERT_TRUE(last("old").has_response()) << last("old").DebugString();
+  v1::PublishResponse asOld;
+  asOld.set_subscribers(1);
+  EXPECT_EQ(last("old").response().publish().SerializeAsString(), asOld.SerializeAsString())
+      << last("old").DebugString();
+
+  // Not taken (the block subscriber's incarnation ends while both wait for room): an Error for
+  // both, with the answer inside only for the current minor.
+  send("pub", publishEnvelope(2, newBlock(3)));
+  send("old", publishEnvelope(2, newBlock(4)));
+  const std::size_t pubReplies = repliesTo("pub");
+  const std::size_t oldReplies = repliesTo("old");
+  registry.handshaken.erase("sub");
+  em.detach("sub");
+  em.flush();
+  ASSERT_EQ(repliesTo("pub"), pubReplies + 1);
+  ASSERT_EQ(repliesTo("old"), oldReplies + 1);
+  const v1::Envelope current = last("pub");
+  ASSERT_TRUE(current.has_error()) << current.DebugString();
+  EXPECT_EQ(current.error().correlation_id(), 2u);
+  ASSERT_TRUE(current.error().has_publish()) << current.DebugString();
+  ASSERT_EQ(current.error().publish().missed_size(), 1);
+  EXPECT_EQ(current.error().publish().missed(0).module_id(), "sub");
+  const v1::Envelope older = last("old");
+  ASSERT_TRUE(older.has_error()) << older.DebugString();
+  EXPECT_EQ(older.error().code(), current.error().code());
+  EXPECT_EQ(older.error().correlation_id(), 2u);
+  EXPECT_FALSE(older.error().has_publish()) << older.DebugString();
+  EXPECT_EQ(older.error().message(), current.error().message());
+}
+
+}  // namespace
+}  // namespace plexus::host::module_link_test

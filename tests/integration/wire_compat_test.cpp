@@ -1,0 +1,181 @@
+// Wire compatibility with the real node and real SDK modules (docs/design.md, "Protocol
+// versions"): the node serves every minor of its major, each at the minor the module asked for,
+// and a module newer than the node at the node's minor; another major is refused with an error
+// naming both versions, and the node stays up serving the others.
+//
+// kServedMinors is the harness later wire changes reuse: a minor bump must add a row (the
+// static_assert says so) with what a module of that minor is sent, and the test checks each
+// row against a real module that claims it.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "plexus/ipc/protocol.h"
+#include "test_node.h"
+
+namespace plexus::test {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+// What a module that negotiated `minor` is served beyond the handshake, subscription, events,
+// publish and stats every minor has.
+struct ServedMinor {
+  std::uint32_t minor;
+  // Since 1.1 (ipc::kMinorPublishAnswer): a publish answer counts accepted, failed and
+  // timed_out and names the block subscribers that missed the event; before, only subscribers
+  // and dropped.
+  bool countsEveryOutcome;
+};
+constexpr std::array kServedMinors{
+    ServedMinor{0, false},
+    ServedMinor{1, true},
+};
+static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
+              "a protocol minor bump adds its row to kServedMinors");
+
+// A module claiming protocol `claimed`, expected to be served as `served`.
+struct Client {
+  std::string id;
+  std::uint32_t claimed;
+  ServedMinor served;
+};
+
+std::vector<Client> clients() {
+  std::vector<Client> out;
+  for (const auto& row : kServedMinors) {
+    EXPECT_EQ(row.minor, out.size()) << "one row per minor, in order";
+    out.push_back({"minor-" + std::to_string(row.minor), row.minor, row});
+  }
+  // Newer than the node: served at the node's minor.
+  out.push_back({"newer", ipc::kProtocolMinor + 1, kServedMinors.back()});
+  return out;
+}
+
+std::string version(std::uint32_t major, std::uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+// Subscribes to NewBlock and ModuleLoaded; once the operator's NewBlock arrives, publishes one
+// NewBlock (reporting the node's whole answer), then asks for its stats.
+ModuleSpec versionedProbe(const std::string& id, std::uint32_t major, std::uint32_t minor,
+                          const std::filesystem::path& report) {
+  ModuleSpec spec{id,
+                  {},
+                  {"--report", report.string(), "--protocol", version(major, minor), "--types",
+                   "NewBlock,ModuleLoaded", "--publish", "NewBlock:1", "--publish-on", "NewBlock",
+                   "--report-answers"}};
+  spec.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
+  return spec;
+}
+
+TEST(WireCompatTest, EveryMinorOfTheMajorIsServedFullyAtItsOwnMinor) {
+  TempDir scratch;
+  const auto all = clients();
+  std::string config;
+  for (const auto& client : all)
+    config += versionedProbe(client.id, ipc::kProtocolMajor, client.claimed,
+                             scratch / (client.id + ".report"))
+                  .text();
+  TestNode node(config);
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  ASSERT_TRUE(node.publish(newBlock(7)).has_publish());
+
+  const auto subscribers = std::to_string(all.size());  // every probe takes NewBlock
+  for (const auto& client : all) {
+    SCOPED_TRACE(client.id + " claiming " + version(ipc::kProtocolMajor, client.claimed));
+    const auto report = scratch / (client.id + ".report");
+    ASSERT_TRUE(waitFor([&] { return !reportLines(report, "stats ").empty(); }))
+        << readFile(report) << node.log();
+    EXPECT_EQ(
+        reportLines(report, "protocol "),
+        std::vector<std::string>{"protocol " + version(ipc::kProtocolMajor, client.served.minor)});
+    // The node's own event (the lifecycle replay names the module itself) and the operator's.
+    const auto lifecycle = probeEvents(report, 'L');
+    EXPECT_TRUE(std::any_of(lifecycle.begin(), lifecycle.end(), [&](const ProbeEvent& e) {
+      return e.type == "ModuleLoaded" && e.source == "host" && e.detail == client.id + "#1";
+    })) << readFile(report);
+    const auto events = probeEvents(report);
+    EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const ProbeEvent& e) {
+      return e.source == "operator" && e.detail == "7";
+    })) << readFile(report);
+    // Its publish, answered as its minor answers.
+    EXPECT_EQ(reportLines(report, "publish "),
+              std::vector<std::string>{"publish ok " + subscribers});
+    std::string answer = "publish-answer subscribers=" + subscribers;
+    answer += " accepted=";
+    answer += client.served.countsEveryOutcome ? subscribers : "0";
+    answer += " dropped=0 failed=0 timed_out=0 missed=";
+    EXPECT_EQ(reportLines(report, "publish-answer "), std::vector<std::string>{answer});
+    // Stats: the node counts what it routed there.
+    const auto stats = reportLines(report, "stats ");
+    ASSERT_EQ(stats.size(), 1u);
+    EXPECT_NE(stats[0].rfind("stats 0 ", 0), 0u) << stats[0];
+  }
+  // Every module's publish reached every module, whatever minor either side speaks.
+  for (const auto& client : all) {
+    SCOPED_TRACE(client.id);
+    const auto report = scratch / (client.id + ".report");
+    ASSERT_TRUE(waitFor([&] {
+      const auto events = probeEvents(report);
+      return std::count_if(events.begin(), events.end(), [](const ProbeEvent& e) {
+               return e.source != "operator";
+             }) == static_cast<long>(all.size());
+    })) << readFile(report);
+  }
+  ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
+  for (const auto& client : all) {
+    SCOPED_TRACE(client.id);
+    const auto info = *node.module(client.id);
+    EXPECT_EQ(info.state(), v1::MODULE_STATE_READY);
+    EXPECT_EQ(info.health(), v1::HEALTH_HEALTHY);
+    EXPECT_EQ(info.restarts(), 0u);
+    EXPECT_EQ(node.stats(client.id)->rejected(), 0u);
+  }
+}
+
+// Through ConnectOptions.protocolMajor: the SDK's connect throws ConnectError naming the version
+// refused and the node's; the node logs and counts it, does not restart the module, and goes on
+// serving the others.
+TEST(WireCompatTest, AnotherMajorIsRefusedWithBothVersionsAndTheNodeStaysUp) {
+  TempDir scratch;
+  const auto refusedReport = scratch / "major.report";
+  const auto currentReport = scratch / "current.report";
+  ModuleSpec refused =
+      versionedProbe("major", ipc::kProtocolMajor + 1, ipc::kProtocolMinor, refusedReport);
+  refused.restart = "RESTART_POLICY_ON_FAILURE";
+  const ModuleSpec current =
+      versionedProbe("current", ipc::kProtocolMajor, ipc::kProtocolMinor, currentReport);
+  TestNode node(refused.text() + current.text());
+  node.start();
+  ASSERT_TRUE(waitFor([&] { return reportHas(refusedReport, "exit 3"); })) << node.log();
+  const std::string claimed = version(ipc::kProtocolMajor + 1, ipc::kProtocolMinor);
+  const std::string why = "protocol " + claimed + " is not supported: this node speaks " +
+                          ipc::protocolVersionString() + " (same major required)";
+  EXPECT_EQ(reportLines(refusedReport, "connect-error "),
+            std::vector<std::string>{
+                "connect-error plexus-node refused the handshake of module 'major': " + why});
+  EXPECT_TRUE(reportLines(refusedReport, "connected ").empty());
+  EXPECT_TRUE(node.waitForState("major", v1::MODULE_STATE_FAILED)) << node.log();
+  EXPECT_EQ(node.module("major")->restarts(), 0u);
+  EXPECT_EQ(node.stats("major")->rejected(), 1u);
+  EXPECT_THAT(node.log(), HasSubstr("module 'major': handshake refused: " + why));
+
+  // Up and serving: the current module gets the operator's event and its publish is answered.
+  ASSERT_TRUE(node.waitForState("current", v1::MODULE_STATE_READY)) << node.log();
+  ASSERT_TRUE(node.publish(newBlock(7)).has_publish());
+  ASSERT_TRUE(waitFor([&] { return !reportLines(currentReport, "stats ").empty(); }))
+      << readFile(currentReport) << node.log();
+  EXPECT_EQ(reportLines(currentReport, "publish "), std::vector<std::string>{"publish ok 1"});
+  EXPECT_TRUE(node.running());
+  EXPECT_EQ(node.module("current")->health(), v1::HEALTH_HEALTHY);
+}
+
+}  // namespace
+}  // namespace plexus::test
