@@ -12,7 +12,7 @@
 #include <vector>
 #include <zmq.hpp>
 
-#include "inbox.h"
+#include "incoming.h"
 #include "plexus/ipc/result.h"
 
 namespace plexus::sdk::detail {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "inbox.h"
+#include "connection.h"
 #include "io_thread.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
@@ -51,17 +51,18 @@ std::string readToken(std::chrono::milliseconds timeout) {
 
 class Module::Impl {
  public:
-  explicit Impl(const ConnectOptions& options) : m_id(options.moduleId), m_io(options, m_inbox) {
-    const auto& ack = m_io.handshake();
+  explicit Impl(const ConnectOptions& options)
+      : m_id(options.moduleId), m_connection(options), m_io(m_connection) {
+    const auto& ack = m_connection.handshake();
     m_settings.insert(ack.settings().begin(), ack.settings().end());
   }
 
   ~Impl() {
-    if (!m_saidGoodbye) sayGoodbye("module closed");
+    if (!m_saidGoodbye) m_connection.post(goodbye("module closed"));
   }
 
   const std::string& id() const { return m_id; }
-  const v1::HandshakeAck& handshake() const { return m_io.handshake(); }
+  const v1::HandshakeAck& handshake() const { return m_connection.handshake(); }
   const std::map<std::string, std::string>& settings() const { return m_settings; }
 
   void on(v1::EventType type, Handler handler) {
@@ -71,14 +72,19 @@ class Module::Impl {
     m_handlers[static_cast<std::size_t>(type)] = std::move(handler);
   }
 
-  int run();
+  int run() {
+    m_io.park();  // this thread reads the socket now
+    const int status = runLoop();
+    m_io.unpark();
+    return status;
+  }
 
-  void stop() { m_inbox.push({detail::Incoming::Kind::Stop, {}, {}}); }
+  void stop() { m_connection.postStop(); }
 
   Result<v1::PublishResponse> publish(const v1::Event& event) {
     v1::Request request;
     *request.mutable_publish()->mutable_event() = event;
-    auto response = m_io.request(std::move(request), kRequestTimeout);
+    auto response = m_connection.request(std::move(request), kRequestTimeout);
     if (!response) return response.error();
     return response->publish();
   }
@@ -86,7 +92,7 @@ class Module::Impl {
   Result<v1::DeliveryStats> stats() {
     v1::Request request;
     request.mutable_stats();
-    auto response = m_io.request(std::move(request), kRequestTimeout);
+    auto response = m_connection.request(std::move(request), kRequestTimeout);
     if (!response) return response.error();
     return response->stats();
   }
@@ -94,26 +100,30 @@ class Module::Impl {
   std::uint64_t decodeErrors() const { return m_decodeErrors; }
 
  private:
+  static v1::Envelope goodbye(const std::string& reason) {
+    v1::Envelope envelope;
+    ipc::stampVersion(envelope);
+    envelope.mutable_goodbye()->set_reason(reason);
+    return envelope;
+  }
   void sendAck(std::uint64_t throughSeq) {
     v1::Envelope ack;
     ipc::stampVersion(ack);
     ack.mutable_ack()->set_through_seq(throughSeq);
-    m_io.send(ack);
+    m_connection.send(ack);
   }
   void sayGoodbye(const std::string& reason) {
-    v1::Envelope goodbye;
-    ipc::stampVersion(goodbye);
-    goodbye.mutable_goodbye()->set_reason(reason);
-    m_io.send(goodbye);
+    m_connection.send(goodbye(reason));
     m_saidGoodbye = true;
   }
+  int runLoop();
   // Returns true when the batch held NodeShutdown. Returns credit every `ackEvery` handled
   // events, inside the batch too, so the node refills while the rest is handled.
   bool dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
                 std::uint64_t& handledThrough, std::uint64_t& unacked);
 
   std::string m_id;
-  detail::Inbox m_inbox;
+  detail::Connection m_connection;
   detail::IoThread m_io;
   std::map<std::string, std::string> m_settings;
   std::array<Handler, ipc::kEventTypeSlots> m_handlers;
@@ -128,6 +138,7 @@ bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEv
   for (std::size_t i = 0; i < batch.bodies.size(); ++i) {
     const auto& meta = batch.metas[i];
     const auto& body = batch.bodies[i];
+    if (i > 0) m_connection.serveBetweenHandlers();  // other threads' requests, heartbeats
     if (!m_event.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
       ++m_decodeErrors;
       std::cerr << "plexus-sdk: module '" << m_id << "': event seq " << meta.seq()
@@ -156,7 +167,7 @@ bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEv
   return shutdown;
 }
 
-int Module::Impl::run() {
+int Module::Impl::runLoop() {
   v1::Envelope subscribe;
   ipc::stampVersion(subscribe);
   subscribe.mutable_subscribe();  // sent even with no handlers: it makes the module ready
@@ -164,7 +175,7 @@ int Module::Impl::run() {
     if (m_handlers[type])
       subscribe.mutable_subscribe()->add_types(static_cast<v1::EventType>(type));
   }
-  m_io.send(subscribe);
+  m_connection.send(subscribe);
 
   const std::uint64_t capacity = std::max<std::uint32_t>(handshake().channel_capacity(), 1);
   const std::uint64_t ackEvery = std::max<std::uint64_t>(1, capacity / 2);
@@ -175,12 +186,13 @@ int Module::Impl::run() {
     sendAck(handledThrough);
     unacked = 0;
   };
+  using Clock = detail::Connection::Clock;
   for (;;) {
     // Idle with unacked events: their credit goes back after kIdleAckDelay unless more events
     // arrive first. At a low rate this saves an ack message per event (half the traffic); it
     // holds credit the module does not need, since each batch acks itself at half the window.
     std::optional<detail::Incoming> next =
-        unacked > 0 ? m_inbox.popFor(kIdleAckDelay) : std::optional(m_inbox.pop());
+        m_connection.next(unacked > 0 ? Clock::now() + kIdleAckDelay : Clock::time_point::max());
     if (!next) {
       flushAck();
       continue;
@@ -189,9 +201,8 @@ int Module::Impl::run() {
     using Kind = detail::Incoming::Kind;
     switch (in.kind) {
       case Kind::Batch: {
-        bool shutdown = dispatch(in.batch, ackEvery, handledThrough, unacked);
-        if (shutdown) flushAck();
-        if (shutdown) {
+        if (dispatch(in.batch, ackEvery, handledThrough, unacked)) {
+          flushAck();
           sayGoodbye("node shutdown");
           return 0;
         }

@@ -187,6 +187,7 @@ const std::vector<FieldRange>& fieldRanges() {
       {"Timings.health_check_interval_ms", 10, kDay, "default 30000"},
       {"Timings.stats_log_interval_ms", 100, kDay, "default 10000"},
       {"Timings.resource_check_interval_ms", 10, kDay, "default 5000"},
+      {"Timings.handler_timeout_ms", 10, kDay, "off"},
       {"MaintenanceSchedule.interval_ms", 10, 30ULL * kDay, "off"},
       {"MaintenanceSchedule.timeout_ms", 1, kDay, "default 30000"},
   };

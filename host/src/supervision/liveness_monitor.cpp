@@ -60,26 +60,42 @@ void LivenessMonitor::checkModule(ModuleRecord& record, Timers::Clock::time_poin
   if (record.pid == 0 || !isConnectedState(record.state) || !record.killReason.empty()) return;
   const auto silence =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - record.lastTraffic);
-  if (silence > ms(m_timings.dead_timeout_ms())) {
+  const auto unacked = m_deps.events.oldestUnackedSince(record.id());
+  // The SDK's run() thread reads events and heartbeats between handlers: a module silent with
+  // events in flight is in a handler. That is slow, not hung, while its process runs; a stopped
+  // process is judged on its silence like any other.
+  const bool busy = unacked && silence > ms(m_timings.heartbeat_interval_ms()) &&
+                    !m_deps.spawner.isStopped(record.pid);
+  if (busy && m_timings.handler_timeout_ms() > 0 && silence > ms(m_timings.handler_timeout_ms())) {
+    record.killReason = "hung: a handler ran " + std::to_string(silence.count()) +
+                        " ms without returning (handler_timeout_ms)";
+    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
+    return;
+  }
+  if (!busy && silence > ms(m_timings.dead_timeout_ms())) {
     record.killReason = "hung: no traffic for " + std::to_string(silence.count()) + " ms";
     signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
     return;
   }
   if (record.state != v1::MODULE_STATE_READY) return;
-  if (silence > ms(m_timings.heartbeat_interval_ms() * m_timings.missed_heartbeats())) {
+  const bool missedHeartbeats =
+      silence > ms(m_timings.heartbeat_interval_ms() * m_timings.missed_heartbeats());
+  if (missedHeartbeats) {
     // ZeroMQ drops a connection silently (an oversized frame): if the process lives on, only a
     // send finds out. A heartbeat to an unreachable peer kills it now ("connection lost")
     // instead of after dead_timeout_ms.
     if (m_deps.send) m_deps.send(record.id(), hostHeartbeat());
     if (!record.killReason.empty()) return;
-    setHealth(record, v1::HEALTH_UNHEALTHY, "missed heartbeats");
-    return;
+    if (!busy) {
+      setHealth(record, v1::HEALTH_UNHEALTHY, "missed heartbeats");
+      return;
+    }
   }
-  auto unacked = m_deps.events.oldestUnackedSince(record.id());
   if (unacked && now - *unacked > ms(m_timings.stall_timeout_ms())) {
     setHealth(record, v1::HEALTH_UNHEALTHY, "stalled handler");
     return;
   }
+  if (missedHeartbeats) return;  // in a handler, not stalled yet: judged by its acks
   setHealth(record, v1::HEALTH_HEALTHY, "recovered");
 }
 

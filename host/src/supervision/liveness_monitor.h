@@ -1,10 +1,13 @@
 #pragma once
 
 // LivenessMonitor: watches the connected modules, every heartbeat interval / 2 (at least 20 ms).
-// - no traffic for dead_timeout_ms: hung -> SIGKILL (a module being stopped too);
+// A module is busy when it is silent with events in flight and its process is not stopped: the
+// SDK's run() thread is in a handler (it heartbeats only between handlers).
+// - no traffic for dead_timeout_ms and not busy: hung -> SIGKILL (a module being stopped too);
+// - busy with no traffic for handler_timeout_ms, when configured: hung -> SIGKILL;
 // - ready, no traffic for heartbeat_interval_ms * missed_heartbeats: the node sends it a
-//   heartbeat (a connection ZeroMQ dropped silently is found out by a send), then unhealthy
-//   ("missed heartbeats");
+//   heartbeat (a connection ZeroMQ dropped silently is found out by a send), then, unless it is
+//   busy, unhealthy ("missed heartbeats");
 // - ready, its oldest unacked event older than stall_timeout_ms: unhealthy ("stalled handler");
 // - otherwise healthy again.
 // Each health change is published as ModuleHealthChanged. Silence is measured in the node's run

@@ -182,6 +182,13 @@ class PidfdProcessSpawner final : public ProcessSpawner {
     forget(it);
   }
 
+  bool isStopped(pid_t pid) override {
+    PLEXUS_ASSERT_THREAD(m_thread);
+    if (m_watched.count(pid) == 0) return false;
+    const char state = processState(pid);
+    return state == 'T' || state == 't';
+  }
+
  private:
   struct Watched {
     int pidfd = -1;

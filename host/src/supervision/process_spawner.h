@@ -68,6 +68,8 @@ class ProcessSpawner {
   // For an owner that goes away before its processes: SIGKILL to the process group of a
   // watched process, which is no longer watched (its `onExit` never runs).
   virtual void abandon(pid_t pid) = 0;
+  // True while a watched process is stopped (SIGSTOP, a debugger): it cannot send anything.
+  virtual bool isStopped(pid_t pid) = 0;
 };
 
 // Watches exits through pidfds on `loop`, which must outlive the spawner.

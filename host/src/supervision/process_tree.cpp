@@ -56,13 +56,18 @@ OrphanReaper::OrphanReaper(IsModule isModule) : m_isModule(std::move(isModule)) 
   }
 }
 
-// A zombie (or a process already gone) waits only to be reaped: nothing to kill.
-static bool zombie(pid_t pid) {
+char processState(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] == 'Z';
+  const auto close = line.rfind(')');  // the command name may hold anything, ')' included
+  return close == std::string::npos || close + 2 >= line.size() ? '\0' : line[close + 2];
+}
+
+// A zombie (or a process already gone) waits only to be reaped: nothing to kill.
+static bool zombie(pid_t pid) {
+  const char state = processState(pid);
+  return state == '\0' || state == 'Z';
 }
 
 std::vector<pid_t> OrphanReaper::orphans() const {

@@ -29,6 +29,10 @@ namespace plexus::host {
 
 // The children of `pid` (every thread's), from /proc/<pid>/task/*/children.
 std::vector<pid_t> childrenOf(pid_t pid);
+
+// Its state letter from /proc/PID/stat (R, S, D, T for stopped, t for traced, Z, ...); '\0' when
+// it is gone.
+char processState(pid_t pid);
 // `root` and every descendant of it, parents first.
 std::vector<pid_t> processTree(pid_t root);
 // The value of `name` in the environment `pid` was started with; nullopt when unreadable or

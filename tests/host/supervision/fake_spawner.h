@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,8 @@ class FakeSpawner final : public ProcessSpawner {
     m_running.erase(pid);
   }
 
+  bool isStopped(pid_t pid) override { return stopped.count(pid) > 0; }
+
   // The process ends: its owner is told, as by the real spawner once it reaped the process.
   void exit(pid_t pid, ProcessExit how) {
     auto it = m_running.find(pid);
@@ -68,6 +71,7 @@ class FakeSpawner final : public ProcessSpawner {
   std::vector<SpawnRequest> requests;
   std::vector<Signal> signals;
   std::vector<pid_t> abandoned;
+  std::set<pid_t> stopped;              // isStopped() is true for these
   std::optional<std::string> failNext;  // the next spawn fails with this message
 
  private:

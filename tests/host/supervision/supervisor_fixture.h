@@ -53,14 +53,15 @@ class SupervisorFixture : public ::testing::Test {
   static constexpr auto kGrace = 500ms;
   static constexpr auto kKillAfter = 300ms;
 
-  static std::string timings() {
+  // The fixture's timings, with `extra` fields added.
+  static std::string timings(const std::string& extra = "") {
     return "timings {\n"
            "  handshake_timeout_ms: 1000 heartbeat_interval_ms: 200 missed_heartbeats: 3\n"
            "  dead_timeout_ms: 2000 stall_timeout_ms: 900\n"
            "  restart_backoff_initial_ms: 100 restart_backoff_max_ms: 800\n"
            "  crash_limit: 3 crash_window_ms: 60000 stable_after_ms: 5000\n"
-           "  shutdown_grace_ms: 500 kill_after_ms: 300\n"
-           "}\n";
+           "  shutdown_grace_ms: 500 kill_after_ms: 300\n" +
+           extra + "}\n";
   }
   // A module block; `extra` goes inside it.
   static std::string module(const std::string& name, const std::string& extra = "") {
@@ -68,8 +69,8 @@ class SupervisorFixture : public ::testing::Test {
   }
 
   // The supervisor of `modules` (module blocks), not started yet.
-  void create(const std::string& modules) {
-    auto config = parseConfig(timings() + modules, "test.cfg");
+  void create(const std::string& modules, const std::string& extraTimings = "") {
+    auto config = parseConfig(timings(extraTimings) + modules, "test.cfg");
     ASSERT_TRUE(config.ok()) << config.error().message;
     supervisor = std::make_unique<Supervisor>(
         Supervisor::Dependencies{timers, events.manager(), spawner, credentials, output,
@@ -79,8 +80,8 @@ class SupervisorFixture : public ::testing::Test {
         withDefaults(*config), "ipc:///tmp/plexus-test/modules", "/");
   }
   // create() + startConfigured().
-  void start(const std::string& modules) {
-    create(modules);
+  void start(const std::string& modules, const std::string& extraTimings = "") {
+    create(modules, extraTimings);
     supervisor->startConfigured();
   }
 

@@ -88,6 +88,10 @@ class WakeQueue {
     m_asleep.store(false);
   }
 
+  // The current owner gives the queue up: the next thread that drains it owns it (ownership of
+  // the object it feeds moved, with a full memory barrier, e.g. a mutex hand-over).
+  void handOver() { m_owner.detach(); }
+
   // Owner thread. Appends every queued item to `out` (which should be empty to reuse its
   // capacity) and resets the wake-up. Cheap when nothing signalled: no syscall.
   void drain(std::vector<T>& out) {

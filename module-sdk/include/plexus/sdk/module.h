@@ -12,10 +12,21 @@
 //     return module.run();  // one Subscribe with every handler's type; 0 after NodeShutdown
 //   }
 //
-// Threads: the module's socket lives on the SDK's I/O thread, which also sends heartbeats while
-// the module is idle (so a long handler does not look like a dead module). Handlers run on the
-// thread that called run(), one at a time, in delivery order. publish(), stats() and stop() may
-// be called from any thread, handlers included.
+// Threads: while run() runs, the thread that called it owns the module's socket: it reads each
+// batch of events, runs the handlers one at a time in delivery order, and sends the acks and
+// heartbeats itself, with no hand-over to another thread on the event path. Before run() and
+// after it returns, the SDK's I/O thread serves the socket instead (heartbeats, publish(),
+// stats(), the Goodbye). publish(), stats() and stop() may be called from any thread, handlers
+// included:
+// - from another thread while a handler runs, publish() and stats() wait until that handler
+//   returns (the run() thread serves them between two handlers); stop() takes effect after the
+//   events already received;
+// - from a handler, publish() and stats() read the socket themselves until the answer comes,
+//   keeping the events that arrive meanwhile for after the handler: at most channelCapacity()
+//   event-lane events (the node's credit bounds them) plus lifecycle events.
+// Liveness during a long handler: the node sees events in flight without an ack and reports
+// the module unhealthy ("stalled handler") after its stall timeout; it does not kill a module
+// whose process runs, unless the operator configured a handler timeout.
 //
 // Credit: each event-lane event holds one of the module's `channelCapacity()` slots on the node
 // until the SDK acknowledges it; the SDK acknowledges in batches as handlers finish.
@@ -114,9 +125,9 @@ class Module {
   // subscription, 2 if the connection to the node was lost.
   int run();
 
-  // Any thread: run() returns 0 after the current handler, and the module says Goodbye. The
-  // node takes that as the module leaving: no more events, and SIGTERM then SIGKILL if the
-  // process does not exit within the node's grace period; exit after run() returns.
+  // Any thread: run() returns 0 once the events already received are handled, and the module
+  // says Goodbye. The node takes that as the module leaving: no more events, and SIGTERM then
+  // SIGKILL if the process does not exit within the node's grace period; exit after run() returns.
   void stop();
 
   // Any thread. Waits for the node's answer: the event was routed and every block-policy

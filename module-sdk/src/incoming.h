@@ -1,0 +1,26 @@
+#pragma once
+
+// Incoming: one thing the run() loop acts on, decoded from the node's messages (or a stop()
+// from another thread). Thread rule: a plain value.
+
+#include <string>
+
+#include "plexus/ipc/event_batch_codec.h"
+
+namespace plexus::sdk::detail {
+
+struct Incoming {
+  enum class Kind {
+    Batch,         // events to dispatch
+    SubscribeAck,  // the node accepted the Subscribe
+    HostError,     // an Error without correlation id (e.g. refused Subscribe)
+    HostGoodbye,   // the node unloads this module
+    Stop,          // stop() was called
+    HostLost,      // the connection to the node is gone
+  };
+  Kind kind = Kind::Batch;
+  ipc::ReceivedBatch batch;
+  std::string message;
+};
+
+}  // namespace plexus::sdk::detail

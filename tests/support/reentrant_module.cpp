@@ -1,0 +1,120 @@
+// plexus-test-reentrant: a module for the SDK's thread rules, tested against the real node. It
+// records what happens as lines in a report file:
+//   event <height>                     a NewBlock reached the handler
+//   handler-publish <height> <ok N|CODE message>
+//                                      what publish() from inside that handler answered
+//   stats-waited <yes|no> <routed>     stats() called from another thread while a handler ran
+//                                      returned only after that handler (yes)
+//   exit <status>
+// Options (module args):
+//   --report FILE            where to write (required)
+//   --publish-in-handler     every NewBlock below height 1000 publishes NewBlock height+1000
+//                            from inside its handler, while more events keep arriving
+//   --stats-from-thread MS   the first handler asks another thread to call stats(), then keeps
+//                            running for MS ms before it returns
+
+#include <plexus/sdk/module.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace {
+
+class Report {
+ public:
+  explicit Report(const std::string& path) : m_out(path, std::ios::app) {}
+  void line(const std::string& text) {
+    std::lock_guard lock(m_mutex);
+    m_out << text << "\n";
+    m_out.flush();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::ofstream m_out;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string reportPath;
+  bool publishInHandler = false;
+  int statsHandlerMs = -1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--report" && i + 1 < argc) {
+      reportPath = argv[++i];
+    } else if (arg == "--publish-in-handler") {
+      publishInHandler = true;
+    } else if (arg == "--stats-from-thread" && i + 1 < argc) {
+      statsHandlerMs = std::stoi(argv[++i]);
+    } else {
+      std::cerr << "unknown option " << arg << "\n";
+      return 64;
+    }
+  }
+  if (reportPath.empty()) return 64;
+  Report report(reportPath);
+  auto module = plexus::sdk::Module::fromEnvironment();
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool askStats = false;
+  std::atomic<bool> handlerReturned{false};
+  std::thread asker;
+  if (statsHandlerMs >= 0) {
+    asker = std::thread([&] {
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return askStats; });
+      }
+      auto stats = module.stats();
+      report.line(std::string("stats-waited ") + (handlerReturned ? "yes" : "no") + " " +
+                  (stats ? std::to_string(stats->routed()) : stats.error().message));
+    });
+  }
+
+  bool first = true;
+  module.on(plexus::v1::EVENT_TYPE_NEW_BLOCK, [&](const plexus::sdk::Delivery& delivery) {
+    const std::uint64_t height = delivery.event().new_block().height();
+    report.line("event " + std::to_string(height));
+    if (publishInHandler && height < 1000) {
+      plexus::v1::Event event;
+      event.set_type(plexus::v1::EVENT_TYPE_NEW_BLOCK);
+      event.mutable_new_block()->set_height(height + 1000);
+      auto answer = module.publish(event);
+      report.line("handler-publish " + std::to_string(height) + " " +
+                  (answer ? "ok " + std::to_string(answer->subscribers())
+                          : plexus::v1::ErrorCode_Name(answer.error().code) + " " +
+                                answer.error().message));
+    }
+    if (statsHandlerMs >= 0 && first) {
+      first = false;
+      {
+        std::lock_guard lock(mutex);
+        askStats = true;
+      }
+      changed.notify_all();
+      // The handler is busy: the stats() request waits for it.
+      std::this_thread::sleep_for(std::chrono::milliseconds(statsHandlerMs));
+      handlerReturned = true;
+    }
+  });
+  const int status = module.run();
+  if (asker.joinable()) {
+    {
+      std::lock_guard lock(mutex);
+      askStats = true;
+    }
+    changed.notify_all();
+    asker.join();
+  }
+  report.line("exit " + std::to_string(status));
+  return status;
+}
