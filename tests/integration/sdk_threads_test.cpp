@@ -42,15 +42,15 @@ TEST(SdkThreadsTest, AHandlerPublishesWhileEventsKeepArrivingAndNoneIsLost) {
   TestNode node(reentrant.text());
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
-  constexpr int kEvents = 40;
-  for (int height = 1; height <= kEvents; ++height)
+  constexpr std::size_t kEvents = 40;
+  for (std::uint64_t height = 1; height <= kEvents; ++height)
     ASSERT_TRUE(node.publish(newBlock(height)).has_publish());
   ASSERT_TRUE(waitFor([&] {
     return countLines(readFile(report), "handler-publish ") == kEvents &&
            countLines(readFile(report), "event ") == 2 * kEvents;
   })) << readFile(report);
   const std::string text = readFile(report);
-  EXPECT_EQ(countLines(text, " ok 1"), static_cast<std::size_t>(kEvents)) << text;
+  EXPECT_EQ(countLines(text, " ok 1"), kEvents) << text;
   // The operator's events arrive in order, whatever the handler's publishes interleave.
   std::uint64_t previous = 0;
   for (const auto& line : reportLines(report, "event ")) {
