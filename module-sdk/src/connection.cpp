@@ -27,6 +27,7 @@ void Connection::handOver() {
   PLEXUS_ASSERT_THREAD(m_owner);
   m_ownerId.store(std::thread::id{}, std::memory_order_release);
   m_commands.handOver();
+  m_monitor->handOver();
   m_owner.detach();
 }
 

@@ -32,6 +32,8 @@ class SocketMonitor {
   SocketMonitor& operator=(const SocketMonitor&) = delete;
 
   zmq::socket_t& socket() { return m_pair; }
+  // The monitored socket moved to another thread (with a full memory barrier): so does this.
+  void handOver() { m_thread.detach(); }
   // Next event, waiting up to `timeout` (zero: only what is already there).
   std::optional<MonitorEvent> next(std::chrono::milliseconds timeout);
 
