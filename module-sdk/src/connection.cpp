@@ -203,13 +203,16 @@ void Connection::checkMonitor(Clock::time_point now) {
 // every socket for ZMQ_EVENTS, each a getpid() and a poll()).
 void Connection::serve(milliseconds maxWait) {
   PLEXUS_ASSERT_THREAD(m_owner);
+  // Only what arrives in this round ends the wait early: what already waits for the run() loop
+  // is the run() loop's business (the I/O thread never takes it, and must not spin on it).
+  const std::size_t readyBefore = m_ready.size();
   takeCommands();
   flushOutbox();
   auto now = Clock::now();
   heartbeatIfIdle(now);
   receiveAll();
   checkMonitor(now);
-  if (!m_ready.empty() || maxWait <= milliseconds(0)) return;
+  if (m_ready.size() > readyBefore || maxWait <= milliseconds(0)) return;
   auto timeout = std::min(maxWait, milliseconds(60000));
   if (!m_lost) {
     now = Clock::now();

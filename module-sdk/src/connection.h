@@ -61,8 +61,8 @@ class Connection {
   // Owner. Sends an envelope now (after what could not be sent yet).
   void send(const v1::Envelope& envelope);
   // Owner. One round: takes what other threads posted, sends, heartbeats if nothing went out for
-  // a heartbeat interval, receives everything that arrived; then, when nothing is waiting for
-  // the run() loop, blocks up to `maxWait` (less when a heartbeat is due) for more.
+  // a heartbeat interval, receives everything that arrived; then, unless this round brought
+  // something for the run() loop, blocks up to `maxWait` (less when a heartbeat is due) for more.
   void serve(std::chrono::milliseconds maxWait);
   // Owner, between two handlers: takes what other threads posted and heartbeats if due. Does
   // not receive (the next serve() does).

@@ -78,6 +78,24 @@ TEST(SdkThreadsTest, StatsFromAnotherThreadIsAnsweredAfterTheRunningHandler) {
   EXPECT_TRUE(reportHas(report, "stats-waited yes 1")) << readFile(report);
 }
 
+// After run() returned, something still arrives for the finished run() loop (here a second
+// stop()): the I/O thread serves the socket again and must sleep, not spin on it.
+TEST(SdkThreadsTest, AModuleLingeringAfterRunUsesNoCpu) {
+  TempDir dir;
+  const auto report = dir / "reentrant.report";
+  ModuleSpec lingerer{"lingerer",
+                      reentrantBinary().string(),
+                      {"--report", report.string(), "--linger-after-stop", "600"}};
+  TestNode node(lingerer.text());
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  ASSERT_TRUE(node.publish(newBlock(1)).has_publish());
+  ASSERT_TRUE(waitFor([&] { return reportHas(report, "linger-cpu-ms "); })) << readFile(report);
+  const auto lines = reportLines(report, "linger-cpu-ms ");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_LT(std::stol(lines[0].substr(14)), 100) << "of 600 ms lingering: " << readFile(report);
+}
+
 TEST(SdkThreadsTest, AHandlerFarBeyondTheDeadTimeoutIsStalledNotKilled) {
   TempDir dir;
   ModuleSpec slow{"slow", {}, {"--report", (dir / "slow.report").string(), "--delay-ms", "2500"}};

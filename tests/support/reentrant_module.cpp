@@ -5,6 +5,7 @@
 //                                      what publish() from inside that handler answered
 //   stats-waited <yes|no> <routed>     stats() called from another thread while a handler ran
 //                                      returned only after that handler (yes)
+//   linger-cpu-ms <N>                  CPU this process used while it lingered after run()
 //   exit <status>
 // Options (module args):
 //   --report FILE            where to write (required)
@@ -12,8 +13,12 @@
 //                            from inside its handler, while more events keep arriving
 //   --stats-from-thread MS   the first handler asks another thread to call stats(), then keeps
 //                            running for MS ms before it returns
+//   --linger-after-stop MS   the first NewBlock calls stop(); once run() returned, stop() is
+//                            called again (a late stop() from elsewhere) and the process lingers
+//                            MS ms with its Module alive (its cleanup), measuring its own CPU
 
 #include <plexus/sdk/module.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -40,12 +45,23 @@ class Report {
   std::ofstream m_out;
 };
 
+// User + system CPU of this process, in milliseconds.
+double cpuMs() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1000.0 + static_cast<double>(t.tv_usec) / 1000.0;
+  };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string reportPath;
   bool publishInHandler = false;
   int statsHandlerMs = -1;
+  int lingerMs = -1;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--report" && i + 1 < argc) {
@@ -54,6 +70,8 @@ int main(int argc, char** argv) {
       publishInHandler = true;
     } else if (arg == "--stats-from-thread" && i + 1 < argc) {
       statsHandlerMs = std::stoi(argv[++i]);
+    } else if (arg == "--linger-after-stop" && i + 1 < argc) {
+      lingerMs = std::stoi(argv[++i]);
     } else {
       std::cerr << "unknown option " << arg << "\n";
       return 64;
@@ -84,6 +102,7 @@ int main(int argc, char** argv) {
   module.on(plexus::v1::EVENT_TYPE_NEW_BLOCK, [&](const plexus::sdk::Delivery& delivery) {
     const std::uint64_t height = delivery.event().new_block().height();
     report.line("event " + std::to_string(height));
+    if (lingerMs >= 0) module.stop();
     if (publishInHandler && height < 1000) {
       plexus::v1::Event event;
       event.set_type(plexus::v1::EVENT_TYPE_NEW_BLOCK);
@@ -114,6 +133,13 @@ int main(int argc, char** argv) {
     }
     changed.notify_all();
     asker.join();
+  }
+  if (lingerMs >= 0) {
+    // Whatever arrives now waits for a run() loop that is over: the SDK must not spin on it.
+    module.stop();
+    const double before = cpuMs();
+    std::this_thread::sleep_for(std::chrono::milliseconds(lingerMs));  // the module's cleanup
+    report.line("linger-cpu-ms " + std::to_string(static_cast<long>(cpuMs() - before)));
   }
   report.line("exit " + std::to_string(status));
   return status;
