@@ -42,17 +42,14 @@ bool Connection::onOwnerThread() const {
 
 void Connection::post(const v1::Envelope& envelope) {
   m_commands.push(Command{Command::Kind::Send, ipc::encodeEnvelope(envelope)});
-  m_posted.store(true, std::memory_order_release);
 }
 
 void Connection::postStop() {
   m_commands.push(Command{Command::Kind::Stop, {}});
-  m_posted.store(true, std::memory_order_release);
 }
 
 void Connection::wake() {
   m_commands.push(Command{Command::Kind::Wake, {}});
-  m_posted.store(true, std::memory_order_release);
 }
 
 void Connection::send(const v1::Envelope& envelope) {
@@ -124,7 +121,6 @@ void Connection::hostLost(const std::string& why) {
 }
 
 void Connection::takeCommands() {
-  m_posted.store(false, std::memory_order_relaxed);  // before the drain: a later post sets it
   m_taken.clear();
   m_commands.drain(m_taken);  // no syscall unless a producer woke us
   for (Command& command : m_taken) {
@@ -228,7 +224,7 @@ void Connection::serve(milliseconds maxWait) {
 
 void Connection::serveBetweenHandlers() {
   PLEXUS_ASSERT_THREAD(m_owner);
-  if (m_posted.load(std::memory_order_acquire)) {  // no lock taken unless someone posted
+  if (m_commands.mayHaveItems()) {  // lock-free: no lock taken unless someone posted
     takeCommands();
     flushOutbox();
   }

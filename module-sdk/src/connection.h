@@ -109,7 +109,6 @@ class Connection {
       PLEXUS_GUARDED_BY(m_requestsMutex);
   std::atomic<std::uint64_t> m_nextCorrelation{1};
   std::atomic<bool> m_lost{false};
-  std::atomic<bool> m_posted{false};  // something was posted since the last takeCommands()
   std::atomic<std::thread::id> m_ownerId;
 
   // Owner only.

@@ -12,7 +12,7 @@ namespace plexus::sdk::detail {
 struct Incoming {
   enum class Kind {
     Batch,         // events to dispatch
-    SubscribeAck,  // the node accepted the Subscribe
+    SubscribeAck,  // the node answered the Subscribe; `message`: its refused types, a line each
     HostError,     // an Error without correlation id (e.g. refused Subscribe)
     HostGoodbye,   // the node unloads this module
     Stop,          // stop() was called

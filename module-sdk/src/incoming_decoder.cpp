@@ -4,6 +4,7 @@
 
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
+#include "plexus/ipc/event_types.h"
 
 namespace plexus::sdk::detail {
 
@@ -62,8 +63,18 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
       out.reply = std::move(reply);
       return out;
     }
-    case v1::Envelope::kSubscribeAck:
-      return forRunLoop({Incoming::Kind::SubscribeAck, {}, {}});
+    case v1::Envelope::kSubscribeAck: {
+      // Since 1.2: the types the node refused, one line each ("NewTransaction: why").
+      std::string refused;
+      for (const auto& refusal : scratch.subscribe_ack().refused()) {
+        if (!refused.empty()) refused += '\n';
+        const auto type = static_cast<v1::EventType>(refusal.type());
+        refused += ipc::isValidEventType(type) ? ipc::displayName(type)
+                                               : "event type " + std::to_string(refusal.type());
+        refused += ": " + refusal.reason();
+      }
+      return forRunLoop({Incoming::Kind::SubscribeAck, {}, std::move(refused)});
+    }
     case v1::Envelope::kGoodbye:
       return forRunLoop({Incoming::Kind::HostGoodbye, {}, scratch.goodbye().reason()});
     default:

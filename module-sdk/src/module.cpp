@@ -20,7 +20,7 @@ namespace plexus::sdk {
 namespace {
 
 constexpr std::chrono::milliseconds kRequestTimeout{60000};
-constexpr std::chrono::microseconds kIdleAckDelay{1000};
+constexpr std::chrono::microseconds kIdleAckDelay{10000};
 
 // The token line plexus-node writes on stdin: 64 hex characters and a newline.
 std::string readToken(std::chrono::milliseconds timeout) {
@@ -65,11 +65,12 @@ class Module::Impl {
   const v1::HandshakeAck& handshake() const { return m_connection.handshake(); }
   const std::map<std::string, std::string>& settings() const { return m_settings; }
 
-  void on(v1::EventType type, Handler handler) {
+  void on(v1::EventType type, Handler handler, std::string filter) {
     if (!ipc::isValidEventType(type)) {
       throw std::invalid_argument("Module::on: " + std::to_string(type) + " is not an event type");
     }
     m_handlers[static_cast<std::size_t>(type)] = std::move(handler);
+    m_filters[static_cast<std::size_t>(type)] = std::move(filter);
   }
 
   int run() {
@@ -117,6 +118,7 @@ class Module::Impl {
     m_saidGoodbye = true;
   }
   int runLoop();
+  void reportRefused(const std::string& refused) const;
   // Returns true when the batch held NodeShutdown. Returns credit every `ackEvery` handled
   // events, inside the batch too, so the node refills while the rest is handled.
   bool dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
@@ -127,6 +129,7 @@ class Module::Impl {
   detail::IoThread m_io;
   std::map<std::string, std::string> m_settings;
   std::array<Handler, ipc::kEventTypeSlots> m_handlers;
+  std::array<std::string, ipc::kEventTypeSlots> m_filters;  // "" = unfiltered
   std::atomic<std::uint64_t> m_decodeErrors{0};
   bool m_saidGoodbye = false;
   v1::Event m_event;  // reused for every delivery
@@ -167,13 +170,41 @@ bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEv
   return shutdown;
 }
 
+// The types the node did not subscribe (a filter that does not compile), a line each.
+void Module::Impl::reportRefused(const std::string& refused) const {
+  std::size_t begin = 0;
+  while (begin < refused.size()) {
+    std::size_t end = refused.find('\n', begin);
+    if (end == std::string::npos) end = refused.size();
+    std::cerr << "plexus-sdk: module '" << m_id
+              << "': subscription refused: " << refused.substr(begin, end - begin) << "\n";
+    begin = end + 1;
+  }
+}
+
 int Module::Impl::runLoop() {
   v1::Envelope subscribe;
   ipc::stampVersion(subscribe);
-  subscribe.mutable_subscribe();  // sent even with no handlers: it makes the module ready
-  for (std::size_t type = 0; type < m_handlers.size(); ++type) {
-    if (m_handlers[type])
-      subscribe.mutable_subscribe()->add_types(static_cast<v1::EventType>(type));
+  auto* request = subscribe.mutable_subscribe();  // sent even with no handlers: it makes the
+                                                  // module ready
+  const bool filters = handshake().negotiated_minor() >= ipc::kMinorFilters;
+  for (std::size_t slot = 0; slot < m_handlers.size(); ++slot) {
+    if (!m_handlers[slot]) continue;
+    const auto type = static_cast<v1::EventType>(slot);
+    if (!m_filters[slot].empty()) {
+      if (!filters) {
+        std::cerr << "plexus-sdk: module '" << m_id << "': subscription to "
+                  << ipc::displayName(type) << " refused: its filter needs protocol "
+                  << ipc::kProtocolMajor << "." << ipc::kMinorFilters
+                  << ", the connection negotiated " << ipc::kProtocolMajor << "."
+                  << handshake().negotiated_minor() << "\n";
+        continue;
+      }
+      auto* filter = request->add_filters();
+      filter->set_type(type);
+      filter->set_expression(m_filters[slot]);
+    }
+    request->add_types(type);
   }
   m_connection.send(subscribe);
 
@@ -210,6 +241,7 @@ int Module::Impl::runLoop() {
       }
       case Kind::SubscribeAck:
         subscribed = true;
+        reportRefused(in.message);
         break;
       case Kind::HostError:
         if (!subscribed) {
@@ -284,8 +316,8 @@ std::string Module::setting(const std::string& key, const std::string& fallback)
 const std::map<std::string, std::string>& Module::settings() const {
   return m_impl->settings();
 }
-void Module::on(v1::EventType type, Handler handler) {
-  m_impl->on(type, std::move(handler));
+void Module::on(v1::EventType type, Handler handler, std::string filter) {
+  m_impl->on(type, std::move(handler), std::move(filter));
 }
 int Module::run() {
   return m_impl->run();

@@ -3,7 +3,7 @@
 # seed corpora (tests/fuzz/corpus/<target>/ plus tests/fuzz/regressions/<target>/).
 #
 #   scripts/lib/fuzz.sh [BUILD_DIR [TARGET...]]     BUILD_DIR defaults to build-asan
-#   PLEXUS_FUZZ_SECONDS=N                           per target, default 30
+#   PLEXUS_FUZZ_SECONDS=N                           per target, default 20
 #
 # The corpus is copied to a scratch directory first: what the fuzzer adds never dirties the tree.
 # A crash (or leak, timeout, out-of-memory) fails the script after every target ran; the input
@@ -16,8 +16,9 @@ source scripts/lib/deps.sh
 build_dir=${1:-build-asan}
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-((${#targets[@]} > 0)) || targets=(envelope_batch_fuzz module_server_fuzz config_fuzz sdk_decoder_fuzz)
-seconds=${PLEXUS_FUZZ_SECONDS:-30}
+((${#targets[@]} > 0)) ||
+  targets=(envelope_batch_fuzz module_server_fuzz config_fuzz sdk_decoder_fuzz filter_fuzz)
+seconds=${PLEXUS_FUZZ_SECONDS:-20}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/plexus-fuzz.XXXXXX")

@@ -74,6 +74,16 @@ BenchEvent::BenchEvent(v1::EventType type, std::size_t size) : m_field(stampFiel
   }
 }
 
+bool BenchEvent::setUint64(const std::string& name, std::uint64_t value) {
+  const auto* field = m_payload->GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr || field->is_repeated() || field->type() != FieldDescriptor::TYPE_UINT64 ||
+      field == m_field) {
+    return false;
+  }
+  m_payload->GetReflection()->SetUInt64(m_payload, field, value);
+  return true;
+}
+
 const v1::Event& BenchEvent::stamped(std::int64_t steadyNs) {
   const auto* reflection = m_payload->GetReflection();
   switch (m_field->type()) {

@@ -32,6 +32,9 @@ class BenchEvent {
   BenchEvent(v1::EventType type, std::size_t size);
 
   const v1::Event& stamped(std::int64_t steadyNs);
+  // Sets the payload's singular uint64 field `name` for the next events; false when there is
+  // no such field.
+  bool setUint64(const std::string& name, std::uint64_t value);
 
  private:
   v1::Event m_event;

@@ -4,7 +4,8 @@
 // publishing (bench_event.h), records every latency in a histogram, and when the end marker
 // (BroadcastCompleted "end") arrives writes its report (latency_histogram.h) to the file named
 // by setting `out`.
-// Settings: out (required), type (the bench event type's number; MessageReceived when absent).
+// Settings: out (required), type (the bench event type's number; MessageReceived when absent),
+// filter (a content filter for that type; none when absent).
 
 #include <plexus/sdk/module.h>
 
@@ -41,7 +42,7 @@ int main() {
       droppedSeen += d.droppedBefore();
       if (auto stamp = reader.read(event)) latencies.record(now - *stamp);
     };
-    module.on(type, onEvent);
+    module.on(type, onEvent, module.setting("filter"));
     if (type != plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED)
       module.on(plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED, onEvent);
     return module.run();

@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     R"(usage: plexus-bench --modules N --events E --size S [--rate R [--seconds T]]
                     [--capacity C] [--policy drop|block] [--stop-module]
                     [--layout packed|frames] [--type TYPE] [--module-exec PATH] [--profile]
+                    [--filter EXPR --match-every N [--match-field NAME]]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
 
   --rate R         publish at R events/s; without --events the run lasts --seconds T
@@ -25,6 +26,12 @@ constexpr const char* kUsage =
   --module-exec P  run P as every module instead of plexus-bench-module (a path with a
                    '/' is taken from the current directory, a bare name as the node would)
   --profile        CPU seconds per thread of the host and of each module process
+  --filter EXPR    module 0 subscribes with this content filter (docs/filters.md); the others
+                   subscribe unfiltered, so one run compares a filtered with unfiltered
+                   subscribers (their CPU: a "filter:" line, with --profile)
+  --match-every N  every Nth event sets the payload's uint64 field --match-field (default
+                   fee) to 1000, the others to 1: with --filter 'fee >= 1000', 1/N of the
+                   events match
 
 Result line: system=plexus modules= events= size= type= delivered= secs= delivered_per_s=
   p50_us= p90_us= p99_us= p999_us= max_us= (over the latencies of all modules merged)
@@ -119,6 +126,12 @@ Options parseOptions(int argc, char** argv) {
       o.stopModule = true;
     } else if (arg == "--profile") {
       o.profile = true;
+    } else if (arg == "--filter") {
+      o.filter = value();
+    } else if (arg == "--match-every") {
+      o.matchEvery = number();
+    } else if (arg == "--match-field") {
+      o.matchField = value();
     } else if (arg == "--idle") {
       o.idleSeconds = static_cast<std::uint32_t>(number());
     } else {
@@ -129,6 +142,7 @@ Options parseOptions(int argc, char** argv) {
   if (o.modules == 0 || o.events == 0 || o.capacity == 0 || o.moduleExec.empty())
     usage("modules, events, capacity > 0 and a module executable");
   if (o.size < 8) o.size = 8;
+  if (!o.filter.empty() && o.modules < 2) usage("--filter needs --modules 2 or more");
   // A path with a directory is taken from here; a bare name is looked up as the node does.
   if (o.moduleExec.find('/') != std::string::npos)
     o.moduleExec = std::filesystem::absolute(o.moduleExec).string();

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -53,6 +54,44 @@ bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
 
 }  // namespace
 
+namespace {
+
+// The --filter comparison: module 0 (filtered) against the median of the others (unfiltered).
+void printFilterLine(const plexus::bench::Options& options, const std::vector<std::string>& ids,
+                     const plexus::v1::StatsResponse& stats,
+                     const plexus::bench::CpuProfile& before,
+                     const plexus::bench::CpuProfile& after, std::uint64_t received,
+                     std::uint64_t matches) {
+  auto processCpu = [&](const std::string& id) {
+    double seconds = 0;
+    for (const auto& [thread, used] : after) {
+      if (thread.process != id) continue;
+      auto earlier = before.find(thread);
+      seconds += used - (earlier == before.end() ? 0.0 : earlier->second);
+    }
+    return seconds;
+  };
+  std::vector<double> others;
+  for (std::size_t i = 1; i < ids.size(); ++i)
+    others.push_back(processCpu(ids[i]));
+  std::sort(others.begin(), others.end());
+  const double unfiltered = others[others.size() / 2];
+  const double filtered = processCpu(ids[0]);
+  std::uint64_t turnedAway = 0, dropped = 0;
+  for (const auto& s : stats.modules()) {
+    if (s.module_id() != ids[0]) continue;
+    turnedAway = s.filtered();
+    dropped = s.channel_full();
+  }
+  std::printf(
+      "filter: filter='%s' received=%lu matches=%lu filtered=%lu dropped=%lu cpu_s=%.3f "
+      "unfiltered_cpu_s=%.3f cpu_ratio=%.3f\n",
+      options.filter.c_str(), received, matches, turnedAway, dropped, filtered, unfiltered,
+      unfiltered > 0 ? filtered / unfiltered : 0.0);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const Options options = plexus::bench::parseOptions(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
@@ -82,6 +121,7 @@ int main(int argc, char** argv) {
     (*module->mutable_settings())["out"] = (dir / (ids.back() + ".out")).string();
     (*module->mutable_settings())["expect"] = std::to_string(options.events);
     (*module->mutable_settings())["type"] = std::to_string(static_cast<int>(options.type));
+    if (i == 0 && !options.filter.empty()) (*module->mutable_settings())["filter"] = options.filter;
   }
 
   std::promise<plexus::host::Node*> started;
@@ -160,6 +200,10 @@ int main(int argc, char** argv) {
       modulePids.emplace_back(m.module_id(), m.pid());
     const auto cpuBefore = plexus::bench::cpuProfile(modulePids);
     plexus::bench::BenchEvent event(options.type, options.size);
+    std::uint64_t matches = 0;
+    if (options.matchEvery > 0 && !event.setUint64(options.matchField, 1)) {
+      fail("--match-field: the payload has no uint64 field " + options.matchField);
+    }
     std::atomic<std::uint64_t> resolved{0}, timedOut{0};
     auto onDone = [&](const plexus::host::PublishReport& report) {
       timedOut += report.timedOut;
@@ -170,6 +214,11 @@ int main(int argc, char** argv) {
       if (options.rate > 0) {
         auto due = t0 + std::chrono::nanoseconds(e * 1'000'000'000ULL / options.rate);
         if (Clock::now() < due) std::this_thread::sleep_until(due);
+      }
+      if (options.matchEvery > 0) {
+        const bool match = e % options.matchEvery == 0;
+        matches += match ? 1 : 0;
+        (void)event.setUint64(options.matchField, match ? 1000 : 1);
       }
       // The send stamp, taken on this (the bench's own) thread just before publishing.
       const auto& stamped = event.stamped(plexus::bench::steadyNowNs());
@@ -194,7 +243,7 @@ int main(int argc, char** argv) {
     marker.set_type(plexus::v1::EVENT_TYPE_BROADCAST_COMPLETED);
     marker.mutable_broadcast_completed()->set_broadcast_id("end");
     (void)node->publisher().publish(marker);
-    std::uint64_t delivered = 0;
+    std::uint64_t delivered = 0, firstReceived = 0;
     plexus::bench::LatencyHistogram latencies;
     std::int64_t worstP50 = 0;
     std::int64_t worstP99 = 0;
@@ -210,6 +259,7 @@ int main(int argc, char** argv) {
         continue;
       }
       delivered += report->received;
+      if (i == 0) firstReceived = report->received;
       latencies.merge(report->latencies);
       worstP50 = std::max(worstP50, report->latencies.percentile(0.50));
       worstP99 = std::max(worstP99, report->latencies.percentile(0.99));
@@ -248,6 +298,13 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     std::fflush(stdout);
+    if (!options.filter.empty()) {
+      printFilterLine(options, ids, final, cpuBefore, plexus::bench::cpuProfile(modulePids),
+                      firstReceived, matches);
+      if (options.matchEvery > 0 && firstReceived != matches) {
+        fail("the filtered module missed matching events");
+      }
+    }
     if (options.profile) {
       plexus::bench::printProfile(cpuBefore, plexus::bench::cpuProfile(modulePids), secs,
                                   delivered);

@@ -20,6 +20,10 @@ int moduleServer(const std::uint8_t* data, std::size_t size);
 int config(const std::uint8_t* data, std::size_t size);
 // The SDK's decodeIncoming, then every event body parsed as its handler thread does.
 int sdkDecoder(const std::uint8_t* data, std::size_t size);
+// filter::compileFilter / compileEventFilter on text after a selector byte (an event type or the
+// test proto); a compiled filter evaluates deterministically, alike through reflection and typed
+// reads, and `not (text)` negates it.
+int filter(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   const char* name;      // the executable and the corpus directory: corpus/<name>/
@@ -32,6 +36,7 @@ inline constexpr Target kTargets[] = {
     {"module_server_fuzz", "ModuleServer", &moduleServer},
     {"config_fuzz", "Config", &config},
     {"sdk_decoder_fuzz", "SdkDecoder", &sdkDecoder},
+    {"filter_fuzz", "Filter", &filter},
 };
 
 }  // namespace plexus::fuzz

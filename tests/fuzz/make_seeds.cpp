@@ -4,7 +4,8 @@
 // unloads, the documented configs. Serialization is deterministic: re-running it rewrites the
 // same bytes.
 
-// The corpora: seed_node_messages.cpp, seed_module_scripts.cpp, seed_configs.cpp.
+// The corpora: seed_node_messages.cpp, seed_module_scripts.cpp, seed_configs.cpp,
+// seed_filters.cpp.
 
 #include <iostream>
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     plexus::fuzz::seeds::nodeMessages(out, "sdk_decoder_fuzz");
     plexus::fuzz::seeds::moduleScripts(out);
     plexus::fuzz::seeds::configs(out);
+    plexus::fuzz::seeds::filters(out);
     std::cout << "wrote " << out.count() << " seeds under " << argv[1] << "/corpus\n";
   } catch (const std::exception& e) {
     std::cerr << argv[0] << ": " << e.what() << "\n";

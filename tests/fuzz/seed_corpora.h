@@ -16,5 +16,8 @@ void moduleScripts(Writer& out);
 // config_fuzz: the embedded and documented configs, every field, every refusal
 // (seed_configs.cpp).
 void configs(Writer& out);
+// filter_fuzz: filters on the event types and the test proto, each language feature, and each
+// refusal (seed_filters.cpp).
+void filters(Writer& out);
 
 }  // namespace plexus::fuzz::seeds

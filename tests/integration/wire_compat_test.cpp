@@ -31,10 +31,14 @@ struct ServedMinor {
   // timed_out and names the block subscribers that missed the event; before, only subscribers
   // and dropped.
   bool countsEveryOutcome;
+  // Since 1.2 (ipc::kMinorFilters): content filters in the Subscribe. Before, the SDK does not
+  // subscribe a type whose handler has a filter, and says why.
+  bool filters;
 };
 constexpr std::array kServedMinors{
-    ServedMinor{0, false},
-    ServedMinor{1, true},
+    ServedMinor{0, false, false},
+    ServedMinor{1, true, false},
+    ServedMinor{2, true, true},
 };
 static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
               "a protocol minor bump adds its row to kServedMinors");
@@ -138,6 +142,52 @@ TEST(WireCompatTest, EveryMinorOfTheMajorIsServedFullyAtItsOwnMinor) {
     EXPECT_EQ(info.restarts(), 0u);
     EXPECT_EQ(node.stats(client.id)->rejected(), 0u);
   }
+}
+
+// A handler with a filter, at each minor: honoured from 1.2; before, the SDK leaves that type
+// out of its Subscribe (the node would refuse filters whole) and says so, and the rest works.
+TEST(WireCompatTest, FiltersAreHonouredFromTheirMinorAndLeftOutBefore) {
+  TempDir scratch;
+  const auto all = clients();
+  std::string config;
+  for (const auto& client : all) {
+    ModuleSpec spec(client.id, (binDir() / "plexus-test-filter").string(),
+                    {"--report", (scratch / (client.id + ".report")).string(), "--protocol",
+                     version(ipc::kProtocolMajor, client.claimed), "--on",
+                     "NewTransaction=fee >= 1000", "--on", "NewBlock"});
+    config += spec.text();
+  }
+  TestNode node(config);
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  for (std::uint64_t fee : {5, 1000, 10, 2000}) {
+    v1::Event tx;
+    tx.set_type(v1::EVENT_TYPE_NEW_TRANSACTION);
+    tx.mutable_new_transaction()->set_fee(fee);
+    ASSERT_TRUE(node.publish(tx).has_publish());
+  }
+  ASSERT_TRUE(node.publish(newBlock(8)).has_publish());
+  for (const auto& client : all) {
+    SCOPED_TRACE(client.id + " claiming " + version(ipc::kProtocolMajor, client.claimed));
+    const auto report = scratch / (client.id + ".report");
+    ASSERT_TRUE(waitFor([&] { return reportHas(report, "event NewBlock 8 "); }))
+        << readFile(report) << node.log();
+    std::vector<std::string> fees;
+    for (const auto& line : reportLines(report, "event NewTransaction "))
+      fees.push_back(line.substr(0, line.find(" seq=")));
+    if (client.served.filters) {
+      EXPECT_EQ(fees, (std::vector<std::string>{"event NewTransaction 1000",
+                                                "event NewTransaction 2000"}));
+    } else {
+      EXPECT_TRUE(fees.empty()) << readFile(report);
+      EXPECT_THAT(node.log(), HasSubstr("module '" + client.id +
+                                        "': subscription to NewTransaction refused: its filter "
+                                        "needs protocol 1.2, the connection negotiated 1." +
+                                        std::to_string(client.served.minor)));
+    }
+    EXPECT_EQ(node.stats(client.id)->rejected(), 0u);
+  }
+  ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
 }
 
 // Through ConnectOptions.protocolMajor: the SDK's connect throws ConnectError naming the version

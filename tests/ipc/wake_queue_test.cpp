@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <atomic>
 #include <thread>
 
 namespace plexus::ipc {
@@ -90,6 +91,70 @@ TEST(WakeQueueTest, NoWakeUpIsLostAcrossManyProducers) {
   for (auto& t : producers)
     t.join();
   EXPECT_EQ(total, 3u * kPerProducer);
+}
+
+TEST(WakeQueueTest, MayHaveItemsFollowsPushAndDrain) {
+  WakeQueue<int> queue;
+  EXPECT_FALSE(queue.mayHaveItems());
+  ASSERT_TRUE(queue.push(1));
+  EXPECT_TRUE(queue.mayHaveItems());
+  std::vector<int> out;
+  queue.drain(out);
+  EXPECT_FALSE(queue.mayHaveItems()) << "drained";
+  queue.drain(out);
+  EXPECT_FALSE(queue.mayHaveItems()) << "a drain that finds nothing";
+  std::thread other([&] { ASSERT_TRUE(queue.push(2)); });
+  other.join();  // the push happened-before what follows
+  EXPECT_TRUE(queue.mayHaveItems());
+  queue.close();
+  EXPECT_TRUE(queue.mayHaveItems()) << "closing keeps what was pushed";
+  out.clear();
+  queue.drain(out);
+  EXPECT_EQ(out, std::vector<int>{2});
+  EXPECT_FALSE(queue.mayHaveItems()) << "closed and empty";
+  EXPECT_FALSE(queue.push(3));
+  EXPECT_FALSE(queue.mayHaveItems()) << "a refused push adds nothing";
+}
+
+// No false negative: once a producer announced a push that returned (a release the owner
+// acquires), the owner's lock-free look sees it, unless a drain already took it.
+TEST(WakeQueueTest, MayHaveItemsNeverMissesAnAnnouncedPush) {
+  WakeQueue<int> queue;
+  constexpr int kPerProducer = 20000;
+  constexpr std::size_t kTotal = std::size_t{3} * kPerProducer;
+  std::atomic<std::size_t> announced{0};
+  std::vector<std::thread> producers;
+  producers.reserve(3);
+  for (int p = 0; p < 3; ++p) {
+    producers.emplace_back([&] {
+      for (int i = 0; i < kPerProducer; ++i) {
+        ASSERT_TRUE(queue.push(i));
+        announced.fetch_add(1, std::memory_order_release);
+      }
+    });
+  }
+  std::vector<int> out;
+  std::size_t drained = 0;
+  std::size_t missed = 0;  // announced pushes not seen, at the first miss
+  while (drained < kTotal) {
+    const std::size_t seen = announced.load(std::memory_order_acquire);
+    if (!queue.mayHaveItems()) {
+      if (drained < seen) {
+        missed = seen - drained;
+        break;
+      }
+      std::this_thread::yield();  // the producers share the cores
+      continue;
+    }
+    out.clear();
+    queue.drain(out);
+    drained += out.size();
+  }
+  for (auto& t : producers)
+    t.join();
+  ASSERT_EQ(missed, 0u) << "announced pushes not seen, with " << drained << " drained";
+  EXPECT_EQ(drained, kTotal);
+  EXPECT_FALSE(queue.mayHaveItems());
 }
 
 TEST(WakeQueueTest, CloseReleasesWaitingProducers) {

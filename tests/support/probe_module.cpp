@@ -43,7 +43,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <mutex>  // std::call_once
 #include <optional>
@@ -52,24 +51,9 @@
 
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
-#include "plexus/ipc/thread_annotations.h"
+#include "report_file.h"
 
 namespace {
-
-// Thread rule: line() from any thread (the handler thread, the publisher, the spammer).
-class Report {
- public:
-  explicit Report(const std::string& path) : m_out(path, std::ios::app) {}
-  void line(const std::string& text) {
-    plexus::MutexLock lock(m_mutex);
-    m_out << text << "\n";
-    m_out.flush();
-  }
-
- private:
-  plexus::Mutex m_mutex;
-  std::ofstream m_out PLEXUS_GUARDED_BY(m_mutex);
-};
 
 struct Options {
   std::string report;
@@ -218,7 +202,7 @@ int main(int argc, char** argv) {
     return 64;
   }
   if (options.ignoreSigterm) ::signal(SIGTERM, SIG_IGN);
-  Report report(options.report);
+  plexus::test::ReportFile report(options.report);
 
   plexus::sdk::ConnectOptions connect;
   connect.moduleId =

@@ -11,6 +11,10 @@
 //   --report FILE            where to write (required)
 //   --publish-in-handler     every NewBlock below height 1000 publishes NewBlock height+1000
 //                            from inside its handler, while more events keep arriving
+//   --publish-type TYPE      what that handler publishes: NewBlock (the default, as above) or
+//                            PeerConnected (peer "handler-<height>"), for other subscribers
+//   --outlive-node           clear PR_SET_PDEATHSIG (the node set it to SIGKILL): the process
+//                            survives a killed node, so its SDK finds the connection lost
 //   --stats-from-thread MS   the first handler asks another thread to call stats(), then keeps
 //                            running for MS ms before it returns
 //   --linger-after-stop MS   the first NewBlock calls stop(); once run() returned, stop() is
@@ -18,32 +22,21 @@
 //                            MS ms with its Module alive (its cleanup), measuring its own CPU
 
 #include <plexus/sdk/module.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "report_file.h"
+
 namespace {
-
-class Report {
- public:
-  explicit Report(const std::string& path) : m_out(path, std::ios::app) {}
-  void line(const std::string& text) {
-    std::lock_guard lock(m_mutex);
-    m_out << text << "\n";
-    m_out.flush();
-  }
-
- private:
-  std::mutex m_mutex;
-  std::ofstream m_out;
-};
 
 // User + system CPU of this process, in milliseconds.
 double cpuMs() {
@@ -60,6 +53,8 @@ double cpuMs() {
 int main(int argc, char** argv) {
   std::string reportPath;
   bool publishInHandler = false;
+  std::string publishType = "NewBlock";
+  bool outliveNode = false;
   int statsHandlerMs = -1;
   int lingerMs = -1;
   for (int i = 1; i < argc; ++i) {
@@ -68,6 +63,10 @@ int main(int argc, char** argv) {
       reportPath = argv[++i];
     } else if (arg == "--publish-in-handler") {
       publishInHandler = true;
+    } else if (arg == "--publish-type" && i + 1 < argc) {
+      publishType = argv[++i];
+    } else if (arg == "--outlive-node") {
+      outliveNode = true;
     } else if (arg == "--stats-from-thread" && i + 1 < argc) {
       statsHandlerMs = std::stoi(argv[++i]);
     } else if (arg == "--linger-after-stop" && i + 1 < argc) {
@@ -77,8 +76,17 @@ int main(int argc, char** argv) {
       return 64;
     }
   }
-  if (reportPath.empty()) return 64;
-  Report report(reportPath);
+  if (reportPath.empty() || (publishType != "NewBlock" && publishType != "PeerConnected")) {
+    return 64;
+  }
+  const bool publishPeer = publishType == "PeerConnected";
+  if (outliveNode) {
+    ::prctl(PR_SET_PDEATHSIG, 0);
+    // Its stdout and stderr are pipes to the node: once the node is gone, what the SDK writes
+    // there (why run() ends) must not kill it.
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+  plexus::test::ReportFile report(reportPath);
   auto module = plexus::sdk::Module::fromEnvironment();
 
   std::mutex mutex;
@@ -105,8 +113,13 @@ int main(int argc, char** argv) {
     if (lingerMs >= 0) module.stop();
     if (publishInHandler && height < 1000) {
       plexus::v1::Event event;
-      event.set_type(plexus::v1::EVENT_TYPE_NEW_BLOCK);
-      event.mutable_new_block()->set_height(height + 1000);
+      if (publishPeer) {
+        event.set_type(plexus::v1::EVENT_TYPE_PEER_CONNECTED);
+        event.mutable_peer_connected()->set_peer_id("handler-" + std::to_string(height));
+      } else {
+        event.set_type(plexus::v1::EVENT_TYPE_NEW_BLOCK);
+        event.mutable_new_block()->set_height(height + 1000);
+      }
       auto answer = module.publish(event);
       report.line("handler-publish " + std::to_string(height) + " " +
                   (answer ? "ok " + std::to_string(answer->subscribers())

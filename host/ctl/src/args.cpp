@@ -41,7 +41,7 @@ std::span<const OptionSpec> commandOptions(std::string_view command) {
         {"--publish", true, true}}},
       {"maintenance",
        {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
-      {"tail", {{"--type", true, true}, {"--count", true, false}}},
+      {"tail", {{"--type", true, true}, {"--count", true, false}, {"--filter", true, false}}},
   };
   auto it = kOptions.find(command);
   if (it == kOptions.end()) return {};
@@ -338,6 +338,12 @@ Result<Command> parseTail(const RawArgs& raw) {
         checked(raw, parseNumber("--count", *text, 1, std::numeric_limits<std::uint64_t>::max()));
     if (!count) return count.error();
     command.count = *count;
+  }
+  if (auto text = raw.one("--filter")) {
+    if (command.types.empty()) {
+      return usageError("tail", "--filter needs the event types it applies to (--type)");
+    }
+    command.filter = *text;
   }
   return Command{std::move(command)};
 }

@@ -132,13 +132,15 @@ std::string formatStats(const v1::StatsResponse& stats, bool reset) {
                  {"IN_FLIGHT", A::Right},
                  {"MAX_HELD", A::Right},
                  {"DECODE_ERRORS", A::Right},
-                 {"REJECTED", A::Right}});
+                 {"REJECTED", A::Right},
+                 {"FILTERED", A::Right}});
     for (const auto& s : stats.modules()) {
       table.addRow({s.module_id(), std::to_string(s.routed()), std::to_string(s.successful()),
                     std::to_string(s.channel_full()), std::to_string(s.failed()),
                     std::to_string(s.acked()), std::to_string(s.lost()), std::to_string(s.queued()),
                     std::to_string(s.in_flight()), std::to_string(s.max_held()),
-                    std::to_string(s.decode_errors()), std::to_string(s.rejected())});
+                    std::to_string(s.decode_errors()), std::to_string(s.rejected()),
+                    std::to_string(s.filtered())});
     }
     out = table.render();
   }
@@ -152,9 +154,13 @@ std::string formatSubscribers(const v1::SubscribersResponse& subscribers) {
   std::string out =
       type + ": " + std::to_string(subscribers.module_ids_size()) + " subscriber(s)\n";
   const auto& stopping = subscribers.stopping_module_ids();
-  for (const auto& id : subscribers.module_ids()) {
+  for (int i = 0; i < subscribers.module_ids_size(); ++i) {
+    const std::string& id = subscribers.module_ids(i);
     const bool isStopping = std::find(stopping.begin(), stopping.end(), id) != stopping.end();
-    out += "  " + id + (isStopping ? "  (stopping: events to it fail)" : "") + "\n";
+    // A node before 1.2 sends no filters.
+    const std::string filter = i < subscribers.filters_size() ? subscribers.filters(i) : "";
+    out += "  " + id + (filter.empty() ? "" : "  filter: " + filter) +
+           (isStopping ? "  (stopping: events to it fail)" : "") + "\n";
   }
   return out;
 }

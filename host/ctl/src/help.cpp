@@ -36,7 +36,7 @@ Commands:
   forget MODULE             remove a stopped or failed module and all the node keeps of it
   maintenance flush|cleanup [--urgency low|medium|high] [--reason TEXT] [--timeout-ms MS]
                             start a DataMaintenance round
-  tail [--type TYPE]... [--count N]
+  tail [--type TYPE]... [--count N] [--filter EXPR]
                             print the live event stream, one JSON object per line
   help [COMMAND]            this text, or the details of one command
 
@@ -181,7 +181,7 @@ Prints "maintenance #ID started". With --json: the MaintenanceResponse.
 )~";
 
 constexpr std::string_view kTail =
-    R"~(usage: plexusctl [global options] tail [--type TYPE]... [--count N]
+    R"~(usage: plexusctl [global options] tail [--type TYPE]... [--count N] [--filter EXPR]
 
 Prints the node's live event stream, one JSON object per line, flushed after each:
   {"seq":3,"dropped_before":0,"event":{"type":"EVENT_TYPE_NEW_BLOCK",...}}
@@ -189,6 +189,9 @@ seq numbers the events of this stream; dropped_before counts the events of the s
 node dropped just before this one (for instance because the reader fell behind).
   --type TYPE   only events of TYPE (repeatable; default every type)
   --count N     stop after N events
+  --filter EXPR only events matching EXPR, a content filter over the event's fields such
+                as 'fee >= 1000 and size < 100000' (docs/filters.md); it applies to, and
+                must be valid for, every --type given (else exit 1, naming the type and column)
 First checks that the node answers within --timeout (exit 3 if not). Then runs until
 --count is reached or until SIGINT or SIGTERM (Ctrl-C), tells the node it stops and exits
 0. A quiet node is not an error: the tail waits as long as it takes.

@@ -45,6 +45,7 @@ v1::ControlRequest buildRequest(const Command& command) {
             auto* body = request.mutable_tail();
             for (auto type : c.types)
               body->add_types(type);
+            body->set_filter(c.filter);
           },
       },
       command);

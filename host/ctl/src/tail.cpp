@@ -4,6 +4,7 @@
 
 #include "plexus/ctl/json_output.h"
 #include "plexus/ctl/requests.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::ctl {
 
@@ -70,6 +71,13 @@ ExitCode runTail(ControlConnection& connection, const TailCommand& command,
   }
   if (answer->has_error()) {
     err << "plexusctl: " << answer->error().message() << "\n";
+    return ExitCode::ErrorReply;
+  }
+  // A node before 1.2 would ignore the filter and stream everything.
+  if (!command.filter.empty() && answer->protocol_minor() < ipc::kMinorFilters) {
+    err << "plexusctl: tail --filter needs a node speaking protocol " << ipc::kProtocolMajor << "."
+        << ipc::kMinorFilters << "; this one speaks " << answer->protocol_major() << "."
+        << answer->protocol_minor() << "\n";
     return ExitCode::ErrorReply;
   }
 

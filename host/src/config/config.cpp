@@ -3,6 +3,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "config/config_checks.h"
+#include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "runtime/logging.h"
@@ -45,6 +47,41 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 
 bool isLogLevel(const std::string& name) {
   return name == "off" || spdlog::level::from_str(name) != spdlog::level::off;
+}
+
+// ModuleConfig.subscriptions: one filter per type, for a type the module may subscribe to and
+// that takes filters, and each one compiles (docs/filters.md).
+Status checkSubscriptionFilters(const v1::ModuleConfig& module, const std::string& where) {
+  std::set<int> seen;
+  for (int i = 0; i < module.subscriptions_size(); ++i) {
+    const auto& subscription = module.subscriptions(i);
+    const std::string at = where + "subscriptions[" + std::to_string(i) + "]: ";
+    const auto type = subscription.type();
+    if (!ipc::isValidEventType(type)) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, at + "type is not a valid event type");
+    }
+    const std::string name = ipc::displayName(type);
+    if (!seen.insert(type).second) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, at + "a second filter for " += name);
+    }
+    if (ipc::isLifecycleLane(type)) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       at + name + " is a lifecycle event and takes no filter");
+    }
+    const auto& allowed = module.capabilities().subscribe();
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       (at + "a filter for ")
+                           .append(name)
+                           .append(", which capabilities.subscribe does not grant"));
+    }
+    const auto compiled = filter::compileEventFilter(subscription.filter(), type);
+    if (!compiled.filter) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       at + name + " filter: " + filter::describe(compiled.error));
+    }
+  }
+  return {};
 }
 
 }  // namespace
@@ -159,7 +196,7 @@ Status validateModule(const v1::ModuleConfig& module) {
                            ipc::displayName(static_cast<v1::EventType>(type)));
     }
   }
-  return {};
+  return checkSubscriptionFilters(module, where);
 }
 
 Status validateConfig(const v1::NodeConfig& config) {

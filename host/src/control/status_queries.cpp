@@ -44,6 +44,7 @@ void StatusQueries::handle(const std::string& clientId, const v1::ControlRequest
       for (auto& id : m_events.subscribers(type)) {
         if (m_events.isStopping(id)) response.mutable_subscribers()->add_stopping_module_ids(id);
         response.mutable_subscribers()->add_module_ids(id);
+        response.mutable_subscribers()->add_filters(m_events.filterOf(id, type));
       }
       break;
     }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
 #include "runtime/logging.h"
 
@@ -80,6 +81,24 @@ void TailSessions::startSession(const std::string& clientId, const v1::ControlRe
     }
     types.push_back(static_cast<v1::EventType>(t));
   }
+  // A filter applies to each type given, and must compile for each (docs/filters.md).
+  std::vector<FilterRequest> filters;
+  if (const std::string& filter = request.tail().filter(); !filter.empty()) {
+    auto refuse = [&](const std::string& why) {
+      m_replier.replyError(clientId, request.correlation_id(),
+                           makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "tail --filter: " + why));
+    };
+    if (types.empty()) return refuse("name the event types it applies to (--type)");
+    for (v1::EventType type : types) {
+      if (ipc::isLifecycleLane(type)) {
+        return refuse(ipc::displayName(type) + " is a lifecycle event and takes no filter");
+      }
+      if (auto compiled = filter::compileEventFilter(filter, type); !compiled.filter) {
+        return refuse(ipc::displayName(type) + ": " + filter::describe(compiled.error));
+      }
+      filters.push_back({type, filter});
+    }
+  }
   if (types.empty()) types = ipc::allEventTypes();
   ModuleAttachment tap;
   tap.moduleId = std::string(kTapPrefix) + std::to_string(m_next++);
@@ -87,7 +106,7 @@ void TailSessions::startSession(const std::string& clientId, const v1::ControlRe
   tap.policy = DeliveryPolicy::Drop;
   tap.tap = true;
   m_events.attach(tap);
-  (void)m_events.subscribe(tap.moduleId, types);
+  (void)m_events.subscribe(tap.moduleId, types, filters);
   m_tapByClient[clientId] = tap.moduleId;
   m_clientByTap[tap.moduleId] = clientId;
   logger("control")->info("tail session {} started ({} event type(s))", tap.moduleId, types.size());

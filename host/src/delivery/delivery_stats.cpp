@@ -20,6 +20,7 @@ v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& c
   out.set_last_event_at_unix_ms(counters.lastEventAtUnixMs);
   out.set_blocked(gauges.blocked);
   out.set_capacity(gauges.capacity);
+  out.set_filtered(counters.filtered);
   return out;
 }
 

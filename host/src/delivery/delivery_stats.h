@@ -19,6 +19,7 @@ struct DeliveryCounters {
   std::uint64_t lost = 0;
   std::uint64_t decodeErrors = 0;
   std::uint64_t rejected = 0;
+  std::uint64_t filtered = 0;  // not part of routed
   std::uint32_t maxHeld = 0;
   std::int64_t lastEventAtUnixMs = 0;
 };

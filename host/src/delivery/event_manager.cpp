@@ -46,7 +46,8 @@ void EventManager::attach(const ModuleAttachment& module) {
 }
 
 Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
-                                                 std::span<const v1::EventType> types) {
+                                                 std::span<const v1::EventType> types,
+                                                 std::span<const FilterRequest> filters) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleSlot* slot = m_slots.attached(moduleId);
   if (slot == nullptr) return notAttached(moduleId);
@@ -54,12 +55,16 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     return makeError(v1::ERROR_CODE_UNAVAILABLE, "module '" + moduleId + "' is stopping");
   }
   if (auto allowed = slot->checkSubscribe(types); !allowed) return allowed.error();
-  for (v1::EventType type : types) {
+  CompiledSubscribe request = compileSubscribe(types, filters);
+  for (TypeFilter& accepted : request.accepted) {
+    const v1::EventType type = accepted.type;
+    slot->filters.setModuleFilter(type, std::move(accepted.filter));
     if (!m_routing.add(type, slot)) continue;
     slot->subscribed.set(static_cast<std::size_t>(type));
     catchUp(*slot, type);
   }
   SubscribeOutcome outcome;
+  outcome.refused = std::move(request.refused);
   if (!slot->loaded && !slot->module.tap) {
     std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
     slot->loaded = true;
@@ -79,6 +84,8 @@ void EventManager::catchUp(ModuleSlot& slot, v1::EventType type) {
   const Replay::CatchUp missed = m_replay.catchUp(slot, type);
   if (missed.lifecycle) m_flusher.markDirty(slot);
   if (missed.event == nullptr) return;
+  LazyEvent event(m_parsed, *missed.event);
+  if (!passesFilter(slot, type, event)) return;
   DeliveryChannel& channel = *slot.channel;
   if (channel.hasRoom() && !channel.hasBlocked()) {
     acceptInto(slot, channel.assignSeq(), *missed.event, wallNowMs());
@@ -176,7 +183,13 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   }
   std::optional<BlockedPublishes::Id> waiting;  // opened at the first full block subscriber
   std::int64_t nowMs = -1;                      // read once, at the first acceptance
+  LazyEvent event(m_parsed, body);              // parsed for the first filter, if any
   for (ModuleSlot* slot : subscribers) {
+    if (!passesFilter(*slot, type, event)) {
+      --report.subscribers;
+      ++report.filtered;
+      continue;
+    }
     DeliveryChannel& channel = *slot->channel;
     const bool block = slot->module.policy == DeliveryPolicy::Block;
     if (slot->stopping) {
@@ -225,6 +238,14 @@ void EventManager::failAbsent(v1::EventType type, PublishReport& report) {
     ++report.failed;
     report.missed.push_back({absence.moduleId, MissReason::Restarting});
   }
+}
+
+bool EventManager::passesFilter(ModuleSlot& slot, v1::EventType type, LazyEvent& event) {
+  if (!slot.filters.active(type)) return true;
+  const v1::Event* parsed = event.get();
+  if (parsed != nullptr && slot.filters.matches(type, *parsed)) return true;
+  slot.countFiltered();
+  return false;
 }
 
 void EventManager::publishLifecycle(v1::EventType type, const ipc::SharedBytes& body) {

@@ -49,6 +49,7 @@
 #include "delivery/publish_waiter.h"
 #include "delivery/replay.h"
 #include "delivery/routing_table.h"
+#include "delivery/subscription_filters.h"
 #include "plexus/host/publish_report.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
@@ -67,6 +68,7 @@ struct Acceptance {
 struct SubscribeOutcome {
   bool loaded = false;                    // this Subscribe made the module ready (its first)
   std::vector<v1::EventType> subscribed;  // the full set now
+  std::vector<SubscribeRefusal> refused;  // types of this Subscribe not subscribed, and why
 };
 
 class EventManager {
@@ -98,9 +100,14 @@ class EventManager {
   void attach(const ModuleAttachment& module);
   // Adds types. The first Subscribe of an incarnation loads the module: it receives ModuleLoaded
   // for every already-loaded module (load order), then its own ModuleLoaded goes to every
-  // subscriber of ModuleLoaded, itself included.
+  // subscriber of ModuleLoaded, itself included. `filters` are the module's content filters for
+  // some of `types` (docs/filters.md): each listed type gets its filter, or none when it has no
+  // entry, replacing the earlier one; a filter that does not compile refuses that type only
+  // (SubscribeOutcome::refused), leaving its earlier subscription as it was. A type outside the
+  // module's capabilities refuses the whole Subscribe (PERMISSION_DENIED).
   Result<SubscribeOutcome> subscribe(const std::string& moduleId,
-                                     std::span<const v1::EventType> types);
+                                     std::span<const v1::EventType> types,
+                                     std::span<const FilterRequest> filters = {});
   Result<std::vector<v1::EventType>> unsubscribe(const std::string& moduleId,
                                                  std::span<const v1::EventType> types);
   // Credit return: the module handled every event-lane event with seq <= throughSeq.
@@ -154,6 +161,8 @@ class EventManager {
   bool resetStats(const std::string& moduleId);     // false when unknown
   void resetAllStats();
   std::vector<std::string> subscribers(v1::EventType type) const;
+  // The effective filter of a subscriber of `type` ("" when none): SubscriptionFilters::describe.
+  std::string filterOf(const std::string& moduleId, v1::EventType type) const;
   // The module's channel is closed (beginStopping) while it is still attached.
   bool isStopping(const std::string& moduleId) const;
   std::vector<v1::EventType> subscriptions(const std::string& moduleId) const;
@@ -175,6 +184,8 @@ class EventManager {
   void failAbsent(v1::EventType type, PublishReport& report);
   bool timeOut(const BlockedPublishes::Wait& wait);
   void publishLifecycle(v1::EventType type, const ipc::SharedBytes& body);
+  // False when `slot` has a filter for `type` that `event` does not match (counted as filtered).
+  bool passesFilter(ModuleSlot& slot, v1::EventType type, LazyEvent& event);
   std::int64_t wallNowMs() const;
 
   Options m_options;
@@ -193,6 +204,7 @@ class EventManager {
   };
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
+  ParseArena m_parsed;  // where a publish's body is parsed for the filters (LazyEvent)
   RateLimitedLog m_timeoutLog;
   ThreadChecker m_thread;
 };

@@ -71,6 +71,13 @@ std::vector<std::string> EventManager::subscribers(v1::EventType type) const {
   return out;
 }
 
+std::string EventManager::filterOf(const std::string& moduleId, v1::EventType type) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  const ModuleSlot* slot = m_slots.find(moduleId);
+  if (slot == nullptr || !slot->attached() || !ipc::isValidEventType(type)) return {};
+  return slot->filters.describe(type);
+}
+
 bool EventManager::isStopping(const std::string& moduleId) const {
   PLEXUS_ASSERT_THREAD(m_thread);
   const ModuleSlot* slot = m_slots.find(moduleId);

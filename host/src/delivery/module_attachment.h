@@ -3,13 +3,27 @@
 // What the EventManager needs to know about a module incarnation that completed its handshake
 // (the supervisor fills it in; operator taps too). Plain data.
 
+#include <plexus/v1/events.pb.h>
+
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "plexus/ipc/event_types.h"
 
+namespace plexus::filter {
+class Filter;
+}
+
 namespace plexus::host {
+
+// A compiled content filter for one event type (docs/filters.md).
+struct TypeFilter {
+  v1::EventType type = v1::EVENT_TYPE_UNSPECIFIED;
+  std::shared_ptr<const filter::Filter> filter;
+};
 
 enum class DeliveryPolicy { Drop, Block };
 
@@ -26,6 +40,9 @@ struct ModuleAttachment {
   // An operator tap (plexusctl tail), not a module: never loaded or announced, no replay, left
   // out of statistics and subscriber lists.
   bool tap = false;
+  // The configuration's filters (ModuleConfig.subscriptions): they narrow whatever the module
+  // subscribes to, for this incarnation.
+  std::vector<TypeFilter> configFilters;
 };
 
 }  // namespace plexus::host

@@ -22,6 +22,7 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
   module = attachment;
   channel = std::make_unique<DeliveryChannel>(attachment.capacity);
   subscribed.reset();
+  filters.reset(attachment.configFilters);
   replayed.reset();
   loaded = stopping = unreachable = false;
   unackedSince.reset();
@@ -31,6 +32,7 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
 void ModuleSlot::endIncarnation() {
   channel.reset();
   subscribed.reset();
+  filters.reset({});
   replayed.reset();
   loaded = stopping = false;
   unackedSince.reset();

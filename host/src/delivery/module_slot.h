@@ -28,6 +28,7 @@
 #include "delivery/delivery_stats.h"
 #include "delivery/module_attachment.h"
 #include "delivery/publish_waiter.h"
+#include "delivery/subscription_filters.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
@@ -58,6 +59,8 @@ struct ModuleSlot {
     counters.maxHeld = std::max(counters.maxHeld, channel->held());
     counters.lastEventAtUnixMs = nowMs;
   }
+  // Its filter turned the event away: no slot, no sequence number; not routed.
+  void countFiltered() { ++counters.filtered; }
   // Full channel: counted exactly; logged at most once per interval, with how many since.
   void countDropped();
   // Stopping or gone: it will never accept the event.
@@ -83,6 +86,7 @@ struct ModuleSlot {
   ModuleAttachment module;  // the current (or last) incarnation
   std::unique_ptr<DeliveryChannel> channel;
   std::bitset<ipc::kEventTypeSlots> subscribed;
+  SubscriptionFilters filters;                 // of this incarnation
   bool loaded = false;                         // its first Subscribe announced it (ModuleLoaded)
   bool stopping = false;                       // asked to stop: takes no new events
   std::bitset<ipc::kEventTypeSlots> replayed;  // replays it got this incarnation, per type

@@ -150,16 +150,9 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
     return;
   }
   switch (body) {
-    case Body::kSubscribe: {
-      auto outcome = m_events.subscribe(moduleId, typesOf(envelope.subscribe().types()));
-      if (!outcome) {
-        reject(moduleId, outcome.error());
-        return;
-      }
-      sendSubscribeAck(moduleId, outcome->subscribed);
-      if (outcome->loaded) m_registry.onReady(moduleId);
+    case Body::kSubscribe:
+      handleSubscribe(moduleId, envelope.subscribe());
       return;
-    }
     case Body::kUnsubscribe: {
       auto remaining = m_events.unsubscribe(moduleId, typesOf(envelope.unsubscribe().types()));
       if (!remaining) {
@@ -196,13 +189,56 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
   }
 }
 
-// The full set a module is now subscribed to (possibly empty: the body is set regardless).
+// Filters (since 1.2) are refused from a module that negotiated an older minor: it could not
+// read the refusals of its SubscribeAck. A refused type counts as a rejected request.
+void ModuleServer::handleSubscribe(const std::string& moduleId, const v1::Subscribe& subscribe) {
+  auto peer = m_peers.find(moduleId);
+  const std::uint32_t minor = peer == m_peers.end() ? 0 : peer->second.minor;
+  if (subscribe.filters_size() > 0 && minor < ipc::kMinorFilters) {
+    reject(moduleId,
+           makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "content filters need protocol " + std::to_string(ipc::kProtocolMajor) + "." +
+                         std::to_string(ipc::kMinorFilters) + "; the module speaks " +
+                         std::to_string(ipc::kProtocolMajor) + "." + std::to_string(minor)));
+    return;
+  }
+  std::vector<FilterRequest> filters;
+  filters.reserve(static_cast<std::size_t>(subscribe.filters_size()));
+  for (const auto& f : subscribe.filters())
+    filters.push_back({f.type(), f.expression()});
+  auto outcome = m_events.subscribe(moduleId, typesOf(subscribe.types()), filters);
+  if (!outcome) {
+    reject(moduleId, outcome.error());
+    return;
+  }
+  for (const SubscribeRefusal& refusal : outcome->refused) {
+    m_events.countRejected(moduleId);
+    m_warnings.warn(moduleId + "/filter", [&] {
+      return "module '" + moduleId + "': subscription to " +
+             (ipc::isValidEventType(refusal.type) ? ipc::displayName(refusal.type)
+                                                  : std::to_string(refusal.type)) +
+             " refused: " + refusal.reason;
+    });
+  }
+  sendSubscribeAck(moduleId, outcome->subscribed, outcome->refused);
+  if (outcome->loaded) m_registry.onReady(moduleId);
+}
+
+// The full set a module is now subscribed to (possibly empty: the body is set regardless), and
+// what this Subscribe did not subscribe.
 void ModuleServer::sendSubscribeAck(const std::string& moduleId,
-                                    const std::vector<v1::EventType>& subscribed) {
+                                    const std::vector<v1::EventType>& subscribed,
+                                    const std::vector<SubscribeRefusal>& refused) {
   v1::Envelope ack = stamped();
   auto* body = ack.mutable_subscribe_ack();
   for (auto type : subscribed)
     body->add_types(type);
+  for (const SubscribeRefusal& refusal : refused) {
+    auto* out = body->add_refused();
+    out->set_type(refusal.type);
+    out->set_reason(refusal.reason);
+    out->set_column(refusal.column);
+  }
   send(moduleId, ack);
 }
 

@@ -78,7 +78,9 @@ class ModuleServer final : public PublishWaiter {
 
   void dispatch(const std::string& moduleId, const v1::Envelope& envelope);
   void handleHandshake(const std::string& moduleId, const v1::Envelope& envelope);
-  void sendSubscribeAck(const std::string& moduleId, const std::vector<v1::EventType>& subscribed);
+  void handleSubscribe(const std::string& moduleId, const v1::Subscribe& subscribe);
+  void sendSubscribeAck(const std::string& moduleId, const std::vector<v1::EventType>& subscribed,
+                        const std::vector<SubscribeRefusal>& refused = {});
   void handleRequest(const std::string& moduleId, const v1::Request& request);
   void handlePublish(const std::string& moduleId, std::uint64_t correlationId,
                      const v1::Event& event);

@@ -66,10 +66,11 @@ void PeriodicEvents::logStats() {
   for (const auto& s : m_events.allStats()) {
     m_statsLog->info(
         "{}: routed={} successful={} channel_full={} failed={} acked={} lost={} queued={} "
-        "in_flight={} max_held={}/{} decode_errors={} rejected={}",
+        "in_flight={} max_held={}/{} decode_errors={} rejected={} "
+        "filtered={}",
         s.module_id(), s.routed(), s.successful(), s.channel_full(), s.failed(), s.acked(),
         s.lost(), s.queued(), s.in_flight(), s.max_held(), s.capacity(), s.decode_errors(),
-        s.rejected());
+        s.rejected(), s.filtered());
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <chrono>
 
+#include "filter/filter.h"
+#include "plexus/ipc/event_types.h"
+#include "runtime/logging.h"
+
 namespace plexus::host {
 
 const char* stateName(v1::ModuleState state) {
@@ -63,6 +67,17 @@ ModuleAttachment attachmentOf(const ModuleRecord& record) {
     for (int type : record.config.capabilities().subscribe()) {
       attachment.subscribeAllowed.set(static_cast<std::size_t>(type));
     }
+  }
+  // Validated with the configuration (config.cpp), so each one compiles.
+  for (const auto& subscription : record.config.subscriptions()) {
+    auto compiled = filter::compileEventFilter(subscription.filter(), subscription.type());
+    if (!compiled.filter) {
+      logger("supervisor")
+          ->error("module '{}': configured filter of {} does not compile: {}", record.id(),
+                  ipc::displayName(subscription.type()), filter::describe(compiled.error));
+      continue;
+    }
+    attachment.configFilters.push_back({subscription.type(), std::move(compiled.filter)});
   }
   return attachment;
 }

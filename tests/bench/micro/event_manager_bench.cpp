@@ -1,7 +1,9 @@
 // EventManager::publish: one routing lookup and a try-push per subscriber. Subscribers are
 // acknowledged in bulk every kAckEvery publishes (outside the timing) so channels keep room;
 // the "stalled" variant has one subscriber that never acks: every publish drops for it, and
-// must not cost more than the others.
+// must not cost more than the others. The "filtered" variant publishes NewTransaction to
+// subscribers that each hold a distinct three-clause content filter (docs/filters.md), all of
+// which match: the body is parsed once per publish, then every filter is evaluated.
 
 #include <benchmark/benchmark.h>
 
@@ -31,8 +33,17 @@ ipc::SharedBytes body256() {
   return host::serializeEvent(event);
 }
 
-void publishBench(benchmark::State& state, bool oneStalled) {
+ipc::SharedBytes transactionBody() {
+  v1::Event event = host::hostEvent(v1::EVENT_TYPE_NEW_TRANSACTION);
+  event.mutable_new_transaction()->set_txid(std::string(64, 'a'));
+  event.mutable_new_transaction()->set_size(250);
+  event.mutable_new_transaction()->set_fee(5000);
+  return host::serializeEvent(event);
+}
+
+void publishBench(benchmark::State& state, bool oneStalled, bool filtered = false) {
   const auto subscribers = static_cast<int>(state.range(0));
+  const auto type = filtered ? v1::EVENT_TYPE_NEW_TRANSACTION : v1::EVENT_TYPE_MESSAGE_RECEIVED;
   NullSink sink;
   host::EventManager em(sink, {});
   std::vector<std::string> ids;
@@ -41,16 +52,25 @@ void publishBench(benchmark::State& state, bool oneStalled) {
     module.moduleId = "m" + std::to_string(i);
     module.capacity = kCapacity;
     em.attach(module);
-    (void)em.subscribe(module.moduleId, std::vector{v1::EVENT_TYPE_MESSAGE_RECEIVED});
+    std::vector<host::FilterRequest> filters;
+    if (filtered) {
+      filters.push_back({type, "fee >= " + std::to_string(1000 + i) +
+                                   " and size < 100000 and txid prefix \"a\""});
+    }
+    auto outcome = em.subscribe(module.moduleId, std::vector{type}, filters);
+    if (!outcome.ok() || !outcome->refused.empty()) {
+      state.SkipWithError("subscribe failed");
+      return;
+    }
     ids.push_back(module.moduleId);
   }
-  const auto body = body256();
+  const auto body = filtered ? transactionBody() : body256();
   std::uint64_t seq = 0;
   std::int64_t sinceAck = 0;
   const std::uint64_t allocsBefore = allocationCount();
   std::uint64_t allocsOutside = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(em.publish(v1::EVENT_TYPE_MESSAGE_RECEIVED, body));
+    benchmark::DoNotOptimize(em.publish(type, body));
     ++seq;
     if (++sinceAck == kAckEvery) {
       state.PauseTiming();
@@ -85,6 +105,13 @@ BENCHMARK(BM_EventManagerPublish)
     ->Repetitions(5)
     ->ReportAggregatesOnly(true);
 BENCHMARK(BM_EventManagerPublishOneStalled)->Arg(64)->Repetitions(5)->ReportAggregatesOnly(true);
+void BM_EventManagerPublishFilteredOneStalled(benchmark::State& state) {
+  publishBench(state, true, true);
+}
+BENCHMARK(BM_EventManagerPublishFilteredOneStalled)
+    ->Arg(64)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 // The in-process publisher's own cost per event: stamp and serialize once.
 void BM_StampAndSerializeEvent(benchmark::State& state) {

@@ -87,12 +87,13 @@ TEST(CtlFormat, StatsTableHasEveryColumn) {
   s->set_acked(7);
   s->set_in_flight(1);
   s->set_max_held(3);
+  s->set_filtered(5);
   const std::string text = formatStats(response, false);
   EXPECT_EQ(text,
             "MODULE  ROUTED  SUCCESSFUL  CHANNEL_FULL  FAILED  ACKED  LOST  QUEUED  IN_FLIGHT  "
-            "MAX_HELD  DECODE_ERRORS  REJECTED\n"
+            "MAX_HELD  DECODE_ERRORS  REJECTED  FILTERED\n"
             "logger      10           8             2       0      7     0       0          1  "
-            "       3              0         0\n");
+            "       3              0         0         5\n");
   EXPECT_THAT(formatStats(response, true), HasSubstr("\nstatistics reset\n"));
 }
 
@@ -172,6 +173,12 @@ TEST(CtlFormat, SubscribersMarkStoppingModulesAndForgetSaysWhatWasRemoved) {
   subscribers.add_stopping_module_ids("leaver");
   EXPECT_EQ(formatSubscribers(subscribers),
             "NewBlock: 2 subscriber(s)\n  logger\n  leaver  (stopping: events to it fail)\n");
+  // Since 1.2 each subscriber's filter, "" when it has none.
+  subscribers.add_filters("");
+  subscribers.add_filters("height > 100");
+  EXPECT_EQ(formatSubscribers(subscribers),
+            "NewBlock: 2 subscriber(s)\n  logger\n  leaver  filter: height > 100  (stopping: "
+            "events to it fail)\n");
 
   v1::ControlResponse response;
   response.mutable_forget()->mutable_module()->set_module_id("old");

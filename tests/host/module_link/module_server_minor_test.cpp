@@ -83,5 +83,44 @@ TEST_F(ModuleServerMinorTest, APublishAnswerCarriesOnlyWhatThePeersMinorKnows) {
   EXPECT_EQ(older.error().message(), current.error().message());
 }
 
+// Filters came with 1.2: an older module could not read the refusals of its SubscribeAck, so a
+// Subscribe of its that carries filters is refused whole; at 1.2 a bad filter refuses its type
+// only, named in the SubscribeAck with why and where, and counts as a rejected request.
+TEST_F(ModuleServerMinorTest, FiltersAreServedFromMinor2AndRefusalsRideTheSubscribeAck) {
+  static_assert(ipc::kMinorFilters == 2);
+  registry.running.insert({"old", "new"});
+  auto filtered = [](const char* expression) {
+    v1::Envelope envelope =
+        subscribeEnvelope({v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_PEER_BANNED});
+    auto* filter = envelope.mutable_subscribe()->add_filters();
+    filter->set_type(v1::EVENT_TYPE_PEER_BANNED);
+    filter->set_expression(expression);
+    return envelope;
+  };
+  ASSERT_EQ(connectAt("old", ipc::kMinorFilters - 1), ipc::kMinorFilters - 1);
+  send("old", filtered("peer_id == \"x\""));
+  expectError(last("old"), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(last("old").error().message().find("content filters need protocol 1.2"),
+            std::string::npos)
+      << last("old").error().message();
+  EXPECT_TRUE(em.subscriptions("old").empty());
+
+  ASSERT_EQ(connectAt("new", ipc::kMinorFilters), ipc::kMinorFilters);
+  send("new", filtered("peer_id == "));
+  const v1::Envelope ack = last("new");
+  ASSERT_TRUE(ack.has_subscribe_ack()) << ack.DebugString();
+  EXPECT_EQ(ack.subscribe_ack().types_size(), 1);
+  EXPECT_EQ(ack.subscribe_ack().types(0), v1::EVENT_TYPE_NEW_BLOCK);
+  ASSERT_EQ(ack.subscribe_ack().refused_size(), 1);
+  EXPECT_EQ(ack.subscribe_ack().refused(0).type(), v1::EVENT_TYPE_PEER_BANNED);
+  EXPECT_EQ(ack.subscribe_ack().refused(0).column(), 12u) << ack.DebugString();
+  EXPECT_EQ(em.stats("new")->rejected(), 1u);
+
+  send("new", filtered("peer_id == \"x\""));
+  ASSERT_TRUE(last("new").has_subscribe_ack()) << last("new").DebugString();
+  EXPECT_EQ(last("new").subscribe_ack().refused_size(), 0);
+  EXPECT_EQ(em.filterOf("new", v1::EVENT_TYPE_PEER_BANNED), "peer_id == \"x\"");
+}
+
 }  // namespace
 }  // namespace plexus::host::module_link_test

@@ -60,7 +60,7 @@ TEST_F(PeriodicEventsTest, TheStatisticsLineOfEveryModule) {
   periodic.logStats();
   EXPECT_EQ(logged.str(),
             "watcher: routed=0 successful=0 channel_full=0 failed=0 acked=0 lost=0 queued=0 "
-            "in_flight=0 max_held=0/100 decode_errors=0 rejected=0\n");
+            "in_flight=0 max_held=0/100 decode_errors=0 rejected=0 filtered=0\n");
 }
 
 TEST_F(PeriodicEventsTest, OnTheirTimersOnceStartedAndNoneAfterStop) {

@@ -26,13 +26,6 @@ class SupervisorBusyTest : public SupervisorFixture {
     events.manager().publish(block.type(), serializeEvent(block));
     ASSERT_FALSE(events.takeFor(id).empty());
   }
-  std::vector<v1::ModuleHealthChanged> takeHealth() {
-    std::vector<v1::ModuleHealthChanged> out;
-    for (const auto& event : events.take()) {
-      if (event.has_module_health_changed()) out.push_back(event.module_health_changed());
-    }
-    return out;
-  }
 };
 
 TEST_F(SupervisorBusyTest, ASilentModuleInAHandlerIsStalledNotKilled) {

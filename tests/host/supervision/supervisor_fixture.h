@@ -131,6 +131,16 @@ class SupervisorFixture : public ::testing::Test {
   v1::ModuleInfo info(const std::string& id) const { return supervisor->module(id).value(); }
   v1::ModuleState state(const std::string& id) const { return info(id).state(); }
 
+  // The ModuleHealthChanged events published since the last take (the other events taken too
+  // are dropped).
+  std::vector<v1::ModuleHealthChanged> takeHealth() {
+    std::vector<v1::ModuleHealthChanged> out;
+    for (const auto& event : events.take()) {
+      if (event.has_module_health_changed()) out.push_back(event.module_health_changed());
+    }
+    return out;
+  }
+
   // The envelopes `send` carried to `id` since the last call.
   std::vector<v1::Envelope> takeSent(const std::string& id) {
     std::vector<v1::Envelope> out;

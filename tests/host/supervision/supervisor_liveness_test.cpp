@@ -12,16 +12,7 @@
 namespace plexus::host {
 namespace {
 
-class SupervisorLivenessTest : public SupervisorFixture {
- protected:
-  std::vector<v1::ModuleHealthChanged> takeHealth() {
-    std::vector<v1::ModuleHealthChanged> out;
-    for (const auto& event : events.take()) {
-      if (event.has_module_health_changed()) out.push_back(event.module_health_changed());
-    }
-    return out;
-  }
-};
+class SupervisorLivenessTest : public SupervisorFixture {};
 
 TEST_F(SupervisorLivenessTest, MissedHeartbeatsMakeItUnhealthyAfterAProbeAndTrafficHeals) {
   start(module("quiet"));

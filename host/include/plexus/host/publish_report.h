@@ -26,6 +26,7 @@ struct MissedSubscriber {
 // subscribers = accepted + dropped + failed + timedOut.
 struct PublishReport {
   std::uint32_t subscribers = 0;  // modules the event was routed to
+  std::uint32_t filtered = 0;     // subscribers whose filter turned it away (not routed)
   std::uint32_t accepted = 0;     // taken into the channel
   std::uint32_t dropped = 0;      // full channel (drop policy, or block without waiting)
   std::uint32_t failed = 0;       // subscriber stopping, gone or between incarnations

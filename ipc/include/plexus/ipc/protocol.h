@@ -9,7 +9,11 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 1;
+inline constexpr std::uint32_t kProtocolMinor = 2;
+
+// What each minor added (docs/design.md, "Protocol versions"); 1.1: ipc::kMinorPublishAnswer.
+// 1.2: content filters in Subscribe, and the refused types in SubscribeAck.
+inline constexpr std::uint32_t kMinorFilters = 2;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.

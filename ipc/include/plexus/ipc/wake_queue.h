@@ -7,9 +7,10 @@
 // awake(). A producer writes the eventfd only while the owner declared itself asleep, so a busy
 // owner costs its producers no syscall and itself no extra loop iteration.
 // Bounded when capacity > 0: push() then waits for room until its deadline (backpressure to
-// the producer, never to the owner). Thread rule: push(), close() and isClosed() from any
-// thread; drain(), prepareToSleep() and awake() from the owner only (asserted: the owner is the
-// first thread that calls one of them).
+// the producer, never to the owner). mayHaveItems() lets the owner look without a lock or a
+// syscall. Thread rule: push(), close(), isClosed() and mayHaveItems() from any thread; drain(),
+// prepareToSleep() and awake() from the owner only (asserted: the owner is the first thread that
+// calls one of them).
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -64,12 +65,25 @@ class WakeQueue {
       }
       if (m_closed) return false;
       m_items.push_back(std::move(item));
+      m_hasItems.store(true, std::memory_order_release);
     }
     // After the push: an owner that declared itself asleep before it is woken exactly once.
     wake = m_asleep.exchange(false);
     if (wake) signal();
     return true;
   }
+
+  // Any thread, lock-free (one acquire load): false only when every item pushed before is
+  // drained. A push that returned before this call (happened-before it: on this thread, or on
+  // one that told this one since) is always seen, by coherence: the flag is set in push() and
+  // cleared in drain() under the queue's mutex, so its modification order follows the lock
+  // order, and a false is only ever stored by a drain that took every item pushed before it.
+  // A push still under way may or may not be seen. True may be stale (a drain raced with the
+  // call): a false positive costs a drain that finds nothing; a false negative cannot happen.
+  // (The store in push() is a release, so a caller that sees true also sees what the pushing
+  // thread wrote before; the items themselves are still read under the lock, by drain().)
+  // Items only: a closed, empty queue answers false.
+  bool mayHaveItems() const { return m_hasItems.load(std::memory_order_acquire); }
 
   // Owner, right before blocking on fd(): true when items are already waiting (then do not
   // block, and drain them: fd() may not be readable). From here until awake(), producers wake
@@ -110,6 +124,7 @@ class WakeQueue {
           out.push_back(std::move(item));
         m_items.clear();
       }
+      m_hasItems.store(false, std::memory_order_relaxed);  // under the lock: no push in between
     }
     if (m_capacity > 0) m_room.notify_all();
   }
@@ -142,6 +157,7 @@ class WakeQueue {
   std::condition_variable m_room;
   std::vector<T> m_items PLEXUS_GUARDED_BY(m_mutex);
   bool m_closed PLEXUS_GUARDED_BY(m_mutex) = false;
+  std::atomic<bool> m_hasItems{false};   // !m_items.empty(), written under m_mutex only
   std::atomic<bool> m_asleep{true};      // until the owner's first awake(): every push signals
   std::atomic<bool> m_signalled{false};  // the eventfd holds a count to read
   ThreadChecker m_owner;

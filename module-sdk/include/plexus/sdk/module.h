@@ -117,7 +117,14 @@ class Module {
   const std::map<std::string, std::string>& settings() const;
 
   // Registers the handler of a type (replacing an earlier one). Call before run().
-  void on(v1::EventType type, Handler handler);
+  // `filter`, if not empty, is a content filter over the event's fields (docs/filters.md), e.g.
+  // "fee >= 1000 and size < 100000": the node sends only the events that match it (the node's
+  // configuration may narrow it further). The node checks it when run() subscribes; if it does
+  // not compile, that type alone is not subscribed, and run() says why on stderr (with the
+  // column) and carries on with the other types. Needs a node speaking protocol 1.2: with an
+  // older one (the connection negotiated a lower minor) the type is not subscribed either, and
+  // run() says so.
+  void on(v1::EventType type, Handler handler, std::string filter = {});
 
   // Subscribes to every handler's type (one Subscribe, even with no handlers), then dispatches
   // until the node shuts down (NodeShutdown; its handler runs first if there is one), the node

@@ -66,6 +66,7 @@ struct MaintenanceCommand {
 };
 struct TailCommand {
   std::vector<v1::EventType> types;    // empty: every type
+  std::string filter;                  // content filter for each of types; "" = none
   std::optional<std::uint64_t> count;  // stop after this many events
 };
 
