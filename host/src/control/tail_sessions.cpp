@@ -93,10 +93,11 @@ void TailSessions::startSession(const std::string& clientId, const v1::ControlRe
       if (ipc::isLifecycleLane(type)) {
         return refuse(ipc::displayName(type) + " is a lifecycle event and takes no filter");
       }
-      if (auto compiled = filter::compileEventFilter(filter, type); !compiled.filter) {
+      auto compiled = filter::compileEventFilter(filter, type);
+      if (!compiled.filter) {
         return refuse(ipc::displayName(type) + ": " + filter::describe(compiled.error));
       }
-      filters.push_back({type, filter});
+      filters.push_back({type, filter, std::move(compiled.filter)});
     }
   }
   if (types.empty()) types = ipc::allEventTypes();

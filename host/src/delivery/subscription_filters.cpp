@@ -55,7 +55,8 @@ CompiledSubscribe compileSubscribe(std::span<const v1::EventType> types,
              0);
       continue;
     }
-    filter::CompileResult result = filter::compileEventFilter(request.expression, type);
+    filter::CompileResult result{request.compiled, {}};
+    if (!result.filter) result = filter::compileEventFilter(request.expression, type);
     if (!result.filter) {
       refuse(type, filter::describe(result.error), static_cast<std::uint32_t>(result.error.column));
       continue;

@@ -53,10 +53,12 @@ class SubscriptionFilters {
   std::vector<Entry> m_entries;  // few: the filtered types of one module
 };
 
-// A module's filter for one type of its Subscribe (wire: TypeFilter).
+// A module's filter for one type of its Subscribe (wire: TypeFilter), or a tail's.
 struct FilterRequest {
   v1::EventType type = v1::EVENT_TYPE_UNSPECIFIED;
   std::string expression;
+  // `expression` compiled for `type` already (a tail checks its filter first): used as is.
+  std::shared_ptr<const filter::Filter> compiled = nullptr;
 };
 // A type of a Subscribe that was not subscribed, and why (wire: SubscribeRefusal).
 struct SubscribeRefusal {
@@ -65,8 +67,8 @@ struct SubscribeRefusal {
   std::uint32_t column = 0;  // in the filter's text, 1-based; 0 when not about its text
 };
 // A Subscribe's types with their compiled filters (null: unfiltered), and the refused ones:
-// a filter that does not compile, for a lifecycle type (their replay stays exact), for a type
-// not in `types`, or a second filter for a type.
+// a filter that does not compile (each one not compiled already is compiled here), for a lifecycle
+// type (their replay stays exact), for a type not in `types`, or a second filter for a type.
 struct CompiledSubscribe {
   std::vector<TypeFilter> accepted;
   std::vector<SubscribeRefusal> refused;

@@ -2,10 +2,6 @@
 
 #include <chrono>
 
-#include "filter/filter.h"
-#include "plexus/ipc/event_types.h"
-#include "runtime/logging.h"
-
 namespace plexus::host {
 
 const char* stateName(v1::ModuleState state) {
@@ -68,17 +64,7 @@ ModuleAttachment attachmentOf(const ModuleRecord& record) {
       attachment.subscribeAllowed.set(static_cast<std::size_t>(type));
     }
   }
-  // Validated with the configuration (config.cpp), so each one compiles.
-  for (const auto& subscription : record.config.subscriptions()) {
-    auto compiled = filter::compileEventFilter(subscription.filter(), subscription.type());
-    if (!compiled.filter) {
-      logger("supervisor")
-          ->error("module '{}': configured filter of {} does not compile: {}", record.id(),
-                  ipc::displayName(subscription.type()), filter::describe(compiled.error));
-      continue;
-    }
-    attachment.configFilters.push_back({subscription.type(), std::move(compiled.filter)});
-  }
+  attachment.configFilters = record.configFilters;
   return attachment;
 }
 

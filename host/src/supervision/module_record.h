@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery/module_attachment.h"
 #include "runtime/timers.h"
 #include "supervision/incarnation_timer.h"
 #include "supervision/module_directory.h"
@@ -32,22 +33,28 @@ using SendEnvelope = std::function<void(const std::string& moduleId, const v1::E
 struct ModuleRecord {
   using Clock = Timers::Clock;
 
-  // `config` with defaults applied.
+  // `config` validated (validateModule), with defaults applied.
   ModuleRecord(Timers& timers, v1::ModuleConfig config, bool fromConfig,
                RestartTracker::Policy policy)
-      : config(std::move(config)),
-        fromConfig(fromConfig),
+      : fromConfig(fromConfig),
         handshakeTimer(timers, incarnation),
         restartTimer(timers, incarnation),
         termTimer(timers, incarnation),
         killTimer(timers, incarnation),
-        tracker(policy) {}
+        tracker(policy) {
+    setConfig(std::move(config));
+  }
   ModuleRecord(const ModuleRecord&) = delete;
   ModuleRecord& operator=(const ModuleRecord&) = delete;
 
   const std::string& id() const { return config.name(); }
+  // Replaces `config` (validated, with defaults) and compiles its filters into `configFilters`.
+  void setConfig(v1::ModuleConfig validated);
 
-  v1::ModuleConfig config;  // with defaults
+  v1::ModuleConfig config;  // with defaults; replaced through setConfig
+  // config.subscriptions compiled once per configuration; every incarnation's attachment shares
+  // them (docs/filters.md).
+  std::vector<TypeFilter> configFilters;
   bool fromConfig = false;
   v1::ModuleState state = v1::MODULE_STATE_STOPPED;
   std::uint64_t incarnation = 0;  // of the process running now, or of the last one

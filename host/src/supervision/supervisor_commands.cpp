@@ -41,7 +41,7 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
     if (record == nullptr) {
       record = &add(module, /*fromConfig=*/false);
     } else {
-      record->config = moduleWithDefaults(module, m_config);
+      record->setConfig(moduleWithDefaults(module, m_config));
     }
   }
   record->tracker.reset();

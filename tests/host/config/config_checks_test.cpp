@@ -16,22 +16,14 @@
 #include <string>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace plexus::host {
 namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-
-void expectRefused(const Result<v1::NodeConfig>& config,
-                   std::initializer_list<std::string> fragments) {
-  ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
-  for (const auto& fragment : fragments) {
-    EXPECT_NE(config.error().message.find(fragment), std::string::npos)
-        << "'" << config.error().message << "' lacks '" << fragment << "'";
-  }
-}
+using testing::expectInvalid;
 
 void collectNumeric(const Descriptor& message, std::set<std::string>& out,
                     std::set<const Descriptor*>& seen) {
@@ -69,23 +61,23 @@ TEST(ConfigChecksTest, EveryNumericFieldHasARange) {
 }
 
 TEST(ConfigChecksTest, OutOfRangeNamesFileLineColumnAndValidRange) {
-  expectRefused(parseConfig("module { name: \"a\" exec: \"x\" }\n"
+  expectInvalid(parseConfig("module { name: \"a\" exec: \"x\" }\n"
                             "timings {\n  dead_timeout_ms: 18446744073709551615\n}\n",
                             "node.cfg"),
                 {"node.cfg:3:3: timings.dead_timeout_ms: 18446744073709551615 is out of range",
                  "valid: 10..86400000", "0 (default 10000)"});
-  expectRefused(parseConfig("timings { health_check_interval_ms: 10000000000000 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { health_check_interval_ms: 10000000000000 }", "n.cfg"),
                 {"n.cfg:1:11: timings.health_check_interval_ms"});
-  expectRefused(parseConfig("timings { stats_log_interval_ms: 18446744073709551615 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { stats_log_interval_ms: 18446744073709551615 }", "n.cfg"),
                 {"timings.stats_log_interval_ms"});
-  expectRefused(parseConfig("timings { shutdown_grace_ms: 10000000000000 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { shutdown_grace_ms: 10000000000000 }", "n.cfg"),
                 {"timings.shutdown_grace_ms"});
-  expectRefused(parseConfig("max_message_bytes: 16", "n.cfg"),
+  expectInvalid(parseConfig("max_message_bytes: 16", "n.cfg"),
                 {"n.cfg:1:1: max_message_bytes: 16 is out of range"});
 }
 
 TEST(ConfigChecksTest, ModuleFieldsAreNamedByModule) {
-  expectRefused(parseConfig("module { name: \"a\" exec: \"x\" }\n"
+  expectInvalid(parseConfig("module { name: \"a\" exec: \"x\" }\n"
                             "module {\n  name: \"b\"\n  exec: \"y\"\n"
                             "  limits { open_files: 3 }\n}\n",
                             "n.cfg"),
@@ -99,17 +91,17 @@ TEST(ConfigChecksTest, ZeroStillMeansTheDefaultAndBoundsAreInclusive) {
       "}\nmax_message_bytes: 65536",
       "n.cfg");
   EXPECT_TRUE(config.ok()) << config.error().message;
-  expectRefused(parseConfig("timings { block_timeout_ms: 3600001 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { block_timeout_ms: 3600001 }", "n.cfg"),
                 {"block_timeout_ms: 3600001"});
 }
 
 TEST(ConfigChecksTest, DeadTimeoutMustExceedMissedHeartbeats) {
   // 3 x 1000 (defaults) against 2000: an idle module would be killed.
-  expectRefused(parseConfig("timings {\n  dead_timeout_ms: 2000\n}", "n.cfg"),
+  expectInvalid(parseConfig("timings {\n  dead_timeout_ms: 2000\n}", "n.cfg"),
                 {"n.cfg:2:3: timings.dead_timeout_ms (2000) must be above missed_heartbeats x "
                  "heartbeat_interval_ms (3 x 1000)"});
   // Only the heartbeat is set: it is the one named.
-  expectRefused(parseConfig("timings { heartbeat_interval_ms: 5000 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { heartbeat_interval_ms: 5000 }", "n.cfg"),
                 {"n.cfg:1:11: timings.dead_timeout_ms (10000)"});
   EXPECT_TRUE(parseConfig("timings { heartbeat_interval_ms: 200 dead_timeout_ms: 601 }", "n").ok());
   // A config built in memory is checked the same way.
@@ -121,18 +113,18 @@ TEST(ConfigChecksTest, DeadTimeoutMustExceedMissedHeartbeats) {
 }
 
 TEST(ConfigChecksTest, BackoffInitialNotAboveMax) {
-  expectRefused(parseConfig("timings { restart_backoff_initial_ms: 60000 }", "n.cfg"),
+  expectInvalid(parseConfig("timings { restart_backoff_initial_ms: 60000 }", "n.cfg"),
                 {"n.cfg:1:11: timings.restart_backoff_initial_ms (60000) must not be above "
                  "restart_backoff_max_ms (30000)"});
 }
 
 TEST(ConfigChecksTest, StringsMustBeUtf8) {
   // \377 is a single byte 0xff: legal in a Linux path, not UTF-8.
-  expectRefused(parseConfig("module { name: \"a\"\n exec: \"/opt/\\377x\" }", "n.cfg"),
+  expectInvalid(parseConfig("module { name: \"a\"\n exec: \"/opt/\\377x\" }", "n.cfg"),
                 {"n.cfg:2:2: module 'a'.exec: is not valid UTF-8"});
-  expectRefused(parseConfig("runtime_dir: \"/run/\\300\\200\"", "n.cfg"),
+  expectInvalid(parseConfig("runtime_dir: \"/run/\\300\\200\"", "n.cfg"),
                 {"runtime_dir: is not valid UTF-8"});
-  expectRefused(
+  expectInvalid(
       parseConfig(
           "module { name: \"a\" exec: \"x\" settings { key: \"k\" value: \"\\355\\240\\200\" "
           "} }",

@@ -6,9 +6,12 @@
 #include <string>
 
 #include "config/config.h"
+#include "config_test_support.h"
 
 namespace plexus::host {
 namespace {
+
+using testing::expectInvalid;
 
 v1::ModuleConfig withFilter(v1::EventType type, const std::string& filter) {
   v1::ModuleConfig module;
@@ -18,15 +21,6 @@ v1::ModuleConfig withFilter(v1::EventType type, const std::string& filter) {
   subscription->set_type(type);
   subscription->set_filter(filter);
   return module;
-}
-
-void expectInvalid(const Status& status, std::initializer_list<std::string> fragments) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
-  for (const auto& fragment : fragments) {
-    EXPECT_NE(status.error().message.find(fragment), std::string::npos)
-        << "'" << status.error().message << "' lacks '" << fragment << "'";
-  }
 }
 
 TEST(ConfigFiltersTest, AValidFilterPassesAndParsesFromText) {

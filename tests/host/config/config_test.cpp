@@ -9,10 +9,13 @@
 #include <algorithm>
 #include <string>
 
+#include "config_test_support.h"
 #include "plexus/ipc/protocol.h"
 
 namespace plexus::host {
 namespace {
+
+using testing::expectInvalid;
 
 v1::ModuleConfig validModule(const std::string& name = "alpha") {
   v1::ModuleConfig module;
@@ -25,16 +28,6 @@ v1::NodeConfig parseOk(const std::string& text) {
   auto config = parseConfig(text, "test.cfg");
   EXPECT_TRUE(config.ok()) << config.error().message;
   return config.ok() ? *config : v1::NodeConfig();
-}
-
-// Expects an INVALID_ARGUMENT whose message contains every fragment.
-void expectInvalid(const Status& status, std::initializer_list<std::string> fragments) {
-  ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
-  for (const auto& fragment : fragments) {
-    EXPECT_NE(status.error().message.find(fragment), std::string::npos)
-        << "'" << status.error().message << "' lacks '" << fragment << "'";
-  }
 }
 
 TEST(ConfigTest, ParseErrorNamesSourceLineAndColumnOneBased) {

@@ -1,8 +1,8 @@
 // TailSessions with a real EventManager (its batches for taps routed to the sessions, as the
 // node's sink does) and a recording replier: a session delivers what it subscribed to, with
 // credit from TailAck; TailStop ends it and is answered; a new TailRequest replaces the
-// connection's session; invalid types are refused; a client that is gone ends its session on
-// the next send or probe, also from the probe timer.
+// connection's session; invalid types and filters are refused, a filter narrows the session; a
+// client that is gone ends its session on the next send or probe, also from the probe timer.
 
 #include "control/tail_sessions.h"
 
@@ -32,12 +32,13 @@ class TailSessionsTest : public ::testing::Test {
   TailSessionsTest() { sink.tails = &tails; }
 
   void tail(const std::string& client, const std::vector<int>& types,
-            std::uint64_t correlationId = 1) {
+            std::uint64_t correlationId = 1, const std::string& filter = "") {
     v1::ControlRequest request;
     request.set_correlation_id(correlationId);
     auto* body = request.mutable_tail();
     for (int t : types)
       body->add_types(static_cast<v1::EventType>(t));
+    body->set_filter(filter);
     tails.handle(client, request);
   }
   void publish(v1::EventType type) {
@@ -118,6 +119,26 @@ TEST_F(TailSessionsTest, AnInvalidTypeIsRefusedAndStartsNoSession) {
   EXPECT_EQ(replier.last().correlation_id(), 12u);
   publish(v1::EVENT_TYPE_NEW_BLOCK);
   EXPECT_TRUE(tailed("op").empty());
+}
+
+TEST_F(TailSessionsTest, AFilterNarrowsTheSessionAndOneThatDoesNotCompileStartsNone) {
+  tail("bad", {v1::EVENT_TYPE_NEW_BLOCK}, 7, "height >");
+  ASSERT_EQ(replier.sent.size(), 1u);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(replier.last().error().message().rfind("tail --filter: NewBlock: column ", 0), 0u)
+      << replier.last().error().message();
+
+  tail("op", {v1::EVENT_TYPE_NEW_BLOCK}, 8, "height > 1");
+  EXPECT_EQ(events.filterOf("tail:1", v1::EVENT_TYPE_NEW_BLOCK), "height > 1")
+      << "the first session started";
+  for (int i = 0; i < 3; ++i)
+    publish(v1::EVENT_TYPE_NEW_BLOCK);
+  const auto got = tailed("op");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].new_block().height(), 2u);
+  EXPECT_EQ(got[1].new_block().height(), 3u);
+  EXPECT_TRUE(tailed("bad").empty());
 }
 
 TEST_F(TailSessionsTest, TailStopEndsTheSessionAndIsAnsweredAfterIt) {

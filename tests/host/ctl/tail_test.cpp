@@ -1,6 +1,6 @@
 // The tail loop: JSON lines per event, credit after each batch, stop after --count or on the
 // stop flag (with TailStop sent and its answer awaited, unless the node announced it stopped),
-// silence tolerated, error replies and unreachable nodes.
+// silence tolerated, error replies and unreachable nodes, and --filter only to a node of 1.2 on.
 
 #include "plexus/ctl/tail.h"
 
@@ -194,6 +194,43 @@ TEST(CtlTail, UnreachableNodeExitsThreeBeforeSubscribing) {
   EXPECT_EQ(tail.run(TailCommand{}), ExitCode::Unreachable);
   EXPECT_THAT(tail.err.str(), HasSubstr("plexus-node is not running"));
   EXPECT_TRUE(tail.connection.sent.empty());
+}
+
+// A node before 1.2 would ignore the filter and stream every event: refused before subscribing.
+TEST(CtlTail, AFilterIsRefusedByANodeBeforeProtocol12) {
+  Tail tail;
+  tail.connection.answers.clear();
+  v1::ControlResponse status = statusAnswer();
+  status.set_protocol_major(1);
+  status.set_protocol_minor(1);
+  tail.connection.answers.emplace_back(status);
+  TailCommand command;
+  command.types = {v1::EVENT_TYPE_NEW_TRANSACTION};
+  command.filter = "fee >= 1000";
+  EXPECT_EQ(tail.run(command), ExitCode::ErrorReply);
+  EXPECT_EQ(tail.err.str(),
+            "plexusctl: tail --filter needs a node speaking protocol 1.2; this one speaks 1.1\n");
+  EXPECT_EQ(tail.out.str(), "");
+  EXPECT_TRUE(tail.connection.sent.empty()) << "no TailRequest";
+  ASSERT_EQ(tail.connection.calls.size(), 1u) << "the status probe only, no TailStop";
+  EXPECT_EQ(tail.connection.calls[0].body_case(), v1::ControlRequest::kStatus);
+}
+
+TEST(CtlTail, AFilterGoesToANodeSpeakingProtocol12) {
+  Tail tail;
+  tail.connection.answers.clear();
+  v1::ControlResponse status = statusAnswer();
+  status.set_protocol_major(1);
+  status.set_protocol_minor(2);
+  tail.connection.answers.emplace_back(status);
+  TailCommand command;
+  command.types = {v1::EVENT_TYPE_NEW_TRANSACTION};
+  command.filter = "fee >= 1000";
+  EXPECT_EQ(tail.run(command), ExitCode::Ok);
+  EXPECT_EQ(tail.err.str(), "");
+  ASSERT_FALSE(tail.connection.sent.empty());
+  ASSERT_EQ(tail.connection.sent[0].body_case(), v1::ControlRequest::kTail);
+  EXPECT_EQ(tail.connection.sent[0].tail().filter(), "fee >= 1000");
 }
 
 TEST(CtlTail, UndecodableBodyIsSkippedWithAWarning) {

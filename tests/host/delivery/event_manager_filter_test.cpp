@@ -101,6 +101,20 @@ TEST_F(EventManagerFilterTest, ABadFilterRefusesItsTypeOnlyAndTheModuleLoads) {
   EXPECT_TRUE(em.subscribers(v1::EVENT_TYPE_NEW_TRANSACTION).empty());
 }
 
+TEST(CompileSubscribeTest, AFilterCompiledAlreadyIsUsedAsIs) {
+  const std::vector<v1::EventType> types{v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_NEW_TRANSACTION};
+  const auto blocks = compiled(v1::EVENT_TYPE_NEW_BLOCK, "height > 5");
+  const std::vector<FilterRequest> filters{
+      {v1::EVENT_TYPE_NEW_BLOCK, "height > 5", blocks},
+      {v1::EVENT_TYPE_NEW_TRANSACTION, "fee > 1", nullptr}};  // compiled here
+  const CompiledSubscribe out = compileSubscribe(types, filters);
+  EXPECT_TRUE(out.refused.empty());
+  ASSERT_EQ(out.accepted.size(), 2u);
+  EXPECT_EQ(out.accepted[0].filter, blocks) << "the same filter, not compiled again";
+  ASSERT_TRUE(out.accepted[1].filter);
+  EXPECT_EQ(out.accepted[1].filter->text(), "fee > 1");
+}
+
 TEST_F(EventManagerFilterTest, LifecycleTypesAndStrayOrDuplicateFiltersAreRefused) {
   attach("m", 10);
   const std::vector<v1::EventType> types{v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_MODULE_LOADED,

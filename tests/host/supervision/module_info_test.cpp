@@ -1,5 +1,6 @@
 // What the supervisor tells about a module: ModuleInfo (name falling back to the id, uptime of
-// a ready module only), state names, and the attachment and grant of an accepted handshake.
+// a ready module only), state names, and the attachment and grant of an accepted handshake (the
+// configured filters compiled once per configuration).
 
 #include "supervision/module_info.h"
 
@@ -122,6 +123,33 @@ TEST_F(ModuleInfoTest, AttachmentAndGrantFollowTheConfiguration) {
   EXPECT_EQ(grant.incarnation, 4u);
   EXPECT_EQ(grant.heartbeatIntervalMs, 250u);
   EXPECT_EQ(grant.settings, (std::map<std::string, std::string>{{"k", "v"}}));
+}
+
+TEST_F(ModuleInfoTest, ConfiguredFiltersAreCompiledOnceAndSharedByEveryAttachment) {
+  auto* subscription = config.add_subscriptions();
+  subscription->set_type(v1::EVENT_TYPE_NEW_BLOCK);
+  subscription->set_filter("height > 5");
+  ModuleRecord& alpha = record();
+  ASSERT_EQ(alpha.configFilters.size(), 1u);
+  const auto compiled = alpha.configFilters[0].filter;
+  ASSERT_TRUE(compiled);
+  EXPECT_EQ(compiled->text(), "height > 5");
+  for (std::uint64_t incarnation : {1u, 2u}) {
+    alpha.incarnation = incarnation;
+    const auto attachment = attachmentOf(alpha);
+    ASSERT_EQ(attachment.configFilters.size(), 1u);
+    EXPECT_EQ(attachment.configFilters[0].type, v1::EVENT_TYPE_NEW_BLOCK);
+    EXPECT_EQ(attachment.configFilters[0].filter, compiled) << "not compiled again";
+  }
+
+  // A new configuration (a load with a new definition) brings its own filters.
+  subscription->set_filter("height > 9");
+  alpha.setConfig(config);
+  ASSERT_EQ(attachmentOf(alpha).configFilters.size(), 1u);
+  EXPECT_EQ(attachmentOf(alpha).configFilters[0].filter->text(), "height > 9");
+  config.clear_subscriptions();
+  alpha.setConfig(config);
+  EXPECT_TRUE(attachmentOf(alpha).configFilters.empty());
 }
 
 }  // namespace
