@@ -56,7 +56,8 @@ Result<ReceivedBatch> decodeEventBatch(const v1::EventBatch& header,
                                        std::vector<zmq::message_t>&& bodyFrames) {
   ReceivedBatch out;
   out.lane = header.lane();
-  if (out.lane != v1::LANE_EVENT && out.lane != v1::LANE_LIFECYCLE) {
+  if (out.lane != v1::LANE_EVENT && out.lane != v1::LANE_LIFECYCLE &&
+      out.lane != v1::LANE_CRITICAL) {
     return makeError(v1::ERROR_CODE_MALFORMED, "event batch names no known lane");
   }
   const int count = header.events_size();

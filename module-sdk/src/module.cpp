@@ -7,13 +7,16 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 
 #include "connection.h"
 #include "io_thread.h"
+#include "pending_events.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "subscribe_request.h"
 
 namespace plexus::sdk {
 
@@ -21,6 +24,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kRequestTimeout{60000};
 constexpr std::chrono::microseconds kIdleAckDelay{10000};
+// While handlers work through received events, how often the run() loop looks for more (so a
+// critical event that arrives meanwhile waits for one handler, not for the whole backlog).
+constexpr std::chrono::microseconds kReceiveInterval{100};
 
 // The token line plexus-node writes on stdin: 64 hex characters and a newline.
 std::string readToken(std::chrono::milliseconds timeout) {
@@ -107,22 +113,35 @@ class Module::Impl {
     envelope.mutable_goodbye()->set_reason(reason);
     return envelope;
   }
-  void sendAck(std::uint64_t throughSeq) {
+  // Cumulative credit return on one acked lane (the event lane's leaves Ack.lane unset: what
+  // every minor reads as the event lane).
+  void sendAck(v1::Lane lane, std::uint64_t throughSeq) {
     v1::Envelope ack;
     ipc::stampVersion(ack);
     ack.mutable_ack()->set_through_seq(throughSeq);
+    if (lane == v1::LANE_CRITICAL) ack.mutable_ack()->set_lane(v1::LANE_CRITICAL);
     m_connection.send(ack);
+  }
+  void flushAcks() {
+    for (v1::Lane lane : {v1::LANE_CRITICAL, v1::LANE_EVENT}) {
+      if (m_acks.unacked(lane)) sendAck(lane, m_acks.take(lane));
+    }
   }
   void sayGoodbye(const std::string& reason) {
     m_connection.send(goodbye(reason));
     m_saidGoodbye = true;
   }
   int runLoop();
-  void reportRefused(const std::string& refused) const;
-  // Returns true when the batch held NodeShutdown. Returns credit every `ackEvery` handled
-  // events, inside the batch too, so the node refills while the rest is handled.
-  bool dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
-                std::uint64_t& handledThrough, std::uint64_t& unacked);
+  // Hands the next pending event (highest lane first) to its handler and returns its lane's
+  // credit when half its window was handled, so the node refills while the rest is handled.
+  // True when it was NodeShutdown.
+  bool handleNext();
+  // Between two handlers: serves other threads and heartbeats; and at most every
+  // kReceiveInterval takes what arrived, so a critical batch overtakes the pending events.
+  void betweenHandlers();
+  // Moves what the connection received into the pending lanes, up to the first thing that is
+  // not a batch (kept, in order, for after the pending events).
+  void takeReceived();
 
   std::string m_id;
   detail::Connection m_connection;
@@ -133,115 +152,123 @@ class Module::Impl {
   std::atomic<std::uint64_t> m_decodeErrors{0};
   bool m_saidGoodbye = false;
   v1::Event m_event;  // reused for every delivery
+  // The run() loop's (see pending_events.h).
+  detail::PendingEvents m_pending;
+  std::deque<detail::Incoming> m_deferred;  // arrived after pending events; acted on after them
+  detail::LaneAcks m_acks{1, 1};
+  detail::Connection::Clock::time_point m_lastReceive;
 };
 
-bool Module::Impl::dispatch(const ipc::ReceivedBatch& batch, std::uint64_t ackEvery,
-                            std::uint64_t& handledThrough, std::uint64_t& unacked) {
+bool Module::Impl::handleNext() {
+  const detail::PendingEvents::Event next = m_pending.front();
   bool shutdown = false;
-  for (std::size_t i = 0; i < batch.bodies.size(); ++i) {
-    const auto& meta = batch.metas[i];
-    const auto& body = batch.bodies[i];
-    if (i > 0) m_connection.serveBetweenHandlers();  // other threads' requests, heartbeats
-    if (!m_event.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-      ++m_decodeErrors;
-      std::cerr << "plexus-sdk: module '" << m_id << "': event seq " << meta.seq()
-                << " could not be decoded; skipped\n";
-    } else {
-      const auto type = m_event.type();
-      shutdown = shutdown || type == v1::EVENT_TYPE_NODE_SHUTDOWN;
-      const std::size_t slot = static_cast<std::size_t>(type);
-      if (slot < m_handlers.size() && m_handlers[slot]) {
-        try {
-          m_handlers[slot](Delivery(m_event, meta.seq(), meta.dropped_before(), batch.lane));
-        } catch (const std::exception& e) {
-          std::cerr << "plexus-sdk: module '" << m_id << "': the " << ipc::displayName(type)
-                    << " handler threw: " << e.what() << "\n";
-        }
+  if (!m_event.ParseFromArray(next.body.data(), static_cast<int>(next.body.size()))) {
+    ++m_decodeErrors;
+    std::cerr << "plexus-sdk: module '" << m_id << "': event seq " << next.meta->seq()
+              << " could not be decoded; skipped\n";
+  } else {
+    const auto type = m_event.type();
+    shutdown = type == v1::EVENT_TYPE_NODE_SHUTDOWN;
+    const std::size_t slot = static_cast<std::size_t>(type);
+    if (slot < m_handlers.size() && m_handlers[slot]) {
+      try {
+        m_handlers[slot](
+            Delivery(m_event, next.meta->seq(), next.meta->dropped_before(), next.lane));
+      } catch (const std::exception& e) {
+        std::cerr << "plexus-sdk: module '" << m_id << "': the " << ipc::displayName(type)
+                  << " handler threw: " << e.what() << "\n";
       }
     }
-    if (batch.lane == v1::LANE_EVENT) {
-      handledThrough = meta.seq();
-      if (++unacked >= ackEvery) {
-        sendAck(handledThrough);
-        unacked = 0;
-      }
-    }
+  }
+  const v1::Lane lane = next.lane;
+  const std::uint64_t seq = next.meta->seq();
+  m_pending.pop();
+  // Critical credit goes back as soon as no critical event waits: a rare critical event must not
+  // hold its slot (nor keep a maintenance round open) while a long event-lane backlog is handled.
+  const bool due = m_acks.handled(lane, seq);
+  if (due || (lane == v1::LANE_CRITICAL && !m_pending.hasCritical())) {
+    sendAck(lane, m_acks.take(lane));
   }
   return shutdown;
 }
 
-// The types the node did not subscribe (a filter that does not compile), a line each.
-void Module::Impl::reportRefused(const std::string& refused) const {
-  std::size_t begin = 0;
-  while (begin < refused.size()) {
-    std::size_t end = refused.find('\n', begin);
-    if (end == std::string::npos) end = refused.size();
-    std::cerr << "plexus-sdk: module '" << m_id
-              << "': subscription refused: " << refused.substr(begin, end - begin) << "\n";
-    begin = end + 1;
+void Module::Impl::betweenHandlers() {
+  const auto now = detail::Connection::Clock::now();
+  if (now - m_lastReceive < kReceiveInterval || !m_deferred.empty()) {
+    m_connection.serveBetweenHandlers();  // other threads' requests, heartbeats
+    return;
+  }
+  m_lastReceive = now;
+  m_connection.serve(std::chrono::milliseconds(0));  // the same, and receives
+  takeReceived();
+}
+
+void Module::Impl::takeReceived() {
+  while (m_deferred.empty()) {
+    std::optional<detail::Incoming> in =
+        m_connection.next(detail::Connection::Clock::time_point::min());
+    if (!in) return;
+    if (in->kind == detail::Incoming::Kind::Batch) {
+      m_pending.push(std::move(in->batch));
+    } else {
+      m_deferred.push_back(std::move(*in));
+    }
   }
 }
 
 int Module::Impl::runLoop() {
-  v1::Envelope subscribe;
-  ipc::stampVersion(subscribe);
-  auto* request = subscribe.mutable_subscribe();  // sent even with no handlers: it makes the
-                                                  // module ready
-  const bool filters = handshake().negotiated_minor() >= ipc::kMinorFilters;
-  for (std::size_t slot = 0; slot < m_handlers.size(); ++slot) {
-    if (!m_handlers[slot]) continue;
-    const auto type = static_cast<v1::EventType>(slot);
-    if (!m_filters[slot].empty()) {
-      if (!filters) {
-        std::cerr << "plexus-sdk: module '" << m_id << "': subscription to "
-                  << ipc::displayName(type) << " refused: its filter needs protocol "
-                  << ipc::kProtocolMajor << "." << ipc::kMinorFilters
-                  << ", the connection negotiated " << ipc::kProtocolMajor << "."
-                  << handshake().negotiated_minor() << "\n";
-        continue;
-      }
-      auto* filter = request->add_filters();
-      filter->set_type(type);
-      filter->set_expression(m_filters[slot]);
-    }
-    request->add_types(type);
-  }
-  m_connection.send(subscribe);
-
-  const std::uint64_t capacity = std::max<std::uint32_t>(handshake().channel_capacity(), 1);
-  const std::uint64_t ackEvery = std::max<std::uint64_t>(1, capacity / 2);
-  std::uint64_t handledThrough = 0, unacked = 0;
+  m_connection.send(
+      detail::subscribeRequest(m_id, m_handlers, m_filters, handshake().negotiated_minor()));
+  // Each lane's credit goes back at half its window.
+  m_acks = detail::LaneAcks(std::max<std::uint64_t>(1, handshake().channel_capacity() / 2),
+                            std::max<std::uint64_t>(1, handshake().critical_capacity() / 2));
   bool subscribed = false;
-  auto flushAck = [&] {
-    if (unacked == 0) return;
-    sendAck(handledThrough);
-    unacked = 0;
-  };
+  bool shuttingDown = false;  // NodeShutdown handled: what was received is handled, then leave
   using Clock = detail::Connection::Clock;
+  m_lastReceive = Clock::now();
   for (;;) {
-    // Idle with unacked events: their credit goes back after kIdleAckDelay unless more events
-    // arrive first. At a low rate this saves an ack message per event (half the traffic); it
-    // holds credit the module does not need, since each batch acks itself at half the window.
-    std::optional<detail::Incoming> next =
-        m_connection.next(unacked > 0 ? Clock::now() + kIdleAckDelay : Clock::time_point::max());
+    if (!m_pending.empty()) {
+      shuttingDown = handleNext() || shuttingDown;
+      if (m_pending.empty()) continue;
+      if (shuttingDown) {
+        m_connection.serveBetweenHandlers();
+      } else {
+        betweenHandlers();
+      }
+      continue;
+    }
+    if (shuttingDown) {
+      flushAcks();
+      sayGoodbye("node shutdown");
+      return 0;
+    }
+    std::optional<detail::Incoming> next;
+    if (!m_deferred.empty()) {
+      next = std::move(m_deferred.front());
+      m_deferred.pop_front();
+    } else {
+      // Idle with unacked events: their credit goes back after kIdleAckDelay unless more events
+      // arrive first. At a low rate this saves an ack message per event (half the traffic); it
+      // holds credit the module does not need, since each lane acks itself at half its window.
+      next = m_connection.next(m_acks.anyUnacked() ? Clock::now() + kIdleAckDelay
+                                                   : Clock::time_point::max());
+    }
     if (!next) {
-      flushAck();
+      flushAcks();
       continue;
     }
     detail::Incoming in = std::move(*next);
     using Kind = detail::Incoming::Kind;
     switch (in.kind) {
-      case Kind::Batch: {
-        if (dispatch(in.batch, ackEvery, handledThrough, unacked)) {
-          flushAck();
-          sayGoodbye("node shutdown");
-          return 0;
-        }
+      case Kind::Batch:
+        m_pending.push(std::move(in.batch));
+        // Whatever else the last receive brought: a critical batch behind many one-event batches
+        // must not wait for them.
+        takeReceived();
         break;
-      }
       case Kind::SubscribeAck:
         subscribed = true;
-        reportRefused(in.message);
+        detail::reportRefused(m_id, in.message);
         break;
       case Kind::HostError:
         if (!subscribed) {
@@ -254,11 +281,11 @@ int Module::Impl::runLoop() {
                   << "\n";
         break;
       case Kind::HostGoodbye:
-        flushAck();
+        flushAcks();
         sayGoodbye("unloaded");
         return 0;
       case Kind::Stop:
-        flushAck();
+        flushAcks();
         sayGoodbye("stopped");
         return 0;
       case Kind::HostLost:

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
                     [--capacity C] [--policy drop|block] [--stop-module]
                     [--layout packed|frames] [--type TYPE] [--module-exec PATH] [--profile]
                     [--filter EXPR --match-every N [--match-field NAME]]
+                    [--critical-every N] [--handler-us U]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
 
   --rate R         publish at R events/s; without --events the run lasts --seconds T
@@ -32,6 +33,10 @@ constexpr const char* kUsage =
   --match-every N  every Nth event sets the payload's uint64 field --match-field (default
                    fee) to 1000, the others to 1: with --filter 'fee >= 1000', 1/N of the
                    events match
+  --critical-every N  after every Nth event also publish a stamped ChainReorg (critical
+                   priority: the critical lane); a "critical:" line gives their
+                   publish-to-handler-start latency and how many were dropped
+  --handler-us U   every module handler takes U microseconds (sleeps): a slow module
 
 Result line: system=plexus modules= events= size= type= delivered= secs= delivered_per_s=
   p50_us= p90_us= p99_us= p999_us= max_us= (over the latencies of all modules merged)
@@ -132,6 +137,10 @@ Options parseOptions(int argc, char** argv) {
       o.matchEvery = number();
     } else if (arg == "--match-field") {
       o.matchField = value();
+    } else if (arg == "--critical-every") {
+      o.criticalEvery = number();
+    } else if (arg == "--handler-us") {
+      o.handlerUs = static_cast<std::uint32_t>(number());
     } else if (arg == "--idle") {
       o.idleSeconds = static_cast<std::uint32_t>(number());
     } else {
@@ -143,6 +152,8 @@ Options parseOptions(int argc, char** argv) {
     usage("modules, events, capacity > 0 and a module executable");
   if (o.size < 8) o.size = 8;
   if (!o.filter.empty() && o.modules < 2) usage("--filter needs --modules 2 or more");
+  if (o.criticalEvery > 0 && o.type == v1::EVENT_TYPE_CHAIN_REORG)
+    usage("--critical-every needs a --type other than ChainReorg");
   // A path with a directory is taken from here; a bare name is looked up as the node does.
   if (o.moduleExec.find('/') != std::string::npos)
     o.moduleExec = std::filesystem::absolute(o.moduleExec).string();

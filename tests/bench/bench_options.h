@@ -28,6 +28,8 @@ struct Options {
   std::string filter;            // module 0's content filter; "" = none
   std::uint64_t matchEvery = 0;  // every Nth event has matchField = 1000, the rest 1
   std::string matchField = "fee";
+  std::uint64_t criticalEvery = 0;  // after every Nth event also a stamped ChainReorg (critical)
+  std::uint32_t handlerUs = 0;      // each module handler takes this long (sleeps)
 };
 
 // Exits with status 2 and the usage on a bad command line, with status 0 on --help.

@@ -11,6 +11,9 @@
 // latencies merged, worst_* the worst module's percentile (as the peer baselines report it).
 // With --stop-module, module 0 (drop policy) is SIGSTOPped for the run; the line then also
 // gives its channel_full and the node's RSS growth, and `delivered` counts the other modules.
+// With --critical-every N, a stamped ChainReorg (critical priority) follows every Nth event; a
+// second line gives their publish-to-handler-start latency and how many were dropped:
+//   critical: published=C received=R dropped=K critical_lane_full=F p50_us= p99_us= max_us=
 // plexus-bench --help gives the options and what a --module-exec module must do.
 
 #include <signal.h>
@@ -24,6 +27,7 @@
 #include <functional>
 #include <future>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,6 +94,31 @@ void printFilterLine(const plexus::bench::Options& options, const std::vector<st
       unfiltered > 0 ? filtered / unfiltered : 0.0);
 }
 
+// The --critical-every line: every module's critical events (ChainReorg) merged.
+void printCriticalLine(const std::vector<std::string>& ids, const std::filesystem::path& dir,
+                       const plexus::v1::StatsResponse& stats, std::uint64_t published) {
+  plexus::bench::LatencyHistogram latencies;
+  std::uint64_t received = 0, criticalFull = 0;
+  for (const auto& id : ids) {
+    if (auto report = plexus::bench::readReport(dir / (id + ".out.critical"))) {
+      received += report->received;
+      latencies.merge(report->latencies);
+    }
+  }
+  for (const auto& s : stats.modules()) {
+    for (const auto& lane : s.lanes()) {
+      if (lane.lane() == plexus::v1::LANE_CRITICAL) criticalFull += lane.channel_full();
+    }
+  }
+  const std::uint64_t expected = published * ids.size();
+  auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
+  std::printf(
+      "critical: published=%lu received=%lu dropped=%lu critical_lane_full=%lu p50_us=%.1f "
+      "p99_us=%.1f max_us=%.1f\n",
+      published, received, expected > received ? expected - received : 0, criticalFull,
+      us(latencies.percentile(0.50)), us(latencies.percentile(0.99)), us(latencies.max()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,6 +151,8 @@ int main(int argc, char** argv) {
     (*module->mutable_settings())["expect"] = std::to_string(options.events);
     (*module->mutable_settings())["type"] = std::to_string(static_cast<int>(options.type));
     if (i == 0 && !options.filter.empty()) (*module->mutable_settings())["filter"] = options.filter;
+    (*module->mutable_settings())["handler_us"] = std::to_string(options.handlerUs);
+    if (options.criticalEvery > 0) (*module->mutable_settings())["critical"] = "1";
   }
 
   std::promise<plexus::host::Node*> started;
@@ -200,7 +231,9 @@ int main(int argc, char** argv) {
       modulePids.emplace_back(m.module_id(), m.pid());
     const auto cpuBefore = plexus::bench::cpuProfile(modulePids);
     plexus::bench::BenchEvent event(options.type, options.size);
-    std::uint64_t matches = 0;
+    std::uint64_t matches = 0, criticalPublished = 0;
+    std::optional<plexus::bench::BenchEvent> criticalEvent;
+    if (options.criticalEvery > 0) criticalEvent.emplace(plexus::v1::EVENT_TYPE_CHAIN_REORG, 64);
     if (options.matchEvery > 0 && !event.setUint64(options.matchField, 1)) {
       fail("--match-field: the payload has no uint64 field " + options.matchField);
     }
@@ -226,8 +259,20 @@ int main(int argc, char** argv) {
         fail("publish refused");
         break;
       }
+      if (criticalEvent && (e + 1) % options.criticalEvery == 0) {
+        ++criticalPublished;
+        if (!node->publisher().publishAsync(criticalEvent->stamped(plexus::bench::steadyNowNs()),
+                                            onDone)) {
+          fail("publish refused");
+          break;
+        }
+      }
     }
-    waitFor([&] { return resolved.load(std::memory_order_acquire) == options.events; }, 600s);
+    waitFor(
+        [&] {
+          return resolved.load(std::memory_order_acquire) == options.events + criticalPublished;
+        },
+        600s);
     // Everything accepted was handled: then the end marker finds room everywhere.
     waitFor(
         [&] {
@@ -305,6 +350,7 @@ int main(int argc, char** argv) {
         fail("the filtered module missed matching events");
       }
     }
+    if (criticalEvent) printCriticalLine(ids, dir, final, criticalPublished);
     if (options.profile) {
       plexus::bench::printProfile(cpuBefore, plexus::bench::cpuProfile(modulePids), secs,
                                   delivered);

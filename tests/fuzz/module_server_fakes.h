@@ -60,15 +60,19 @@ class FuzzTransport final : public host::ModuleTransport {
     Peer& peer = m_peers[moduleId];
     PLEXUS_FUZZ_CHECK(!events.empty(), "an empty batch to '" + moduleId + "'");
     if (peer.unreachable) return host::SendStatus::Unreachable;
-    if (lane == v1::LANE_EVENT && peer.wouldBlock) return host::SendStatus::WouldBlock;
+    if (lane != v1::LANE_LIFECYCLE && peer.wouldBlock) return host::SendStatus::WouldBlock;
     for (const ipc::OutgoingEvent& event : events) {
       const std::string what = " (module '" + moduleId + "', seq " + std::to_string(event.seq) +
                                ", lane " + std::to_string(lane) + ")";
-      if (lane == v1::LANE_EVENT) {
-        PLEXUS_FUZZ_CHECK(event.seq > peer.lastEventSeq, "event-lane seq went back" + what);
-        PLEXUS_FUZZ_CHECK(event.droppedBefore == event.seq - peer.lastEventSeq - 1,
+      if (lane == v1::LANE_EVENT || lane == v1::LANE_CRITICAL) {
+        // Each acked lane numbers its own events.
+        std::uint64_t& last = lane == v1::LANE_EVENT ? peer.lastEventSeq : peer.lastCriticalSeq;
+        PLEXUS_FUZZ_CHECK(lane == v1::LANE_EVENT || peer.criticalLane,
+                          "a critical batch to a module without a critical lane" + what);
+        PLEXUS_FUZZ_CHECK(event.seq > last, "acked-lane seq went back" + what);
+        PLEXUS_FUZZ_CHECK(event.droppedBefore == event.seq - last - 1,
                           "dropped_before is not the gap" + what);
-        peer.lastEventSeq = event.seq;
+        last = event.seq;
       } else {
         PLEXUS_FUZZ_CHECK(lane == v1::LANE_LIFECYCLE, "unknown lane" + what);
         PLEXUS_FUZZ_CHECK(event.seq == peer.lastLifecycleSeq + 1 && event.droppedBefore == 0,
@@ -106,9 +110,10 @@ class FuzzTransport final : public host::ModuleTransport {
   // A new process: a new connection, no requests yet.
   void connect(const std::string& moduleId) { m_peers[moduleId] = Peer{}; }
   // Its handshake attached it: both lanes start again.
-  void attached(const std::string& moduleId) {
+  void attached(const std::string& moduleId, bool criticalLane) {
     Peer& peer = m_peers[moduleId];
-    peer.lastEventSeq = peer.lastLifecycleSeq = 0;
+    peer.lastEventSeq = peer.lastCriticalSeq = peer.lastLifecycleSeq = 0;
+    peer.criticalLane = criticalLane;
     peer.announced.clear();
   }
   // The module sent `envelope` (authenticated, one frame): a request expects one answer.
@@ -123,13 +128,18 @@ class FuzzTransport final : public host::ModuleTransport {
     m_peers[moduleId].wouldBlock = !m_peers[moduleId].wouldBlock;
   }
   std::uint64_t lastEventSeq(const std::string& moduleId) { return m_peers[moduleId].lastEventSeq; }
+  std::uint64_t lastCriticalSeq(const std::string& moduleId) {
+    return m_peers[moduleId].lastCriticalSeq;
+  }
 
  private:
   struct Peer {
     bool unreachable = false;
     bool wouldBlock = false;
     std::uint64_t lastEventSeq = 0;
+    std::uint64_t lastCriticalSeq = 0;
     std::uint64_t lastLifecycleSeq = 0;
+    bool criticalLane = false;              // its incarnation negotiated 1.3 and has critical slots
     std::multiset<std::uint64_t> requests;  // correlation ids sent and not answered yet
     std::set<std::pair<std::string, std::uint64_t>> announced;  // ModuleLoaded received
   };
@@ -149,12 +159,15 @@ class FuzzRegistry final : public host::ModuleRegistry {
     v1::ModuleConfig& alpha = m_configs["alpha"];  // drop policy, publishes chain events
     alpha.set_name("alpha");
     alpha.set_channel_capacity(2);
+    alpha.set_critical_capacity(1);
     alpha.mutable_capabilities()->add_publish(v1::EVENT_TYPE_NEW_BLOCK);
     alpha.mutable_capabilities()->add_publish(v1::EVENT_TYPE_NEW_TRANSACTION);
+    alpha.mutable_capabilities()->add_publish(v1::EVENT_TYPE_CHAIN_REORG);
     (*alpha.mutable_settings())["mode"] = "fuzz";
     v1::ModuleConfig& beta = m_configs["beta"];  // block policy, restricted subscriptions
     beta.set_name("beta");
     beta.set_channel_capacity(1);
+    beta.set_critical_capacity(1);
     beta.set_policy(v1::DELIVERY_POLICY_BLOCK);
     beta.mutable_capabilities()->add_publish(v1::EVENT_TYPE_NEW_BLOCK);
     for (auto type :
@@ -168,7 +181,8 @@ class FuzzRegistry final : public host::ModuleRegistry {
   }
 
   Result<host::HandshakeGrant> onHandshake(const std::string& moduleId,
-                                           const v1::Handshake& handshake) override {
+                                           const v1::Handshake& handshake,
+                                           std::uint32_t negotiatedMinor) override {
     State& state = m_states[moduleId];
     if (!state.running) return makeError(v1::ERROR_CODE_NOT_FOUND, "not running");
     if (state.handshaken) return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "already done");
@@ -183,6 +197,9 @@ class FuzzRegistry final : public host::ModuleRegistry {
     attachment.incarnation = state.incarnation;
     attachment.pid = 1000 + static_cast<int>(state.incarnation);
     attachment.capacity = config != nullptr ? config->channel_capacity() : 3;
+    if (negotiatedMinor >= ipc::kMinorLanes) {
+      attachment.criticalCapacity = config != nullptr ? config->critical_capacity() : 2;
+    }
     if (config != nullptr && config->policy() == v1::DELIVERY_POLICY_BLOCK) {
       attachment.policy = host::DeliveryPolicy::Block;
     }
@@ -192,7 +209,7 @@ class FuzzRegistry final : public host::ModuleRegistry {
         attachment.subscribeAllowed.set(static_cast<std::size_t>(type));
       }
     }
-    m_transport.attached(moduleId);
+    m_transport.attached(moduleId, attachment.criticalCapacity > 0);
     m_events.attach(attachment);
     state.handshaken = true;
     host::HandshakeGrant grant;

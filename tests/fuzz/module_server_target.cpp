@@ -123,6 +123,10 @@ class Harness {
       return std::chrono::duration_cast<std::chrono::milliseconds>(m_now.time_since_epoch())
           .count();
     };
+    // The default critical types, and DiskSpaceLow: its sticky replay takes the critical lane.
+    options.criticalTypes.set(v1::EVENT_TYPE_CHAIN_REORG);
+    options.criticalTypes.set(v1::EVENT_TYPE_BLOCK_DISCONNECTED);
+    options.criticalTypes.set(v1::EVENT_TYPE_DISK_SPACE_LOW);
     return options;
   }
 
@@ -139,10 +143,11 @@ class Harness {
     m_server->handle(routingId, userId, messages);
   }
 
-  void ack(const std::string& moduleId, std::uint64_t throughSeq) {
+  void ack(const std::string& moduleId, std::uint64_t throughSeq, v1::Lane lane = v1::LANE_EVENT) {
     v1::Envelope envelope;
     ipc::stampVersion(envelope);
     envelope.mutable_ack()->set_through_seq(throughSeq);
+    if (lane == v1::LANE_CRITICAL) envelope.mutable_ack()->set_lane(lane);
     zmq::message_t frame = ipc::encodeEnvelope(envelope);
     send(moduleId, moduleId, {std::string_view(frame.data<char>(), frame.size())});
   }
@@ -160,6 +165,9 @@ class Harness {
         return;  // merged into the previous message by parseSteps
       case Action::AckAll:
         ack(id, m_transport.lastEventSeq(id));
+        if (const std::uint64_t critical = m_transport.lastCriticalSeq(id); critical > 0) {
+          ack(id, critical, v1::LANE_CRITICAL);
+        }
         return;
       case Action::AckSome: {
         const std::uint64_t last = m_transport.lastEventSeq(id);
@@ -235,6 +243,20 @@ class Harness {
       PLEXUS_FUZZ_CHECK(s.queued() + s.in_flight() <= s.capacity(),
                         "queued + in_flight > capacity:\n" + describe(s));
       PLEXUS_FUZZ_CHECK(s.max_held() <= s.capacity(), "max_held > capacity:\n" + describe(s));
+      std::uint64_t laneRouted = 0, laneAcked = 0;
+      for (const v1::LaneStats& lane : s.lanes()) {
+        PLEXUS_FUZZ_CHECK(
+            lane.routed() == lane.successful() + lane.channel_full() + lane.failed() &&
+                lane.successful() ==
+                    lane.acked() + lane.queued() + lane.in_flight() + lane.lost() &&
+                lane.queued() + lane.in_flight() <= lane.capacity() &&
+                lane.max_held() <= lane.capacity(),
+            "a lane's invariant broke:\n" + describe(s));
+        laneRouted += lane.routed();
+        laneAcked += lane.acked();
+      }
+      PLEXUS_FUZZ_CHECK(laneRouted == s.routed() && laneAcked == s.acked(),
+                        "the totals are not the lanes' sums:\n" + describe(s));
       auto previous = m_previous.find(s.module_id());
       if (previous != m_previous.end()) {
         const v1::DeliveryStats& p = previous->second;

@@ -86,6 +86,16 @@ v1::Event newTransaction(const std::string& txid) {
   return event;
 }
 
+v1::Event chainReorg(std::uint64_t forkHeight) {
+  v1::Event event;
+  event.set_type(v1::EVENT_TYPE_CHAIN_REORG);
+  event.mutable_chain_reorg()->set_old_tip("00000000000000000007a1b2c3d4e5f6");
+  event.mutable_chain_reorg()->set_new_tip("00000000000000000009f8e7d6c5b4a3");
+  event.mutable_chain_reorg()->set_fork_height(forkHeight);
+  event.mutable_chain_reorg()->set_depth(1);
+  return event;
+}
+
 v1::Event moduleLoaded(const std::string& moduleId, std::uint64_t incarnation) {
   v1::Event event;
   event.set_type(v1::EVENT_TYPE_MODULE_LOADED);

@@ -50,6 +50,7 @@ v1::Envelope stamped();
 // Events.
 v1::Event newBlock(std::uint64_t height);
 v1::Event newTransaction(const std::string& txid);
+v1::Event chainReorg(std::uint64_t forkHeight);  // critical by default
 v1::Event moduleLoaded(const std::string& moduleId, std::uint64_t incarnation);
 v1::Event nodeShutdown();
 

@@ -50,6 +50,21 @@ void moduleScripts(Writer& out) {
             act(kBeta, Action::AckAll), msg(kAlpha, publish(4, newBlock(3))), msg(kGamma, ack(2)),
             msg(kGamma, statsRequest(11)), msg(kBeta, statsRequest(12)), act(kBeta, Action::AckAll),
             act(kGamma, Action::AckAll)}));
+  // The critical lane: ChainReorg from alpha overtakes gamma's full event lane (capacity 3)
+  // and beta's (block policy, capacity 1), then both lanes are acked.
+  out.writeFrames(
+      target, "critical_lane",
+      with({msg(kAlpha, handshake("alpha")), msg(kAlpha, subscribe({})),
+            msg(kBeta, handshake("beta")),
+            msg(kBeta, subscribe({v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_CHAIN_REORG})),
+            msg(kGamma, handshake("gamma")),
+            msg(kGamma, subscribe({v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_CHAIN_REORG}))},
+           {msg(kAlpha, publish(1, newBlock(1))), msg(kAlpha, publish(2, newBlock(2))),
+            msg(kAlpha, publish(3, newBlock(3))), msg(kAlpha, publish(4, newBlock(4))),
+            msg(kAlpha, publish(5, chainReorg(4))), msg(kAlpha, publish(6, chainReorg(5))),
+            act(kGamma, Action::AckAll), act(kBeta, Action::AckAll),
+            msg(kAlpha, publish(7, chainReorg(6))), act(kGamma, Action::AckAll),
+            act(kBeta, Action::AckAll)}));
   out.writeFrames(
       target, "block_timeout",
       with(connectAll(),

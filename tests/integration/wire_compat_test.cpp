@@ -34,11 +34,16 @@ struct ServedMinor {
   // Since 1.2 (ipc::kMinorFilters): content filters in the Subscribe. Before, the SDK does not
   // subscribe a type whose handler has a filter, and says why.
   bool filters;
+  // Since 1.3 (ipc::kMinorLanes): critical-priority events on LANE_CRITICAL, acks naming their
+  // lane, per-lane stats. Before, critical events arrive on the event lane (no overtaking,
+  // nothing lost).
+  bool criticalLane;
 };
 constexpr std::array kServedMinors{
-    ServedMinor{0, false, false},
-    ServedMinor{1, true, false},
-    ServedMinor{2, true, true},
+    ServedMinor{0, false, false, false},
+    ServedMinor{1, true, false, false},
+    ServedMinor{2, true, true, false},
+    ServedMinor{3, true, true, true},
 };
 static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
               "a protocol minor bump adds its row to kServedMinors");
@@ -188,6 +193,46 @@ TEST(WireCompatTest, FiltersAreHonouredFromTheirMinorAndLeftOutBefore) {
     EXPECT_EQ(node.stats(client.id)->rejected(), 0u);
   }
   ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
+}
+
+// A critical event (ChainReorg) at each minor: on LANE_CRITICAL with its own sequence from 1.3;
+// before, on the event lane after what was published before it, nothing lost; the module acks
+// what it got either way (nothing stays in flight) and the node counts it on the right lane.
+TEST(WireCompatTest, CriticalEventsTakeTheCriticalLaneFromItsMinorAndTheEventLaneBefore) {
+  TempDir scratch;
+  const auto all = clients();
+  std::string config;
+  for (const auto& client : all) {
+    ModuleSpec spec(client.id, (binDir() / "plexus-test-lanes").string(),
+                    {"--report", (scratch / (client.id + ".report")).string(), "--protocol",
+                     version(ipc::kProtocolMajor, client.claimed)});
+    config += spec.text();
+  }
+  TestNode node(config);
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  ASSERT_TRUE(node.publish(newBlock(3), 2).has_publish());
+  v1::Event reorg;
+  reorg.set_type(v1::EVENT_TYPE_CHAIN_REORG);
+  reorg.mutable_chain_reorg()->set_fork_height(3);
+  ASSERT_TRUE(node.publish(reorg).has_publish());
+  ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
+  for (const auto& client : all) {
+    SCOPED_TRACE(client.id + " claiming " + version(ipc::kProtocolMajor, client.claimed));
+    const auto report = scratch / (client.id + ".report");
+    ASSERT_TRUE(waitFor([&] { return reportHas(report, "event ChainReorg 3 "); }))
+        << readFile(report) << node.log();
+    const std::string expected = client.served.criticalLane
+                                     ? "event ChainReorg 3 lane=critical seq=1 dropped_before=0"
+                                     : "event ChainReorg 3 lane=event seq=3 dropped_before=0";
+    EXPECT_EQ(reportLines(report, "event ChainReorg "), std::vector<std::string>{expected});
+    const auto stats = *node.stats(client.id);
+    ASSERT_EQ(stats.lanes_size(), 2);
+    EXPECT_EQ(stats.lanes(1).lane(), v1::LANE_CRITICAL);
+    EXPECT_EQ(stats.lanes(1).acked(), client.served.criticalLane ? 1u : 0u);
+    EXPECT_EQ(stats.lanes(0).acked(), client.served.criticalLane ? 2u : 3u);
+    EXPECT_EQ(stats.rejected(), 0u) << "every ack named a lane the module has";
+  }
 }
 
 // Through ConnectOptions.protocolMajor: the SDK's connect throws ConnectError naming the version

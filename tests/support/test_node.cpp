@@ -236,6 +236,26 @@ void expectInvariants(const v1::DeliveryStats& s) {
   EXPECT_EQ(s.routed(), s.successful() + s.channel_full() + s.failed());
   EXPECT_EQ(s.successful(), s.acked() + s.queued() + s.in_flight() + s.lost());
   EXPECT_LE(s.max_held(), s.capacity());
+  // The same per lane, and the totals are the lanes' sums.
+  std::uint64_t routed = 0, successful = 0, acked = 0, lost = 0, capacity = 0;
+  for (const auto& lane : s.lanes()) {
+    SCOPED_TRACE(v1::Lane_Name(lane.lane()));
+    EXPECT_EQ(lane.routed(), lane.successful() + lane.channel_full() + lane.failed());
+    EXPECT_EQ(lane.successful(), lane.acked() + lane.queued() + lane.in_flight() + lane.lost());
+    EXPECT_LE(lane.max_held(), lane.capacity());
+    routed += lane.routed();
+    successful += lane.successful();
+    acked += lane.acked();
+    lost += lane.lost();
+    capacity += lane.capacity();
+  }
+  if (s.lanes_size() > 0) {
+    EXPECT_EQ(routed, s.routed());
+    EXPECT_EQ(successful, s.successful());
+    EXPECT_EQ(acked, s.acked());
+    EXPECT_EQ(lost, s.lost());
+    EXPECT_EQ(capacity, s.capacity());
+  }
 }
 
 bool drainAndCheckInvariants(TestNode& node, std::chrono::milliseconds timeout) {

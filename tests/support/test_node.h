@@ -113,7 +113,8 @@ CtlRun runCtl(const TestNode& node, const std::string& args, bool withStderr = f
 CtlRun runCommand(const std::string& command);
 
 // Both statistics invariants for one module (docs/design.md, Delivery), as gtest assertions:
-// routed = successful + channel_full + failed, successful = acked + queued + in_flight + lost.
+// routed = successful + channel_full + failed, successful = acked + queued + in_flight + lost;
+// in total and per lane (DeliveryStats.lanes), the totals being the lanes' sums.
 void expectInvariants(const v1::DeliveryStats& stats);
 // Waits until no module has events queued, in flight or blocked, then checks both invariants
 // for every module (expectInvariants). False if it did not drain within `timeout`.

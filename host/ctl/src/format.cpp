@@ -115,6 +115,27 @@ std::string formatModules(const v1::ModulesResponse& modules) {
   return table.render();
 }
 
+namespace {
+
+// Under a module with a critical lane (since 1.3), a row per acked lane: the totals above are
+// their sums.
+void addLaneRows(Table& table, const v1::DeliveryStats& s) {
+  const bool critical = std::any_of(s.lanes().begin(), s.lanes().end(), [](const auto& lane) {
+    return lane.lane() == v1::LANE_CRITICAL && (lane.capacity() > 0 || lane.routed() > 0);
+  });
+  if (!critical) return;
+  for (const auto& lane : s.lanes()) {
+    const std::string name = lane.lane() == v1::LANE_CRITICAL ? "  critical" : "  event";
+    table.addRow({name, std::to_string(lane.routed()), std::to_string(lane.successful()),
+                  std::to_string(lane.channel_full()), std::to_string(lane.failed()),
+                  std::to_string(lane.acked()), std::to_string(lane.lost()),
+                  std::to_string(lane.queued()), std::to_string(lane.in_flight()),
+                  std::to_string(lane.max_held()), "-", "-", "-"});
+  }
+}
+
+}  // namespace
+
 std::string formatStats(const v1::StatsResponse& stats, bool reset) {
   std::string out;
   if (stats.modules().empty()) {
@@ -141,6 +162,7 @@ std::string formatStats(const v1::StatsResponse& stats, bool reset) {
                     std::to_string(s.in_flight()), std::to_string(s.max_held()),
                     std::to_string(s.decode_errors()), std::to_string(s.rejected()),
                     std::to_string(s.filtered())});
+      addLaneRows(table, s);
     }
     out = table.render();
   }

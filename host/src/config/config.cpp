@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/config_checks.h"
+#include "config/priorities.h"
 #include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
@@ -178,6 +179,10 @@ Status validateModule(const v1::ModuleConfig& module) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "channel_capacity must be at most " +
                                                           std::to_string(kMaxChannelCapacity));
   }
+  if (module.critical_capacity() > kMaxChannelCapacity) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "critical_capacity must be at most " +
+                                                          std::to_string(kMaxChannelCapacity));
+  }
   auto checkTypes = [&](const auto& types, const char* field) -> Status {
     for (int type : types) {
       if (!ipc::isValidEventType(type)) {
@@ -204,7 +209,12 @@ Status validateConfig(const v1::NodeConfig& config) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "default_channel_capacity must be at most " +
                                                           std::to_string(kMaxChannelCapacity));
   }
+  if (config.default_critical_capacity() > kMaxChannelCapacity) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "default_critical_capacity must be at most " +
+                                                          std::to_string(kMaxChannelCapacity));
+  }
   if (auto status = checkFields(config); !status) return status;
+  if (auto status = checkPriorities(config); !status) return status;
   if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
   std::set<std::string> names;
   for (const auto& module : config.module()) {
@@ -235,6 +245,11 @@ v1::ModuleConfig moduleWithDefaults(const v1::ModuleConfig& module, const v1::No
   std::uint32_t capacity = node.default_channel_capacity() != 0 ? node.default_channel_capacity()
                                                                 : ipc::kDefaultChannelCapacity;
   if (out.channel_capacity() == 0) out.set_channel_capacity(capacity);
+  if (out.critical_capacity() == 0) {
+    out.set_critical_capacity(node.default_critical_capacity() != 0
+                                  ? node.default_critical_capacity()
+                                  : ipc::kDefaultCriticalCapacity);
+  }
   if (out.policy() == v1::DELIVERY_POLICY_UNSPECIFIED) out.set_policy(v1::DELIVERY_POLICY_DROP);
   if (out.restart() == v1::RESTART_POLICY_UNSPECIFIED) {
     out.set_restart(v1::RESTART_POLICY_ON_FAILURE);
@@ -246,6 +261,9 @@ v1::NodeConfig withDefaults(const v1::NodeConfig& config) {
   v1::NodeConfig out = config;
   if (out.default_channel_capacity() == 0) {
     out.set_default_channel_capacity(ipc::kDefaultChannelCapacity);
+  }
+  if (out.default_critical_capacity() == 0) {
+    out.set_default_critical_capacity(ipc::kDefaultCriticalCapacity);
   }
   for (auto& module : *out.mutable_module())
     module = moduleWithDefaults(module, out);

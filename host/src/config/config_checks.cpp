@@ -167,6 +167,8 @@ const std::vector<FieldRange>& fieldRanges() {
       {"NodeConfig.max_message_bytes", 64ULL * 1024, 1ULL << 30, "default 4194304"},
       {"NodeConfig.module_request_rate", 1, 10'000'000, "default 10000"},
       {"ModuleConfig.channel_capacity", 1, 1'000'000, "default_channel_capacity"},
+      {"ModuleConfig.critical_capacity", 1, 1'000'000, "default_critical_capacity"},
+      {"NodeConfig.default_critical_capacity", 1, 1'000'000, "default 10"},
       {"ResourceLimits.address_space_bytes", 16ULL * kMiB, 1ULL << 50, "unlimited"},
       {"ResourceLimits.open_files", 16, 1ULL << 20, "inherited"},
       {"ResourceLimits.cpu_seconds", 1, 365ULL * kDay / kSecond, "unlimited"},

@@ -47,7 +47,8 @@ bool BatchFlusher::sent(ModuleSlot& slot, SendStatus status) {
   return true;
 }
 
-// Lifecycle lane first, then the event lane. False when the transport would block.
+// Lifecycle lane first, then the critical lane, then the event lane. False when the transport
+// would block (the slot is retried); true when all was sent or the peer is unreachable.
 bool BatchFlusher::flushSlot(ModuleSlot& slot) {
   DeliveryChannel& channel = *slot.channel;
   while (channel.hasLifecycle()) {
@@ -57,15 +58,26 @@ bool BatchFlusher::flushSlot(ModuleSlot& slot) {
     if (!sent(slot, status)) return status != SendStatus::WouldBlock;
     channel.markLifecycleSent(m_scratch.size());
   }
+  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
+    if (lane == AckedLane::Critical && !slot.hasCriticalLane()) continue;
+    const SendStatus status = flushLane(slot, lane);
+    if (status != SendStatus::Sent) return status != SendStatus::WouldBlock;
+  }
+  return true;
+}
+
+// Sends what one acked lane queued: Sent when all of it left, else why the rest did not.
+SendStatus BatchFlusher::flushLane(ModuleSlot& slot, AckedLane lane) {
+  DeliveryChannel& channel = slot.lane(lane);
   while (channel.queued() > 0) {
     m_scratch.clear();
     channel.peekQueued(m_scratch, m_limits.maxBatchEvents, m_limits.maxBatchBytes);
-    const SendStatus status = m_sink.sendEvents(slot.id, v1::LANE_EVENT, m_scratch);
-    if (!sent(slot, status)) return status != SendStatus::WouldBlock;
-    if (channel.inFlight() == 0) slot.unackedSince = m_steadyNow();
+    const SendStatus status = m_sink.sendEvents(slot.id, wireLane(lane), m_scratch);
+    if (!sent(slot, status)) return status;
+    if (!slot.hasInFlight()) slot.unackedSince = m_steadyNow();
     channel.markSent(m_scratch.size());
   }
-  return true;
+  return SendStatus::Sent;
 }
 
 std::vector<std::string> BatchFlusher::takeUnreachable() {

@@ -2,8 +2,9 @@
 
 // BatchFlusher: sends what the channels queued, once per loop iteration, so that events accepted
 // in one iteration leave as one batch. Whatever queues something for a module marks its slot
-// dirty; flush() sends each dirty module's lifecycle lane first, then its event lane, in
-// batches of at most maxBatchEvents events and maxBatchBytes bytes (at least one event).
+// dirty; flush() sends each dirty module's lifecycle lane first, then its critical lane, then
+// its event lane, in batches of at most maxBatchEvents events and maxBatchBytes bytes (at least one
+// event).
 // - the transport would block: the rest stays queued, the module stays dirty, and
 //   backlogged() asks for a retry soon;
 // - the peer is unreachable: reported once through takeUnreachable(), then skipped.
@@ -53,6 +54,7 @@ class BatchFlusher {
  private:
   void addDirty(ModuleSlot& slot);
   bool flushSlot(ModuleSlot& slot);
+  SendStatus flushLane(ModuleSlot& slot, AckedLane lane);
   bool sent(ModuleSlot& slot, SendStatus status);
 
   EventSink& m_sink;

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "delivery/delivery_stats.h"
 #include "delivery/publish_waiter.h"
 #include "plexus/host/publish_report.h"
 #include "plexus/ipc/thread_checker.h"
@@ -32,11 +33,13 @@ class BlockedPublishes {
  public:
   using Id = std::uint32_t;
 
-  // One subscriber a publish waits for: the module incarnation, and the event's seq there.
+  // One subscriber a publish waits for: the module incarnation, and the event's lane and seq
+  // there.
   struct Wait {
     ModuleSlot* slot = nullptr;
     std::uint64_t incarnation = 0;
     std::uint64_t seq = 0;
+    AckedLane lane = AckedLane::Event;  // whose waiting room it is in
   };
 
   // A publish that will wait, until `deadline` at the latest.

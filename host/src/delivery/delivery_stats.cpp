@@ -2,25 +2,62 @@
 
 namespace plexus::host {
 
+LaneCounters DeliveryCounters::total() const {
+  LaneCounters sum;
+  for (const LaneCounters& one : lanes) {
+    sum.routed += one.routed;
+    sum.successful += one.successful;
+    sum.channelFull += one.channelFull;
+    sum.failed += one.failed;
+    sum.acked += one.acked;
+    sum.lost += one.lost;
+  }
+  sum.maxHeld = maxHeld;
+  return sum;
+}
+
 v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& counters,
                           const DeliveryGauges& gauges) {
   v1::DeliveryStats out;
   out.set_module_id(moduleId);
-  out.set_routed(counters.routed);
-  out.set_successful(counters.successful);
-  out.set_channel_full(counters.channelFull);
-  out.set_failed(counters.failed);
-  out.set_acked(counters.acked);
-  out.set_lost(counters.lost);
+  const LaneCounters total = counters.total();
+  out.set_routed(total.routed);
+  out.set_successful(total.successful);
+  out.set_channel_full(total.channelFull);
+  out.set_failed(total.failed);
+  out.set_acked(total.acked);
+  out.set_lost(total.lost);
   out.set_decode_errors(counters.decodeErrors);
   out.set_rejected(counters.rejected);
-  out.set_queued(gauges.queued);
-  out.set_in_flight(gauges.inFlight);
   out.set_max_held(counters.maxHeld);
   out.set_last_event_at_unix_ms(counters.lastEventAtUnixMs);
-  out.set_blocked(gauges.blocked);
-  out.set_capacity(gauges.capacity);
   out.set_filtered(counters.filtered);
+  LaneGauges sum;
+  for (std::size_t i = 0; i < kAckedLanes; ++i) {
+    const LaneCounters& lane = counters.lanes[i];
+    const LaneGauges& gauge = gauges.lanes[i];
+    sum.queued += gauge.queued;
+    sum.inFlight += gauge.inFlight;
+    sum.blocked += gauge.blocked;
+    sum.capacity += gauge.capacity;
+    v1::LaneStats* stats = out.add_lanes();
+    stats->set_lane(wireLane(static_cast<AckedLane>(i)));
+    stats->set_routed(lane.routed);
+    stats->set_successful(lane.successful);
+    stats->set_channel_full(lane.channelFull);
+    stats->set_failed(lane.failed);
+    stats->set_acked(lane.acked);
+    stats->set_lost(lane.lost);
+    stats->set_queued(gauge.queued);
+    stats->set_in_flight(gauge.inFlight);
+    stats->set_max_held(lane.maxHeld);
+    stats->set_capacity(gauge.capacity);
+    stats->set_blocked(gauge.blocked);
+  }
+  out.set_queued(sum.queued);
+  out.set_in_flight(sum.inFlight);
+  out.set_blocked(sum.blocked);
+  out.set_capacity(sum.capacity);
   return out;
 }
 

@@ -86,12 +86,13 @@ void EventManager::catchUp(ModuleSlot& slot, v1::EventType type) {
   if (missed.event == nullptr) return;
   LazyEvent event(m_parsed, *missed.event);
   if (!passesFilter(slot, type, event)) return;
-  DeliveryChannel& channel = *slot.channel;
+  const AckedLane lane = slot.laneFor(m_options.criticalTypes.test(static_cast<std::size_t>(type)));
+  DeliveryChannel& channel = slot.lane(lane);
   if (channel.hasRoom() && !channel.hasBlocked()) {
-    acceptInto(slot, channel.assignSeq(), *missed.event, wallNowMs());
+    acceptInto(slot, lane, channel.assignSeq(), *missed.event, wallNowMs());
   } else {
     channel.assignSeq();
-    slot.countDropped();
+    slot.countDropped(lane);
   }
 }
 
@@ -113,17 +114,26 @@ Result<std::vector<v1::EventType>> EventManager::unsubscribe(const std::string& 
   return slot->subscriptions();
 }
 
-Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq) {
+Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, v1::Lane lane) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleSlot* slot = m_slots.attached(moduleId);
   if (slot == nullptr) return notAttached(moduleId);
-  auto released = slot->channel->acknowledge(throughSeq);
+  AckedLane which = AckedLane::Event;
+  if (lane == v1::LANE_CRITICAL && slot->hasCriticalLane()) {
+    which = AckedLane::Critical;
+  } else if (lane != v1::LANE_EVENT && lane != v1::LANE_UNSPECIFIED) {
+    return makeError(
+        v1::ERROR_CODE_INVALID_ARGUMENT,
+        lane == v1::LANE_CRITICAL
+            ? "ack names the critical lane, which module '" + moduleId + "' does not have"
+            : "ack names lane " + std::to_string(lane) + ", which is not acked");
+  }
+  auto released = slot->lane(which).acknowledge(throughSeq);
   if (!released) return released.error();
   if (*released > 0) {
-    slot->counters.acked += *released;
-    slot->unackedSince =
-        slot->channel->inFlight() > 0 ? std::optional(m_options.steadyNow()) : std::nullopt;
-    admitBlocked(*slot);
+    slot->counters.lane(which).acked += *released;
+    slot->unackedSince = slot->hasInFlight() ? std::optional(m_options.steadyNow()) : std::nullopt;
+    admitBlocked(*slot, which);
   }
   return {};
 }
@@ -143,7 +153,10 @@ void EventManager::detach(const std::string& moduleId) {
   // Unroute first: a waiter told below may publish again, and must not reach this channel.
   m_routing.removeEverywhere(slot);
   m_replay.unloaded(*slot);
-  slot->counters.lost += slot->channel->discardHeld();
+  slot->counters.lane(AckedLane::Event).lost += slot->channel->discardHeld();
+  if (slot->hasCriticalLane()) {
+    slot->counters.lane(AckedLane::Critical).lost += slot->critical->discardHeld();
+  }
   if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && slot->subscribed.any()) {
     std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
     m_absent.push_back({moduleId, slot->subscribed});
@@ -163,9 +176,9 @@ void EventManager::removeTap(const std::string& tapId) {
 
 // ---- publishing ----
 
-void EventManager::acceptInto(ModuleSlot& slot, std::uint64_t seq, const ipc::SharedBytes& body,
-                              std::int64_t nowMs) {
-  slot.accept(seq, body, nowMs);
+void EventManager::acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq,
+                              const ipc::SharedBytes& body, std::int64_t nowMs) {
+  slot.accept(seq, body, nowMs, lane);
   m_flusher.markDirty(slot);
 }
 
@@ -181,6 +194,8 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     publishLifecycle(type, body);
     return report;
   }
+  const bool critical =
+      options.critical || m_options.criticalTypes.test(static_cast<std::size_t>(type));
   std::optional<BlockedPublishes::Id> waiting;  // opened at the first full block subscriber
   std::int64_t nowMs = -1;                      // read once, at the first acceptance
   LazyEvent event(m_parsed, body);              // parsed for the first filter, if any
@@ -190,10 +205,11 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
       ++report.filtered;
       continue;
     }
-    DeliveryChannel& channel = *slot->channel;
+    const AckedLane lane = slot->laneFor(critical);
+    DeliveryChannel& channel = slot->lane(lane);
     const bool block = slot->module.policy == DeliveryPolicy::Block;
     if (slot->stopping) {
-      slot->countFailed();
+      slot->countFailed(lane);
       ++report.failed;
       if (block) report.missed.push_back({slot->id, MissReason::Stopping});
       continue;
@@ -201,9 +217,11 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
       if (nowMs < 0) nowMs = wallNowMs();
-      acceptInto(*slot, seq, body, nowMs);
+      acceptInto(*slot, lane, seq, body, nowMs);
       ++report.accepted;
-      if (accepted != nullptr) accepted->push_back({slot->id, slot->module.incarnation, seq});
+      if (accepted != nullptr) {
+        accepted->push_back({slot->id, slot->module.incarnation, seq, lane});
+      }
       continue;
     }
     if (block && options.waiter != nullptr) {
@@ -212,10 +230,10 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
                                  m_options.steadyNow() + m_options.blockTimeout);
       }
       channel.pushBlocked({seq, body, *waiting});
-      m_blocked.waitFor(*waiting, {slot, slot->module.incarnation, seq});
+      m_blocked.waitFor(*waiting, {slot, slot->module.incarnation, seq, lane});
       continue;
     }
-    slot->countDropped();
+    slot->countDropped(lane);
     ++report.dropped;
     if (block) report.missed.push_back({slot->id, MissReason::Full});
   }
@@ -283,27 +301,31 @@ bool EventManager::handled(const Acceptance& acceptance) const {
   if (slot == nullptr || !slot->attached() || slot->module.incarnation != acceptance.incarnation) {
     return true;
   }
-  return !slot->channel->holds(acceptance.seq);
+  if (acceptance.lane == AckedLane::Critical && !slot->hasCriticalLane()) return true;
+  return !slot->lane(acceptance.lane).holds(acceptance.seq);
 }
 
 // ---- block-policy waits ----
 
 // Moves waiting block-policy events into the channel while it has room.
-void EventManager::admitBlocked(ModuleSlot& slot) {
-  DeliveryChannel& channel = *slot.channel;
+void EventManager::admitBlocked(ModuleSlot& slot, AckedLane lane) {
+  DeliveryChannel& channel = slot.lane(lane);
   const std::int64_t nowMs = channel.hasBlocked() ? wallNowMs() : 0;
   while (channel.hasBlocked() && channel.hasRoom()) {
     BlockedEvent event = channel.popBlocked();
-    acceptInto(slot, event.seq, event.body, nowMs);
+    acceptInto(slot, lane, event.seq, event.body, nowMs);
     m_blocked.admitted(event.publishId);
   }
 }
 
 // The module will never accept what waits for it: each waiting event counts as failed.
 void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
-  for (BlockedEvent& event : slot.channel->takeBlocked()) {
-    slot.countFailed();
-    m_blocked.failed(event.publishId, slot.id, reason);
+  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
+    if (lane == AckedLane::Critical && !slot.hasCriticalLane()) continue;
+    for (BlockedEvent& event : slot.lane(lane).takeBlocked()) {
+      slot.countFailed(lane);
+      m_blocked.failed(event.publishId, slot.id, reason);
+    }
   }
 }
 
@@ -312,10 +334,11 @@ void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
 bool EventManager::timeOut(const BlockedPublishes::Wait& wait) {
   ModuleSlot& slot = *wait.slot;
   if (!slot.attached() || slot.module.incarnation != wait.incarnation ||
-      !slot.channel->removeBlocked(wait.seq)) {
+      (wait.lane == AckedLane::Critical && !slot.hasCriticalLane()) ||
+      !slot.lane(wait.lane).removeBlocked(wait.seq)) {
     return false;
   }
-  slot.countTimedOut();
+  slot.countTimedOut(wait.lane);
   m_timeoutLog.warn(slot.id + "/timeout", [&] {
     return "module '" + slot.id + "' (block policy) did not make room within " +
            std::to_string(m_options.blockTimeout.count()) +

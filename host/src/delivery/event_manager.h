@@ -11,6 +11,9 @@
 //                                     makes room or the block timeout expires (channel_full);
 // - full, block policy, publisher cannot wait (the host's own events) -> channel_full.
 // Lifecycle-lane types go to the lifecycle lane instead: never dropped, never counted.
+// Priority (docs/design.md "Priority lane"): an event of critical priority goes to each
+// subscriber's critical lane instead of its event lane - its own slots, its own seq numbers and
+// block-policy FIFO, flushed before the event lane - or to its event lane when it has none.
 // The report names every block-policy subscriber that did not take the event, with why
 // (PublishReport::missed): stopping, gone, timed out, full - or restarting: a block module
 // between incarnations (crash backoff, reload) keeps the types its last incarnation subscribed
@@ -63,6 +66,7 @@ struct Acceptance {
   std::string moduleId;
   std::uint64_t incarnation = 0;
   std::uint64_t seq = 0;
+  AckedLane lane = AckedLane::Event;
 };
 
 struct SubscribeOutcome {
@@ -87,6 +91,9 @@ class EventManager {
     // Whether a next incarnation of a detached module is on its way (restart scheduled, or
     // spawned and not subscribed yet). Default: never.
     std::function<bool(const std::string& moduleId)> returning;
+    // The types of critical priority (NodeConfig.priorities; config/priorities.h): they go to
+    // each module's critical lane, when it has one. Default: none.
+    std::bitset<ipc::kEventTypeSlots> criticalTypes;
   };
 
   EventManager(EventSink& sink, Options options);
@@ -110,8 +117,9 @@ class EventManager {
                                      std::span<const FilterRequest> filters = {});
   Result<std::vector<v1::EventType>> unsubscribe(const std::string& moduleId,
                                                  std::span<const v1::EventType> types);
-  // Credit return: the module handled every event-lane event with seq <= throughSeq.
-  Status ack(const std::string& moduleId, std::uint64_t throughSeq);
+  // Credit return: the module handled every event of `lane` with seq <= throughSeq
+  // (LANE_UNSPECIFIED = LANE_EVENT; LANE_CRITICAL only for a module with a critical lane).
+  Status ack(const std::string& moduleId, std::uint64_t throughSeq, v1::Lane lane = v1::LANE_EVENT);
   // The module was asked to stop: its channel takes no new events (they count as failed),
   // waiting block publishes stop waiting for it; it may still ack what it holds.
   void beginStopping(const std::string& moduleId);
@@ -176,10 +184,10 @@ class EventManager {
   std::optional<SteadyClock::time_point> oldestUnackedSince(const std::string& moduleId) const;
 
  private:
-  void acceptInto(ModuleSlot& slot, std::uint64_t seq, const ipc::SharedBytes& body,
+  void acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq, const ipc::SharedBytes& body,
                   std::int64_t nowMs);
   void catchUp(ModuleSlot& slot, v1::EventType type);
-  void admitBlocked(ModuleSlot& slot);
+  void admitBlocked(ModuleSlot& slot, AckedLane lane);
   void failBlocked(ModuleSlot& slot, MissReason reason);
   void failAbsent(v1::EventType type, PublishReport& report);
   bool timeOut(const BlockedPublishes::Wait& wait);

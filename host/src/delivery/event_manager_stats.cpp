@@ -122,7 +122,7 @@ std::optional<SteadyClock::time_point> EventManager::oldestUnackedSince(
     const std::string& moduleId) const {
   PLEXUS_ASSERT_THREAD(m_thread);
   const ModuleSlot* slot = m_slots.find(moduleId);
-  if (slot == nullptr || !slot->attached() || slot->channel->inFlight() == 0) return std::nullopt;
+  if (slot == nullptr || !slot->attached() || !slot->hasInFlight()) return std::nullopt;
   return slot->unackedSince;
 }
 

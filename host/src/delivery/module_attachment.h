@@ -34,6 +34,9 @@ struct ModuleAttachment {
   std::uint64_t incarnation = 1;
   int pid = 0;
   std::uint32_t capacity = 100;
+  // Critical-lane slots (docs/design.md "Priority lane"); 0 = no critical lane (a module that
+  // negotiated a minor below 1.3, a tap): its critical events travel on its event lane.
+  std::uint32_t criticalCapacity = 0;
   DeliveryPolicy policy = DeliveryPolicy::Drop;
   // Types the module may subscribe to; all set = no restriction.
   std::bitset<ipc::kEventTypeSlots> subscribeAllowed = std::bitset<ipc::kEventTypeSlots>().set();

@@ -21,6 +21,9 @@ std::int64_t coarseMonotonicMs() {
 void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
   module = attachment;
   channel = std::make_unique<DeliveryChannel>(attachment.capacity);
+  critical = attachment.criticalCapacity > 0
+                 ? std::make_unique<DeliveryChannel>(attachment.criticalCapacity)
+                 : nullptr;
   subscribed.reset();
   filters.reset(attachment.configFilters);
   replayed.reset();
@@ -31,6 +34,7 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
 
 void ModuleSlot::endIncarnation() {
   channel.reset();
+  critical.reset();
   subscribed.reset();
   filters.reset({});
   replayed.reset();
@@ -62,39 +66,50 @@ std::vector<v1::EventType> ModuleSlot::subscriptions() const {
   return out;
 }
 
-void ModuleSlot::countDropped() {
-  ++counters.routed;
-  ++counters.channelFull;
+void ModuleSlot::countDropped(AckedLane which) {
+  LaneCounters& count = counters.lane(which);
+  ++count.routed;
+  ++count.channelFull;
   ++dropsSinceWarning;
   const std::int64_t now = coarseMonotonicMs();
   if (now < nextDropWarningMs) return;
   nextDropWarningMs = now + kDropWarningIntervalMs;
   logger("events")->warn(
-      "module '{}' is slow: channel full (capacity {}), {} event(s) dropped for it since the "
+      "module '{}' is slow: {} lane full (capacity {}), {} event(s) dropped for it since the "
       "last report; channel_full={}",
-      id, channel->capacity(), dropsSinceWarning, counters.channelFull);
+      id, which == AckedLane::Critical ? "critical" : "event", lane(which).capacity(),
+      dropsSinceWarning, counters.total().channelFull);
   dropsSinceWarning = 0;
 }
 
 DeliveryGauges ModuleSlot::gauges() const {
   DeliveryGauges gauges;
-  gauges.capacity = module.capacity;  // the last incarnation's, also while it is gone
-  if (channel) {
-    gauges.queued = channel->queued();
-    gauges.inFlight = channel->inFlight();
-    gauges.blocked = channel->blockedCount();
-    gauges.capacity = channel->capacity();
+  // The last incarnation's capacities, also while it is gone.
+  gauges.lanes[0].capacity = module.capacity;
+  gauges.lanes[1].capacity = module.criticalCapacity;
+  for (std::size_t i = 0; i < kAckedLanes; ++i) {
+    const DeliveryChannel* one = i == 0 ? channel.get() : critical.get();
+    if (one == nullptr) continue;
+    LaneGauges& gauge = gauges.lanes[i];
+    gauge.queued = one->queued();
+    gauge.inFlight = one->inFlight();
+    gauge.blocked = one->blockedCount();
+    gauge.capacity = one->capacity();
   }
   return gauges;
 }
 
 void ModuleSlot::resetCounters() {
-  const std::uint32_t held = channel ? channel->held() : 0;
   const std::int64_t lastEventAt = counters.lastEventAtUnixMs;
   counters = DeliveryCounters{};
-  counters.routed = held;
-  counters.successful = held;
-  counters.maxHeld = held;
+  for (std::size_t i = 0; i < kAckedLanes; ++i) {
+    const DeliveryChannel* one = i == 0 ? channel.get() : critical.get();
+    const std::uint32_t laneHeld = one != nullptr ? one->held() : 0;
+    counters.lanes[i].routed = laneHeld;
+    counters.lanes[i].successful = laneHeld;
+    counters.lanes[i].maxHeld = laneHeld;
+  }
+  counters.maxHeld = channel ? held() : 0;
   counters.lastEventAtUnixMs = lastEventAt;
 }
 

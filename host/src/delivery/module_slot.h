@@ -50,29 +50,56 @@ struct ModuleSlot {
   Status checkSubscribe(std::span<const v1::EventType> types) const;
   std::vector<v1::EventType> subscriptions() const;  // in type order
 
-  // ---- one routed event's fate (event lane) ----
-  // Takes a channel slot. Precondition: the channel has room. `nowMs`: the wall clock.
-  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs) {
-    channel->accept(seq, body);
-    ++counters.routed;
-    ++counters.successful;
-    counters.maxHeld = std::max(counters.maxHeld, channel->held());
+  // The channel of an acked lane. Precondition: attached(), and hasCriticalLane() for Critical.
+  DeliveryChannel& lane(AckedLane which) {
+    return which == AckedLane::Critical ? *critical : *channel;
+  }
+  const DeliveryChannel& lane(AckedLane which) const {
+    return which == AckedLane::Critical ? *critical : *channel;
+  }
+  // Whether this incarnation has a critical lane (it negotiated 1.3 and has critical slots).
+  bool hasCriticalLane() const { return critical != nullptr; }
+  // Where an event of that priority goes: an incarnation without a critical lane takes critical
+  // events on its event lane.
+  AckedLane laneFor(bool criticalPriority) const {
+    return criticalPriority && critical ? AckedLane::Critical : AckedLane::Event;
+  }
+  // Events in flight on any lane.
+  bool hasInFlight() const {
+    return channel->inFlight() > 0 || (critical && critical->inFlight() > 0);
+  }
+
+  // ---- one routed event's fate (acked lanes) ----
+  // Takes a slot of `which`. Precondition: that lane has room. `nowMs`: the wall clock.
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs,
+              AckedLane which = AckedLane::Event) {
+    DeliveryChannel& into = lane(which);
+    into.accept(seq, body);
+    LaneCounters& count = counters.lane(which);
+    ++count.routed;
+    ++count.successful;
+    count.maxHeld = std::max(count.maxHeld, into.held());
+    counters.maxHeld = std::max(counters.maxHeld, held());
     counters.lastEventAtUnixMs = nowMs;
   }
   // Its filter turned the event away: no slot, no sequence number; not routed.
   void countFiltered() { ++counters.filtered; }
-  // Full channel: counted exactly; logged at most once per interval, with how many since.
-  void countDropped();
+  // Full lane: counted exactly; logged at most once per interval, with how many since.
+  void countDropped(AckedLane which = AckedLane::Event);
   // Stopping or gone: it will never accept the event.
-  void countFailed() {
-    ++counters.routed;
-    ++counters.failed;
+  void countFailed(AckedLane which = AckedLane::Event) {
+    LaneCounters& count = counters.lane(which);
+    ++count.routed;
+    ++count.failed;
   }
   // A block-policy wait that expired: dropped for this module after all.
-  void countTimedOut() {
-    ++counters.routed;
-    ++counters.channelFull;
+  void countTimedOut(AckedLane which = AckedLane::Event) {
+    LaneCounters& count = counters.lane(which);
+    ++count.routed;
+    ++count.channelFull;
   }
+  // What both lanes hold.
+  std::uint32_t held() const { return channel->held() + (critical ? critical->held() : 0); }
 
   // ---- statistics ----
   DeliveryGauges gauges() const;
@@ -83,8 +110,9 @@ struct ModuleSlot {
 
   const std::string id;
   DeliveryCounters counters;
-  ModuleAttachment module;  // the current (or last) incarnation
-  std::unique_ptr<DeliveryChannel> channel;
+  ModuleAttachment module;                    // the current (or last) incarnation
+  std::unique_ptr<DeliveryChannel> channel;   // event lane (and the lifecycle lane)
+  std::unique_ptr<DeliveryChannel> critical;  // critical lane; null when it has none
   std::bitset<ipc::kEventTypeSlots> subscribed;
   SubscriptionFilters filters;                 // of this incarnation
   bool loaded = false;                         // its first Subscribe announced it (ModuleLoaded)

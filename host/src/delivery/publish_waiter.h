@@ -24,6 +24,9 @@ class PublishWaiter {
 struct PublishOptions {
   PublishWaiter* waiter = nullptr;  // null: never wait (full block channel counts channel_full)
   std::uint64_t token = 0;          // handed back to the waiter
+  // Critical priority whatever the type's (a maintenance round of urgency high); otherwise the
+  // type's priority (EventManager::Options::criticalTypes).
+  bool critical = false;
 };
 
 }  // namespace plexus::host

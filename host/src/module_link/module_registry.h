@@ -16,6 +16,7 @@ namespace plexus::host {
 
 struct HandshakeGrant {
   std::uint32_t capacity = 0;
+  std::uint32_t criticalCapacity = 0;  // told only to modules at 1.3 or later
   std::uint64_t incarnation = 0;
   std::uint32_t heartbeatIntervalMs = 0;
   std::map<std::string, std::string> settings;
@@ -24,9 +25,11 @@ struct HandshakeGrant {
 class ModuleRegistry {
  public:
   virtual ~ModuleRegistry() = default;
-  // Attaches the incarnation to the EventManager on success.
+  // Attaches the incarnation to the EventManager on success. `negotiatedMinor`: the protocol
+  // minor the connection speaks (what the incarnation can be sent, e.g. a critical lane).
   virtual Result<HandshakeGrant> onHandshake(const std::string& moduleId,
-                                             const v1::Handshake& handshake) = 0;
+                                             const v1::Handshake& handshake,
+                                             std::uint32_t negotiatedMinor) = 0;
   virtual void onHandshakeRefused(const std::string& moduleId, const std::string& reason) = 0;
   virtual void onReady(const std::string& moduleId) = 0;
   virtual void onTraffic(const std::string& moduleId) = 0;

@@ -163,7 +163,8 @@ void ModuleServer::dispatch(const std::string& moduleId, const v1::Envelope& env
       return;
     }
     case Body::kAck:
-      if (auto status = m_events.ack(moduleId, envelope.ack().through_seq()); !status) {
+      if (auto status = m_events.ack(moduleId, envelope.ack().through_seq(), envelope.ack().lane());
+          !status) {
         reject(moduleId, status.error());
       }
       return;
@@ -243,13 +244,13 @@ void ModuleServer::sendSubscribeAck(const std::string& moduleId,
 }
 
 void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelope& envelope) {
-  auto grant = m_registry.onHandshake(moduleId, envelope.handshake());
+  const std::uint32_t minor = std::min(ipc::kProtocolMinor, envelope.protocol_minor());
+  auto grant = m_registry.onHandshake(moduleId, envelope.handshake(), minor);
   if (!grant) {
     reject(moduleId, grant.error());
     return;
   }
   // A new incarnation: what its predecessors still wait for is not its business.
-  const std::uint32_t minor = std::min(ipc::kProtocolMinor, envelope.protocol_minor());
   m_peers[moduleId] = Peer{grant->incarnation, 0, minor};
   v1::Envelope reply = stamped();
   auto* ack = reply.mutable_handshake_ack();
@@ -257,6 +258,7 @@ void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelo
   ack->mutable_node()->set_version(kPlexusVersion);
   ack->mutable_node()->set_pid(::getpid());
   ack->set_channel_capacity(grant->capacity);
+  if (minor >= ipc::kMinorLanes) ack->set_critical_capacity(grant->criticalCapacity);
   ack->set_heartbeat_interval_ms(grant->heartbeatIntervalMs);
   ack->set_incarnation(grant->incarnation);
   ack->mutable_settings()->insert(grant->settings.begin(), grant->settings.end());

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "config/config.h"
+#include "config/priorities.h"
 #include "control/control_server.h"
 #include "control/maintenance_requests.h"
 #include "control/module_commands.h"
@@ -150,6 +151,7 @@ class Node::Impl {
     options.graceUntil = [this] { return m_loop.graceUntil(); };
     // Called from publishes only, once the supervisor exists.
     options.returning = [this](const std::string& id) { return m_supervisor.restarting(id); };
+    options.criticalTypes = criticalTypes(m_config);
     return options;
   }
 

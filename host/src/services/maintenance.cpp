@@ -37,10 +37,13 @@ std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency u
   const std::uint64_t id = m_nextId++;
   if (urgency == v1::URGENCY_UNSPECIFIED) urgency = v1::URGENCY_LOW;
   if (timeoutMs == 0) timeoutMs = kDefaultTimeoutMs;
+  // Urgent: the whole bracket travels on the critical lane, so it keeps its order.
+  PublishOptions lane;
+  lane.critical = urgency == v1::URGENCY_HIGH;
   v1::Event started = hostEvent(v1::EVENT_TYPE_MAINTENANCE_STARTED);
   started.mutable_maintenance_started()->set_maintenance_id(id);
   started.mutable_maintenance_started()->set_operation(operation);
-  m_events.publish(started.type(), serializeEvent(started));
+  m_events.publish(started.type(), serializeEvent(started), lane);
 
   v1::Event work = hostEvent(v1::EVENT_TYPE_DATA_MAINTENANCE);
   auto* data = work.mutable_data_maintenance();
@@ -51,8 +54,9 @@ std::uint64_t Maintenance::run(v1::MaintenanceOperation operation, v1::Urgency u
   data->set_maintenance_id(id);
   Round round;
   round.operation = operation;
+  round.critical = lane.critical;
   round.started = m_timers.now();
-  auto report = m_events.publish(work.type(), serializeEvent(work), {}, &round.waitingFor);
+  auto report = m_events.publish(work.type(), serializeEvent(work), lane, &round.waitingFor);
   logger("node")->info("maintenance #{} ({}, urgency {}, reason '{}'): {} module(s) to wait for",
                        id, v1::MaintenanceOperation_Name(operation), v1::Urgency_Name(urgency),
                        reason, round.waitingFor.size());
@@ -95,7 +99,9 @@ void Maintenance::complete(std::uint64_t id, bool success) {
   completed->set_operation(round.operation);
   completed->set_success(success);
   completed->set_duration_ms(static_cast<std::uint64_t>(duration.count()));
-  m_events.publish(done.type(), serializeEvent(done));
+  PublishOptions doneLane;
+  doneLane.critical = round.critical;
+  m_events.publish(done.type(), serializeEvent(done), doneLane);
   if (success) {
     logger("node")->info("maintenance #{} completed in {} ms", id, duration.count());
   } else {

@@ -1,7 +1,8 @@
 #pragma once
 
 // Maintenance: DataMaintenance rounds, on demand (`plexusctl maintenance`) and on the configured
-// schedules. Subscribers see each round bracketed, in order on the event lane:
+// schedules. Subscribers see each round bracketed, in order on one lane (the critical lane for
+// urgency high, else the event lane):
 //   MaintenanceStarted{id} -> DataMaintenance{id, operation, urgency, reason, timeout}
 //   -> MaintenanceCompleted{id, success, duration}
 // A round completes when every module that accepted its DataMaintenance handled (acked) it, or
@@ -46,6 +47,7 @@ class Maintenance {
     Timers::Clock::time_point started;
     std::vector<Acceptance> waitingFor;
     Timers::TimerId timeout = 0;
+    bool critical = false;  // urgency high: its three events on the critical lane
   };
   void complete(std::uint64_t id, bool success);
   void schedule(std::size_t index);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "plexus/ipc/protocol.h"
+
 namespace plexus::host {
 
 const char* stateName(v1::ModuleState state) {
@@ -48,7 +50,7 @@ v1::ModuleInfo moduleInfoOf(const ModuleRecord& record, ModuleRecord::Clock::tim
   return info;
 }
 
-ModuleAttachment attachmentOf(const ModuleRecord& record) {
+ModuleAttachment attachmentOf(const ModuleRecord& record, std::uint32_t negotiatedMinor) {
   ModuleAttachment attachment;
   attachment.moduleId = record.id();
   attachment.name = record.name;
@@ -56,6 +58,9 @@ ModuleAttachment attachmentOf(const ModuleRecord& record) {
   attachment.incarnation = record.incarnation;
   attachment.pid = record.pid;
   attachment.capacity = record.config.channel_capacity();
+  if (negotiatedMinor >= ipc::kMinorLanes) {
+    attachment.criticalCapacity = record.config.critical_capacity();
+  }
   attachment.policy = record.config.policy() == v1::DELIVERY_POLICY_BLOCK ? DeliveryPolicy::Block
                                                                           : DeliveryPolicy::Drop;
   if (record.config.capabilities().subscribe_size() > 0) {
@@ -71,6 +76,7 @@ ModuleAttachment attachmentOf(const ModuleRecord& record) {
 HandshakeGrant grantOf(const ModuleRecord& record, const v1::Timings& timings) {
   HandshakeGrant grant;
   grant.capacity = record.config.channel_capacity();
+  grant.criticalCapacity = record.config.critical_capacity();
   grant.incarnation = record.incarnation;
   grant.heartbeatIntervalMs = static_cast<std::uint32_t>(timings.heartbeat_interval_ms());
   grant.settings.insert(record.config.settings().begin(), record.config.settings().end());

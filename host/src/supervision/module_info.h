@@ -20,8 +20,9 @@ const char* stateName(v1::ModuleState state);
 // `now` gives the uptime of a ready module.
 v1::ModuleInfo moduleInfoOf(const ModuleRecord& record, ModuleRecord::Clock::time_point now);
 
-// The incarnation whose handshake was just accepted (name and version recorded).
-ModuleAttachment attachmentOf(const ModuleRecord& record);
+// The incarnation whose handshake was just accepted (name and version recorded), over a
+// connection speaking `negotiatedMinor`: below 1.3 it has no critical lane.
+ModuleAttachment attachmentOf(const ModuleRecord& record, std::uint32_t negotiatedMinor);
 HandshakeGrant grantOf(const ModuleRecord& record, const v1::Timings& timings);
 
 }  // namespace plexus::host

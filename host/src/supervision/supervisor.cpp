@@ -93,7 +93,8 @@ Status Supervisor::start(ModuleRecord& record) {
 // ---- from the module server ----
 
 Result<HandshakeGrant> Supervisor::onHandshake(const std::string& moduleId,
-                                               const v1::Handshake& handshake) {
+                                               const v1::Handshake& handshake,
+                                               std::uint32_t negotiatedMinor) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleRecord* record = find(moduleId);
   if (record == nullptr || record->pid == 0) {
@@ -111,7 +112,7 @@ Result<HandshakeGrant> Supervisor::onHandshake(const std::string& moduleId,
   record->name = handshake.name().empty() ? moduleId : handshake.name();
   record->version = handshake.version();
   record->state = v1::MODULE_STATE_HANDSHAKING;
-  m_deps.events.attach(attachmentOf(*record));
+  m_deps.events.attach(attachmentOf(*record, negotiatedMinor));
   logger("supervisor")
       ->debug("module '{}' handshake: {} {}", moduleId, record->name, record->version);
   return grantOf(*record, m_config.timings());

@@ -83,8 +83,8 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void killAll();
 
   // ---- from the module server ----
-  Result<HandshakeGrant> onHandshake(const std::string& moduleId,
-                                     const v1::Handshake& handshake) override;
+  Result<HandshakeGrant> onHandshake(const std::string& moduleId, const v1::Handshake& handshake,
+                                     std::uint32_t negotiatedMinor) override;
   // The node refused the module's handshake (e.g. protocol major): it will not be restarted.
   void onHandshakeRefused(const std::string& moduleId, const std::string& reason) override;
   void onReady(const std::string& moduleId) override;

@@ -11,6 +11,7 @@ namespace plexus::ctl {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(CtlFormat, Durations) {
   EXPECT_EQ(formatDuration(0), "0ms");
@@ -95,6 +96,34 @@ TEST(CtlFormat, StatsTableHasEveryColumn) {
             "logger      10           8             2       0      7     0       0          1  "
             "       3              0         0         5\n");
   EXPECT_THAT(formatStats(response, true), HasSubstr("\nstatistics reset\n"));
+}
+
+TEST(CtlFormat, StatsOfAModuleWithACriticalLaneShowEachLaneUnderTheTotals) {
+  v1::StatsResponse response;
+  auto* s = response.add_modules();
+  s->set_module_id("m");
+  s->set_routed(5);
+  s->set_successful(5);
+  s->set_acked(5);
+  auto* event = s->add_lanes();
+  event->set_lane(v1::LANE_EVENT);
+  event->set_routed(4);
+  event->set_successful(4);
+  event->set_acked(4);
+  event->set_capacity(100);
+  auto* critical = s->add_lanes();
+  critical->set_lane(v1::LANE_CRITICAL);
+  critical->set_routed(1);
+  critical->set_successful(1);
+  critical->set_acked(1);
+  critical->set_capacity(10);
+  const std::string text = formatStats(response, false);
+  EXPECT_THAT(text, HasSubstr("\nm                5           5  "));
+  EXPECT_THAT(text, HasSubstr("\n  event          4           4  "));
+  EXPECT_THAT(text, HasSubstr("\n  critical       1           1  "));
+  critical->set_capacity(0);  // a module below 1.3: no critical lane, no lane rows
+  critical->set_routed(0);
+  EXPECT_THAT(formatStats(response, false), Not(HasSubstr("critical")));
 }
 
 TEST(CtlFormat, Status) {

@@ -36,12 +36,16 @@ class EventManagerTest : public ::testing::Test {
     options.graceUntil = [this] { return graceUntil; };
     options.wallNowMs = [] { return 1234; };
     options.returning = [this](const std::string& id) { return returning.contains(id); };
+    options.criticalTypes.set(v1::EVENT_TYPE_CHAIN_REORG);  // the defaults (config/priorities.h)
+    options.criticalTypes.set(v1::EVENT_TYPE_BLOCK_DISCONNECTED);
     return options;
   }
 
   void attach(const std::string& id, std::uint32_t capacity,
-              DeliveryPolicy policy = DeliveryPolicy::Drop, std::uint64_t incarnation = 1) {
+              DeliveryPolicy policy = DeliveryPolicy::Drop, std::uint64_t incarnation = 1,
+              std::uint32_t criticalCapacity = 0) {
     ModuleAttachment module;
+    module.criticalCapacity = criticalCapacity;
     module.moduleId = id;
     module.name = id + "-name";
     module.version = "1.2.3";
@@ -69,16 +73,41 @@ class EventManagerTest : public ::testing::Test {
     EXPECT_TRUE(s.has_value()) << id;
     return s.value_or(v1::DeliveryStats());
   }
-  // Both delivery invariants of docs/design.md, for every module id, plus the capacity bound.
+  // Both delivery invariants of docs/design.md, for every module id, in total and per lane,
+  // plus the capacity bound; the totals are the sums of the lanes.
+  template <class Stats>
+  static void expectBalanced(const Stats& s) {
+    EXPECT_EQ(s.routed(), s.successful() + s.channel_full() + s.failed());
+    EXPECT_EQ(s.successful(), s.acked() + s.queued() + s.in_flight() + s.lost());
+    if (s.capacity() > 0) {
+      EXPECT_LE(s.queued() + s.in_flight(), s.capacity());
+      EXPECT_LE(s.max_held(), s.capacity());
+    }
+  }
   void expectInvariants() {
     for (const auto& s : em.allStats()) {
       SCOPED_TRACE(s.module_id());
-      EXPECT_EQ(s.routed(), s.successful() + s.channel_full() + s.failed());
-      EXPECT_EQ(s.successful(), s.acked() + s.queued() + s.in_flight() + s.lost());
-      if (s.capacity() > 0) {
-        EXPECT_LE(s.queued() + s.in_flight(), s.capacity());
-        EXPECT_LE(s.max_held(), s.capacity());
+      expectBalanced(s);
+      ASSERT_EQ(s.lanes_size(), 2);
+      v1::LaneStats sum;
+      for (const auto& lane : s.lanes()) {
+        SCOPED_TRACE(v1::Lane_Name(lane.lane()));
+        expectBalanced(lane);
+        sum.set_routed(sum.routed() + lane.routed());
+        sum.set_successful(sum.successful() + lane.successful());
+        sum.set_channel_full(sum.channel_full() + lane.channel_full());
+        sum.set_failed(sum.failed() + lane.failed());
+        sum.set_acked(sum.acked() + lane.acked());
+        sum.set_lost(sum.lost() + lane.lost());
+        sum.set_capacity(sum.capacity() + lane.capacity());
       }
+      EXPECT_EQ(s.routed(), sum.routed());
+      EXPECT_EQ(s.successful(), sum.successful());
+      EXPECT_EQ(s.channel_full(), sum.channel_full());
+      EXPECT_EQ(s.failed(), sum.failed());
+      EXPECT_EQ(s.acked(), sum.acked());
+      EXPECT_EQ(s.lost(), sum.lost());
+      EXPECT_EQ(s.capacity(), sum.capacity());
     }
   }
   std::uint64_t lastEventSeq(const std::string& id) {

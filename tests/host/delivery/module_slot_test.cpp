@@ -74,12 +74,13 @@ TEST(ModuleSlotTest, AnIncarnationStartsFreshAndTheCountersOutliveIt) {
   slot.unackedSince = SteadyClock::now();
   slot.announcement = bytes("loaded");
 
-  slot.counters.lost += slot.channel->discardHeld();
+  slot.counters.lane(AckedLane::Event).lost += slot.channel->discardHeld();
   slot.endIncarnation();
   EXPECT_FALSE(slot.attached());
   EXPECT_TRUE(slot.subscriptions().empty());
-  EXPECT_EQ(slot.gauges().capacity, 7u) << "the last incarnation's capacity while it is gone";
-  EXPECT_EQ(slot.gauges().queued, 0u);
+  EXPECT_EQ(slot.gauges().lanes[0].capacity, 7u)
+      << "the last incarnation's capacity while it is gone";
+  EXPECT_EQ(slot.gauges().lanes[0].queued, 0u);
   expectInvariants(slot.stats());
 
   slot.beginIncarnation(attachment("m", 4));

@@ -29,8 +29,9 @@ class FakeRegistry : public ModuleRegistry {
  public:
   explicit FakeRegistry(EventManager& events) : m_events(events) {}
 
-  Result<HandshakeGrant> onHandshake(const std::string& moduleId,
-                                     const v1::Handshake& handshake) override {
+  Result<HandshakeGrant> onHandshake(const std::string& moduleId, const v1::Handshake& handshake,
+                                     std::uint32_t negotiatedMinor) override {
+    minors.push_back(negotiatedMinor);
     handshakes.push_back(moduleId);
     if (refusal) return *refusal;
     ModuleAttachment attachment;
@@ -39,6 +40,7 @@ class FakeRegistry : public ModuleRegistry {
     attachment.version = handshake.version();
     attachment.incarnation = grant.incarnation;
     attachment.capacity = grant.capacity;
+    if (negotiatedMinor >= ipc::kMinorLanes) attachment.criticalCapacity = grant.criticalCapacity;
     if (blockPolicy.contains(moduleId)) attachment.policy = DeliveryPolicy::Block;
     m_events.attach(attachment);
     handshaken.insert(moduleId);
@@ -80,6 +82,8 @@ class FakeRegistry : public ModuleRegistry {
   std::map<std::string, v1::ModuleConfig> configs;
 
   std::vector<std::string> handshakes;
+  std::vector<std::uint32_t> minors;   // the negotiated minor of each handshake
+  std::uint32_t criticalCapacity = 0;  // critical slots of modules at 1.3 and later
   std::vector<std::pair<std::string, std::string>> refused;
   std::vector<std::string> ready;
   std::vector<std::string> traffic;

@@ -122,5 +122,39 @@ TEST_F(ModuleServerMinorTest, FiltersAreServedFromMinor2AndRefusalsRideTheSubscr
   EXPECT_EQ(em.filterOf("new", v1::EVENT_TYPE_PEER_BANNED), "peer_id == \"x\"");
 }
 
+TEST_F(ModuleServerMinorTest, TheCriticalLaneIsGrantedFromMinor3AndAcksNameTheirLane) {
+  static_assert(ipc::kMinorLanes == 3);
+  registry.running.insert({"old", "new"});
+  registry.grant.criticalCapacity = 4;
+  auto hello = [&](const std::string& id, std::uint32_t minor) {
+    v1::Envelope envelope = handshakeEnvelope(id);
+    envelope.set_protocol_minor(minor);
+    send(id, envelope);
+    const v1::Envelope ack = last(id);
+    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
+    send(id, subscribeEnvelope({}));
+    return ack.handshake_ack();
+  };
+  EXPECT_EQ(hello("old", ipc::kMinorLanes - 1).critical_capacity(), 0u);
+  EXPECT_EQ(hello("new", ipc::kMinorLanes).critical_capacity(), 4u);
+  EXPECT_EQ(registry.minors.back(), ipc::kMinorLanes) << "the registry is told the minor";
+  EXPECT_EQ(em.stats("old")->lanes(1).capacity(), 0u) << "below 1.3: no critical lane";
+  EXPECT_EQ(em.stats("new")->lanes(1).capacity(), 4u);
+
+  v1::Envelope critical = ackEnvelope(0);
+  critical.mutable_ack()->set_lane(v1::LANE_CRITICAL);
+  send("new", critical);
+  EXPECT_EQ(em.stats("new")->rejected(), 0u);
+  send("old", critical);
+  expectError(last("old"), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(last("old").error().message().find("critical lane"), std::string::npos)
+      << last("old").error().message();
+  EXPECT_EQ(em.stats("old")->rejected(), 1u);
+  v1::Envelope lifecycle = ackEnvelope(0);
+  lifecycle.mutable_ack()->set_lane(v1::LANE_LIFECYCLE);
+  send("new", lifecycle);
+  expectError(last("new"), v1::ERROR_CODE_INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace plexus::host::module_link_test

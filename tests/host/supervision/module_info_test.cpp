@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "plexus/ipc/protocol.h"
 #include "runtime/fake_timers.h"
 
 namespace plexus::host {
@@ -100,7 +101,8 @@ TEST_F(ModuleInfoTest, AttachmentAndGrantFollowTheConfiguration) {
   alpha.version = "1.2";
   alpha.incarnation = 4;
   alpha.pid = 99;
-  auto unrestricted = attachmentOf(alpha);
+  alpha.config.set_critical_capacity(7);
+  auto unrestricted = attachmentOf(alpha, ipc::kProtocolMinor);
   EXPECT_EQ(unrestricted.moduleId, "alpha");
   EXPECT_EQ(unrestricted.name, "Alpha");
   EXPECT_EQ(unrestricted.version, "1.2");
@@ -110,9 +112,12 @@ TEST_F(ModuleInfoTest, AttachmentAndGrantFollowTheConfiguration) {
   EXPECT_EQ(unrestricted.policy, DeliveryPolicy::Block);
   EXPECT_TRUE(unrestricted.subscribeAllowed.all());
   EXPECT_FALSE(unrestricted.tap);
+  EXPECT_EQ(unrestricted.criticalCapacity, 7u);
+  EXPECT_EQ(attachmentOf(alpha, ipc::kMinorLanes - 1).criticalCapacity, 0u)
+      << "below 1.3 a module has no critical lane";
 
   alpha.config.mutable_capabilities()->add_subscribe(v1::EVENT_TYPE_NEW_BLOCK);
-  auto restricted = attachmentOf(alpha);
+  auto restricted = attachmentOf(alpha, ipc::kProtocolMinor);
   EXPECT_EQ(restricted.subscribeAllowed.count(), 1u);
   EXPECT_TRUE(restricted.subscribeAllowed.test(v1::EVENT_TYPE_NEW_BLOCK));
 
@@ -136,7 +141,7 @@ TEST_F(ModuleInfoTest, ConfiguredFiltersAreCompiledOnceAndSharedByEveryAttachmen
   EXPECT_EQ(compiled->text(), "height > 5");
   for (std::uint64_t incarnation : {1u, 2u}) {
     alpha.incarnation = incarnation;
-    const auto attachment = attachmentOf(alpha);
+    const auto attachment = attachmentOf(alpha, ipc::kProtocolMinor);
     ASSERT_EQ(attachment.configFilters.size(), 1u);
     EXPECT_EQ(attachment.configFilters[0].type, v1::EVENT_TYPE_NEW_BLOCK);
     EXPECT_EQ(attachment.configFilters[0].filter, compiled) << "not compiled again";
@@ -145,11 +150,11 @@ TEST_F(ModuleInfoTest, ConfiguredFiltersAreCompiledOnceAndSharedByEveryAttachmen
   // A new configuration (a load with a new definition) brings its own filters.
   subscription->set_filter("height > 9");
   alpha.setConfig(config);
-  ASSERT_EQ(attachmentOf(alpha).configFilters.size(), 1u);
-  EXPECT_EQ(attachmentOf(alpha).configFilters[0].filter->text(), "height > 9");
+  ASSERT_EQ(attachmentOf(alpha, ipc::kProtocolMinor).configFilters.size(), 1u);
+  EXPECT_EQ(attachmentOf(alpha, ipc::kProtocolMinor).configFilters[0].filter->text(), "height > 9");
   config.clear_subscriptions();
   alpha.setConfig(config);
-  EXPECT_TRUE(attachmentOf(alpha).configFilters.empty());
+  EXPECT_TRUE(attachmentOf(alpha, ipc::kProtocolMinor).configFilters.empty());
 }
 
 }  // namespace

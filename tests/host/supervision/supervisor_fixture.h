@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "plexus/ipc/protocol.h"
 #include "runtime/fake_timers.h"
 #include "supervision/exit_report.h"
 #include "supervision/fake_spawner.h"
@@ -91,7 +92,7 @@ class SupervisorFixture : public ::testing::Test {
     handshake.set_module_id(id);
     handshake.set_name(id + "-impl");
     handshake.set_version("1.0");
-    auto grant = supervisor->onHandshake(id, handshake);
+    auto grant = supervisor->onHandshake(id, handshake, ipc::kProtocolMinor);
     ASSERT_TRUE(grant.ok()) << grant.error().message;
     supervisor->onReady(id);
     ASSERT_EQ(state(id), v1::MODULE_STATE_READY);

@@ -40,7 +40,7 @@ TEST_F(SupervisorLifecycleTest, HandshakeThenReadyWithTheGrantOfItsConfiguration
   handshake.set_module_id("alpha");
   handshake.set_name("Alpha");
   handshake.set_version("2.1");
-  auto grant = supervisor->onHandshake("alpha", handshake);
+  auto grant = supervisor->onHandshake("alpha", handshake, ipc::kProtocolMinor);
   ASSERT_TRUE(grant.ok()) << grant.error().message;
   EXPECT_EQ(grant->capacity, 7u);
   EXPECT_EQ(grant->incarnation, 1u);
@@ -69,18 +69,18 @@ TEST_F(SupervisorLifecycleTest, HandshakeIsRefusedWhenNotRunningMisnamedOrRepeat
   start(module("alpha") + module("idle", "disabled: true"));
   v1::Handshake handshake;
   handshake.set_module_id("idle");
-  auto notRunning = supervisor->onHandshake("idle", handshake);
+  auto notRunning = supervisor->onHandshake("idle", handshake, ipc::kProtocolMinor);
   ASSERT_FALSE(notRunning.ok());
   EXPECT_EQ(notRunning.error().code, v1::ERROR_CODE_NOT_FOUND);
 
-  auto misnamed = supervisor->onHandshake("alpha", handshake);
+  auto misnamed = supervisor->onHandshake("alpha", handshake, ipc::kProtocolMinor);
   ASSERT_FALSE(misnamed.ok());
   EXPECT_EQ(misnamed.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
   EXPECT_EQ(state("alpha"), v1::MODULE_STATE_STARTING);
 
   handshake.set_module_id("alpha");
-  ASSERT_TRUE(supervisor->onHandshake("alpha", handshake).ok());
-  auto again = supervisor->onHandshake("alpha", handshake);
+  ASSERT_TRUE(supervisor->onHandshake("alpha", handshake, ipc::kProtocolMinor).ok());
+  auto again = supervisor->onHandshake("alpha", handshake, ipc::kProtocolMinor);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
 }

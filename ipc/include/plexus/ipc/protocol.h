@@ -9,11 +9,15 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 2;
+inline constexpr std::uint32_t kProtocolMinor = 3;
 
 // What each minor added (docs/design.md, "Protocol versions"); 1.1: ipc::kMinorPublishAnswer.
 // 1.2: content filters in Subscribe, and the refused types in SubscribeAck.
 inline constexpr std::uint32_t kMinorFilters = 2;
+// 1.3: the priority lane: events of critical priority on LANE_CRITICAL, acks naming their lane
+// (Ack.lane), per-lane delivery statistics (DeliveryStats.lanes). Below, a module gets critical
+// events on its event lane and acks only that lane.
+inline constexpr std::uint32_t kMinorLanes = 3;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.
@@ -28,6 +32,7 @@ inline constexpr const char* kHostSource = "host";
 inline constexpr const char* kOperatorSource = "operator";
 
 inline constexpr std::uint32_t kDefaultChannelCapacity = 100;
+inline constexpr std::uint32_t kDefaultCriticalCapacity = 10;
 inline constexpr std::uint64_t kDefaultMaxMessageBytes = 4u << 20;
 
 // "1.0"

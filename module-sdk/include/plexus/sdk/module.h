@@ -13,11 +13,10 @@
 //   }
 //
 // Threads: while run() runs, the thread that called it owns the module's socket: it reads each
-// batch of events, runs the handlers one at a time in delivery order, and sends the acks and
-// heartbeats itself, with no hand-over to another thread on the event path. Before run() and
-// after it returns, the SDK's I/O thread serves the socket instead (heartbeats, publish(),
-// stats(), the Goodbye). publish(), stats() and stop() may be called from any thread, handlers
-// included:
+// batch of events, runs the handlers one at a time, and sends the acks and heartbeats itself, with
+// no hand-over to another thread on the event path. Before run() and after it returns, the SDK's
+// I/O thread serves the socket instead (heartbeats, publish(), stats(), the Goodbye). publish(),
+// stats() and stop() may be called from any thread, handlers included:
 // - from another thread while a handler runs, publish() and stats() wait until that handler
 //   returns (the run() thread serves them between two handlers); stop() takes effect after the
 //   events already received;
@@ -28,8 +27,16 @@
 // the module unhealthy ("stalled handler") after its stall timeout; it does not kill a module
 // whose process runs, unless the operator configured a handler timeout.
 //
+// Dispatch order: events received and not yet handled wait in one queue per lane, and the next
+// handler always gets the oldest event of the first non-empty lane: lifecycle, then critical,
+// then the event lane (delivery order within a lane). Between two handlers, at most every
+// 100 us, run() takes what arrived meanwhile, so a critical event (Delivery::isCritical()) starts
+// after the handler that runs when it arrives, ahead of event-lane events received before it.
+//
 // Credit: each event-lane event holds one of the module's `channelCapacity()` slots on the node
-// until the SDK acknowledges it; the SDK acknowledges in batches as handlers finish.
+// until the SDK acknowledges it, each critical event one of its critical slots; the SDK
+// acknowledges each lane in batches as handlers finish. So at most those two windows of events
+// (plus lifecycle events) wait in the SDK.
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
@@ -68,6 +75,10 @@ class Delivery {
   std::uint64_t droppedBefore() const { return m_droppedBefore; }
   // Lifecycle events (ModuleLoaded, NodeShutdown, ...) are never dropped or counted.
   bool isLifecycle() const { return m_lane == v1::LANE_LIFECYCLE; }
+  // Critical priority (ChainReorg, BlockDisconnected, an urgent maintenance round; see the
+  // node's `priorities`), on a lane of its own with its own sequence numbers (since 1.3).
+  bool isCritical() const { return m_lane == v1::LANE_CRITICAL; }
+  v1::Lane lane() const { return m_lane; }
 
  private:
   const v1::Event& m_event;
@@ -127,7 +138,8 @@ class Module {
   void on(v1::EventType type, Handler handler, std::string filter = {});
 
   // Subscribes to every handler's type (one Subscribe, even with no handlers), then dispatches
-  // until the node shuts down (NodeShutdown; its handler runs first if there is one), the node
+  // until the node shuts down (NodeShutdown; its handler runs first if there is one, then the
+  // handlers of the events already received), the node
   // unloads the module, or stop() is called: then returns 0. Returns 1 if the node refused the
   // subscription, 2 if the connection to the node was lost.
   int run();

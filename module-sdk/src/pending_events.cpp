@@ -1,0 +1,58 @@
+#include "pending_events.h"
+
+#include <utility>
+
+namespace plexus::sdk::detail {
+
+std::size_t PendingEvents::rank(v1::Lane lane) {
+  switch (lane) {
+    case v1::LANE_LIFECYCLE:
+      return 0;
+    case v1::LANE_CRITICAL:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+void PendingEvents::push(ipc::ReceivedBatch&& batch) {
+  if (batch.bodies.empty()) return;
+  m_count += batch.bodies.size();
+  m_lanes[rank(batch.lane)].batches.push_back(std::move(batch));
+}
+
+std::size_t PendingEvents::firstNonEmpty() const {
+  std::size_t i = 0;
+  while (m_lanes[i].batches.empty())
+    ++i;
+  return i;
+}
+
+PendingEvents::Event PendingEvents::front() const {
+  const Queue& queue = m_lanes[firstNonEmpty()];
+  const ipc::ReceivedBatch& batch = queue.batches.front();
+  return {batch.lane, &batch.metas[queue.next], batch.bodies[queue.next]};
+}
+
+void PendingEvents::pop() {
+  Queue& queue = m_lanes[firstNonEmpty()];
+  --m_count;
+  if (++queue.next < queue.batches.front().bodies.size()) return;
+  queue.batches.pop_front();
+  queue.next = 0;
+}
+
+bool LaneAcks::handled(v1::Lane lane, std::uint64_t seq) {
+  if (lane != v1::LANE_EVENT && lane != v1::LANE_CRITICAL) return false;
+  Lane& one = at(lane);
+  one.handledThrough = seq;
+  return ++one.unacked >= one.every;
+}
+
+std::uint64_t LaneAcks::take(v1::Lane lane) {
+  Lane& one = at(lane);
+  one.unacked = 0;
+  return one.handledThrough;
+}
+
+}  // namespace plexus::sdk::detail
