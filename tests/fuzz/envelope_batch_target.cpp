@@ -85,7 +85,8 @@ int envelopeBatch(const std::uint8_t* data, std::size_t size) {
   auto batch = ipc::decodeEventBatch(envelope.event_batch(), toMessages(frames, 1));
   if (!batch) return 0;
   const auto& header = envelope.event_batch();
-  PLEXUS_FUZZ_CHECK(batch->lane == v1::LANE_EVENT || batch->lane == v1::LANE_LIFECYCLE,
+  PLEXUS_FUZZ_CHECK(batch->lane == v1::LANE_EVENT || batch->lane == v1::LANE_LIFECYCLE ||
+                        batch->lane == v1::LANE_CRITICAL,
                     "accepted a batch on an unknown lane");
   PLEXUS_FUZZ_CHECK(!batch->metas.empty(), "accepted an empty batch");
   PLEXUS_FUZZ_CHECK(batch->metas.size() == static_cast<std::size_t>(header.events_size()) &&

@@ -16,10 +16,11 @@ namespace plexus::fuzz {
 
 namespace {
 
-// Mirrors Module::Impl::dispatch() with a handler for every valid type.
+// Mirrors Module::Impl::handleNext() with a handler for every valid type.
 void dispatch(const ipc::ReceivedBatch& batch) {
   PLEXUS_FUZZ_CHECK(batch.metas.size() == batch.bodies.size(), "a body per meta");
-  PLEXUS_FUZZ_CHECK(batch.lane == v1::LANE_EVENT || batch.lane == v1::LANE_LIFECYCLE,
+  PLEXUS_FUZZ_CHECK(batch.lane == v1::LANE_EVENT || batch.lane == v1::LANE_LIFECYCLE ||
+                        batch.lane == v1::LANE_CRITICAL,
                     "a batch on an unknown lane reached the handler thread");
   static std::array<bool, ipc::kEventTypeSlots> handlers = [] {
     std::array<bool, ipc::kEventTypeSlots> out{};

@@ -18,6 +18,8 @@ void nodeMessages(Writer& out, const std::string& target) {
                   batch(v1::LANE_EVENT, true, {{3, 2, b1}, {4, 0, tx}, {9, 4, b2}}));
   out.writeFrames(target, "batch_shared_frames",
                   batch(v1::LANE_EVENT, false, {{1, 0, b1}, {2, 0, tx}, {3, 0, b2}}));
+  out.writeFrames(target, "batch_critical",
+                  batch(v1::LANE_CRITICAL, true, {{1, 0, bytesOf(chainReorg(7))}, {3, 1, b1}}));
   out.writeFrames(target, "batch_lifecycle",
                   batch(v1::LANE_LIFECYCLE, true, {{1, 0, loaded}, {2, 0, shutdown}}));
   out.writeFrames(target, "batch_lifecycle_shared",
