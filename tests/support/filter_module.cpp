@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "module_connect.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "report_file.h"
@@ -73,19 +74,8 @@ int main(int argc, char** argv) {
   }
   plexus::test::ReportFile report(reportPath);
   try {
-    plexus::sdk::ConnectOptions connect;
-    const char* id = std::getenv(plexus::ipc::kEnvModuleId);
-    const char* endpoint = std::getenv(plexus::ipc::kEnvEndpoint);
-    connect.moduleId = id != nullptr ? id : "";
-    connect.endpoint = endpoint != nullptr ? endpoint : "";
-    std::getline(std::cin, connect.token);
-    connect.identity = {"filter", "1.0"};
-    if (!protocol.empty()) {
-      connect.protocolMajor = static_cast<std::uint32_t>(std::stoul(protocol));
-      connect.protocolMinor =
-          static_cast<std::uint32_t>(std::stoul(protocol.substr(protocol.find('.') + 1)));
-    }
-    plexus::sdk::Module module = plexus::sdk::Module::connect(connect);
+    plexus::sdk::Module module = plexus::sdk::Module::connect(
+        plexus::test::connectOptionsFromNode({"filter", "1.0"}, protocol));
     report.line("protocol " + std::to_string(plexus::ipc::kProtocolMajor) + "." +
                 std::to_string(module.protocolMinor()));
     for (const Handler& handler : handlers) {

@@ -49,6 +49,7 @@
 #include <sstream>
 #include <thread>
 
+#include "module_connect.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
 #include "report_file.h"
@@ -130,12 +131,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string readTokenLine() {
-  std::string token;
-  std::getline(std::cin, token);
-  return token;
-}
-
 std::string detailOf(const plexus::v1::Event& e) {
   using E = plexus::v1::Event;
   switch (e.payload_case()) {
@@ -204,13 +199,7 @@ int main(int argc, char** argv) {
   if (options.ignoreSigterm) ::signal(SIGTERM, SIG_IGN);
   plexus::test::ReportFile report(options.report);
 
-  plexus::sdk::ConnectOptions connect;
-  connect.moduleId =
-      std::getenv(plexus::ipc::kEnvModuleId) ? std::getenv(plexus::ipc::kEnvModuleId) : "";
-  connect.endpoint =
-      std::getenv(plexus::ipc::kEnvEndpoint) ? std::getenv(plexus::ipc::kEnvEndpoint) : "";
-  connect.token = readTokenLine();
-  connect.identity = {"probe", "9.9.9"};
+  plexus::sdk::ConnectOptions connect = plexus::test::connectOptionsFromNode({"probe", "9.9.9"});
   connect.timeout = std::chrono::milliseconds(5000);
 
   auto attempt = [&](const plexus::sdk::ConnectOptions& o) -> std::optional<plexus::sdk::Module> {
@@ -227,11 +216,7 @@ int main(int argc, char** argv) {
   } else if (options.mode.rfind("claim-id=", 0) == 0) {
     connect.moduleId = options.mode.substr(9);
   }
-  if (!options.protocol.empty()) {
-    connect.protocolMajor = static_cast<std::uint32_t>(std::stoul(options.protocol));
-    connect.protocolMinor = static_cast<std::uint32_t>(
-        std::stoul(options.protocol.substr(options.protocol.find('.') + 1)));
-  }
+  plexus::test::claimProtocol(connect, options.protocol);
   auto module = attempt(connect);
   if (!module) {
     report.line("exit 3");

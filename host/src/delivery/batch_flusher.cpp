@@ -59,7 +59,7 @@ bool BatchFlusher::flushSlot(ModuleSlot& slot) {
     channel.markLifecycleSent(m_scratch.size());
   }
   for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
-    if (lane == AckedLane::Critical && !slot.hasCriticalLane()) continue;
+    if (slot.laneIfAny(lane) == nullptr) continue;
     const SendStatus status = flushLane(slot, lane);
     if (status != SendStatus::Sent) return status != SendStatus::WouldBlock;
   }

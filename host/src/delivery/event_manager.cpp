@@ -118,17 +118,17 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleSlot* slot = m_slots.attached(moduleId);
   if (slot == nullptr) return notAttached(moduleId);
-  AckedLane which = AckedLane::Event;
-  if (lane == v1::LANE_CRITICAL && slot->hasCriticalLane()) {
-    which = AckedLane::Critical;
-  } else if (lane != v1::LANE_EVENT && lane != v1::LANE_UNSPECIFIED) {
-    return makeError(
-        v1::ERROR_CODE_INVALID_ARGUMENT,
-        lane == v1::LANE_CRITICAL
-            ? "ack names the critical lane, which module '" + moduleId + "' does not have"
-            : "ack names lane " + std::to_string(lane) + ", which is not acked");
+  if (lane != v1::LANE_EVENT && lane != v1::LANE_UNSPECIFIED && lane != v1::LANE_CRITICAL) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "ack names lane " + std::to_string(lane) + ", which is not acked");
   }
-  auto released = slot->lane(which).acknowledge(throughSeq);
+  const AckedLane which = lane == v1::LANE_CRITICAL ? AckedLane::Critical : AckedLane::Event;
+  DeliveryChannel* acked = slot->laneIfAny(which);
+  if (acked == nullptr) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "ack names the critical lane, which module '" + moduleId + "' does not have");
+  }
+  auto released = acked->acknowledge(throughSeq);
   if (!released) return released.error();
   if (*released > 0) {
     slot->counters.lane(which).acked += *released;
@@ -153,9 +153,10 @@ void EventManager::detach(const std::string& moduleId) {
   // Unroute first: a waiter told below may publish again, and must not reach this channel.
   m_routing.removeEverywhere(slot);
   m_replay.unloaded(*slot);
-  slot->counters.lane(AckedLane::Event).lost += slot->channel->discardHeld();
-  if (slot->hasCriticalLane()) {
-    slot->counters.lane(AckedLane::Critical).lost += slot->critical->discardHeld();
+  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
+    if (DeliveryChannel* held = slot->laneIfAny(lane)) {
+      slot->counters.lane(lane).lost += held->discardHeld();
+    }
   }
   if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && slot->subscribed.any()) {
     std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
@@ -301,8 +302,8 @@ bool EventManager::handled(const Acceptance& acceptance) const {
   if (slot == nullptr || !slot->attached() || slot->module.incarnation != acceptance.incarnation) {
     return true;
   }
-  if (acceptance.lane == AckedLane::Critical && !slot->hasCriticalLane()) return true;
-  return !slot->lane(acceptance.lane).holds(acceptance.seq);
+  const DeliveryChannel* lane = slot->laneIfAny(acceptance.lane);
+  return lane == nullptr || !lane->holds(acceptance.seq);
 }
 
 // ---- block-policy waits ----
@@ -321,8 +322,9 @@ void EventManager::admitBlocked(ModuleSlot& slot, AckedLane lane) {
 // The module will never accept what waits for it: each waiting event counts as failed.
 void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
   for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
-    if (lane == AckedLane::Critical && !slot.hasCriticalLane()) continue;
-    for (BlockedEvent& event : slot.lane(lane).takeBlocked()) {
+    DeliveryChannel* waiting = slot.laneIfAny(lane);
+    if (waiting == nullptr) continue;
+    for (BlockedEvent& event : waiting->takeBlocked()) {
       slot.countFailed(lane);
       m_blocked.failed(event.publishId, slot.id, reason);
     }
@@ -333,9 +335,9 @@ void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
 // dropped for the module), false when it was admitted or failed meanwhile.
 bool EventManager::timeOut(const BlockedPublishes::Wait& wait) {
   ModuleSlot& slot = *wait.slot;
-  if (!slot.attached() || slot.module.incarnation != wait.incarnation ||
-      (wait.lane == AckedLane::Critical && !slot.hasCriticalLane()) ||
-      !slot.lane(wait.lane).removeBlocked(wait.seq)) {
+  DeliveryChannel* lane = slot.laneIfAny(wait.lane);  // nullptr once detached
+  if (lane == nullptr || slot.module.incarnation != wait.incarnation ||
+      !lane->removeBlocked(wait.seq)) {
     return false;
   }
   slot.countTimedOut(wait.lane);

@@ -88,7 +88,7 @@ DeliveryGauges ModuleSlot::gauges() const {
   gauges.lanes[0].capacity = module.capacity;
   gauges.lanes[1].capacity = module.criticalCapacity;
   for (std::size_t i = 0; i < kAckedLanes; ++i) {
-    const DeliveryChannel* one = i == 0 ? channel.get() : critical.get();
+    const DeliveryChannel* one = laneIfAny(static_cast<AckedLane>(i));
     if (one == nullptr) continue;
     LaneGauges& gauge = gauges.lanes[i];
     gauge.queued = one->queued();
@@ -103,7 +103,7 @@ void ModuleSlot::resetCounters() {
   const std::int64_t lastEventAt = counters.lastEventAtUnixMs;
   counters = DeliveryCounters{};
   for (std::size_t i = 0; i < kAckedLanes; ++i) {
-    const DeliveryChannel* one = i == 0 ? channel.get() : critical.get();
+    const DeliveryChannel* one = laneIfAny(static_cast<AckedLane>(i));
     const std::uint32_t laneHeld = one != nullptr ? one->held() : 0;
     counters.lanes[i].routed = laneHeld;
     counters.lanes[i].successful = laneHeld;

@@ -50,15 +50,20 @@ struct ModuleSlot {
   Status checkSubscribe(std::span<const v1::EventType> types) const;
   std::vector<v1::EventType> subscriptions() const;  // in type order
 
-  // The channel of an acked lane. Precondition: attached(), and hasCriticalLane() for Critical.
+  // The channel of an acked lane. Precondition: laneIfAny(which) != nullptr.
   DeliveryChannel& lane(AckedLane which) {
     return which == AckedLane::Critical ? *critical : *channel;
   }
   const DeliveryChannel& lane(AckedLane which) const {
     return which == AckedLane::Critical ? *critical : *channel;
   }
-  // Whether this incarnation has a critical lane (it negotiated 1.3 and has critical slots).
-  bool hasCriticalLane() const { return critical != nullptr; }
+  // The channel of an acked lane, or nullptr when there is none (detached; no critical lane).
+  DeliveryChannel* laneIfAny(AckedLane which) {
+    return which == AckedLane::Critical ? critical.get() : channel.get();
+  }
+  const DeliveryChannel* laneIfAny(AckedLane which) const {
+    return which == AckedLane::Critical ? critical.get() : channel.get();
+  }
   // Where an event of that priority goes: an incarnation without a critical lane takes critical
   // events on its event lane.
   AckedLane laneFor(bool criticalPriority) const {
