@@ -30,6 +30,7 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
   loaded = stopping = unreachable = false;
   unackedSince.reset();
   announcement = {};
+  m_held = 0;
 }
 
 void ModuleSlot::endIncarnation() {
@@ -41,6 +42,24 @@ void ModuleSlot::endIncarnation() {
   loaded = stopping = false;
   unackedSince.reset();
   announcement = {};
+  m_held = 0;
+}
+
+Result<std::uint32_t> ModuleSlot::acknowledge(AckedLane which, std::uint64_t throughSeq) {
+  auto released = lane(which).acknowledge(throughSeq);
+  if (released) {
+    m_held -= *released;
+    counters.lane(which).acked += *released;
+  }
+  return released;
+}
+
+void ModuleSlot::discardHeld(AckedLane which) {
+  DeliveryChannel* held = laneIfAny(which);
+  if (held == nullptr) return;
+  const std::uint32_t discarded = held->discardHeld();
+  m_held -= discarded;
+  counters.lane(which).lost += discarded;
 }
 
 Status ModuleSlot::checkSubscribe(std::span<const v1::EventType> types) const {
@@ -109,7 +128,7 @@ void ModuleSlot::resetCounters() {
     counters.lanes[i].successful = laneHeld;
     counters.lanes[i].maxHeld = laneHeld;
   }
-  counters.maxHeld = channel ? held() : 0;
+  counters.maxHeld = channel ? m_held : 0;
   counters.lastEventAtUnixMs = lastEventAt;
 }
 

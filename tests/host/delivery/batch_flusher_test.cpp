@@ -67,7 +67,7 @@ TEST_F(BatchFlusherTest, OnlyDirtyAttachedModulesAreFlushed) {
   flusher.flush();
   EXPECT_TRUE(sink.delivered.empty()) << "never marked dirty";
   flusher.markDirty(slot);
-  slot.counters.lane(AckedLane::Event).lost += slot.channel->discardHeld();
+  slot.discardHeld(AckedLane::Event);
   slot.endIncarnation();
   flusher.flush();
   EXPECT_TRUE(sink.delivered.empty()) << "detached before the flush";

@@ -74,7 +74,7 @@ TEST(ModuleSlotTest, AnIncarnationStartsFreshAndTheCountersOutliveIt) {
   slot.unackedSince = SteadyClock::now();
   slot.announcement = bytes("loaded");
 
-  slot.counters.lane(AckedLane::Event).lost += slot.channel->discardHeld();
+  slot.discardHeld(AckedLane::Event);
   slot.endIncarnation();
   EXPECT_FALSE(slot.attached());
   EXPECT_TRUE(slot.subscriptions().empty());
@@ -94,6 +94,45 @@ TEST(ModuleSlotTest, AnIncarnationStartsFreshAndTheCountersOutliveIt) {
   EXPECT_EQ(slot.stats().routed(), 1u);
   EXPECT_EQ(slot.stats().lost(), 1u);
   EXPECT_EQ(slot.stats().capacity(), 4u);
+}
+
+TEST(ModuleSlotTest, HeldFollowsBothLanesThroughAcceptAckAndDiscard) {
+  ModuleSlot slot("m");
+  ModuleAttachment module = attachment("m", 4);
+  module.criticalCapacity = 2;
+  slot.beginIncarnation(module);
+  for (int i = 0; i < 3; ++i)
+    slot.accept(slot.channel->assignSeq(), bytes("e"), 1);
+  for (int i = 0; i < 2; ++i)
+    slot.accept(slot.critical->assignSeq(), bytes("c"), 1, AckedLane::Critical);
+  EXPECT_EQ(slot.held(), 5u);
+  EXPECT_EQ(slot.held(), slot.channel->held() + slot.critical->held());
+  EXPECT_EQ(slot.stats().max_held(), 5u);
+
+  slot.channel->markSent(2);
+  slot.critical->markSent(2);
+  auto released = slot.acknowledge(AckedLane::Event, 2);
+  ASSERT_TRUE(released.ok());
+  EXPECT_EQ(*released, 2u);
+  EXPECT_FALSE(slot.acknowledge(AckedLane::Critical, 3).ok()) << "seq 3 was never sent";
+  EXPECT_EQ(slot.held(), 3u) << "a refused ack releases nothing";
+  ASSERT_TRUE(slot.acknowledge(AckedLane::Critical, 1).ok());
+  EXPECT_EQ(slot.held(), 2u);
+  EXPECT_EQ(slot.held(), slot.channel->held() + slot.critical->held());
+  EXPECT_EQ(slot.stats().acked(), 3u);
+  expectInvariants(slot.stats());
+
+  slot.discardHeld(AckedLane::Critical);
+  slot.discardHeld(AckedLane::Event);
+  EXPECT_EQ(slot.held(), 0u);
+  EXPECT_EQ(slot.stats().lost(), 2u);
+  expectInvariants(slot.stats());
+
+  slot.endIncarnation();
+  slot.beginIncarnation(attachment("m", 4));
+  slot.discardHeld(AckedLane::Critical);  // no critical lane: nothing to discard
+  EXPECT_EQ(slot.held(), 0u);
+  EXPECT_EQ(slot.stats().lost(), 2u);
 }
 
 TEST(ModuleSlotTest, CheckSubscribeIsAllOrNothingWithTheReason) {
