@@ -21,7 +21,9 @@ Error makeStorageError(const std::string& what) {
   return makeError(v1::ERROR_CODE_UNAVAILABLE, "journal storage: " + what);
 }
 
-bool isStorageFailure(const Error& error) { return error.code == v1::ERROR_CODE_UNAVAILABLE; }
+bool isStorageFailure(const Error& error) {
+  return error.code == v1::ERROR_CODE_UNAVAILABLE;
+}
 
 std::string checkBatch(const JournalBatch& batch, std::uint64_t lastOffset) {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;

@@ -39,7 +39,7 @@ class JournalStore {
   virtual Status putCursor(const Cursor& cursor) = 0;
   virtual Result<std::optional<Cursor>> getCursor(const std::string& moduleId) = 0;
   virtual Result<bool> deleteCursor(const std::string& moduleId) = 0;  // false: had none
-  virtual Result<std::vector<Cursor>> listCursors() = 0;                 // by module id
+  virtual Result<std::vector<Cursor>> listCursors() = 0;               // by module id
 
   // Removes the oldest events until `retention` holds at `nowNs`, and the holes wholly below
   // what remains (a hole straddling the new first offset is cut there).

@@ -53,11 +53,11 @@ struct JournalStats {
   std::uint64_t firstOffset = 0;  // of the oldest stored event, 0 when none
   std::uint64_t lastOffset = 0;   // the highest offset ever written (event or hole), 0 when none
   std::uint64_t events = 0;
-  std::uint64_t bytes = 0;         // the stored bodies' sizes
-  std::int64_t oldestTimeNs = 0;   // of the oldest stored event, 0 when none
-  std::uint64_t holes = 0;         // recorded hole ranges still stored
-  std::uint64_t holeOffsets = 0;   // the offsets they cover
-  std::uint64_t failures = 0;      // failed writes since this store was opened
+  std::uint64_t bytes = 0;        // the stored bodies' sizes
+  std::int64_t oldestTimeNs = 0;  // of the oldest stored event, 0 when none
+  std::uint64_t holes = 0;        // recorded hole ranges still stored
+  std::uint64_t holeOffsets = 0;  // the offsets they cover
+  std::uint64_t failures = 0;     // failed writes since this store was opened
   std::uint64_t reservedThrough = 0;
 };
 
@@ -72,9 +72,9 @@ struct Retention {
 };
 
 struct TrimResult {
-  std::uint64_t events = 0;  // events removed
-  std::uint64_t bytes = 0;   // their bodies' sizes
-  std::uint64_t holes = 0;   // hole ranges removed (wholly below the new first offset)
+  std::uint64_t events = 0;       // events removed
+  std::uint64_t bytes = 0;        // their bodies' sizes
+  std::uint64_t holes = 0;        // hole ranges removed (wholly below the new first offset)
   std::uint64_t firstOffset = 0;  // the oldest event left, 0 when none
 };
 

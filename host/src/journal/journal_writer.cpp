@@ -24,7 +24,9 @@ JournalWriter::JournalWriter(std::unique_ptr<JournalStore> store, Notices& notic
   m_thread = std::thread([this] { run(); });
 }
 
-JournalWriter::~JournalWriter() { stop(); }
+JournalWriter::~JournalWriter() {
+  stop();
+}
 
 bool JournalWriter::tryAppend(JournalEvent event) {
   PLEXUS_ASSERT_THREAD(m_owner);

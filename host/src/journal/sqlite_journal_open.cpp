@@ -49,9 +49,9 @@ std::unique_ptr<JournalStore> makeSqliteJournal(const std::filesystem::path& pat
 
 SqliteJournal::SqliteJournal(std::filesystem::path path, const SqliteOptions& options)
     : m_path(std::move(path)) {
-  const int rc = sqlite3_open_v2(m_path.c_str(), &m_db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(m_path.c_str(), &m_db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string why = m_db != nullptr ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
     sqlite3_close(m_db);
@@ -159,7 +159,8 @@ void SqliteJournal::configure(const SqliteOptions& options) {
     if (text != nullptr) mode = reinterpret_cast<const char*>(text);
   }
   sqlite3_finalize(stmt);
-  if (mode != "wal") refuse("cannot switch to WAL mode (" + std::string(sqlite3_errmsg(m_db)) + ")");
+  if (mode != "wal")
+    refuse("cannot switch to WAL mode (" + std::string(sqlite3_errmsg(m_db)) + ")");
   const std::string sync = options.sync == SqliteOptions::Sync::Full ? "FULL" : "NORMAL";
   std::string pragmas = "PRAGMA synchronous = " + sync + ";";
   if (options.maxPageCount > 0)
@@ -204,13 +205,15 @@ void SqliteJournal::loadState() {
   Statement totals(m_db,
                    "SELECT count(*), coalesce(sum(length(body)), 0), coalesce(min(offset), 0), "
                    "coalesce(max(offset), 0) FROM events");
-  if (totals.step() != SQLITE_ROW) refuse("cannot read the events: " + std::string(sqlite3_errmsg(m_db)));
+  if (totals.step() != SQLITE_ROW)
+    refuse("cannot read the events: " + std::string(sqlite3_errmsg(m_db)));
   m_events = totals.columnU(0);
   m_bytes = totals.columnU(1);
   m_firstOffset = totals.columnU(2);
   m_lastEvent = totals.columnU(3);
   Statement holes(m_db, "SELECT coalesce(max(last), 0) FROM holes");
-  if (holes.step() != SQLITE_ROW) refuse("cannot read the holes: " + std::string(sqlite3_errmsg(m_db)));
+  if (holes.step() != SQLITE_ROW)
+    refuse("cannot read the holes: " + std::string(sqlite3_errmsg(m_db)));
   Statement meta(m_db, "SELECT key, value FROM meta");
   std::uint64_t lastMeta = 0;
   for (int rc = meta.step(); rc == SQLITE_ROW; rc = meta.step()) {
@@ -222,8 +225,8 @@ void SqliteJournal::loadState() {
 }
 
 Error SqliteJournal::failure(const char* what, int rc) const {
-  const std::string message = std::string(what) + ": " + sqlite3_errmsg(m_db) + " (" +
-                              sqlite3_errstr(rc) + ")";
+  const std::string message =
+      std::string(what) + ": " + sqlite3_errmsg(m_db) + " (" + sqlite3_errstr(rc) + ")";
   if (isStorageCode(rc)) return makeStorageError(message);
   return makeError(v1::ERROR_CODE_INTERNAL, "journal: " + message);
 }

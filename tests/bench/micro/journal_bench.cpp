@@ -90,8 +90,8 @@ void appendEvents(host::OffsetAllocator& allocator, JournalWriter& writer,
 void BM_JournalAppend256(benchmark::State& state) {
   BenchDir dir;
   host::SqliteOptions sqlite;
-  sqlite.sync = state.range(0) == 0 ? host::SqliteOptions::Sync::Normal
-                                    : host::SqliteOptions::Sync::Full;
+  sqlite.sync =
+      state.range(0) == 0 ? host::SqliteOptions::Sync::Normal : host::SqliteOptions::Sync::Full;
   const std::string body(256, 'x');
   for (auto _ : state) {
     state.PauseTiming();
@@ -113,7 +113,8 @@ void BM_JournalAppend256(benchmark::State& state) {
     state.ResumeTiming();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kEventsPerIteration));
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kEventsPerIteration * 256));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * kEventsPerIteration * 256));
 }
 BENCHMARK(BM_JournalAppend256)
     ->Arg(0)

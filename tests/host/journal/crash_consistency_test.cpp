@@ -16,9 +16,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <random>
 #include <thread>
@@ -41,8 +41,12 @@ struct Progress {
   std::atomic<std::uint64_t> handedOut{0};         // the highest offset the child allocated
 };
 
-std::size_t sizeFor(std::uint64_t offset) { return 64 + offset % 300; }
-std::int32_t typeFor(std::uint64_t offset) { return static_cast<std::int32_t>(offset % 5 + 1); }
+std::size_t sizeFor(std::uint64_t offset) {
+  return 64 + offset % 300;
+}
+std::int32_t typeFor(std::uint64_t offset) {
+  return static_cast<std::int32_t>(offset % 5 + 1);
+}
 
 // The child: appends until killed (never returns).
 [[noreturn]] void appendUntilKilled(const std::filesystem::path& path, Progress& progress) {
@@ -160,15 +164,16 @@ TEST(CrashConsistencyTest, AWriterKilledAtRandomPointsLeavesAConsistentJournal) 
     const std::uint64_t before = progress->committedThrough.load();
     // Kill once the child has committed this many more offsets (or after a time, whichever
     // first): anywhere from the first groups to deep into trimming.
-    const std::uint64_t target = before + std::uniform_int_distribution<std::uint64_t>(
-                                              1, 60000)(random);
-    const auto patience = std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(30, 1200)(random));
+    const std::uint64_t target =
+        before + std::uniform_int_distribution<std::uint64_t>(1, 60000)(random);
+    const auto patience =
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(30, 1200)(random));
     const pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) appendUntilKilled(path, *progress);
     const auto deadline = std::chrono::steady_clock::now() + patience;
-    while (progress->committedThrough.load() < target && std::chrono::steady_clock::now() < deadline)
+    while (progress->committedThrough.load() < target &&
+           std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(200us);
     ASSERT_EQ(::kill(child, SIGKILL), 0);
     int status = 0;

@@ -2,12 +2,13 @@
 // the writer tests use behaves as the real store does: appends, ranges, type sets, holes,
 // cursors, retention by count, bytes and age, statistics.
 
+#include "journal/journal_store.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "fakes/memory_journal.h"
-#include "journal/journal_store.h"
 #include "journal/journal_test_support.h"
 
 namespace plexus::host {

@@ -47,8 +47,8 @@ inline std::string bodyFor(std::uint64_t offset, std::size_t size = 32) {
 
 inline JournalEvent eventAt(std::uint64_t offset, std::int32_t type = 1, std::int64_t timeNs = 0,
                             std::size_t size = 32) {
-  return JournalEvent{offset, timeNs != 0 ? timeNs : static_cast<std::int64_t>(offset) * 1000,
-                      type, bodyFor(offset, size)};
+  return JournalEvent{offset, timeNs != 0 ? timeNs : static_cast<std::int64_t>(offset) * 1000, type,
+                      bodyFor(offset, size)};
 }
 
 }  // namespace plexus::host::journal_test

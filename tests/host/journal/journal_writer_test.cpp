@@ -159,7 +159,8 @@ TEST_F(JournalWriterTest, RetentionTrimsAsGroupsGo) {
   for (std::uint64_t offset = 1; offset <= 100; ++offset) {
     ASSERT_TRUE(writer->tryAppend(eventAt(offset)));
     if (offset % 10 == 0) {
-      ASSERT_TRUE(waitForNotice([&](const CommitNotice& n) { return n.committedThrough == offset; }));
+      ASSERT_TRUE(
+          waitForNotice([&](const CommitNotice& n) { return n.committedThrough == offset; }));
     }
   }
   writer->stop();
