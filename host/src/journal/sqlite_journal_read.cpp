@@ -2,6 +2,7 @@
 // reset when done, so no read transaction stays open (it would hold back WAL checkpoints).
 
 #include <algorithm>
+#include <limits>
 
 #include "journal/sqlite_journal.h"
 
@@ -21,6 +22,11 @@ class ResetAtEnd {
   Statement& m_statement;
 };
 
+// SQLite integers are signed: an open upper bound (UINT64_MAX) must not wrap to -1.
+std::uint64_t clampOffset(std::uint64_t offset) {
+  return std::min<std::uint64_t>(offset, std::numeric_limits<std::int64_t>::max());
+}
+
 }  // namespace
 
 Result<std::vector<JournalEvent>> SqliteJournal::read(std::uint64_t from, std::uint64_t to,
@@ -29,7 +35,7 @@ Result<std::vector<JournalEvent>> SqliteJournal::read(std::uint64_t from, std::u
   std::vector<JournalEvent> out;
   if (maxEvents == 0 || from > to) return out;
   ResetAtEnd done(m_readEvents);
-  m_readEvents.reset().bindU(1, from).bindU(2, to);
+  m_readEvents.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
   int rc = SQLITE_ROW;
   while (out.size() < maxEvents && (rc = m_readEvents.step()) == SQLITE_ROW) {
     const auto type = static_cast<std::int32_t>(m_readEvents.columnInt(2));
@@ -45,7 +51,7 @@ Result<std::vector<Hole>> SqliteJournal::holes(std::uint64_t from, std::uint64_t
   std::vector<Hole> out;
   if (from > to) return out;
   ResetAtEnd done(m_readHoles);
-  m_readHoles.reset().bindU(1, from).bindU(2, to);
+  m_readHoles.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
   int rc = SQLITE_ROW;
   while ((rc = m_readHoles.step()) == SQLITE_ROW)
     out.push_back(Hole{m_readHoles.columnU(0), m_readHoles.columnU(1),

@@ -104,6 +104,13 @@ void checkJournal(const std::filesystem::path& path, const Progress& progress) {
   ASSERT_TRUE(holes.ok());
   for (std::size_t i = 1; i < holes->size(); ++i)
     ASSERT_GT((*holes)[i].first, (*holes)[i - 1].last) << "overlapping holes";
+  auto describeHoles = [&] {
+    std::string out;
+    for (const Hole& hole : *holes)
+      out += " [" + std::to_string(hole.first) + "," + std::to_string(hole.last) + "]";
+    return "holes:" + out + ", first event " + std::to_string(stats->firstOffset) + ", last " +
+           std::to_string(stats->lastOffset);
+  };
   std::size_t nextHole = 0;
   auto inHole = [&](std::uint64_t offset) {
     while (nextHole < holes->size() && (*holes)[nextHole].last < offset)
@@ -121,9 +128,10 @@ void checkJournal(const std::filesystem::path& path, const Progress& progress) {
     if (events->empty()) break;
     for (const JournalEvent& event : *events) {
       ASSERT_GT(event.offset, seen) << "offsets not strictly increasing";
-      ASSERT_FALSE(inHole(event.offset)) << "event " << event.offset << " inside a hole";
       for (; expected != 0 && expected < event.offset; ++expected)
-        ASSERT_TRUE(inHole(expected)) << "offset " << expected << " neither event nor hole";
+        ASSERT_TRUE(inHole(expected))
+            << "offset " << expected << " neither event nor hole; " << describeHoles();
+      ASSERT_FALSE(inHole(event.offset)) << "event " << event.offset << " inside a hole";
       expected = event.offset + 1;
       ASSERT_EQ(event.body, bodyFor(event.offset, sizeFor(event.offset))) << event.offset;
       ASSERT_EQ(event.type, typeFor(event.offset));

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <memory>
 
 #include "fakes/memory_journal.h"
@@ -92,6 +93,9 @@ TYPED_TEST(JournalStoreTest, ReadsRangesLimitsAndTypeSets) {
   EXPECT_EQ(this->offsets(1, 20, 100, {1, 2}).size(), 20u);
   EXPECT_TRUE(this->offsets(1, 20, 100, {7}).empty());
   EXPECT_TRUE(this->offsets(10, 5).empty());
+  // An open upper bound (SQLite integers are signed).
+  EXPECT_EQ(this->offsets(19, std::numeric_limits<std::uint64_t>::max()),
+            (std::vector<std::uint64_t>{19, 20}));
   EXPECT_TRUE(this->offsets(1, 20, 0).empty());
 }
 
@@ -126,6 +130,9 @@ TYPED_TEST(JournalStoreTest, HolesAreRecordedAndFoundByOverlap) {
   auto some = this->store->holes(5, 6);
   ASSERT_TRUE(some.ok());
   EXPECT_EQ(*some, (std::vector<Hole>{Hole{3, 5, Hole::Reason::WriteFailed}}));
+  auto open = this->store->holes(6, std::numeric_limits<std::uint64_t>::max());
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->size(), 1u);
   auto none = this->store->holes(1, 2);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
