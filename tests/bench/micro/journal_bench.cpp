@@ -85,8 +85,8 @@ void appendEvents(host::OffsetAllocator& allocator, JournalWriter& writer,
   }
 }
 
-// range(0): 0 = sync normal, 1 = sync full. Retention keeps 200 000 events: from the third
-// iteration on, every group's trim deletes as many as it adds.
+// range(0): 0 = sync normal, 1 = sync full. Retention keeps 50 000 events: from the middle of
+// the first iteration on, the trims delete as many events as the groups add.
 void BM_JournalAppend256(benchmark::State& state) {
   BenchDir dir;
   host::SqliteOptions sqlite;
@@ -103,7 +103,7 @@ void BM_JournalAppend256(benchmark::State& state) {
     }
     JournalWriter::Notices notices;
     host::JournalWriterOptions options;
-    options.retention.maxEvents = 200'000;
+    options.retention.maxEvents = 50'000;
     auto writer = std::make_unique<JournalWriter>(std::move(store), notices, options);
     state.ResumeTiming();
     appendEvents(*allocator, *writer, notices, kEventsPerIteration, body);

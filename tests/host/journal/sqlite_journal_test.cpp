@@ -164,6 +164,23 @@ TEST(SqliteJournalTest, AFullDiskFailsWritesAsStorageFailuresAndRecovers) {
     retry.events.push_back(eventAt(next + i, 1, 0, 400));
   EXPECT_TRUE(store->append(retry).ok());
   EXPECT_EQ(store->lastOffset(), next + 19);
+  next += 20;
+
+  // Full again; reopened with room (max_page_count raised), the same group fits.
+  Status full;
+  for (int group = 0; group < 1000 && full.ok(); ++group) {
+    retry.events.clear();
+    for (int i = 0; i < 20; ++i)
+      retry.events.push_back(eventAt(next + i, 1, 0, 400));
+    full = store->append(retry);
+    if (full.ok()) next += 20;
+  }
+  ASSERT_FALSE(full.ok());
+  EXPECT_TRUE(isStorageFailure(full.error()));
+  store.reset();
+  store = makeSqliteJournal(path, SqliteOptions{SqliteOptions::Sync::Normal, 0});
+  EXPECT_EQ(store->lastOffset(), next - 1);
+  EXPECT_TRUE(store->append(retry).ok());
 }
 
 }  // namespace
