@@ -162,7 +162,10 @@ void SqliteJournal::configure(const SqliteOptions& options) {
   if (mode != "wal")
     refuse("cannot switch to WAL mode (" + std::string(sqlite3_errmsg(m_db)) + ")");
   const std::string sync = options.sync == SqliteOptions::Sync::Full ? "FULL" : "NORMAL";
-  std::string pragmas = "PRAGMA synchronous = " + sync + ";";
+  // secure_delete FAST: Debian builds SQLite with SECURE_DELETE, which zeroes every trimmed
+  // event on disk (extra writes per trim); FAST zeroes only what costs no extra I/O.
+  std::string pragmas =
+      "PRAGMA synchronous = " + sync + "; PRAGMA secure_delete = FAST; PRAGMA cache_size = -8192;";
   if (options.maxPageCount > 0)
     pragmas += "PRAGMA max_page_count = " + std::to_string(options.maxPageCount) + ";";
   if (sqlite3_exec(m_db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
