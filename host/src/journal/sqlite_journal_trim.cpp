@@ -2,6 +2,8 @@
 // (each removed event is visited once, so a continuous trim costs what it removes), then one
 // transaction deletes the events and the holes below it.
 
+#include <limits>
+
 #include "journal/sqlite_journal.h"
 
 namespace plexus::host {
@@ -11,7 +13,9 @@ Result<TrimResult> SqliteJournal::trim(const Retention& retention, std::int64_t 
   result.firstOffset = m_firstOffset;
   if (retention.unlimited() || m_events == 0) return result;
   const bool ageLimited = retention.maxAgeNs > 0;
-  const std::int64_t oldestKept = nowNs - retention.maxAgeNs;
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t oldestKept =  // nowNs - maxAgeNs without overflow
+      ageLimited && nowNs >= kMin + retention.maxAgeNs ? nowNs - retention.maxAgeNs : kMin;
   // The first event to keep: the prefix that breaks a limit goes.
   std::uint64_t cut = 0;
   {
