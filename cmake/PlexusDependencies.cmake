@@ -4,3 +4,4 @@ find_package(Protobuf REQUIRED)
 find_package(cppzmq REQUIRED)  # also brings libzmq (target libzmq)
 find_package(spdlog REQUIRED)
 find_package(Boost 1.81 REQUIRED)  # Boost.Process v1, header-only
+find_package(SQLite3 REQUIRED)  # the journal (host/src/journal), target SQLite::SQLite3

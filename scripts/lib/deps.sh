@@ -4,7 +4,7 @@
 PLEXUS_BUILD_PACKAGES=(
   g++ make cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler
-  libboost1.81-dev libspdlog-dev libfmt-dev
+  libboost1.81-dev libspdlog-dev libfmt-dev libsqlite3-dev
 )
 # The test suite: GoogleTest, Google Benchmark (built, not run), clang with its sanitizer and
 # libFuzzer runtime for the ASan/UBSan build; the source checks: clang-format (scripts/format),

@@ -1,0 +1,74 @@
+#pragma once
+
+// JournalStore: the journal's storage (issue 13, stage 1; docs/design.md "Journal store").
+// A small interface with one implementation, SQLite in WAL mode (makeSqliteJournal); unit tests
+// use an in-memory fake and a failing one (tests/host/fakes). Errors are values: a storage
+// failure (disk full, I/O error, locked file) is ERROR_CODE_UNAVAILABLE (isStorageFailure()),
+// a call that breaks the rules (an offset not above the last one) ERROR_CODE_INVALID_ARGUMENT;
+// exceptions only from makeSqliteJournal (start-up): a foreign, corrupt or newer file is refused
+// with a clear message and never modified.
+// Thread rule: not thread-safe; one thread at a time (the journal's writer thread once it runs).
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "journal/journal_types.h"
+#include "plexus/ipc/result.h"
+
+namespace plexus::host {
+
+class JournalStore {
+ public:
+  virtual ~JournalStore() = default;
+
+  // Writes the whole batch in one transaction, or nothing.
+  virtual Status append(const JournalBatch& batch) = 0;
+  // Events with from <= offset <= to, in offset order, at most `maxEvents`; only those whose
+  // type is in `types` unless it is empty.
+  virtual Result<std::vector<JournalEvent>> read(std::uint64_t from, std::uint64_t to,
+                                                 std::size_t maxEvents,
+                                                 const std::vector<std::int32_t>& types = {}) = 0;
+  // Recorded holes that overlap [from, to], in offset order.
+  virtual Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) = 0;
+
+  virtual Status putCursor(const Cursor& cursor) = 0;
+  virtual Result<std::optional<Cursor>> getCursor(const std::string& moduleId) = 0;
+  virtual Result<bool> deleteCursor(const std::string& moduleId) = 0;  // false: had none
+  virtual Result<std::vector<Cursor>> listCursors() = 0;               // by module id
+
+  // Removes the oldest events until `retention` holds at `nowNs`, and the holes wholly below
+  // what remains (a hole straddling the new first offset is cut there).
+  virtual Result<TrimResult> trim(const Retention& retention, std::int64_t nowNs) = 0;
+  virtual Result<JournalStats> stats() = 0;
+  // The highest offset written (event or hole), 0 when none: kept across trims.
+  virtual std::uint64_t lastOffset() const = 0;
+  // The persisted reservation (offsets up to it may have been handed out), 0 when none.
+  virtual std::uint64_t reservedThrough() const = 0;
+};
+
+struct SqliteOptions {
+  enum class Sync { Normal, Full };
+  Sync sync = Sync::Normal;  // synchronous=NORMAL (WAL: no fsync per commit) or FULL (fsync)
+  // PRAGMA max_page_count; 0 = SQLite's default. Tests use it to simulate a full disk.
+  std::uint32_t maxPageCount = 0;
+};
+
+// Opens (creating when absent) the journal at `path`. Throws std::runtime_error naming the
+// path when it cannot: not an SQLite database, another application's, a newer schema, I/O.
+std::unique_ptr<JournalStore> makeSqliteJournal(const std::filesystem::path& path,
+                                                const SqliteOptions& options = {});
+
+// The error for a failed storage operation (ERROR_CODE_UNAVAILABLE, "journal storage: ...").
+Error makeStorageError(const std::string& what);
+bool isStorageFailure(const Error& error);
+
+// Checks a batch against the rules of append() given the highest offset written so far:
+// empty when it is fine, else why not.
+std::string checkBatch(const JournalBatch& batch, std::uint64_t lastOffset);
+
+}  // namespace plexus::host

@@ -1,0 +1,127 @@
+// JournalWriter: the journal thread - group commit, failure holes, retention, notices.
+
+#include <utility>
+
+#include "journal/journal_writer.h"
+#include "runtime/logging.h"
+#include "runtime/rate_limited_log.h"
+
+namespace plexus::host {
+
+namespace {
+
+std::int64_t systemNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void JournalWriter::run() {
+  PLEXUS_ASSERT_THREAD(m_journalThread);
+  RateLimitedLog log(logger("journal"), std::chrono::seconds(10));
+  std::vector<JournalEvent> events;
+  std::vector<Hole> holes;
+  events.reserve(m_options.queueCapacity);
+  m_lastTrim = std::chrono::steady_clock::now();
+  for (;;) {
+    bool stopping = false;
+    std::uint64_t reservation = 0;
+    {
+      MutexLock lock(m_mutex);
+      // Wakes for work, or at the next retention tick (also a retry of failed holes).
+      const std::uint64_t reserved = m_store->reservedThrough();
+      auto hasWork = [&]() PLEXUS_REQUIRES(m_mutex) {
+        return m_stop || !m_events.empty() || !m_holes.empty() || m_reservation > reserved;
+      };
+      if (!hasWork()) {
+        m_idle = true;
+        lock.waitFor(m_wake, m_options.trimInterval, hasWork);
+        m_idle = false;
+      }
+      events.swap(m_events);
+      holes.swap(m_holes);
+      stopping = m_stop;
+      reservation = m_reservation;
+    }
+    const bool work = !events.empty() || !holes.empty() || !m_pendingHoles.empty() ||
+                      reservation > m_store->reservedThrough();
+    if (work) {
+      commitGroup(events, holes, reservation);
+      if (!m_totals.ok)
+        log.warn("journal", [&] { return "journal write failed: " + m_totals.error; });
+    }
+    maybeTrim(work);
+    events.clear();
+    holes.clear();
+    if (stopping) break;
+  }
+}
+
+void JournalWriter::commitGroup(std::vector<JournalEvent>& events, std::vector<Hole>& holes,
+                                std::uint64_t reservation) {
+  PLEXUS_ASSERT_THREAD(m_journalThread);
+  JournalBatch batch;
+  batch.events.swap(events);
+  batch.holes = std::move(m_pendingHoles);
+  m_pendingHoles.clear();
+  for (const Hole& hole : holes)
+    batch.holes.push_back(hole);
+  batch.reservedThrough = reservation;
+  Status written = m_store->append(batch);
+  events.swap(batch.events);  // the caller reuses the vector's capacity
+  if (written) {
+    ++m_totals.groups;
+    notify(true, {});
+    return;
+  }
+  ++m_totals.failures;
+  if (isStorageFailure(written.error())) {
+    // Nothing of the group is stored: its holes wait for the next group, its events become one.
+    std::vector<Hole> pending;
+    std::size_t e = 0;
+    std::size_t h = 0;
+    while (e < events.size() || h < batch.holes.size()) {
+      if (h == batch.holes.size() ||
+          (e < events.size() && events[e].offset < batch.holes[h].first)) {
+        addHole(pending, Hole{events[e].offset, events[e].offset, Hole::Reason::WriteFailed});
+        ++m_totals.failedOffsets;
+        ++e;
+      } else {
+        addHole(pending, batch.holes[h++]);
+      }
+    }
+    m_pendingHoles = std::move(pending);
+  }
+  notify(false, written.error().message);
+}
+
+void JournalWriter::maybeTrim(bool groupWritten) {
+  PLEXUS_ASSERT_THREAD(m_journalThread);
+  if (m_options.retention.unlimited()) return;
+  if (groupWritten) ++m_groupsSinceTrim;
+  const auto now = std::chrono::steady_clock::now();
+  if (m_groupsSinceTrim < m_options.trimEveryGroups && now - m_lastTrim < m_options.trimInterval)
+    return;
+  m_groupsSinceTrim = 0;
+  m_lastTrim = now;
+  const std::int64_t wallNs = m_options.nowNs ? m_options.nowNs() : systemNowNs();
+  Result<TrimResult> trimmed = m_store->trim(m_options.retention, wallNs);
+  if (!trimmed) {
+    ++m_totals.failures;
+    return;
+  }
+  m_totals.trimmedEvents += trimmed->events;
+}
+
+void JournalWriter::notify(bool ok, std::string error) {
+  PLEXUS_ASSERT_THREAD(m_journalThread);
+  m_totals.committedThrough = m_store->lastOffset();
+  m_totals.reservedThrough = m_store->reservedThrough();
+  m_totals.ok = ok;
+  m_totals.error = std::move(error);
+  m_notices.push(m_totals);
+}
+
+}  // namespace plexus::host

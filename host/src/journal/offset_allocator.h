@@ -1,0 +1,65 @@
+#pragma once
+
+// OffsetAllocator: the journal's offsets - node-wide, strictly increasing, never reused, across
+// restarts and crashes. The owner hands them out from a reservation that the store persists
+// (reserved_through, committed with the journal's groups) ahead of what it handed out: an offset
+// is only handed out once its reservation is durable, so a crash can never lead to its reuse.
+// open() turns the offsets of a crashed run that were reserved but never written,
+// (lastOffset, reserved_through], into a recorded hole (reason Crash) and continues after them.
+// When headroom() falls below a block, wantedReservation() says what the writer should commit
+// next (JournalWriter::requestReservation); its CommitNotice reports it durable (onReserved).
+// Thread rule: one thread, the owner's (the event loop); open() before the writer runs.
+
+#include <cstdint>
+#include <optional>
+
+#include "journal/journal_store.h"
+#include "plexus/ipc/result.h"
+#include "plexus/ipc/thread_checker.h"
+
+namespace plexus::host {
+
+class OffsetAllocator {
+ public:
+  static constexpr std::uint64_t kDefaultBlock = 4096;
+
+  // Recovers the counter from `store` and commits the crash hole (if any) and a first
+  // reservation of two blocks in one append. A failed append is the store's error.
+  static Result<OffsetAllocator> open(JournalStore& store, std::uint64_t block = kDefaultBlock);
+  // Moved before use only (the thread check starts afresh).
+  OffsetAllocator(OffsetAllocator&& other) noexcept
+      : m_next(other.m_next),
+        m_reserved(other.m_reserved),
+        m_block(other.m_block),
+        m_crashHole(other.m_crashHole) {}
+  OffsetAllocator& operator=(OffsetAllocator&&) = delete;
+
+  // The next offset, or nullopt when the durable reservation is used up (headroom() == 0).
+  std::optional<std::uint64_t> allocate();
+  // How many offsets can be handed out before a new reservation must be durable.
+  std::uint64_t headroom() const;
+  // The reservation to request now (through this offset), or 0 when headroom is ample (at
+  // least a block).
+  std::uint64_t wantedReservation() const;
+  // A commit made the reservation durable through `through` (ignored when not above).
+  void onReserved(std::uint64_t through);
+
+  std::uint64_t next() const { return m_next; }
+  std::uint64_t reserved() const { return m_reserved; }
+  std::uint64_t block() const { return m_block; }
+  // The hole open() recorded for a crashed run, if there was one.
+  const std::optional<Hole>& crashHole() const { return m_crashHole; }
+
+ private:
+  OffsetAllocator(std::uint64_t next, std::uint64_t reserved, std::uint64_t block,
+                  std::optional<Hole> crashHole)
+      : m_next(next), m_reserved(reserved), m_block(block), m_crashHole(crashHole) {}
+
+  std::uint64_t m_next;      // the next offset to hand out
+  std::uint64_t m_reserved;  // durable reservation: offsets <= it may be handed out
+  std::uint64_t m_block;
+  std::optional<Hole> m_crashHole;
+  ThreadChecker m_thread;
+};
+
+}  // namespace plexus::host

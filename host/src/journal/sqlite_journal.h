@@ -1,0 +1,101 @@
+#pragma once
+
+// SqliteJournal: JournalStore on SQLite in WAL mode, schema v1 (docs/design.md "Journal
+// store"). Split by concern: sqlite_journal_open.cpp (open, schema checks, statements, state),
+// sqlite_journal_write.cpp (append, cursors), sqlite_journal_read.cpp (reads, stats),
+// sqlite_journal_trim.cpp (retention). Counters of what is stored (events, bytes, first and
+// last offsets, reservation) live in memory, loaded at open and updated after each commit, so
+// appends and trims never scan the table.
+// Thread rule: as JournalStore's (one thread at a time; the connection is SQLITE_OPEN_NOMUTEX).
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "journal/journal_store.h"
+#include "journal/sqlite_statement.h"
+
+namespace plexus::host {
+
+// PRAGMA application_id of a Plexus journal: 'PLXS'.
+inline constexpr std::int32_t kJournalApplicationId = 0x504C5853;
+inline constexpr int kJournalSchemaVersion = 1;
+
+class SqliteJournal final : public JournalStore {
+ public:
+  SqliteJournal(std::filesystem::path path, const SqliteOptions& options);  // throws
+  ~SqliteJournal() override;
+  SqliteJournal(const SqliteJournal&) = delete;
+  SqliteJournal& operator=(const SqliteJournal&) = delete;
+
+  Status append(const JournalBatch& batch) override;
+  Result<std::vector<JournalEvent>> read(std::uint64_t from, std::uint64_t to,
+                                         std::size_t maxEvents,
+                                         const std::vector<std::int32_t>& types) override;
+  Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) override;
+  Status putCursor(const Cursor& cursor) override;
+  Result<std::optional<Cursor>> getCursor(const std::string& moduleId) override;
+  Result<bool> deleteCursor(const std::string& moduleId) override;
+  Result<std::vector<Cursor>> listCursors() override;
+  Result<TrimResult> trim(const Retention& retention, std::int64_t nowNs) override;
+  Result<JournalStats> stats() override;
+  std::uint64_t lastOffset() const override { return m_lastOffset; }
+  std::uint64_t reservedThrough() const override { return m_reserved; }
+
+ private:
+  // ---- sqlite_journal_open.cpp ----
+  [[noreturn]] void refuse(const std::string& why) const;
+  void checkOrCreateSchema();
+  void configure(const SqliteOptions& options);
+  void prepareStatements();
+  void loadState();
+  std::int64_t pragmaInt(const char* pragma);
+  // An error value for `rc` from `what` (storage failures: ERROR_CODE_UNAVAILABLE).
+  Error failure(const char* what, int rc) const;
+  // Runs `sql` (no rows); the error names `what`.
+  Status exec(const char* sql, const char* what);
+  // After a failed statement inside a transaction: rolls it back if SQLite did not.
+  void abandon();
+
+  // ---- sqlite_journal_write.cpp ----
+  int writeCursor(const Cursor& cursor);
+  int writeMeta(const char* key, std::uint64_t value);
+
+  static std::string encodeRanges(const Cursor& cursor);
+  static bool decodeRanges(const std::string& blob, Cursor& cursor);
+  Cursor cursorRow(Statement& statement) const;
+
+  std::filesystem::path m_path;
+  sqlite3* m_db = nullptr;
+
+  Statement m_begin;
+  Statement m_commit;
+  Statement m_rollback;
+  Statement m_insertEvent;
+  Statement m_insertHole;
+  Statement m_putCursor;
+  Statement m_putMeta;
+  Statement m_readEvents;
+  Statement m_readHoles;
+  Statement m_getCursor;
+  Statement m_deleteCursor;
+  Statement m_listCursors;
+  Statement m_eventTime;
+  Statement m_holeTotals;
+  Statement m_trimScan;
+  Statement m_deleteEvents;
+  Statement m_deleteHoles;
+  Statement m_cutHoles;
+
+  std::uint64_t m_lastOffset = 0;   // highest offset written, event or hole
+  std::uint64_t m_reserved = 0;     // persisted reserved_through
+  std::uint64_t m_firstOffset = 0;  // oldest stored event, 0 when none
+  std::uint64_t m_lastEvent = 0;    // newest stored event, 0 when none
+  std::uint64_t m_events = 0;
+  std::uint64_t m_bytes = 0;
+  std::uint64_t m_failures = 0;
+};
+
+}  // namespace plexus::host
