@@ -58,6 +58,9 @@ class SqliteJournal final : public JournalStore {
   Status exec(const char* sql, const char* what);
   // After a failed statement inside a transaction: rolls it back if SQLite did not.
   void abandon();
+  // Ends the transaction that `rc` (from `what`) reports on: commits it when every statement
+  // succeeded, else abandons it and counts the failure.
+  Status commitTransaction(const char* what, int rc);
 
   // ---- sqlite_journal_write.cpp ----
   int writeCursor(const Cursor& cursor);

@@ -247,4 +247,16 @@ void SqliteJournal::abandon() {
   if (sqlite3_get_autocommit(m_db) == 0) m_rollback.reset().step();
 }
 
+Status SqliteJournal::commitTransaction(const char* what, int rc) {
+  if (rc == SQLITE_DONE) {
+    what = "commit";
+    rc = m_commit.reset().step();
+  }
+  if (rc == SQLITE_DONE) return {};
+  const Error error = failure(what, rc);
+  abandon();
+  ++m_failures;
+  return error;
+}
+
 }  // namespace plexus::host

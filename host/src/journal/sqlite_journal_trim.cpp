@@ -54,16 +54,7 @@ Result<TrimResult> SqliteJournal::trim(const Retention& retention, std::int64_t 
     what = "cut holes";
     rc = m_cutHoles.reset().bindU(1, below).step();
   }
-  if (rc == SQLITE_DONE) {
-    what = "commit";
-    rc = m_commit.reset().step();
-  }
-  if (rc != SQLITE_DONE) {
-    const Error error = failure(what, rc);
-    abandon();
-    ++m_failures;
-    return error;
-  }
+  if (Status done = commitTransaction(what, rc); !done) return done.error();
   m_events -= result.events;
   m_bytes -= result.bytes;
   m_firstOffset = cut;

@@ -56,16 +56,7 @@ Status SqliteJournal::append(const JournalBatch& batch) {
     what = "store reserved_through";
     rc = writeMeta("reserved_through", reserved);
   }
-  if (rc == SQLITE_DONE) {
-    what = "commit";
-    rc = m_commit.reset().step();
-  }
-  if (rc != SQLITE_DONE) {
-    const Error error = failure(what, rc);
-    abandon();
-    ++m_failures;
-    return error;
-  }
+  if (Status done = commitTransaction(what, rc); !done) return done.error();
   if (!batch.events.empty()) {
     if (m_firstOffset == 0) m_firstOffset = batch.events.front().offset;
     m_lastEvent = std::max(m_lastEvent, batch.events.back().offset);

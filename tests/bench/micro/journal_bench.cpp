@@ -7,20 +7,17 @@
 
 #include <benchmark/benchmark.h>
 #include <poll.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "journal/journal_store.h"
 #include "journal/journal_writer.h"
 #include "journal/offset_allocator.h"
+#include "temp_dir.h"
 
 namespace plexus::bench {
 namespace {
@@ -29,26 +26,6 @@ using host::JournalEvent;
 using host::JournalWriter;
 
 constexpr std::uint64_t kEventsPerIteration = 100'000;
-
-class BenchDir {
- public:
-  BenchDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "plexus-journal-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    m_path = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  std::filesystem::path file() const { return m_path / "journal.db"; }
-
- private:
-  std::filesystem::path m_path;
-};
 
 // Appends `count` events as an owner would: offsets from the allocator, reservations asked
 // for ahead, a full queue waited out on the notices.
@@ -88,14 +65,14 @@ void appendEvents(host::OffsetAllocator& allocator, JournalWriter& writer,
 // range(0): 0 = sync normal, 1 = sync full. Retention keeps 50 000 events: from the middle of
 // the first iteration on, the trims delete as many events as the groups add.
 void BM_JournalAppend256(benchmark::State& state) {
-  BenchDir dir;
+  test::TempDir dir("plexus-journal-bench-");
   host::SqliteOptions sqlite;
   sqlite.sync =
       state.range(0) == 0 ? host::SqliteOptions::Sync::Normal : host::SqliteOptions::Sync::Full;
   const std::string body(256, 'x');
   for (auto _ : state) {
     state.PauseTiming();
-    auto store = host::makeSqliteJournal(dir.file(), sqlite);
+    auto store = host::makeSqliteJournal(dir.file("journal.db"), sqlite);
     auto allocator = host::OffsetAllocator::open(*store, 16384);
     if (!allocator.ok()) {
       state.SkipWithError(allocator.error().message.c_str());
@@ -125,8 +102,8 @@ BENCHMARK(BM_JournalAppend256)
 
 // Reads 256-byte events back in chunks of range(0) from a journal of 200 000.
 void BM_JournalRead256(benchmark::State& state) {
-  BenchDir dir;
-  auto store = host::makeSqliteJournal(dir.file());
+  test::TempDir dir("plexus-journal-bench-");
+  auto store = host::makeSqliteJournal(dir.file("journal.db"));
   const std::string body(256, 'x');
   constexpr std::uint64_t kStored = 200'000;
   for (std::uint64_t first = 1; first <= kStored; first += 10'000) {

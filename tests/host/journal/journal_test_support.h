@@ -3,37 +3,18 @@
 // Shared by the journal tests: a temporary directory removed at the end, and events whose body
 // says which offset they belong to (so a torn or misplaced body shows).
 
-#include <stdlib.h>
-
 #include <cstdint>
-#include <filesystem>
-#include <stdexcept>
 #include <string>
-#include <system_error>
 
 #include "journal/journal_types.h"
+#include "temp_dir.h"
 
 namespace plexus::host::journal_test {
 
-class TempDir {
+// A temporary directory named for the journal tests.
+class TempDir : public ::plexus::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "plexus-journal-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
-  std::filesystem::path file(const std::string& name) const { return m_path / name; }
-
- private:
-  std::filesystem::path m_path;
+  TempDir() : ::plexus::test::TempDir("plexus-journal-test-") {}
 };
 
 // The body of the event at `offset`: "event <offset>" padded with a pattern to `size` bytes.
