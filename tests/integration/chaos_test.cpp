@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -30,23 +31,62 @@ std::uint64_t rssKb(pid_t pid) {
   return 0;
 }
 
-// Event-lane deliveries of one probe report, split by incarnation ("connected <n> ...").
-std::map<int, std::vector<ProbeEvent>> deliveriesByIncarnation(
-    const std::filesystem::path& report) {
-  std::map<int, std::vector<ProbeEvent>> out;
+// One probe process's part of a shared report (the probe runs with --tag-pid).
+struct ProcessDeliveries {
   int incarnation = 0;
+  std::vector<ProbeEvent> events;  // event lane, in report order
+};
+
+// The report of one module id, split by the process that wrote each line. Besides, every event
+// line must come from a process that said "connected" and whose incarnation is still the newest
+// connected one: an older incarnation delivering after a newer one connected would mean two
+// processes of one module handled events at once. Returns the first such problem in `problem`.
+std::map<long, ProcessDeliveries> deliveriesByProcess(const std::filesystem::path& report,
+                                                      std::string& problem) {
+  std::map<long, ProcessDeliveries> out;
+  std::map<int, long> pidOfIncarnation;
+  int newestIncarnation = 0;
+  std::size_t lineNumber = 0;
+  auto pidOf = [](const std::string& token) {
+    return token.rfind("pid=", 0) == 0 ? std::stol(token.substr(4)) : -1L;
+  };
   for (const auto& line : readLines(report)) {
+    ++lineNumber;
+    const std::string where = "line " + std::to_string(lineNumber) + " \"" + line + "\": ";
     std::istringstream in(line);
     std::string word;
     in >> word;
     if (word == "connected") {
-      in >> incarnation;
+      int incarnation = 0;
+      std::uint32_t capacity = 0;
+      std::string pidToken;
+      if (!(in >> incarnation >> capacity >> pidToken)) continue;  // cut short by SIGKILL
+      const long pid = pidOf(pidToken);
+      if (problem.empty() && pidOfIncarnation.count(incarnation) != 0) {
+        problem = where + "incarnation " + std::to_string(incarnation) + " connected twice";
+      }
+      pidOfIncarnation[incarnation] = pid;
+      out[pid].incarnation = incarnation;
+      newestIncarnation = std::max(newestIncarnation, incarnation);
     } else if (word == "event") {
       ProbeEvent e;
-      if (!(in >> e.lane >> e.seq >> e.droppedBefore >> e.type >> e.source >> e.detail)) {
+      std::string pidToken;
+      if (!(in >> e.lane >> e.seq >> e.droppedBefore >> e.type >> e.source >> e.detail >>
+            pidToken)) {
         continue;  // a line cut short by SIGKILL
       }
-      if (e.lane == 'E') out[incarnation].push_back(e);
+      const long pid = pidOf(pidToken);
+      auto process = out.find(pid);
+      if (process == out.end()) {
+        if (problem.empty()) problem = where + "an event from a process that never connected";
+        continue;
+      }
+      if (problem.empty() && process->second.incarnation < newestIncarnation) {
+        problem = where + "incarnation " + std::to_string(process->second.incarnation) +
+                  " still handled an event after incarnation " + std::to_string(newestIncarnation) +
+                  " connected";
+      }
+      if (e.lane == 'E') process->second.events.push_back(e);
     }
   }
   return out;
@@ -61,10 +101,10 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   std::string config;
   for (int i = 1; i <= 6; ++i) {
     ids.push_back("chaos" + std::to_string(i));
-    ModuleSpec spec{
-        ids.back(),
-        {},
-        {"--report", (dir / (ids.back() + ".report")).string(), "--delay-ms", i % 2 ? "1" : "0"}};
+    ModuleSpec spec{ids.back(),
+                    {},
+                    {"--report", (dir / (ids.back() + ".report")).string(), "--tag-pid",
+                     "--delay-ms", i % 2 ? "1" : "0"}};
     spec.capacity = 20 + 10 * static_cast<std::uint32_t>(i);
     spec.restart = "RESTART_POLICY_ALWAYS";
     if (i <= 2) spec.policy = "DELIVERY_POLICY_BLOCK";  // lossless ones, stopped and killed too
@@ -158,16 +198,22 @@ TEST(ChaosTest, InvariantsSequencesMemoryAndProcessesSurviveKillsStopsAndReloads
   ASSERT_TRUE(drainAndCheckInvariants(node, 30s)) << node.log();
   for (const auto& id : ids) {
     SCOPED_TRACE(id);
-    const auto byIncarnation = deliveriesByIncarnation(dir / (id + ".report"));
-    EXPECT_FALSE(byIncarnation.empty());
-    for (const auto& [incarnation, events] : byIncarnation) {
+    std::string problem;
+    const auto byProcess = deliveriesByProcess(dir / (id + ".report"), problem);
+    EXPECT_FALSE(byProcess.empty());
+    EXPECT_EQ(problem, "");
+    std::size_t delivered = 0;
+    for (const auto& [pid, process] : byProcess) {
+      delivered += process.events.size();
       std::uint64_t previous = 0;
-      for (const auto& e : events) {
+      for (const auto& e : process.events) {
         ASSERT_EQ(e.seq, previous + 1 + e.droppedBefore)
-            << "incarnation " << incarnation << ": gap must equal dropped_before";
+            << "pid " << pid << ", incarnation " << process.incarnation
+            << ": gap must equal dropped_before";
         previous = e.seq;
       }
     }
+    EXPECT_GT(delivered, 0u);  // the lines were understood, not skipped
   }
   const std::uint64_t rssAfter = rssKb(node.pid());
   EXPECT_LT(rssAfter, rssBefore + std::uint64_t{32} * 1024)

@@ -19,6 +19,8 @@
 //   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
 //   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
 //   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
+//   --tag-pid            "connected" and "event" lines end with " pid=<this process's pid>"
+//                        (a report shared by several processes stays attributable)
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
@@ -67,6 +69,7 @@ struct Options {
   int publishCount = 0;
   std::string publishOn;
   bool tagIncarnation = false;
+  bool tagPid = false;
   long crashAfter = -1;
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
@@ -119,6 +122,8 @@ Options parse(int argc, char** argv) {
       o.exitDelayMs = std::stoi(next());
     else if (a == "--spam-bytes")
       o.spamBytes = std::stol(next());
+    else if (a == "--tag-pid")
+      o.tagPid = true;
     else if (a == "--report-limits")
       o.reportLimits = true;
     else if (a == "--burn-cpu")
@@ -226,8 +231,10 @@ int main(int argc, char** argv) {
     auto second = attempt(connect);  // the token is burnt: this must be refused
     if (second) report.line("second-connection-accepted");
   }
+  const std::string pidTag =
+      options.tagPid ? " pid=" + std::to_string(static_cast<long>(::getpid())) : "";
   report.line("connected " + std::to_string(module->incarnation()) + " " +
-              std::to_string(module->channelCapacity()));
+              std::to_string(module->channelCapacity()) + pidTag);
   report.line("protocol " + std::to_string(plexus::ipc::kProtocolMajor) + "." +
               std::to_string(module->protocolMinor()));
   if (options.reportLimits) {
@@ -324,7 +331,7 @@ int main(int argc, char** argv) {
       report.line(std::string("event ") + (d.isLifecycle() ? "L " : "E ") +
                   std::to_string(d.sequence()) + " " + std::to_string(d.droppedBefore()) + " " +
                   plexus::ipc::displayName(type) + " " + d.event().source() + " " +
-                  detailOf(d.event()));
+                  detailOf(d.event()) + pidTag);
       if (options.publishCount > 0 && trigger == type) startPublishing();
       if (d.isLifecycle()) return;
       if (options.delayMs > 0)
