@@ -89,6 +89,12 @@ TestNode::TestNode(const std::string& configBody, const std::string& timings) : 
       << "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n"
       << timings << "}\n"
       << configBody;
+  // A journal of its own (tests that start several nodes at once must not share one), unless
+  // the test configures the journal itself.
+  if (configBody.find("journal {") == std::string::npos) {
+    std::ofstream(file("node.cfg"), std::ios::app)
+        << "journal {\n  path: \"" << journalDir().string() << "\"\n}\n";
+  }
 }
 
 TestNode::~TestNode() {

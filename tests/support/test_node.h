@@ -82,6 +82,8 @@ class TestNode {
 
   const std::filesystem::path& runtimeDir() const { return m_dir.path(); }
   std::filesystem::path file(const std::string& name) const { return m_dir / name; }
+  // Where its journal lives (journal.path), unless the test configured one.
+  std::filesystem::path journalDir() const { return m_dir / "journal"; }
   std::string log() const;
 
   v1::ControlResponse call(v1::ControlRequest request,

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/config_checks.h"
+#include "config/journal_config.h"
 #include "config/priorities.h"
 #include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
@@ -215,6 +216,7 @@ Status validateConfig(const v1::NodeConfig& config) {
   }
   if (auto status = checkFields(config); !status) return status;
   if (auto status = checkPriorities(config); !status) return status;
+  if (auto status = checkJournal(config); !status) return status;
   if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
   std::set<std::string> names;
   for (const auto& module : config.module()) {

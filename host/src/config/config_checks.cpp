@@ -163,6 +163,11 @@ std::string timingsAt(const FieldLocator& where, const std::vector<std::string>&
 const std::vector<FieldRange>& fieldRanges() {
   static const std::vector<FieldRange> ranges = {
       {"NodeConfig.default_channel_capacity", 1, 1'000'000, "default 100"},
+      {"JournalConfig.queue", 16, 1ULL << 22, "default 65536"},
+      {"JournalConfig.max_file_bytes", kMiB, 1ULL << 50, "no cap"},
+      {"JournalRetention.max_events", 1, 1ULL << 60, "unlimited"},
+      {"JournalRetention.max_bytes", 1, 1ULL << 60, "unlimited"},
+      {"JournalRetention.max_age_s", 1, 100ULL * 365 * kDay / kSecond, "unlimited"},
       {"NodeConfig.disk_space_low_bytes", 1, 1ULL << 60, "off"},
       {"NodeConfig.max_message_bytes", 64ULL * 1024, 1ULL << 30, "default 4194304"},
       {"NodeConfig.module_request_rate", 1, 10'000'000, "default 10000"},

@@ -50,6 +50,7 @@
 #include "delivery/module_attachment.h"
 #include "delivery/module_slot.h"
 #include "delivery/publish_waiter.h"
+#include "journal/journal.h"
 #include "delivery/replay.h"
 #include "delivery/routing_table.h"
 #include "delivery/subscription_filters.h"
@@ -94,6 +95,9 @@ class EventManager {
     // The types of critical priority (NodeConfig.priorities; config/priorities.h): they go to
     // each module's critical lane, when it has one. Default: none.
     std::bitset<ipc::kEventTypeSlots> criticalTypes;
+    // The node's journal (issue 13): each published event of a type it journals gets an offset
+    // before it is routed. Optional; owned by the caller, outlives the EventManager.
+    Journal* journal = nullptr;
   };
 
   EventManager(EventSink& sink, Options options);

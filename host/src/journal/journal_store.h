@@ -49,6 +49,11 @@ class JournalStore {
   virtual std::uint64_t lastOffset() const = 0;
   // The persisted reservation (offsets up to it may have been handed out), 0 when none.
   virtual std::uint64_t reservedThrough() const = 0;
+  // A clean stop: no offset above `handedOutThrough` was ever handed out, so the reservation
+  // shrinks to max(handedOutThrough, lastOffset()) (the one write that lowers it). The next
+  // open then finds no Crash hole, unless handed-out offsets were never written (those, and
+  // only those, become one).
+  virtual Status closeClean(std::uint64_t handedOutThrough) = 0;
 };
 
 struct SqliteOptions {

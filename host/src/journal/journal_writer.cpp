@@ -75,6 +75,16 @@ std::size_t JournalWriter::queued() {
   return m_events.size();
 }
 
+void JournalWriter::stopClean(std::uint64_t handedOutThrough) {
+  PLEXUS_ASSERT_THREAD(m_owner);
+  if (m_stopped) return;
+  {
+    MutexLock lock(m_mutex);
+    m_cleanThrough = handedOutThrough;
+  }
+  stop();
+}
+
 void JournalWriter::stop() {
   PLEXUS_ASSERT_THREAD(m_owner);
   if (m_stopped) return;

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,9 @@ class JournalWriter {
   std::size_t queued();
   // Writes everything queued, then ends the thread. Idempotent.
   void stop();
+  // A clean stop: as stop(), then tells the store that nothing above `handedOutThrough` was
+  // handed out (JournalStore::closeClean), so the next start records no Crash hole.
+  void stopClean(std::uint64_t handedOutThrough);
 
  private:
   // ---- journal_writer_thread.cpp: the journal thread ----
@@ -97,6 +101,7 @@ class JournalWriter {
   std::vector<Hole> m_holes PLEXUS_GUARDED_BY(m_mutex);
   std::uint64_t m_reservation PLEXUS_GUARDED_BY(m_mutex) = 0;
   bool m_stop PLEXUS_GUARDED_BY(m_mutex) = false;
+  std::optional<std::uint64_t> m_cleanThrough PLEXUS_GUARDED_BY(m_mutex);  // stopClean()
   bool m_idle PLEXUS_GUARDED_BY(m_mutex) = false;  // the thread waits for work
 
   // Journal thread only.

@@ -27,6 +27,7 @@ void JournalWriter::run() {
   m_lastTrim = std::chrono::steady_clock::now();
   for (;;) {
     bool stopping = false;
+    std::optional<std::uint64_t> cleanThrough;
     std::uint64_t reservation = 0;
     {
       MutexLock lock(m_mutex);
@@ -43,6 +44,7 @@ void JournalWriter::run() {
       events.swap(m_events);
       holes.swap(m_holes);
       stopping = m_stop;
+      cleanThrough = m_cleanThrough;
       reservation = m_reservation;
     }
     const bool work = !events.empty() || !holes.empty() || !m_pendingHoles.empty() ||
@@ -55,7 +57,14 @@ void JournalWriter::run() {
     maybeTrim(work);
     events.clear();
     holes.clear();
-    if (stopping) break;
+    if (!stopping) continue;
+    // Offsets whose write failed and that no later group carried stay unwritten: the next open
+    // records them as a Crash hole, which is what they are to a reader.
+    if (cleanThrough) {
+      if (Status closed = m_store->closeClean(*cleanThrough); !closed)
+        log.warn("journal", [&] { return "journal clean stop failed: " + closed.error().message; });
+    }
+    break;
   }
 }
 

@@ -43,6 +43,7 @@ class SqliteJournal final : public JournalStore {
   Result<JournalStats> stats() override;
   std::uint64_t lastOffset() const override { return m_lastOffset; }
   std::uint64_t reservedThrough() const override { return m_reserved; }
+  Status closeClean(std::uint64_t handedOutThrough) override;
 
  private:
   // ---- sqlite_journal_open.cpp ----

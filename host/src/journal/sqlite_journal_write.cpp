@@ -68,6 +68,18 @@ Status SqliteJournal::append(const JournalBatch& batch) {
   return {};
 }
 
+Status SqliteJournal::closeClean(std::uint64_t handedOutThrough) {
+  const std::uint64_t reserved = std::max(handedOutThrough, m_lastOffset);
+  if (reserved == m_reserved) return {};
+  const int rc = writeMeta("reserved_through", reserved);
+  if (rc != SQLITE_DONE) {
+    ++m_failures;
+    return failure("store reserved_through", rc);
+  }
+  m_reserved = reserved;
+  return {};
+}
+
 Status SqliteJournal::putCursor(const Cursor& cursor) {
   const int rc = writeCursor(cursor);
   if (rc != SQLITE_DONE) {

@@ -13,8 +13,10 @@
 #include <utility>
 
 #include "config/config.h"
+#include "config/journal_config.h"
 #include "config/priorities.h"
 #include "control/control_server.h"
+#include "control/journal_queries.h"
 #include "control/maintenance_requests.h"
 #include "control/module_commands.h"
 #include "control/operator_publish.h"
@@ -23,6 +25,7 @@
 #include "delivery/event_factory.h"
 #include "delivery/event_manager.h"
 #include "delivery/in_process_publisher.h"
+#include "journal/journal.h"
 #include "module_link/module_server.h"
 #include "module_link/module_socket.h"
 #include "module_link/refusal_log.h"
@@ -55,6 +58,25 @@ RuntimeDir acquireOrThrow(const std::filesystem::path& path) {
   return std::move(dir).value();
 }
 
+// The journal the configuration asks for; nullptr when it journals no type.
+std::unique_ptr<Journal> openConfiguredJournal(const v1::NodeConfig& config) {
+  JournalSettings settings;
+  settings.types = journaledTypes(config);
+  if (settings.types.none()) return nullptr;
+  auto directory = journalDirectory(config, [](const char* name) { return std::getenv(name); });
+  if (!directory) throw std::runtime_error(directory.error().message);
+  settings.directory = std::move(*directory);
+  const v1::JournalConfig& journal = config.journal();
+  settings.sqlite.sync = journal.sync() == v1::JOURNAL_SYNC_FULL ? SqliteOptions::Sync::Full
+                                                                 : SqliteOptions::Sync::Normal;
+  // SQLite's default page size (4096 bytes): max_page_count in pages.
+  settings.sqlite.maxPageCount = static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(journal.max_file_bytes() / 4096, UINT32_MAX));
+  settings.writer.queueCapacity = journal.queue() != 0 ? journal.queue() : kDefaultJournalQueue;
+  settings.writer.retention = journalRetention(config);
+  return openJournal(settings);
+}
+
 }  // namespace
 
 class Node::Impl {
@@ -63,6 +85,7 @@ class Node::Impl {
       : m_options(std::move(options)),
         m_config(withDefaults(m_options.config)),
         m_runtimeDir(acquireOrThrow(m_options.runtimeDir)),
+        m_journal(openConfiguredJournal(m_config)),
         m_credentials(::getuid()),
         m_zap(m_context, m_credentials, ::getuid()),  // bound before any ROUTER
         m_moduleSocket(m_context, m_loop, m_refusals,
@@ -93,6 +116,7 @@ class Node::Impl {
         m_commands(m_control, m_supervisor),
         m_operatorPublish(m_control, m_loop, m_events),
         m_maintenanceRequests(m_control, m_maintenance),
+        m_journalQueries(m_control, m_journal.get()),
         m_tails(m_loop, m_events, m_control, ms(m_config.timings().heartbeat_interval_ms())),
         m_shutdown(m_loop, m_events, ms(m_config.timings().shutdown_grace_ms()),
                    static_cast<std::uint32_t>(m_config.module_size()), shutdownSteps()) {
@@ -101,7 +125,8 @@ class Node::Impl {
     ipc::bindPrivate(m_controlRouter, ipc::controlSocketPath(m_runtimeDir.path()).string());
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
-             &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_tails}) {
+             &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests,
+             &m_journalQueries, &m_tails}) {
       m_control.add(*handler);
     }
     wireLoop();
@@ -127,13 +152,19 @@ class Node::Impl {
     m_tails.start();
     m_maintenance.startSchedules();
     m_resources.start();
+    if (m_journal) {
+      logger("node")->info("journal in {}", m_journal->status().directory.string());
+    }
+    int status = 0;
     try {
       m_loop.run();
     } catch (const std::exception& e) {
       logger("node")->critical("the event loop failed: {}", e.what());
-      return 1;
+      status = 1;
     }
-    return 0;
+    // Everything handed out is queued: written now, and the next start finds no Crash hole.
+    if (m_journal) m_journal->stop();
+    return status;
   }
 
   void requestShutdown() {
@@ -152,6 +183,7 @@ class Node::Impl {
     // Called from publishes only, once the supervisor exists.
     options.returning = [this](const std::string& id) { return m_supervisor.restarting(id); };
     options.criticalTypes = criticalTypes(m_config);
+    options.journal = m_journal.get();
     return options;
   }
 
@@ -195,6 +227,7 @@ class Node::Impl {
     });
     m_control.serve();
     m_loop.addQueue(m_publisher, [this] { m_publisher.drain(); });
+    if (m_journal) m_loop.addQueue(m_journal->notices(), [this] { m_journal->onNotices(); });
     m_loop.addAfterHook(
         [this] {
           m_events.expire();
@@ -214,6 +247,7 @@ class Node::Impl {
   Options m_options;
   v1::NodeConfig m_config;
   RuntimeDir m_runtimeDir;   // destroyed last: removes the socket files
+  std::unique_ptr<Journal> m_journal;  // nullptr when no type is journaled
   zmq::context_t m_context;  // outlives every socket below
   std::chrono::steady_clock::time_point m_startedAt = std::chrono::steady_clock::now();
   ipc::ModuleCredentials m_credentials;
@@ -238,6 +272,7 @@ class Node::Impl {
   ModuleCommands m_commands;
   OperatorPublish m_operatorPublish;
   MaintenanceRequests m_maintenanceRequests;
+  JournalQueries m_journalQueries;
   TailSessions m_tails;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;

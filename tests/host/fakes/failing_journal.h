@@ -91,6 +91,10 @@ class FailingJournal final : public JournalStore {
   Result<JournalStats> stats() override { return m_inner->stats(); }
   std::uint64_t lastOffset() const override { return m_inner->lastOffset(); }
   std::uint64_t reservedThrough() const override { return m_inner->reservedThrough(); }
+  Status closeClean(std::uint64_t handedOutThrough) override {
+    if (m_full.load()) return makeStorageError("database or disk is full (injected ENOSPC)");
+    return m_inner->closeClean(handedOutThrough);
+  }
 
  private:
   std::unique_ptr<JournalStore> m_inner;

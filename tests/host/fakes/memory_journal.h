@@ -114,6 +114,10 @@ class MemoryJournal final : public JournalStore {
   }
   std::uint64_t lastOffset() const override { return m_last; }
   std::uint64_t reservedThrough() const override { return m_reserved; }
+  Status closeClean(std::uint64_t handedOutThrough) override {
+    m_reserved = std::max(handedOutThrough, m_last);
+    return {};
+  }
 
  private:
   std::uint64_t totalBytes() const {

@@ -1,0 +1,169 @@
+#include "journal/journal.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <utility>
+
+#include "runtime/logging.h"
+
+namespace plexus::host {
+
+namespace {
+
+OffsetAllocator openAllocator(JournalStore& store, std::uint64_t block) {
+  auto allocator = OffsetAllocator::open(store, block);
+  if (!allocator) throw std::runtime_error("journal: " + allocator.error().message);
+  return std::move(*allocator);
+}
+
+std::int64_t wallNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& settings, int lockFd)
+    : m_directory(settings.directory),
+      m_types(settings.types),
+      m_fullSync(settings.sqlite.sync == SqliteOptions::Sync::Full),
+      m_allocator(openAllocator(*store, settings.reservationBlock)),
+      m_log(logger("journal"), std::chrono::seconds(10)),
+      m_lockFd(lockFd) {
+  m_requested = m_allocator.reserved();
+  if (const auto& hole = m_allocator.crashHole()) {
+    logger("journal")->warn(
+        "journal {}: the previous run stopped without writing offsets {}..{}: recorded as a hole",
+        m_directory.string(), hole->first, hole->last);
+  }
+  m_writer = std::make_unique<JournalWriter>(std::move(store), m_notices, settings.writer);
+}
+
+Journal::~Journal() {
+  stop();
+  if (m_lockFd >= 0) ::close(m_lockFd);
+}
+
+std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_stopped) return 0;
+  const std::optional<std::uint64_t> offset = m_allocator.allocate();
+  if (!offset) {
+    ++m_unjournaled;
+    m_log.warn("unjournaled", [&] {
+      return "journal " + m_directory.string() + ": no offset is reserved (the store refuses "
+             "writes: " + m_last.error + "); " + ipc::displayName(type) +
+             " delivered without an offset";
+    });
+    return 0;
+  }
+  if (const std::uint64_t wanted = m_allocator.wantedReservation();
+      wanted != 0 && m_requested <= m_allocator.reserved()) {
+    m_writer->requestReservation(wanted);
+    m_requested = wanted;
+  }
+  if (m_writer->tryAppend({*offset, wallNowNs(), static_cast<std::int32_t>(type),
+                           std::string(body.view())})) {
+    ++m_journaled;
+    return *offset;
+  }
+  // The disk is slower than the publishers: the event is delivered, the journal says it lost it.
+  m_writer->recordHole({*offset, *offset, Hole::Reason::Overflow});
+  ++m_overflow;
+  m_log.warn("overflow", [&] {
+    return "journal " + m_directory.string() + ": the write queue is full; offset " +
+           std::to_string(*offset) + " recorded as a hole";
+  });
+  return *offset;
+}
+
+void Journal::onNotices() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<CommitNotice> notices;
+  m_notices.drain(notices);
+  if (notices.empty()) return;
+  m_last = std::move(notices.back());  // totals: the latest supersedes the others
+  m_allocator.onReserved(m_last.reservedThrough);
+}
+
+JournalStatus Journal::status() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  onNotices();
+  JournalStatus out;
+  out.directory = m_directory;
+  out.types = m_types;
+  out.fullSync = m_fullSync;
+  out.nextOffset = m_allocator.next();
+  out.reservedThrough = m_allocator.reserved();
+  out.journaled = m_journaled;
+  out.overflow = m_overflow;
+  out.unjournaled = m_unjournaled;
+  out.queued = m_stopped ? 0 : m_writer->queued();
+  out.crashHole = m_allocator.crashHole();
+  out.last = m_last;
+  return out;
+}
+
+void Journal::stop() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_stopped) return;
+  m_stopped = true;
+  m_writer->stopClean(m_allocator.next() - 1);
+  onNotices();
+}
+
+std::unique_ptr<Journal> openJournal(const JournalSettings& settings) {
+  const std::filesystem::path& dir = settings.directory;
+  std::error_code ec;
+  // A directory it creates is the node's alone (the events may be private); an existing one is
+  // left as the operator made it.
+  if (std::filesystem::create_directories(dir, ec) && !ec) {
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  if (ec) {
+    throw std::runtime_error("journal directory " + dir.string() +
+                             " cannot be created: " + ec.message());
+  }
+  const std::filesystem::path lockPath = dir / "journal.lock";
+  const int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error("journal lock " + lockPath.string() +
+                             " cannot be opened: " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char holder[32] = {};
+    const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    std::string who = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : "";
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' '))
+      who.pop_back();
+    throw std::runtime_error(
+        error == EWOULDBLOCK
+            ? "journal " + dir.string() + " is in use by another plexus-node" +
+                  (who.empty() ? std::string() : " (pid " + who + ")") +
+                  ": give this node its own journal.path"
+            : "journal lock " + lockPath.string() + ": " + std::strerror(error));
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  const bool stamped = ::ftruncate(fd, 0) == 0 &&
+                       ::pwrite(fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
+  (void)stamped;  // the pid only makes a second node's message better
+  try {
+    return std::make_unique<Journal>(makeSqliteJournal(dir / "journal.sqlite", settings.sqlite),
+                                     settings, fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+}  // namespace plexus::host
