@@ -68,13 +68,12 @@ Retention journalRetention(const v1::NodeConfig& config) {
   out.maxBytes = retention.max_bytes();
   // At most ~292 years in nanoseconds: larger ages are as good as unlimited.
   constexpr std::uint64_t kMaxAgeS = 9'000'000'000;
-  out.maxAgeNs = static_cast<std::int64_t>(std::min(retention.max_age_s(), kMaxAgeS)) *
-                 1'000'000'000;
+  out.maxAgeNs =
+      static_cast<std::int64_t>(std::min(retention.max_age_s(), kMaxAgeS)) * 1'000'000'000;
   return out;
 }
 
-Result<std::filesystem::path> journalDirectory(const v1::NodeConfig& config,
-                                               const GetEnv& getenv) {
+Result<std::filesystem::path> journalDirectory(const v1::NodeConfig& config, const GetEnv& getenv) {
   if (!config.journal().path().empty()) return std::filesystem::path(config.journal().path());
   if (const char* state = nonEmpty(getenv, "STATE_DIRECTORY")) {
     const std::string list = state;

@@ -58,9 +58,10 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
   if (!offset) {
     ++m_unjournaled;
     m_log.warn("unjournaled", [&] {
-      return "journal " + m_directory.string() + ": no offset is reserved (the store refuses "
-             "writes: " + m_last.error + "); " + ipc::displayName(type) +
-             " delivered without an offset";
+      return "journal " + m_directory.string() +
+             ": no offset is reserved (the store refuses "
+             "writes: " +
+             m_last.error + "); " + ipc::displayName(type) + " delivered without an offset";
     });
     return 0;
   }
@@ -69,8 +70,8 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
     m_writer->requestReservation(wanted);
     m_requested = wanted;
   }
-  if (m_writer->tryAppend({*offset, wallNowNs(), static_cast<std::int32_t>(type),
-                           std::string(body.view())})) {
+  if (m_writer->tryAppend(
+          {*offset, wallNowNs(), static_cast<std::int32_t>(type), std::string(body.view())})) {
     ++m_journaled;
     return *offset;
   }
@@ -147,11 +148,10 @@ std::unique_ptr<Journal> openJournal(const JournalSettings& settings) {
     while (!who.empty() && (who.back() == '\n' || who.back() == ' '))
       who.pop_back();
     throw std::runtime_error(
-        error == EWOULDBLOCK
-            ? "journal " + dir.string() + " is in use by another plexus-node" +
-                  (who.empty() ? std::string() : " (pid " + who + ")") +
-                  ": give this node its own journal.path"
-            : "journal lock " + lockPath.string() + ": " + std::strerror(error));
+        error == EWOULDBLOCK ? "journal " + dir.string() + " is in use by another plexus-node" +
+                                   (who.empty() ? std::string() : " (pid " + who + ")") +
+                                   ": give this node its own journal.path"
+                             : "journal lock " + lockPath.string() + ": " + std::strerror(error));
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   const bool stamped = ::ftruncate(fd, 0) == 0 &&

@@ -42,14 +42,14 @@ struct JournalStatus {
   std::filesystem::path directory;
   std::bitset<ipc::kEventTypeSlots> types;
   bool fullSync = false;
-  std::uint64_t nextOffset = 0;     // the next offset to hand out
+  std::uint64_t nextOffset = 0;  // the next offset to hand out
   std::uint64_t reservedThrough = 0;
-  std::uint64_t journaled = 0;      // events queued for writing with an offset
-  std::uint64_t overflow = 0;       // offsets recorded as holes: the queue was full
-  std::uint64_t unjournaled = 0;    // events of journaled types delivered without an offset
-  std::uint64_t queued = 0;         // waiting for the journal thread now
-  std::optional<Hole> crashHole;    // what this start recorded for a crashed previous run
-  CommitNotice last;                // the journal thread's latest totals
+  std::uint64_t journaled = 0;    // events queued for writing with an offset
+  std::uint64_t overflow = 0;     // offsets recorded as holes: the queue was full
+  std::uint64_t unjournaled = 0;  // events of journaled types delivered without an offset
+  std::uint64_t queued = 0;       // waiting for the journal thread now
+  std::optional<Hole> crashHole;  // what this start recorded for a crashed previous run
+  CommitNotice last;              // the journal thread's latest totals
 };
 
 class Journal {
@@ -62,9 +62,7 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  bool journals(v1::EventType type) const {
-    return m_types.test(static_cast<std::size_t>(type));
-  }
+  bool journals(v1::EventType type) const { return m_types.test(static_cast<std::size_t>(type)); }
   // For a just-published event of a journaled type: its offset (queued for writing, or an
   // Overflow hole), or 0 when it got none. Precondition: journals(type).
   std::uint64_t record(v1::EventType type, const ipc::SharedBytes& body);

@@ -125,8 +125,8 @@ class Node::Impl {
     ipc::bindPrivate(m_controlRouter, ipc::controlSocketPath(m_runtimeDir.path()).string());
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
-             &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests,
-             &m_journalQueries, &m_tails}) {
+             &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
+             &m_tails}) {
       m_control.add(*handler);
     }
     wireLoop();
@@ -246,9 +246,9 @@ class Node::Impl {
   ThreadChecker m_thread;
   Options m_options;
   v1::NodeConfig m_config;
-  RuntimeDir m_runtimeDir;   // destroyed last: removes the socket files
+  RuntimeDir m_runtimeDir;             // destroyed last: removes the socket files
   std::unique_ptr<Journal> m_journal;  // nullptr when no type is journaled
-  zmq::context_t m_context;  // outlives every socket below
+  zmq::context_t m_context;            // outlives every socket below
   std::chrono::steady_clock::time_point m_startedAt = std::chrono::steady_clock::now();
   ipc::ModuleCredentials m_credentials;
   ipc::ZapAuthenticator m_zap;

@@ -1,0 +1,234 @@
+// Journal (the service the node runs): offsets only for journaled types, strictly increasing;
+// a full writer queue turns the offset into an Overflow hole, never a lost offset; the
+// reservation is extended ahead and, while the store refuses writes, no offset is handed out
+// beyond it (the event goes unjournaled, counted); a clean stop leaves no Crash hole; one node
+// per journal directory.
+
+#include "journal/journal.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <memory>
+
+#include "fakes/failing_journal.h"
+#include "journal/journal_test_support.h"
+
+namespace plexus::host {
+namespace {
+
+using namespace std::chrono_literals;
+
+ipc::SharedBytes bytes(const std::string& text) {
+  return ipc::SharedBytes::copyOf(text);
+}
+
+JournalSettings newBlocksOnly() {
+  JournalSettings settings;
+  settings.directory = "/nonexistent/for-messages-only";
+  settings.types.set(static_cast<std::size_t>(v1::EVENT_TYPE_NEW_BLOCK));
+  return settings;
+}
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void start(JournalSettings settings = newBlocksOnly()) {
+    auto store = std::make_unique<FailingJournal>();
+    failing = store.get();
+    journal = std::make_unique<Journal>(std::move(store), settings);
+  }
+
+  // Drains the journal's notices, as the loop would, until `done` holds or 5 s passed.
+  bool waitFor(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!done()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms) return false;
+      auto& notices = journal->notices();
+      if (!notices.prepareToSleep()) {
+        pollfd item{notices.fd(), POLLIN, 0};
+        ::poll(&item, 1, static_cast<int>(std::min<long>(left.count(), 50)));
+      }
+      notices.awake();
+      journal->onNotices();
+    }
+    return true;
+  }
+
+  std::vector<JournalEvent> stored() {
+    return failing->inner().read(1, UINT64_MAX, 1'000'000).value();
+  }
+  std::vector<Hole> holes() { return failing->inner().holes(1, UINT64_MAX).value(); }
+
+  FailingJournal* failing = nullptr;
+  std::unique_ptr<Journal> journal;
+};
+
+TEST_F(JournalTest, JournaledTypesGetIncreasingOffsetsAndAreStoredWithTheirBodies) {
+  start();
+  EXPECT_TRUE(journal->journals(v1::EVENT_TYPE_NEW_BLOCK));
+  EXPECT_FALSE(journal->journals(v1::EVENT_TYPE_PEER_CONNECTED));
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("one")), 1u);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("two")), 2u);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("three")), 3u);
+  journal->stop();
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("late")), 0u);  // stopped
+
+  const auto events = stored();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].offset, 1u);
+  EXPECT_EQ(events[0].body, "one");
+  EXPECT_EQ(events[2].body, "three");
+  EXPECT_EQ(events[1].type, v1::EVENT_TYPE_NEW_BLOCK);
+  EXPECT_GT(events[0].timeNs, 0);
+  const JournalStatus status = journal->status();
+  EXPECT_EQ(status.journaled, 3u);
+  EXPECT_EQ(status.nextOffset, 4u);
+  EXPECT_EQ(status.last.committedThrough, 3u);
+  EXPECT_TRUE(holes().empty());
+}
+
+TEST_F(JournalTest, AFullQueueRecordsAnOverflowHoleAndTheEventKeepsItsOffset) {
+  JournalSettings settings = newBlocksOnly();
+  settings.writer.queueCapacity = 2;
+  start(settings);
+  failing->hold(true);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("held")), 1u);
+  ASSERT_TRUE(failing->waitUntilHolding(5s));  // the writer is stuck writing offset 1
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("q1")), 2u);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("q2")), 3u);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("over1")), 4u);
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("over2")), 5u);
+  EXPECT_EQ(journal->status().overflow, 2u);
+  failing->hold(false);
+  journal->stop();
+
+  std::vector<std::uint64_t> offsets;
+  for (const auto& event : stored())
+    offsets.push_back(event.offset);
+  EXPECT_EQ(offsets, (std::vector<std::uint64_t>{1, 2, 3}));
+  ASSERT_EQ(holes().size(), 1u);
+  EXPECT_EQ(holes()[0], (Hole{4, 5, Hole::Reason::Overflow}));
+  EXPECT_EQ(journal->status().journaled, 3u);
+}
+
+TEST_F(JournalTest, TheReservationMovesAheadAndNoOffsetIsHandedOutBeyondADurableOne) {
+  JournalSettings settings = newBlocksOnly();
+  settings.reservationBlock = 4;  // the first reservation: offsets 1..8
+  start(settings);
+  std::uint64_t last = 0;
+  for (int i = 0; i < 20; ++i) {
+    // Each reservation needs a notice before its offsets can go: let the loop take them.
+    ASSERT_TRUE(waitFor([&] { return journal->status().reservedThrough > last; }));
+    const std::uint64_t offset = journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("e"));
+    ASSERT_EQ(offset, last + 1);
+    last = offset;
+  }
+
+  // The disk fills: writes and reservations fail. What is reserved still goes out; beyond it,
+  // events go unjournaled (offset 0), counted; never an offset that is not durably reserved.
+  failing->setFull(true);
+  std::uint64_t given = 0;
+  std::uint64_t unjournaled = 0;
+  for (int i = 0; i < 40; ++i) {
+    const std::uint64_t offset = journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("f"));
+    if (offset == 0) {
+      ++unjournaled;
+      continue;
+    }
+    EXPECT_EQ(offset, last + 1);
+    last = offset;
+    ++given;
+    journal->onNotices();
+  }
+  EXPECT_LE(last, journal->status().reservedThrough);
+  EXPECT_GT(unjournaled, 0u);
+  EXPECT_EQ(journal->status().unjournaled, unjournaled);
+  ASSERT_TRUE(waitFor([&] { return journal->status().last.failures > 0; }));
+  EXPECT_FALSE(journal->status().last.ok);
+
+  // Room again: the writer recovers on its own, the reservation moves, offsets resume above
+  // every offset handed out before.
+  failing->setFull(false);
+  ASSERT_TRUE(waitFor([&] { return journal->status().reservedThrough > last; }));
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("back")), last + 1);
+  journal->stop();
+  for (const Hole& hole : holes())
+    EXPECT_EQ(hole.reason, Hole::Reason::WriteFailed);
+}
+
+class JournalDirectoryTest : public ::testing::Test {
+ protected:
+  JournalSettings settings() const {
+    JournalSettings out = newBlocksOnly();
+    out.directory = dir.path() / "journal";
+    return out;
+  }
+  journal_test::TempDir dir;
+};
+
+TEST_F(JournalDirectoryTest, ACleanStopLeavesNoCrashHoleAndOffsetsContinue) {
+  {
+    auto journal = openJournal(settings());
+    EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("a")), 1u);
+    EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("b")), 2u);
+  }  // the destructor stops cleanly
+  EXPECT_EQ(std::filesystem::status(dir.path() / "journal").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_all);
+  auto journal = openJournal(settings());
+  EXPECT_FALSE(journal->status().crashHole.has_value());
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("c")), 3u);
+}
+
+TEST_F(JournalDirectoryTest, ARunThatEndsWithoutACleanStopLeavesACrashHoleAndNoReuse) {
+  std::uint64_t reserved = 0;
+  {
+    // A run killed after its reservation and one write: the store alone, no clean stop.
+    std::filesystem::create_directories(dir.path() / "journal");
+    auto store = makeSqliteJournal(dir.path() / "journal" / "journal.sqlite");
+    auto allocator = OffsetAllocator::open(*store, 4);
+    ASSERT_TRUE(allocator);
+    JournalBatch batch;
+    batch.events.push_back(journal_test::eventAt(*allocator->allocate()));
+    ASSERT_TRUE(store->append(batch));
+    reserved = allocator->reserved();
+  }
+  auto journal = openJournal(settings());
+  const JournalStatus status = journal->status();
+  ASSERT_TRUE(status.crashHole.has_value());
+  EXPECT_EQ(*status.crashHole, (Hole{2, reserved, Hole::Reason::Crash}));
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("next")), reserved + 1);
+}
+
+TEST_F(JournalDirectoryTest, ASecondNodeOnTheSameJournalIsRefusedWithItsPid) {
+  auto first = openJournal(settings());
+  try {
+    auto second = openJournal(settings());
+    FAIL() << "a second journal on the same directory was opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("in use by another plexus-node (pid " +
+                                         std::to_string(::getpid()) + ")"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(JournalDirectoryTest, ADirectoryThatCannotBeCreatedIsAClearError) {
+  JournalSettings bad = settings();
+  std::ofstream(dir.path() / "file") << "x";
+  bad.directory = dir.path() / "file" / "journal";
+  try {
+    openJournal(bad);
+    FAIL() << "opened a journal under a regular file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be created"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace plexus::host
