@@ -31,23 +31,23 @@ v1::NodeConfig valid(const std::string& text) {
 
 TEST(ConfigJournalTest, ChainAndGovernanceTypesAreJournaledByDefaultAndNothingElse) {
   const auto table = journaledTypes(v1::NodeConfig{});
-  for (auto type : {v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_NEW_TRANSACTION,
-                    v1::EVENT_TYPE_BLOCK_DISCONNECTED, v1::EVENT_TYPE_CHAIN_REORG,
-                    v1::EVENT_TYPE_GOVERNANCE_PROPOSAL_CREATED,
-                    v1::EVENT_TYPE_GOVERNANCE_FORK_DETECTED}) {
+  for (auto type :
+       {v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_NEW_TRANSACTION, v1::EVENT_TYPE_BLOCK_DISCONNECTED,
+        v1::EVENT_TYPE_CHAIN_REORG, v1::EVENT_TYPE_GOVERNANCE_PROPOSAL_CREATED,
+        v1::EVENT_TYPE_GOVERNANCE_FORK_DETECTED}) {
     EXPECT_TRUE(has(table, type)) << ipc::displayName(type);
   }
-  for (auto type : {v1::EVENT_TYPE_PEER_CONNECTED, v1::EVENT_TYPE_MODULE_LOADED,
-                    v1::EVENT_TYPE_NODE_SHUTDOWN, v1::EVENT_TYPE_HEALTH_CHECK,
-                    v1::EVENT_TYPE_DISK_SPACE_LOW}) {
+  for (auto type :
+       {v1::EVENT_TYPE_PEER_CONNECTED, v1::EVENT_TYPE_MODULE_LOADED, v1::EVENT_TYPE_NODE_SHUTDOWN,
+        v1::EVENT_TYPE_HEALTH_CHECK, v1::EVENT_TYPE_DISK_SPACE_LOW}) {
     EXPECT_FALSE(has(table, type)) << ipc::displayName(type);
   }
 }
 
 TEST(ConfigJournalTest, ConfiguredTypesReplaceTheDefaultAndDisabledJournalsNothing) {
-  const auto table = journaledTypes(valid(
-      "journal { types: EVENT_TYPE_PEER_BANNED types: EVENT_TYPE_NEW_BLOCK sync: "
-      "JOURNAL_SYNC_FULL }"));
+  const auto table = journaledTypes(
+      valid("journal { types: EVENT_TYPE_PEER_BANNED types: EVENT_TYPE_NEW_BLOCK sync: "
+            "JOURNAL_SYNC_FULL }"));
   EXPECT_TRUE(has(table, v1::EVENT_TYPE_PEER_BANNED));
   EXPECT_TRUE(has(table, v1::EVENT_TYPE_NEW_BLOCK));
   EXPECT_FALSE(has(table, v1::EVENT_TYPE_NEW_TRANSACTION));
@@ -80,8 +80,8 @@ TEST(ConfigJournalTest, RetentionIsBoundedByDefaultAndAsConfiguredOtherwise) {
   EXPECT_EQ(defaults.maxBytes, kDefaultJournalMaxBytes);
   EXPECT_EQ(defaults.maxAgeNs, std::int64_t{7} * 24 * 3600 * 1'000'000'000);
   EXPECT_EQ(defaults.maxEvents, 0u);
-  const Retention set = journalRetention(
-      valid("journal { retention { max_events: 1000 max_age_s: 60 } }"));
+  const Retention set =
+      journalRetention(valid("journal { retention { max_events: 1000 max_age_s: 60 } }"));
   EXPECT_EQ(set.maxEvents, 1000u);
   EXPECT_EQ(set.maxBytes, 0u);  // given a retention, an unset limit is no limit
   EXPECT_EQ(set.maxAgeNs, std::int64_t{60} * 1'000'000'000);

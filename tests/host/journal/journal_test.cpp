@@ -177,9 +177,9 @@ TEST_F(JournalDirectoryTest, ACleanStopLeavesNoCrashHoleAndOffsetsContinue) {
     EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("a")), 1u);
     EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("b")), 2u);
   }  // the destructor stops cleanly
-  EXPECT_EQ(std::filesystem::status(dir.path() / "journal").permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_all);
+  EXPECT_EQ(
+      std::filesystem::status(dir.path() / "journal").permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_all);
   auto journal = openJournal(settings());
   EXPECT_FALSE(journal->status().crashHole.has_value());
   EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("c")), 3u);
