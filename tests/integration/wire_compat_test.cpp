@@ -38,15 +38,21 @@ struct ServedMinor {
   // lane, per-lane stats. Before, critical events arrive on the event lane (no overtaking,
   // nothing lost).
   bool criticalLane;
+  // Since 1.4 (ipc::kMinorOffsets): journal offsets in EventMeta.offset (Delivery::offset()).
+  // Before, none is sent. Events the node does not journal carry none at any minor.
+  bool offsets;
 };
 constexpr std::array kServedMinors{
-    ServedMinor{0, false, false, false},
-    ServedMinor{1, true, false, false},
-    ServedMinor{2, true, true, false},
-    ServedMinor{3, true, true, true},
+    ServedMinor{0, false, false, false, false},  // 1.0
+    ServedMinor{1, true, false, false, false},   // 1.1
+    ServedMinor{2, true, true, false, false},    // 1.2
+    ServedMinor{3, true, true, true, false},     // 1.3
+    ServedMinor{4, true, true, true, true},      // 1.4
 };
 static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
               "a protocol minor bump adds its row to kServedMinors");
+static_assert(kServedMinors[ipc::kMinorOffsets].offsets &&
+              !kServedMinors[ipc::kMinorOffsets - 1].offsets);
 
 // A module claiming protocol `claimed`, expected to be served as `served`.
 struct Client {
