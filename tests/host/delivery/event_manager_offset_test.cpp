@@ -7,14 +7,15 @@
 namespace plexus::host {
 namespace {
 
-std::optional<PublishReport> publishAt(EventManager& em, v1::Event event, std::uint64_t offset,
-                                       PublishWaiter* waiter = nullptr, std::uint64_t token = 0) {
+std::optional<PublishReport> publishAt(EventManager& em, const v1::Event& event,
+                                       std::uint64_t offset, PublishWaiter* waiter = nullptr,
+                                       std::uint64_t token = 0) {
   const v1::EventType type = event.type();
   return em.publish(type, serializeEvent(event),
                     PublishOptions{.waiter = waiter, .token = token, .offset = offset});
 }
 
-TEST_F(EventManagerTest, APublishsOffsetReachesEveryAcceptingSubscriber) {
+TEST_F(EventManagerTest, ThePublishOffsetReachesEveryAcceptingSubscriber) {
   load("a", 4);
   load("b", 4);
   load("full", 1);
