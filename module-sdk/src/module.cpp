@@ -172,8 +172,7 @@ bool Module::Impl::handleNext() {
     const std::size_t slot = static_cast<std::size_t>(type);
     if (slot < m_handlers.size() && m_handlers[slot]) {
       try {
-        m_handlers[slot](
-            Delivery(m_event, next.meta->seq(), next.meta->dropped_before(), next.lane));
+        m_handlers[slot](next.delivery(m_event));
       } catch (const std::exception& e) {
         std::cerr << "plexus-sdk: module '" << m_id << "': the " << ipc::displayName(type)
                   << " handler threw: " << e.what() << "\n";

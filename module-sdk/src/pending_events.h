@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "plexus/ipc/event_batch_codec.h"
+#include "plexus/sdk/module.h"
 
 namespace plexus::sdk::detail {
 
@@ -27,6 +28,13 @@ class PendingEvents {
     v1::Lane lane = v1::LANE_UNSPECIFIED;
     const v1::EventMeta* meta = nullptr;
     std::string_view body;
+
+    // What its handler is given: `event` (its body, parsed) with its meta (sequence, gap,
+    // journal offset and flags: absent, so 0, below 1.4) and lane.
+    Delivery delivery(const v1::Event& event) const {
+      return Delivery(event, meta->seq(), meta->dropped_before(), lane, meta->offset(),
+                      meta->flags());
+    }
   };
 
   // Queues a decoded batch on its lane (LANE_LIFECYCLE, LANE_CRITICAL or LANE_EVENT).

@@ -200,6 +200,7 @@ class FuzzRegistry final : public host::ModuleRegistry {
     if (negotiatedMinor >= ipc::kMinorLanes) {
       attachment.criticalCapacity = config != nullptr ? config->critical_capacity() : 2;
     }
+    attachment.offsets = negotiatedMinor >= ipc::kMinorOffsets;
     if (config != nullptr && config->policy() == v1::DELIVERY_POLICY_BLOCK) {
       attachment.policy = host::DeliveryPolicy::Block;
     }

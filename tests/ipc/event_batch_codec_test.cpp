@@ -60,6 +60,38 @@ TEST_P(BatchLayoutTest, EncoderIsReusableAcrossBatches) {
   EXPECT_EQ(envelope.event_batch().lane(), v1::LANE_LIFECYCLE);
 }
 
+// Journal offsets (1.4): a non-zero offset travels in its EventMeta; 0 (not journaled, or a
+// peer below 1.4: the host hands the encoder 0 then) is no field on the wire at all, so an
+// older peer's EventMeta is byte for byte what it was before 1.4, and no offset is left over
+// from an earlier batch of the same encoder.
+TEST_P(BatchLayoutTest, AnOffsetTravelsOnlyWhenNonZero) {
+  Fixture fixture({"journaled", "not", "journaled too"});
+  fixture.events[0].offset = 42;
+  fixture.events[2].offset = 1ull << 40;
+  auto batch = roundTrip(GetParam(), fixture);
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  ASSERT_EQ(batch->metas.size(), 3u);
+  EXPECT_EQ(batch->metas[0].offset(), 42u);
+  EXPECT_EQ(batch->metas[1].offset(), 0u);
+  EXPECT_EQ(batch->metas[2].offset(), 1ull << 40);
+  EXPECT_EQ(batch->metas[0].flags(), 0u) << "nothing sets flags yet";
+
+  EventBatchEncoder encoder(GetParam());
+  std::vector<zmq::message_t> frames;
+  encoder.encode(v1::LANE_EVENT, fixture.events, frames);  // leaves offsets in its scratch
+  frames.clear();
+  fixture.events[0].offset = 0;
+  encoder.encode(v1::LANE_EVENT, std::span(fixture.events).first(1), frames);
+  v1::Envelope envelope;
+  ASSERT_TRUE(decodeEnvelope(frames[0], envelope).ok());
+  ASSERT_EQ(envelope.event_batch().events_size(), 1);
+  v1::EventMeta before14;  // what a 1.3 node sent for the same event
+  before14.set_seq(10);
+  before14.set_dropped_before(1);
+  before14.set_size(9);
+  EXPECT_EQ(envelope.event_batch().events(0).SerializeAsString(), before14.SerializeAsString());
+}
+
 INSTANTIATE_TEST_SUITE_P(Layouts, BatchLayoutTest,
                          ::testing::Values(BodyLayout::Packed, BodyLayout::SharedFrames));
 

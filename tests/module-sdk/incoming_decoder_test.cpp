@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pending_events.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 
@@ -34,6 +35,33 @@ TEST(IncomingDecoderTest, EventBatchGoesToTheRunLoop) {
   EXPECT_EQ(decoded.incoming.batch.bodies[0], "event-bytes");
   EXPECT_EQ(decoded.incoming.batch.metas[0].seq(), 7u);
   EXPECT_EQ(decoded.incoming.batch.metas[0].dropped_before(), 2u);
+}
+
+// Wire 1.4: the journal offset the node sent reaches the handler's Delivery::offset(); an event
+// sent without one (not journaled, or a node below 1.4) has offset 0.
+TEST(IncomingDecoderTest, TheJournalOffsetReachesTheDelivery) {
+  auto journaled = ipc::SharedBytes::copyOf("journaled");
+  auto plain = ipc::SharedBytes::copyOf("plain");
+  std::vector<ipc::OutgoingEvent> events{{7, 0, &journaled, 42}, {8, 0, &plain}};
+  ipc::EventBatchEncoder encoder;
+  std::vector<zmq::message_t> frames;
+  encoder.encode(v1::LANE_EVENT, events, frames);
+  v1::Envelope scratch;
+  auto decoded = decodeIncoming(frames, scratch);
+  ASSERT_EQ(decoded.incoming.kind, Incoming::Kind::Batch);
+  PendingEvents pending;
+  pending.push(std::move(decoded.incoming.batch));
+  v1::Event event;
+  ASSERT_EQ(pending.size(), 2u);
+  const Delivery first = pending.front().delivery(event);
+  EXPECT_EQ(first.sequence(), 7u);
+  EXPECT_EQ(first.offset(), 42u);
+  EXPECT_EQ(first.flags(), 0u);
+  EXPECT_FALSE(first.isCritical());
+  pending.pop();
+  const Delivery second = pending.front().delivery(event);
+  EXPECT_EQ(second.sequence(), 8u);
+  EXPECT_EQ(second.offset(), 0u);
 }
 
 TEST(IncomingDecoderTest, ResponsesAndCorrelatedErrorsCompleteRequests) {

@@ -3,6 +3,7 @@
 //   connected <incarnation> <capacity>
 //   protocol <major>.<negotiated minor>
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
+//   offset <lane: E|L> <seq> <journal offset>   (with --report-offsets, after its event line)
 //   connect-error <message>
 //   publish <ok|CODE> <message>
 //   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
@@ -21,6 +22,7 @@
 //   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
 //   --tag-pid            "connected" and "event" lines end with " pid=<this process's pid>"
 //                        (a report shared by several processes stays attributable)
+//   --report-offsets     after each "event" line, an "offset" line: Delivery::offset() (1.4)
 //   --crash-after N      abort() after handling N event-lane events
 //   --ignore-shutdown    keep running after NodeShutdown (tests the node's escalation)
 //   --ignore-sigterm     ignore SIGTERM too
@@ -70,6 +72,7 @@ struct Options {
   std::string publishOn;
   bool tagIncarnation = false;
   bool tagPid = false;
+  bool reportOffsets = false;
   long crashAfter = -1;
   bool ignoreShutdown = false;
   bool ignoreSigterm = false;
@@ -124,6 +127,8 @@ Options parse(int argc, char** argv) {
       o.spamBytes = std::stol(next());
     else if (a == "--tag-pid")
       o.tagPid = true;
+    else if (a == "--report-offsets")
+      o.reportOffsets = true;
     else if (a == "--report-limits")
       o.reportLimits = true;
     else if (a == "--burn-cpu")
@@ -332,6 +337,10 @@ int main(int argc, char** argv) {
                   std::to_string(d.sequence()) + " " + std::to_string(d.droppedBefore()) + " " +
                   plexus::ipc::displayName(type) + " " + d.event().source() + " " +
                   detailOf(d.event()) + pidTag);
+      if (options.reportOffsets) {
+        report.line(std::string("offset ") + (d.isLifecycle() ? "L " : "E ") +
+                    std::to_string(d.sequence()) + " " + std::to_string(d.offset()));
+      }
       if (options.publishCount > 0 && trigger == type) startPublishing();
       if (d.isLifecycle()) return;
       if (options.delayMs > 0)

@@ -4,6 +4,7 @@
 
 #include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
+#include "plexus/ipc/protocol.h"
 #include "runtime/logging.h"
 
 namespace plexus::host {
@@ -106,6 +107,7 @@ void TailSessions::startSession(const std::string& clientId, const v1::ControlRe
   tap.capacity = m_capacity;
   tap.policy = DeliveryPolicy::Drop;
   tap.tap = true;
+  tap.offsets = request.protocol_minor() >= ipc::kMinorOffsets;  // what the client can read
   m_events.attach(tap);
   (void)m_events.subscribe(tap.moduleId, types, filters);
   m_tapByClient[clientId] = tap.moduleId;
@@ -126,6 +128,7 @@ SendStatus TailSessions::sendEvents(const std::string& tapId, v1::Lane lane,
     meta->set_seq(event.seq);
     meta->set_dropped_before(event.droppedBefore);
     meta->set_size(static_cast<std::uint32_t>(event.body->size()));
+    meta->set_offset(event.offset);  // 0 (absent) unless journaled, and the client reads 1.4
     batch->add_bodies(event.body->data(), event.body->size());
   }
   return m_replier.send(client->second, std::move(response));

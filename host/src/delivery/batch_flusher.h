@@ -4,7 +4,8 @@
 // in one iteration leave as one batch. Whatever queues something for a module marks its slot
 // dirty; flush() sends each dirty module's lifecycle lane first, then its critical lane, then
 // its event lane, in batches of at most maxBatchEvents events and maxBatchBytes bytes (at least one
-// event).
+// event). A module without `offsets` (below 1.4) gets its events' journal offsets as 0, which
+// the encoder leaves off the wire.
 // - the transport would block: the rest stays queued, the module stays dirty, and
 //   backlogged() asks for a retry soon;
 // - the peer is unreachable: reported once through takeUnreachable(), then skipped.

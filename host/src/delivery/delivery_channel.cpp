@@ -8,11 +8,13 @@ namespace plexus::host {
 DeliveryChannel::DeliveryChannel(std::uint32_t capacity)
     : m_capacity(std::max<std::uint32_t>(capacity, 1)), m_ring(m_capacity) {}
 
-void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body) {
+void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body,
+                             std::uint64_t offset) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(hasRoom());
   Slot& slot = at(m_held);
   slot.seq = seq;
+  slot.offset = offset;
   slot.body = body;
   ++m_held;
 }
@@ -43,7 +45,7 @@ void DeliveryChannel::peekQueued(std::vector<ipc::OutgoingEvent>& out, std::size
     const Slot& slot = at(offset);
     std::size_t count = offset - m_inFlight;
     if (count >= maxEvents || (count > 0 && bytes + slot.body.size() > maxBytes)) break;
-    out.push_back({slot.seq, slot.seq - previous - 1, &slot.body});
+    out.push_back({slot.seq, slot.seq - previous - 1, &slot.body, slot.offset});
     bytes += slot.body.size();
     previous = slot.seq;
   }

@@ -5,7 +5,8 @@
 //   event, so queued + in_flight <= capacity exactly. Entries live in a fixed ring:
 //   [head, head + inFlight) were sent, [head + inFlight, head + held) wait to be sent.
 //   Block-policy events that found no room wait in a separate FIFO without holding a slot.
-// - Lifecycle lane: host lifecycle events, never dropped, not counted, sent first.
+// - Lifecycle lane: host lifecycle events, never dropped, not counted, sent first; never
+//   journaled (their offset is 0).
 // Sequence numbers are per lane, 1-based; a dropped event still consumes its event-lane seq,
 // so the gap before the next delivered event is its dropped_before.
 // Thread rule: loop thread only (owned by the EventManager); the methods that change the
@@ -26,6 +27,7 @@ struct BlockedEvent {
   std::uint64_t seq = 0;
   ipc::SharedBytes body;
   std::uint32_t publishId = 0;  // the waiting publish (BlockedPublishes::Id)
+  std::uint64_t offset = 0;     // journal offset (0 = not journaled), kept until admitted
 };
 
 class DeliveryChannel {
@@ -40,8 +42,9 @@ class DeliveryChannel {
 
   std::uint64_t assignSeq() { return ++m_lastAssignedSeq; }
 
-  // Takes a slot. Precondition: hasRoom().
-  void accept(std::uint64_t seq, const ipc::SharedBytes& body);
+  // Takes a slot. Precondition: hasRoom(). `offset`: the event's journal offset (0 = not
+  // journaled), kept with it until it is acked.
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset = 0);
   // A hint that accept() comes soon: starts loading the ring slot it would write (publish
   // touches one ring slot per subscriber, each in its own channel: a cache miss apiece with
   // many subscribers). Harmless when the lane is full: the index stays inside the ring.
@@ -52,7 +55,8 @@ class DeliveryChannel {
   Result<std::uint32_t> acknowledge(std::uint64_t throughSeq);
 
   // Appends up to `maxEvents` / `maxBytes` (at least one event) queued events to `out`, with
-  // dropped_before computed against the last sent seq. Nothing is marked sent.
+  // dropped_before computed against the last sent seq and their journal offsets. Nothing is
+  // marked sent.
   void peekQueued(std::vector<ipc::OutgoingEvent>& out, std::size_t maxEvents,
                   std::size_t maxBytes) const;
   void markSent(std::size_t count);
@@ -86,6 +90,7 @@ class DeliveryChannel {
  private:
   struct Slot {
     std::uint64_t seq = 0;
+    std::uint64_t offset = 0;  // journal offset; 0 = not journaled
     ipc::SharedBytes body;
   };
   struct LifecycleEntry {

@@ -92,7 +92,7 @@ void EventManager::catchUp(ModuleSlot& slot, v1::EventType type) {
   const AckedLane lane = slot.laneFor(m_options.criticalTypes.test(static_cast<std::size_t>(type)));
   DeliveryChannel& channel = slot.lane(lane);
   if (channel.hasRoom() && !channel.hasBlocked()) {
-    acceptInto(slot, lane, channel.assignSeq(), *missed.event, wallNowMs());
+    acceptInto(slot, lane, channel.assignSeq(), *missed.event, wallNowMs(), 0);  // not journaled
   } else {
     channel.assignSeq();
     slot.countDropped(lane);
@@ -176,8 +176,9 @@ void EventManager::removeTap(const std::string& tapId) {
 // ---- publishing ----
 
 void EventManager::acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq,
-                              const ipc::SharedBytes& body, std::int64_t nowMs) {
-  slot.accept(seq, body, nowMs, lane);
+                              const ipc::SharedBytes& body, std::int64_t nowMs,
+                              std::uint64_t offset) {
+  slot.accept(seq, body, nowMs, lane, offset);
   m_flusher.markDirty(slot);
 }
 
@@ -219,7 +220,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
       if (nowMs < 0) nowMs = wallNowMs();
-      acceptInto(*slot, lane, seq, body, nowMs);
+      acceptInto(*slot, lane, seq, body, nowMs, options.offset);
       ++report.accepted;
       if (accepted != nullptr) {
         accepted->push_back({slot->id, slot->module.incarnation, seq, lane});
@@ -231,7 +232,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
         waiting = m_blocked.open(*options.waiter, options.token,
                                  m_options.steadyNow() + m_options.blockTimeout);
       }
-      channel.pushBlocked({seq, body, *waiting});
+      channel.pushBlocked({seq, body, *waiting, options.offset});
       m_blocked.waitFor(*waiting, {slot, slot->module.incarnation, seq, lane});
       continue;
     }
@@ -315,7 +316,7 @@ void EventManager::admitBlocked(ModuleSlot& slot, AckedLane lane) {
   const std::int64_t nowMs = channel.hasBlocked() ? wallNowMs() : 0;
   while (channel.hasBlocked() && channel.hasRoom()) {
     BlockedEvent event = channel.popBlocked();
-    acceptInto(slot, lane, event.seq, event.body, nowMs);
+    acceptInto(slot, lane, event.seq, event.body, nowMs, event.offset);
     m_blocked.admitted(event.publishId);
   }
 }

@@ -189,7 +189,7 @@ class EventManager {
 
  private:
   void acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq, const ipc::SharedBytes& body,
-                  std::int64_t nowMs);
+                  std::int64_t nowMs, std::uint64_t offset);
   void catchUp(ModuleSlot& slot, v1::EventType type);
   void admitBlocked(ModuleSlot& slot, AckedLane lane);
   void failBlocked(ModuleSlot& slot, MissReason reason);

@@ -37,6 +37,10 @@ struct ModuleAttachment {
   // Critical-lane slots (docs/design.md "Priority lane"); 0 = no critical lane (a module that
   // negotiated a minor below 1.3, a tap): its critical events travel on its event lane.
   std::uint32_t criticalCapacity = 0;
+  // Journal offsets on the wire (EventMeta.offset, since 1.4: ipc::kMinorOffsets). False for a
+  // module that negotiated a minor below 1.4 (and a tap of an older plexusctl): the channel
+  // keeps its events' offsets, but they leave without (BatchFlusher).
+  bool offsets = false;
   DeliveryPolicy policy = DeliveryPolicy::Drop;
   // Types the module may subscribe to; all set = no restriction.
   std::bitset<ipc::kEventTypeSlots> subscribeAllowed = std::bitset<ipc::kEventTypeSlots>().set();

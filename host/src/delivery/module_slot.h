@@ -75,11 +75,12 @@ struct ModuleSlot {
   }
 
   // ---- one routed event's fate (acked lanes) ----
-  // Takes a slot of `which`. Precondition: that lane has room. `nowMs`: the wall clock.
+  // Takes a slot of `which`. Precondition: that lane has room. `nowMs`: the wall clock;
+  // `offset`: the event's journal offset (0 = not journaled), kept in the lane with the event.
   void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs,
-              AckedLane which = AckedLane::Event) {
+              AckedLane which = AckedLane::Event, std::uint64_t offset = 0) {
     DeliveryChannel& into = lane(which);
-    into.accept(seq, body);
+    into.accept(seq, body, offset);
     ++m_held;
     LaneCounters& count = counters.lane(which);
     ++count.routed;

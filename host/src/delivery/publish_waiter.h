@@ -27,6 +27,9 @@ struct PublishOptions {
   // Critical priority whatever the type's (a maintenance round of urgency high); otherwise the
   // type's priority (EventManager::Options::criticalTypes).
   bool critical = false;
+  // The event's journal offset (> 0), 0 when it is not journaled. Every subscriber that takes
+  // the event gets it with this offset, also when it is admitted later from a block wait.
+  std::uint64_t offset = 0;
 };
 
 }  // namespace plexus::host

@@ -61,6 +61,7 @@ ModuleAttachment attachmentOf(const ModuleRecord& record, std::uint32_t negotiat
   if (negotiatedMinor >= ipc::kMinorLanes) {
     attachment.criticalCapacity = record.config.critical_capacity();
   }
+  attachment.offsets = negotiatedMinor >= ipc::kMinorOffsets;
   attachment.policy = record.config.policy() == v1::DELIVERY_POLICY_BLOCK ? DeliveryPolicy::Block
                                                                           : DeliveryPolicy::Drop;
   if (record.config.capabilities().subscribe_size() > 0) {

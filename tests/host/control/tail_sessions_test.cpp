@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "delivery/event_factory.h"
 #include "fakes/fake_replier.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::host {
 namespace {
@@ -102,6 +105,27 @@ TEST_F(TailSessionsTest, ASessionGetsTheTypesItAskedForWithCreditFromTailAck) {
   EXPECT_EQ(got[2].new_block().height(), 4u);
   EXPECT_EQ(replier.to("op").back().tail_events().events(0).dropped_before(), 1u)
       << "the third event found the channel full";
+}
+
+// Journal offsets (1.4) go to a client that speaks 1.4; an older plexusctl gets none.
+TEST_F(TailSessionsTest, ASessionCarriesJournalOffsetsFromMinor4) {
+  for (const auto& [client, minor] :
+       {std::pair{"new", ipc::kMinorOffsets}, std::pair{"old", ipc::kMinorOffsets - 1}}) {
+    v1::ControlRequest request;
+    request.set_protocol_major(ipc::kProtocolMajor);
+    request.set_protocol_minor(minor);
+    request.mutable_tail()->add_types(v1::EVENT_TYPE_NEW_BLOCK);
+    tails.handle(client, request);
+  }
+  v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
+  events.publish(block.type(), serializeEvent(block), PublishOptions{.offset = 42});
+  events.flush();
+  ASSERT_FALSE(replier.to("new").empty());
+  ASSERT_EQ(replier.to("new").back().tail_events().events_size(), 1);
+  EXPECT_EQ(replier.to("new").back().tail_events().events(0).offset(), 42u);
+  ASSERT_FALSE(replier.to("old").empty());
+  ASSERT_EQ(replier.to("old").back().tail_events().events_size(), 1);
+  EXPECT_EQ(replier.to("old").back().tail_events().events(0).offset(), 0u);
 }
 
 TEST_F(TailSessionsTest, NoTypesMeansEveryType) {

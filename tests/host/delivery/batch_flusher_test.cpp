@@ -21,10 +21,12 @@ class BatchFlusherTest : public ::testing::Test {
   BatchFlusher makeFlusher(BatchFlusher::Limits limits = {}) {
     return BatchFlusher(sink, limits, [this] { return now; });
   }
-  static void attach(ModuleSlot& s, std::uint32_t capacity) {
+  // `offsets`: the module negotiated 1.4 (ipc::kMinorOffsets) or later.
+  static void attach(ModuleSlot& s, std::uint32_t capacity, bool offsets = true) {
     ModuleAttachment module;
     module.moduleId = s.id;
     module.capacity = capacity;
+    module.offsets = offsets;
     s.beginIncarnation(module);
   }
   void queue(int count, const std::string& body = "event") {
@@ -91,6 +93,27 @@ TEST_F(BatchFlusherTest, BatchesAreCutAtTheEventAndByteLimits) {
   byBytes.flush();
   EXPECT_EQ(sink.batches["bytes"], 4) << "10+10, 10+10, 10, then 40 alone (at least one event)";
   EXPECT_EQ(sink.delivered["bytes"].size(), 6u);
+}
+
+// Journal offsets go to a module at 1.4 or later as the channel kept them; a module below 1.4
+// gets 0 for each, which the encoder leaves off the wire (its EventMeta has no offset field).
+TEST_F(BatchFlusherTest, JournalOffsetsLeaveOnlyForAModuleThatNegotiatedThem) {
+  ModuleSlot old{"old"};
+  attach(old, 10, false);
+  BatchFlusher flusher = makeFlusher();
+  for (ModuleSlot* s : {&slot, &old}) {
+    s->accept(s->channel->assignSeq(), ipc::SharedBytes::copyOf("journaled"), 0, AckedLane::Event,
+              42);
+    s->accept(s->channel->assignSeq(), ipc::SharedBytes::copyOf("not"), 0);
+    flusher.markDirty(*s);
+  }
+  flusher.flush();
+  ASSERT_EQ(sink.delivered["m"].size(), 2u);
+  EXPECT_EQ(sink.delivered["m"][0].offset, 42u);
+  EXPECT_EQ(sink.delivered["m"][1].offset, 0u);
+  ASSERT_EQ(sink.delivered["old"].size(), 2u);
+  EXPECT_EQ(sink.delivered["old"][0].offset, 0u) << "below 1.4: no offset";
+  EXPECT_EQ(sink.delivered["old"][1].offset, 0u);
 }
 
 TEST_F(BatchFlusherTest, WouldBlockKeepsEventsQueuedForARetry) {

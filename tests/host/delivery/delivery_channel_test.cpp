@@ -76,5 +76,41 @@ TEST(DeliveryChannelTest, RemoveBlockedFindsOnlyWaitingEvents) {
   EXPECT_EQ(channel.popBlocked().seq, 5u);
 }
 
+// The journal offset stays with its event from accept to peekQueued, on every ring position
+// (the ring wraps), and through the block-policy FIFO.
+TEST(DeliveryChannelTest, AnEventKeepsItsJournalOffsetFromAcceptToPeek) {
+  DeliveryChannel channel(2);
+  std::uint64_t offset = 100;
+  for (int round = 0; round < 3; ++round) {  // wraps the ring
+    const std::uint64_t journaled = channel.assignSeq();
+    channel.accept(journaled, bytes(label(journaled)), ++offset);
+    const std::uint64_t plain = channel.assignSeq();
+    channel.accept(plain, bytes(label(plain)));  // not journaled
+    std::vector<ipc::OutgoingEvent> out;
+    channel.peekQueued(out, 100, 1 << 20);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].seq, journaled);
+    EXPECT_EQ(out[0].offset, offset);
+    EXPECT_EQ(out[1].offset, 0u) << "accepted without an offset: not journaled";
+    channel.markSent(out.size());
+    ASSERT_TRUE(channel.acknowledge(plain).ok());
+  }
+}
+
+TEST(DeliveryChannelTest, ABlockedEventKeepsItsJournalOffset) {
+  DeliveryChannel channel(1);
+  channel.pushBlocked({5, bytes("a"), 1, 42});
+  channel.pushBlocked({6, bytes("b"), 2, 0});
+  BlockedEvent first = channel.popBlocked();
+  EXPECT_EQ(first.offset, 42u);
+  channel.accept(first.seq, first.body, first.offset);
+  EXPECT_EQ(channel.popBlocked().offset, 0u);
+  std::vector<ipc::OutgoingEvent> out;
+  channel.peekQueued(out, 10, 1 << 20);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].seq, 5u);
+  EXPECT_EQ(out[0].offset, 42u);
+}
+
 }  // namespace
 }  // namespace plexus::host

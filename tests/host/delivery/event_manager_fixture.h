@@ -52,6 +52,7 @@ class EventManagerTest : public ::testing::Test {
     module.capacity = capacity;
     module.policy = policy;
     module.incarnation = incarnation;
+    module.offsets = true;  // a module at the node's minor (1.4 or later)
     em.attach(module);
   }
   void load(const std::string& id, std::uint32_t capacity,

@@ -46,6 +46,26 @@ TEST(ModuleSlotTest, EveryRoutedEventHasExactlyOneFate) {
   expectInvariants(s);
 }
 
+// ModuleSlot::accept hands the journal offset to the lane it accepts into.
+TEST(ModuleSlotTest, AcceptKeepsTheJournalOffsetOnEitherLane) {
+  ModuleSlot slot("m");
+  ModuleAttachment module = attachment("m", 2);
+  module.criticalCapacity = 1;
+  slot.beginIncarnation(module);
+  slot.accept(slot.channel->assignSeq(), bytes("journaled"), 1, AckedLane::Event, 42);
+  slot.accept(slot.channel->assignSeq(), bytes("not"), 1);
+  slot.accept(slot.critical->assignSeq(), bytes("reorg"), 1, AckedLane::Critical, 43);
+  std::vector<ipc::OutgoingEvent> out;
+  slot.channel->peekQueued(out, 10, 1 << 20);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].offset, 42u);
+  EXPECT_EQ(out[1].offset, 0u);
+  out.clear();
+  slot.critical->peekQueued(out, 10, 1 << 20);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].offset, 43u);
+}
+
 TEST(ModuleSlotTest, ResetCountersKeepsWhatTheChannelHolds) {
   ModuleSlot slot("m");
   slot.beginIncarnation(attachment("m", 3));

@@ -19,6 +19,7 @@ struct Delivered {
   std::uint64_t seq;
   std::uint64_t droppedBefore;
   std::string body;
+  std::uint64_t offset = 0;  // as handed to the encoder: 0 is left off the wire
 };
 
 class RecordingSink : public EventSink {
@@ -29,7 +30,8 @@ class RecordingSink : public EventSink {
     if (mode != SendStatus::Sent) return mode;
     ++batches[id];
     for (const auto& e : events) {
-      delivered[id].push_back({lane, e.seq, e.droppedBefore, std::string(e.body->view())});
+      delivered[id].push_back(
+          {lane, e.seq, e.droppedBefore, std::string(e.body->view()), e.offset});
     }
     return SendStatus::Sent;
   }

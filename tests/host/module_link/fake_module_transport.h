@@ -22,6 +22,7 @@ struct SentEvent {
   v1::Lane lane;
   std::uint64_t seq;
   std::string body;
+  std::uint64_t offset;  // as handed to the encoder, which leaves 0 off the wire
 };
 
 // Records what the server and the EventManager send; envelopes are kept encoded, as they
@@ -55,7 +56,7 @@ class FakeTransport : public ModuleTransport {
   SendStatus sendEvents(const std::string& moduleId, v1::Lane lane,
                         std::span<const ipc::OutgoingEvent> events) override {
     for (const auto& e : events) {
-      m_events.push_back({moduleId, lane, e.seq, std::string(e.body->view())});
+      m_events.push_back({moduleId, lane, e.seq, std::string(e.body->view()), e.offset});
     }
     return SendStatus::Sent;
   }
@@ -80,6 +81,15 @@ class FakeTransport : public ModuleTransport {
       v1::Event event;
       EXPECT_TRUE(event.ParseFromString(sent.body));
       out.push_back(event);
+    }
+    return out;
+  }
+
+  // The journal offsets of the events sent to `moduleId` on `lane`, in order.
+  std::vector<std::uint64_t> offsetsTo(const std::string& moduleId, v1::Lane lane) const {
+    std::vector<std::uint64_t> out;
+    for (const auto& sent : m_events) {
+      if (sent.moduleId == moduleId && sent.lane == lane) out.push_back(sent.offset);
     }
     return out;
   }

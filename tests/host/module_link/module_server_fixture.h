@@ -41,6 +41,7 @@ class FakeRegistry : public ModuleRegistry {
     attachment.incarnation = grant.incarnation;
     attachment.capacity = grant.capacity;
     if (negotiatedMinor >= ipc::kMinorLanes) attachment.criticalCapacity = grant.criticalCapacity;
+    attachment.offsets = negotiatedMinor >= ipc::kMinorOffsets;
     if (blockPolicy.contains(moduleId)) attachment.policy = DeliveryPolicy::Block;
     m_events.attach(attachment);
     handshaken.insert(moduleId);

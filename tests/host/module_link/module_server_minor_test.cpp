@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "delivery/event_factory.h"
 #include "module_server_fixture.h"
 #include "plexus/ipc/publish_answer.h"
 
@@ -154,6 +155,23 @@ TEST_F(ModuleServerMinorTest, TheCriticalLaneIsGrantedFromMinor3AndAcksNameTheir
   lifecycle.mutable_ack()->set_lane(v1::LANE_LIFECYCLE);
   send("new", lifecycle);
   expectError(last("new"), v1::ERROR_CODE_INVALID_ARGUMENT);
+}
+
+// Journal offsets came with 1.4: a module whose handshake negotiated 1.4 is sent the offset a
+// publish carried; one at 1.3 is sent the same event without it (the encoder writes no field).
+TEST_F(ModuleServerMinorTest, JournalOffsetsAreSentFromMinor4) {
+  static_assert(ipc::kMinorOffsets == 4);
+  registry.running.insert({"old", "new"});
+  ASSERT_EQ(connectAt("old", ipc::kMinorOffsets - 1), ipc::kMinorOffsets - 1);
+  ASSERT_EQ(connectAt("new", ipc::kMinorOffsets), ipc::kMinorOffsets);
+  for (const char* id : {"old", "new"})
+    send(id, subscribeEnvelope({v1::EVENT_TYPE_NEW_BLOCK}));
+  ASSERT_TRUE(em.publish(v1::EVENT_TYPE_NEW_BLOCK, serializeEvent(newBlock(1)),
+                         PublishOptions{.offset = 42})
+                  .has_value());
+  em.flush();
+  EXPECT_EQ(transport.offsetsTo("new", v1::LANE_EVENT), std::vector<std::uint64_t>{42});
+  EXPECT_EQ(transport.offsetsTo("old", v1::LANE_EVENT), std::vector<std::uint64_t>{0});
 }
 
 }  // namespace

@@ -115,6 +115,10 @@ TEST_F(ModuleInfoTest, AttachmentAndGrantFollowTheConfiguration) {
   EXPECT_EQ(unrestricted.criticalCapacity, 7u);
   EXPECT_EQ(attachmentOf(alpha, ipc::kMinorLanes - 1).criticalCapacity, 0u)
       << "below 1.3 a module has no critical lane";
+  EXPECT_TRUE(unrestricted.offsets);
+  EXPECT_TRUE(attachmentOf(alpha, ipc::kMinorOffsets).offsets);
+  EXPECT_FALSE(attachmentOf(alpha, ipc::kMinorOffsets - 1).offsets)
+      << "below 1.4 a module is sent no journal offsets";
 
   alpha.config.mutable_capabilities()->add_subscribe(v1::EVENT_TYPE_NEW_BLOCK);
   auto restricted = attachmentOf(alpha, ipc::kProtocolMinor);

@@ -24,6 +24,9 @@ struct OutgoingEvent {
   std::uint64_t seq = 0;
   std::uint64_t droppedBefore = 0;
   const SharedBytes* body = nullptr;
+  // The journal offset (since 1.4); 0 = not journaled, and written as no field. The sender
+  // leaves it 0 for a peer below ipc::kMinorOffsets (the host: BatchFlusher).
+  std::uint64_t offset = 0;
 };
 
 // Thread rule: one encoder per sending thread (it reuses a scratch Envelope between batches);
@@ -32,7 +35,8 @@ class EventBatchEncoder {
  public:
   explicit EventBatchEncoder(BodyLayout layout = BodyLayout::Packed) : m_layout(layout) {}
 
-  // Appends the envelope frame and the body frame(s) of one batch to `frames`.
+  // Appends the envelope frame and the body frame(s) of one batch to `frames`. An event's
+  // EventMeta.offset is on the wire only when it is non-zero.
   void encode(v1::Lane lane, std::span<const OutgoingEvent> events,
               std::vector<zmq::message_t>& frames);
 

@@ -9,7 +9,7 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 3;
+inline constexpr std::uint32_t kProtocolMinor = 4;
 
 // What each minor added (docs/design.md, "Protocol versions"); 1.1: ipc::kMinorPublishAnswer.
 // 1.2: content filters in Subscribe, and the refused types in SubscribeAck.
@@ -18,6 +18,10 @@ inline constexpr std::uint32_t kMinorFilters = 2;
 // (Ack.lane), per-lane delivery statistics (DeliveryStats.lanes). Below, a module gets critical
 // events on its event lane and acks only that lane.
 inline constexpr std::uint32_t kMinorLanes = 3;
+// 1.4: journal offsets: EventMeta.offset (the event's journal offset, absent when it is not
+// journaled) and EventMeta.flags (v1::EventFlag, set by later work). Below, a module is sent
+// neither.
+inline constexpr std::uint32_t kMinorOffsets = 4;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.

@@ -7,7 +7,7 @@
 //     auto module = plexus::sdk::Module::fromEnvironment();  // connects, authenticates, handshakes
 //     std::string out = module.setting("out", "/dev/null");  // settings from the node's config
 //     module.on(plexus::v1::EVENT_TYPE_NEW_BLOCK, [](const plexus::sdk::Delivery& d) {
-//       // d.event() is the plexus::v1::Event; d.sequence(); d.droppedBefore()
+//       // d.event() is the plexus::v1::Event; d.sequence(); d.droppedBefore(); d.offset()
 //     });
 //     return module.run();  // one Subscribe with every handler's type; 0 after NodeShutdown
 //   }
@@ -64,8 +64,13 @@ class ConnectError : public std::runtime_error {
 class Delivery {
  public:
   Delivery(const v1::Event& event, std::uint64_t sequence, std::uint64_t droppedBefore,
-           v1::Lane lane)
-      : m_event(event), m_sequence(sequence), m_droppedBefore(droppedBefore), m_lane(lane) {}
+           v1::Lane lane, std::uint64_t offset = 0, std::uint32_t flags = 0)
+      : m_event(event),
+        m_sequence(sequence),
+        m_droppedBefore(droppedBefore),
+        m_offset(offset),
+        m_flags(flags),
+        m_lane(lane) {}
 
   const v1::Event& event() const { return m_event; }
   // Per incarnation and lane, 1-based. On the event lane, sequence() - droppedBefore() - 1 is
@@ -73,6 +78,13 @@ class Delivery {
   std::uint64_t sequence() const { return m_sequence; }
   // Events of this lane dropped for this module since the previous delivery (full channel).
   std::uint64_t droppedBefore() const { return m_droppedBefore; }
+  // The event's node-wide journal offset (since 1.4): > 0 when the node journaled it, the same
+  // for every module that receives the event; 0 when it was not journaled (lifecycle events
+  // never are) or the connection negotiated a minor below 1.4.
+  std::uint64_t offset() const { return m_offset; }
+  // v1::EventFlag bits (since 1.4): EVENT_FLAG_REPLAYED, EVENT_FLAG_REDELIVERED. Reserved: no
+  // node sets them yet, so this is 0.
+  std::uint32_t flags() const { return m_flags; }
   // Lifecycle events (ModuleLoaded, NodeShutdown, ...) are never dropped or counted.
   bool isLifecycle() const { return m_lane == v1::LANE_LIFECYCLE; }
   // Critical priority (ChainReorg, BlockDisconnected, an urgent maintenance round; see the
@@ -84,6 +96,8 @@ class Delivery {
   const v1::Event& m_event;
   std::uint64_t m_sequence;
   std::uint64_t m_droppedBefore;
+  std::uint64_t m_offset;
+  std::uint32_t m_flags;
   v1::Lane m_lane;
 };
 
