@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstdio>
 
 #include "test_node.h"
@@ -121,6 +122,28 @@ TEST(CtlTest, JournalReportsTheNodesJournal) {
   EXPECT_NE(text.out.find("NewBlock"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("state  writing\n"), std::string::npos) << text.out;
   EXPECT_EQ(plexusctl(node, "journal extra").exitCode, 2);
+}
+
+// A node killed with offsets reserved but never written leaves a hole; the next node on the
+// same journal records it, and `journal` shows it.
+TEST(CtlTest, JournalShowsTheCrashHoleThePreviousRunLeft) {
+  TestNode killed("");
+  killed.start();
+  ASSERT_TRUE(killed.stop(SIGKILL).has_value());
+  TestNode next("journal {\n  path: \"" + killed.journalDir().string() + "\"\n}\n");
+  next.start();
+  auto json = plexusctl(next, "journal --json");
+  ASSERT_EQ(json.exitCode, 0) << json.out << next.log();
+  auto journal = parseJson<v1::JournalResponse>(json.out);
+  EXPECT_EQ(journal.directory(), killed.journalDir().string());
+  ASSERT_NE(journal.crash_hole_first(), 0u) << json.out;
+  EXPECT_LE(journal.crash_hole_first(), journal.crash_hole_last());
+  auto text = plexusctl(next, "journal");
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_NE(text.out.find("crash hole  " + std::to_string(journal.crash_hole_first()) + ".." +
+                          std::to_string(journal.crash_hole_last()) + "\n"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST(CtlTest, JournalOfANodeWithoutOneSaysDisabled) {
