@@ -1,11 +1,14 @@
 // plexusctl, the real binary, against the real node: JSON statistics and module lists match
-// what the node reports, empty lists are lists, and the exit codes are the documented ones.
+// what the node reports, empty lists are lists, the exit codes are the documented ones, and
+// `journal` reports the node's own journal (or that it has none).
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstdio>
 
 #include "test_node.h"
@@ -95,6 +98,63 @@ TEST(CtlTest, EmptyListsAreListsAndExitCodesAreDocumented) {
   EXPECT_EQ(parseJson<v1::StatusResponse>(status.out).pid(), node.pid());
   ASSERT_TRUE(node.stop().has_value());
   EXPECT_EQ(plexusctl(node, "status").exitCode, 3) << "node gone";
+}
+
+TEST(CtlTest, JournalReportsTheNodesJournal) {
+  TestNode node("");
+  node.start();
+  auto json = plexusctl(node, "journal --json");
+  ASSERT_EQ(json.exitCode, 0) << json.out << node.log();
+  ASSERT_EQ(json.out.find('\n'), json.out.size() - 1) << "one line";
+  EXPECT_NE(json.out.find("\"next_offset\":\""), std::string::npos) << "proto names, strings";
+  auto journal = parseJson<v1::JournalResponse>(json.out);
+  EXPECT_TRUE(journal.enabled());
+  EXPECT_EQ(journal.directory(), node.journalDir().string());
+  EXPECT_NE(std::find(journal.types().begin(), journal.types().end(), v1::EVENT_TYPE_NEW_BLOCK),
+            journal.types().end())
+      << "the default types include NewBlock";
+  EXPECT_TRUE(journal.writing()) << journal.last_error();
+
+  auto text = plexusctl(node, "journal");
+  EXPECT_EQ(text.exitCode, 0) << text.out;
+  EXPECT_NE(text.out.find("directory  " + node.journalDir().string() + "\n"), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("NewBlock"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("state  writing\n"), std::string::npos) << text.out;
+  EXPECT_EQ(plexusctl(node, "journal extra").exitCode, 2);
+}
+
+// A node killed with offsets reserved but never written leaves a hole; the next node on the
+// same journal records it, and `journal` shows it.
+TEST(CtlTest, JournalShowsTheCrashHoleThePreviousRunLeft) {
+  TestNode killed("");
+  killed.start();
+  ASSERT_TRUE(killed.stop(SIGKILL).has_value());
+  TestNode next("journal {\n  path: \"" + killed.journalDir().string() + "\"\n}\n");
+  next.start();
+  auto json = plexusctl(next, "journal --json");
+  ASSERT_EQ(json.exitCode, 0) << json.out << next.log();
+  auto journal = parseJson<v1::JournalResponse>(json.out);
+  EXPECT_EQ(journal.directory(), killed.journalDir().string());
+  ASSERT_NE(journal.crash_hole_first(), 0u) << json.out;
+  EXPECT_LE(journal.crash_hole_first(), journal.crash_hole_last());
+  auto text = plexusctl(next, "journal");
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_NE(text.out.find("crash hole  " + std::to_string(journal.crash_hole_first()) + ".." +
+                          std::to_string(journal.crash_hole_last()) + "\n"),
+            std::string::npos)
+      << text.out;
+}
+
+TEST(CtlTest, JournalOfANodeWithoutOneSaysDisabled) {
+  TestNode node("journal {\n  disabled: true\n}\n");
+  node.start();
+  auto text = plexusctl(node, "journal");
+  EXPECT_EQ(text.exitCode, 0) << text.out << node.log();
+  EXPECT_EQ(text.out, "journal: disabled (no type is journaled)\n");
+  auto json = plexusctl(node, "journal --json");
+  EXPECT_EQ(json.exitCode, 0);
+  EXPECT_FALSE(parseJson<v1::JournalResponse>(json.out).enabled()) << json.out;
 }
 
 }  // namespace

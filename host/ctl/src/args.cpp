@@ -350,9 +350,10 @@ Result<Command> parseTail(const RawArgs& raw) {
 
 Result<Command> parseCommand(const RawArgs& raw) {
   const std::string& name = raw.command;
-  if (name == "status" || name == "modules") {
+  if (name == "status" || name == "modules" || name == "journal") {
     if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
     if (name == "status") return Command{StatusCommand{}};
+    if (name == "journal") return Command{JournalCommand{}};
     return Command{ModulesCommand{}};
   }
   if (name == "stats") return parseStats(raw);

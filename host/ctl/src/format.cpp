@@ -211,6 +211,43 @@ std::string formatPublished(const v1::OperatorPublishResponse& published, v1::Ev
   return out;
 }
 
+std::string formatJournal(const v1::JournalResponse& journal) {
+  if (!journal.enabled()) return "journal: disabled (no type is journaled)\n";
+  std::string out;
+  // Two spaces after the key, no alignment: `plexusctl journal | grep '^state  '` stays simple.
+  auto line = [&out](std::string_view key, const std::string& value) {
+    out += std::string(key) + "  " + value + "\n";
+  };
+  auto n = [](std::uint64_t value) { return std::to_string(value); };
+  std::string types;
+  for (int type : journal.types()) {
+    if (!types.empty()) types += ", ";
+    types += ipc::displayName(static_cast<v1::EventType>(type));
+  }
+  line("directory", journal.directory());
+  line("sync", orDash(journal.sync()));
+  line("types", orDash(types));
+  line("offsets", "next " + n(journal.next_offset()) + ", reserved through " +
+                      n(journal.reserved_through()) + ", committed through " +
+                      n(journal.committed_through()));
+  line("events", "journaled " + n(journal.journaled()) + ", overflow " + n(journal.overflow()) +
+                     ", unjournaled " + n(journal.unjournaled()) + ", queued " +
+                     n(journal.queued()));
+  line("writes", "groups " + n(journal.groups()) + ", failures " + n(journal.failures()) +
+                     ", failed offsets " + n(journal.failed_offsets()) + ", trimmed " +
+                     n(journal.trimmed_events()));
+  if (journal.writing()) {
+    line("state", "writing");
+  } else {
+    line("state", journal.last_error().empty() ? "failing" : "failing: " + journal.last_error());
+  }
+  // crash_hole_first 0 means none (control.proto).
+  if (journal.crash_hole_first() != 0) {
+    line("crash hole", n(journal.crash_hole_first()) + ".." + n(journal.crash_hole_last()));
+  }
+  return out;
+}
+
 std::string formatResponse(const Command& command, const v1::ControlResponse& response) {
   if (std::holds_alternative<StatusCommand>(command)) return formatStatus(response.status());
   if (std::holds_alternative<ModulesCommand>(command)) return formatModules(response.modules());
@@ -236,6 +273,7 @@ std::string formatResponse(const Command& command, const v1::ControlResponse& re
     return "module " + forget->moduleId + " forgotten (" +
            stateName(response.forget().module().state()) + ")\n";
   }
+  if (std::holds_alternative<JournalCommand>(command)) return formatJournal(response.journal());
   if (std::holds_alternative<MaintenanceCommand>(command)) {
     return "maintenance #" + std::to_string(response.maintenance().maintenance_id()) + " started\n";
   }

@@ -9,8 +9,8 @@ namespace plexus::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kCommands = {
-    "status", "modules", "stats",  "subscribers", "publish", "load",
+constexpr std::array<std::string_view, 13> kCommands = {
+    "status", "modules", "stats",  "subscribers", "journal", "publish", "load",
     "unload", "reload",  "forget", "maintenance", "tail",    "help"};
 
 constexpr std::string_view kGeneral =
@@ -25,6 +25,8 @@ Commands:
                             health, last exit
   stats [MODULE] [--reset]  delivery statistics of one module or of all
   subscribers EVENT_TYPE    the modules subscribed to an event type
+  journal                   the node's journal: directory, journaled types, offsets,
+                            counters, whether it is writing
   publish EVENT_TYPE [--payload JSON] [--count N]
                             publish an event as "operator"
   load NAME [--exec PATH] [--arg A]... [--capacity N] [--policy drop|block]
@@ -105,6 +107,25 @@ Lists the modules subscribed to EVENT_TYPE. A module that is stopping (unloaded,
 or it said Goodbye itself) stays listed until it exited, marked "(stopping: events to it
 fail)": events routed to it meanwhile count as failed.
 With --json: the SubscribersResponse (stopping_module_ids lists those).
+)~";
+
+constexpr std::string_view kJournal = R"~(usage: plexusctl [global options] journal
+
+Shows the node's event journal:
+  directory   where it lives (journal.sqlite)
+  sync        normal (commit per group) or full (fsync per group)
+  types       the event types it journals
+  offsets     the next offset to hand out, reserved through, committed through (every
+              offset up to it is stored, as an event or a hole)
+  events      since the node started: journaled (queued for writing with an offset),
+              overflow (recorded as holes: the write queue was full), unjournaled
+              (delivered without an offset), queued (waiting for the journal thread now)
+  writes      group commits, failures (failed commits and trims), failed offsets (recorded
+              as holes), events trimmed by retention
+  state       writing, or failing with the last error
+  crash hole  offsets the previous run reserved and never wrote (only when there are)
+A node that journals no type prints "journal: disabled (no type is journaled)".
+With --json: the JournalResponse (when disabled: enabled false, every other field empty).
 )~";
 
 constexpr std::string_view kPublish =
@@ -240,6 +261,7 @@ std::string commandHelp(std::string_view command) {
   if (command == "modules") return std::string(kModules);
   if (command == "stats") return std::string(kStats);
   if (command == "subscribers") return std::string(kSubscribers) + types;
+  if (command == "journal") return std::string(kJournal);
   if (command == "publish") return std::string(kPublish) + types;
   if (command == "load") return std::string(kLoad) + types;
   if (command == "unload") return std::string(kUnload);

@@ -34,6 +34,7 @@ v1::ControlRequest buildRequest(const Command& command) {
           [&](const UnloadCommand& c) { request.mutable_unload()->set_module_id(c.moduleId); },
           [&](const ReloadCommand& c) { request.mutable_reload()->set_module_id(c.moduleId); },
           [&](const ForgetCommand& c) { request.mutable_forget()->set_module_id(c.moduleId); },
+          [&](const JournalCommand&) { request.mutable_journal(); },
           [&](const MaintenanceCommand& c) {
             auto* body = request.mutable_maintenance();
             body->set_operation(c.operation);
@@ -64,6 +65,7 @@ v1::ControlResponse::BodyCase expectedBody(const Command& command) {
                         [](const UnloadCommand&) { return Body::kUnload; },
                         [](const ReloadCommand&) { return Body::kReload; },
                         [](const ForgetCommand&) { return Body::kForget; },
+                        [](const JournalCommand&) { return Body::kJournal; },
                         [](const MaintenanceCommand&) { return Body::kMaintenance; },
                         [](const TailCommand&) { return Body::kTailEvents; },
                     },

@@ -52,6 +52,21 @@ TEST(CtlArgs, StatusAndModulesTakeNoArguments) {
   EXPECT_THAT(usageError({"modules", "--reset"}), HasSubstr("unknown option '--reset'"));
 }
 
+TEST(CtlArgs, JournalTakesNoArguments) {
+  EXPECT_TRUE(std::holds_alternative<JournalCommand>(invocation({"journal"}).command));
+  auto json = invocation({"journal", "--json"});
+  EXPECT_TRUE(std::holds_alternative<JournalCommand>(json.command));
+  EXPECT_TRUE(json.globals.json);
+  EXPECT_TRUE(invocation({"--json", "journal"}).globals.json);
+  const auto extra = usageError({"journal", "extra"});
+  EXPECT_THAT(extra, HasSubstr("journal: unexpected argument 'extra'"));
+  EXPECT_THAT(extra, HasSubstr("plexusctl journal --help"));
+  EXPECT_THAT(usageError({"journal", "--reset"}), HasSubstr("unknown option '--reset'"));
+  auto help = parse({"journal", "--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_EQ(std::get<HelpRequest>(*help).command, "journal");
+}
+
 TEST(CtlArgs, GlobalDefaults) {
   auto inv = invocation({"status"});
   EXPECT_EQ(inv.globals.runtimeDir, "");

@@ -215,5 +215,73 @@ TEST(CtlFormat, SubscribersMarkStoppingModulesAndForgetSaysWhatWasRemoved) {
   EXPECT_EQ(formatResponse(ForgetCommand{"old"}, response), "module old forgotten (failed)\n");
 }
 
+// An enabled journal as the node reports it after 4096 events in 12 group commits.
+v1::JournalResponse enabledJournal() {
+  v1::JournalResponse journal;
+  journal.set_enabled(true);
+  journal.set_directory("/var/lib/plexus");
+  journal.add_types(v1::EVENT_TYPE_NEW_BLOCK);
+  journal.add_types(v1::EVENT_TYPE_NEW_TRANSACTION);
+  journal.set_sync("normal");
+  journal.set_next_offset(4097);
+  journal.set_reserved_through(8192);
+  journal.set_committed_through(4096);
+  journal.set_journaled(4096);
+  journal.set_groups(12);
+  journal.set_writing(true);
+  return journal;
+}
+
+TEST(CtlFormat, JournalEnabled) {
+  EXPECT_EQ(formatJournal(enabledJournal()),
+            "directory  /var/lib/plexus\n"
+            "sync  normal\n"
+            "types  NewBlock, NewTransaction\n"
+            "offsets  next 4097, reserved through 8192, committed through 4096\n"
+            "events  journaled 4096, overflow 0, unjournaled 0, queued 0\n"
+            "writes  groups 12, failures 0, failed offsets 0, trimmed 0\n"
+            "state  writing\n");
+  v1::ControlResponse response;
+  *response.mutable_journal() = enabledJournal();
+  EXPECT_EQ(formatResponse(JournalCommand{}, response), formatJournal(enabledJournal()));
+}
+
+TEST(CtlFormat, JournalWithACrashHoleAndCountersSaysSo) {
+  auto journal = enabledJournal();
+  journal.set_crash_hole_first(4097);
+  journal.set_crash_hole_last(8192);
+  journal.set_overflow(3);
+  journal.set_unjournaled(2);
+  journal.set_queued(5);
+  journal.set_trimmed_events(100);
+  const auto text = formatJournal(journal);
+  EXPECT_THAT(text, HasSubstr("events  journaled 4096, overflow 3, unjournaled 2, queued 5\n"));
+  EXPECT_THAT(text, HasSubstr("trimmed 100\n"));
+  EXPECT_THAT(text, HasSubstr("state  writing\ncrash hole  4097..8192\n"));
+  EXPECT_THAT(formatJournal(enabledJournal()), Not(HasSubstr("crash hole")));
+}
+
+TEST(CtlFormat, JournalWithAFailingWriterShowsTheLastError) {
+  auto journal = enabledJournal();
+  journal.set_writing(false);
+  journal.set_failures(2);
+  journal.set_failed_offsets(64);
+  journal.set_last_error("disk I/O error");
+  const auto text = formatJournal(journal);
+  EXPECT_THAT(text, HasSubstr("writes  groups 12, failures 2, failed offsets 64, trimmed 0\n"));
+  EXPECT_THAT(text, HasSubstr("state  failing: disk I/O error\n"));
+  EXPECT_THAT(text, Not(HasSubstr("state  writing")));
+  journal.clear_last_error();
+  EXPECT_THAT(formatJournal(journal), HasSubstr("state  failing\n"));
+}
+
+TEST(CtlFormat, JournalDisabledIsOneLine) {
+  EXPECT_EQ(formatJournal(v1::JournalResponse{}), "journal: disabled (no type is journaled)\n");
+  v1::ControlResponse response;
+  response.mutable_journal()->set_enabled(false);
+  EXPECT_EQ(formatResponse(JournalCommand{}, response),
+            "journal: disabled (no type is journaled)\n");
+}
+
 }  // namespace
 }  // namespace plexus::ctl

@@ -66,6 +66,38 @@ TEST(CtlJson, EnumsByName) {
   EXPECT_THAT(*json, HasSubstr(R"("last_exit":"")"));
 }
 
+TEST(CtlJson, JournalResponseByProtoNames) {
+  v1::JournalResponse journal;
+  journal.set_enabled(true);
+  journal.set_directory("/var/lib/plexus/journal");
+  journal.add_types(v1::EVENT_TYPE_NEW_BLOCK);
+  journal.add_types(v1::EVENT_TYPE_NEW_TRANSACTION);
+  journal.set_next_offset(4097);
+  journal.set_committed_through(4096);
+  journal.set_writing(true);
+  journal.set_sync("normal");
+  auto json = toJson(journal);
+  ASSERT_TRUE(json.ok()) << json.error().message;
+  EXPECT_EQ(*json,
+            R"({"enabled":true,"directory":"/var/lib/plexus/journal",)"
+            R"("types":["EVENT_TYPE_NEW_BLOCK","EVENT_TYPE_NEW_TRANSACTION"],)"
+            R"("next_offset":"4097","reserved_through":"0","committed_through":"4096",)"
+            R"("journaled":"0","overflow":"0","unjournaled":"0","queued":"0","groups":"0",)"
+            R"("failures":"0","failed_offsets":"0","trimmed_events":"0","writing":true,)"
+            R"("last_error":"","crash_hole_first":"0","crash_hole_last":"0","sync":"normal"})");
+  const auto* descriptor = v1::JournalResponse::descriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    EXPECT_THAT(*json, HasSubstr("\"" + descriptor->field(i)->name() + "\":"))
+        << descriptor->field(i)->name();
+  }
+}
+
+TEST(CtlJson, DisabledJournalHasEveryFieldToo) {
+  auto json = toJson(v1::JournalResponse{});
+  ASSERT_TRUE(json.ok());
+  EXPECT_THAT(*json, HasSubstr(R"({"enabled":false,"directory":"","types":[],)"));
+}
+
 TEST(CtlJson, TailLine) {
   v1::EventMeta meta;
   meta.set_seq(3);

@@ -88,5 +88,13 @@ TEST(CtlRequests, Forget) {
   EXPECT_EQ(requestTimeout(GlobalOptions{}, ForgetCommand{}).count(), 5000);  // answered at once
 }
 
+TEST(CtlRequests, Journal) {
+  auto request = buildRequest(JournalCommand{});
+  EXPECT_EQ(request.body_case(), Req::kJournal);
+  EXPECT_EQ(request.journal().ByteSizeLong(), 0u);  // JournalRequest is empty
+  EXPECT_EQ(expectedBody(JournalCommand{}), Resp::kJournal);
+  EXPECT_EQ(requestTimeout(GlobalOptions{}, JournalCommand{}).count(), 5000);
+}
+
 }  // namespace
 }  // namespace plexus::ctl

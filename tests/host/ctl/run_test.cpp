@@ -85,6 +85,25 @@ TEST(CtlRun, HumanOutputByDefault) {
       << "--timeout/4, at most a second";
 }
 
+TEST(CtlRun, JournalSendsTheJournalRequestAndPrintsTheAnswer) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  response.mutable_journal()->set_enabled(true);
+  response.mutable_journal()->set_directory("/var/lib/plexus");
+  response.mutable_journal()->set_writing(true);
+  connection.answers.emplace_back(response);
+  connection.answers.emplace_back(response);
+  auto text = runWith(connection, {"journal"});
+  EXPECT_EQ(text.code, ExitCode::Ok);
+  EXPECT_THAT(text.out, HasSubstr("directory  /var/lib/plexus\n"));
+  auto json = runWith(connection, {"journal", "--json"});
+  EXPECT_EQ(json.code, ExitCode::Ok);
+  EXPECT_THAT(json.out, HasSubstr(R"({"enabled":true,"directory":"/var/lib/plexus",)"));
+  ASSERT_EQ(connection.calls.size(), 2u);
+  EXPECT_TRUE(connection.calls[0].has_journal());
+  EXPECT_TRUE(connection.calls[1].has_journal());
+}
+
 // Issue 10, item 6: while the node publishes, each progress restarts the wait for the answer.
 TEST(CtlRun, PublishProgressIsFollowedUntilTheAnswer) {
   FakeConnection connection;

@@ -64,6 +64,8 @@ struct MaintenanceCommand {
   std::string reason;
   std::uint64_t timeoutMs = 0;  // 0: the node's default
 };
+// The node's journal: directory, journaled types, offsets, counters, writer state.
+struct JournalCommand {};
 struct TailCommand {
   std::vector<v1::EventType> types;    // empty: every type
   std::string filter;                  // content filter for each of types; "" = none
@@ -72,7 +74,7 @@ struct TailCommand {
 
 using Command = std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand,
                              PublishCommand, LoadCommand, UnloadCommand, ReloadCommand,
-                             MaintenanceCommand, TailCommand, ForgetCommand>;
+                             MaintenanceCommand, TailCommand, ForgetCommand, JournalCommand>;
 
 struct Invocation {
   GlobalOptions globals;

@@ -30,6 +30,11 @@ std::string formatSubscribers(const v1::SubscribersResponse& subscribers);
 // did not take the last event, a line naming each one with why.
 std::string formatPublished(const v1::OperatorPublishResponse& published, v1::EventType type);
 
+// One line per aspect, "key  value": directory, sync, types, offsets, events, writes, state,
+// and "crash hole  FIRST..LAST" only when the previous run left one; a node that journals
+// nothing is one line, "journal: disabled (no type is journaled)".
+std::string formatJournal(const v1::JournalResponse& journal);
+
 // The human output of `response`, a successful answer to `command` (not tail); ends with '\n'.
 std::string formatResponse(const Command& command, const v1::ControlResponse& response);
 
