@@ -16,7 +16,7 @@ constexpr const char* kUsage =
                     [--capacity C] [--policy drop|block] [--stop-module]
                     [--layout packed|frames] [--type TYPE] [--module-exec PATH] [--profile]
                     [--filter EXPR --match-every N [--match-field NAME]]
-                    [--critical-every N] [--handler-us U]
+                    [--critical-every N] [--handler-us U] [--journal [--journal-sync full]]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
 
   --rate R         publish at R events/s; without --events the run lasts --seconds T
@@ -37,6 +37,10 @@ constexpr const char* kUsage =
                    priority: the critical lane); a "critical:" line gives their
                    publish-to-handler-start latency and how many were dropped
   --handler-us U   every module handler takes U microseconds (sleeps): a slow module
+  --journal        the node journals the published type (in the run's temporary directory)
+                   and a "journal:" line says how many were journaled, overflowed (holes)
+                   or failed; without it the journal is off, as for the peers
+  --journal-sync M normal (default) or full (an fsync per group commit)
 
 Result line: system=plexus modules= events= size= type= delivered= secs= delivered_per_s=
   p50_us= p90_us= p99_us= p999_us= max_us= (over the latencies of all modules merged)
@@ -131,6 +135,12 @@ Options parseOptions(int argc, char** argv) {
       o.stopModule = true;
     } else if (arg == "--profile") {
       o.profile = true;
+    } else if (arg == "--journal") {
+      o.journal = true;
+    } else if (arg == "--journal-sync") {
+      const std::string sync = value();
+      if (sync != "normal" && sync != "full") usage("--journal-sync: normal or full");
+      o.journalFullSync = sync == "full";
     } else if (arg == "--filter") {
       o.filter = value();
     } else if (arg == "--match-every") {
@@ -151,6 +161,7 @@ Options parseOptions(int argc, char** argv) {
   if (o.modules == 0 || o.events == 0 || o.capacity == 0 || o.moduleExec.empty())
     usage("modules, events, capacity > 0 and a module executable");
   if (o.size < 8) o.size = 8;
+  if (o.journalFullSync && !o.journal) usage("--journal-sync needs --journal");
   if (!o.filter.empty() && o.modules < 2) usage("--filter needs --modules 2 or more");
   if (o.criticalEvery > 0 && o.type == v1::EVENT_TYPE_CHAIN_REORG)
     usage("--critical-every needs a --type other than ChainReorg");

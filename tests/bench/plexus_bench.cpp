@@ -134,6 +134,13 @@ int main(int argc, char** argv) {
   config.mutable_timings()->set_stats_log_interval_ms(3600000);
   config.mutable_timings()->set_shutdown_grace_ms(2000);
   config.mutable_timings()->set_kill_after_ms(500);
+  if (options.journal) {
+    config.mutable_journal()->set_path((dir / "journal").string());
+    config.mutable_journal()->add_types(options.type);
+    if (options.journalFullSync) config.mutable_journal()->set_sync(plexus::v1::JOURNAL_SYNC_FULL);
+  } else {
+    config.mutable_journal()->set_disabled(true);  // as the peers: nothing on disk
+  }
   std::vector<std::string> ids;
   for (std::uint32_t i = 0; i < options.modules; ++i) {
     auto* module = config.add_module();
@@ -351,6 +358,20 @@ int main(int argc, char** argv) {
       }
     }
     if (criticalEvent) printCriticalLine(ids, dir, final, criticalPublished);
+    if (options.journal) {
+      // What the journal thread made of the run (it may still be committing the last group).
+      const auto journal = call([](auto& r) { r.mutable_journal(); }).journal();
+      std::printf(
+          "journal: sync=%s journaled=%lu overflow=%lu unjournaled=%lu committed_through=%lu "
+          "groups=%lu mean_group=%.1f failures=%lu\n",
+          journal.sync().c_str(), journal.journaled(), journal.overflow(), journal.unjournaled(),
+          journal.committed_through(), journal.groups(),
+          journal.groups() ? static_cast<double>(journal.committed_through()) /
+                                 static_cast<double>(journal.groups())
+                           : 0.0,
+          journal.failures());
+      std::fflush(stdout);
+    }
     if (options.profile) {
       plexus::bench::printProfile(cpuBefore, plexus::bench::cpuProfile(modulePids), secs,
                                   delivered);

@@ -108,6 +108,7 @@ void TestNode::start(int outputFd) {
   const std::string config = file("node.cfg").string();
   const std::string logPath = file("node.log").string();
   const std::string dir = runtimeDir().string();
+  m_exitStatus.reset();  // started again after stop(): a new process, same config and dirs
   m_pid = ::fork();
   if (m_pid == 0) {
     int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

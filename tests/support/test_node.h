@@ -70,7 +70,8 @@ class TestNode {
   TestNode(const TestNode&) = delete;
   TestNode& operator=(const TestNode&) = delete;
 
-  // Starts plexus-node and waits until its control socket answers `status`. Its stdout and
+  // Starts plexus-node (again after stop(): same config, runtime dir and journal) and waits
+  // until its control socket answers `status`. Its stdout and
   // stderr go to node.log, or to `outputFd` when given (then log() is empty).
   void start(int outputFd = -1);
   // SIGINT (or `signal`), then waits for the exit; returns the wait status (or nullopt on

@@ -196,6 +196,11 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   }
   const bool critical =
       options.critical || m_options.criticalTypes.test(static_cast<std::size_t>(type));
+  // Journaled before it is routed, whoever subscribes: every subscriber gets the same offset.
+  const std::uint64_t offset =
+      options.offset != 0 || m_options.journal == nullptr || !m_options.journal->journals(type)
+          ? options.offset
+          : m_options.journal->record(type, body);
   std::optional<BlockedPublishes::Id> waiting;  // opened at the first full block subscriber
   std::int64_t nowMs = -1;                      // read once, at the first acceptance
   LazyEvent event(m_parsed, body);              // parsed for the first filter, if any
@@ -220,7 +225,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
       if (nowMs < 0) nowMs = wallNowMs();
-      acceptInto(*slot, lane, seq, body, nowMs, options.offset);
+      acceptInto(*slot, lane, seq, body, nowMs, offset);
       ++report.accepted;
       if (accepted != nullptr) {
         accepted->push_back({slot->id, slot->module.incarnation, seq, lane});
@@ -232,7 +237,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
         waiting = m_blocked.open(*options.waiter, options.token,
                                  m_options.steadyNow() + m_options.blockTimeout);
       }
-      channel.pushBlocked({seq, body, *waiting, options.offset});
+      channel.pushBlocked({seq, body, *waiting, offset});
       m_blocked.waitFor(*waiting, {slot, slot->module.incarnation, seq, lane});
       continue;
     }
