@@ -147,6 +147,8 @@ TEST(JournalTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) 
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
+  ASSERT_TRUE(waitFor([&] { return offsetsOf(deliveredOffsets(report), "NewBlock").size() == 5; }))
+      << node.log();
   ASSERT_TRUE(waitFor([&] { return journalOf(node).committed_through() == 5; }));
   const std::uint64_t reserved = journalOf(node).reserved_through();
   ASSERT_GT(reserved, 5u);
