@@ -21,8 +21,8 @@ struct Options {
   bool block = false;
   bool stopModule = false;
   bool profile = false;
-  bool journal = false;          // the node journals the published type
-  bool journalFullSync = false;  // journal.sync full
+  bool journal = false;           // the node journals the published type
+  bool journalFullSync = false;   // journal.sync full
   std::uint32_t idleSeconds = 0;  // measure an idle node instead of publishing
   ipc::BodyLayout layout = ipc::BodyLayout::Packed;
   v1::EventType type = v1::EVENT_TYPE_MESSAGE_RECEIVED;

@@ -197,8 +197,7 @@ TEST(JournalTest, AFullJournalRecordsWhatItCouldNotWriteAndDeliveryGoesOn) {
   EXPECT_THAT(node.log(), HasSubstr("journal write failed"));
   EXPECT_THAT(node.log(), HasSubstr("full"));
   // Delivery does not depend on the disk: every event reached the module, with its offset.
-  ASSERT_TRUE(waitFor([&] { return deliveredOffsets(report).size() == published; }))
-      << node.log();
+  ASSERT_TRUE(waitFor([&] { return deliveredOffsets(report).size() == published; })) << node.log();
   const auto offsets = offsetsOf(deliveredOffsets(report), "NewBlock");
   for (std::size_t i = 0; i < offsets.size(); ++i)
     ASSERT_EQ(offsets[i], i + 1);

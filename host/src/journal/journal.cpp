@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -35,9 +36,12 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
       m_types(settings.types),
       m_fullSync(settings.sqlite.sync == SqliteOptions::Sync::Full),
       m_allocator(openAllocator(*store, settings.reservationBlock)),
+      m_minBlock(std::max<std::uint64_t>(settings.reservationBlock, 1)),
+      m_block(m_minBlock),
       m_log(logger("journal"), std::chrono::seconds(10)),
       m_lockFd(lockFd) {
   m_requested = m_allocator.reserved();
+  m_demandAtRequest = demand();
   if (const auto& hole = m_allocator.crashHole()) {
     logger("journal")->warn(
         "journal {}: the previous run stopped without writing offsets {}..{}: recorded as a hole",
@@ -54,7 +58,12 @@ Journal::~Journal() {
 std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (m_stopped) return 0;
-  const std::optional<std::uint64_t> offset = m_allocator.allocate();
+  std::optional<std::uint64_t> offset = m_allocator.allocate();
+  if (!offset && m_notices.mayHaveItems()) {
+    // The loop is busy publishing and has not polled the notices: a reservation may be there.
+    onNotices();
+    offset = m_allocator.allocate();
+  }
   if (!offset) {
     ++m_unjournaled;
     m_log.warn("unjournaled", [&] {
@@ -65,10 +74,11 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
     });
     return 0;
   }
-  if (const std::uint64_t wanted = m_allocator.wantedReservation();
+  if (const std::uint64_t wanted = m_allocator.wantedReservation(m_block);
       wanted != 0 && m_requested <= m_allocator.reserved()) {
     m_writer->requestReservation(wanted);
     m_requested = wanted;
+    m_demandAtRequest = demand();
   }
   if (m_writer->tryAppend(
           {*offset, wallNowNs(), static_cast<std::int32_t>(type), std::string(body.view())})) {
@@ -91,7 +101,14 @@ void Journal::onNotices() {
   m_notices.drain(notices);
   if (notices.empty()) return;
   m_last = std::move(notices.back());  // totals: the latest supersedes the others
+  const bool arrived =
+      m_last.reservedThrough >= m_requested && m_requested > m_allocator.reserved();
   m_allocator.onReserved(m_last.reservedThrough);
+  if (arrived) {
+    // What was asked for while the reservation travelled: the next one reaches twice as far.
+    const std::uint64_t during = demand() - m_demandAtRequest;
+    m_block = std::clamp(2 * during, m_minBlock, kMaxReservationBlock);
+  }
 }
 
 JournalStatus Journal::status() {

@@ -5,8 +5,11 @@
 // event of a journaled type, record() hands out the next offset and queues the event for the
 // journal thread; the event loop never waits on the disk:
 // - the writer's queue is full: the offset becomes a recorded hole (Overflow), counted;
-// - no durable reservation is left (the store has been refusing writes for a while): the event
-//   gets no offset (0), counted as unjournaled and logged; an offset is never reused.
+// - no durable reservation is left (the store has been refusing writes for a while, or a burst
+//   outran a reservation's round trip): the event gets no offset (0), counted as unjournaled
+//   and logged; an offset is never reused. The reservation block grows with the offsets handed
+//   out during a round trip (up to kMaxReservationBlock), so a burst that fills the writer's
+//   queue turns into Overflow holes rather than unjournaled events.
 // The writer's CommitNotices come back through notices(), which the owner polls
 // (EventLoop::addQueue) and drains with onNotices(); they extend the reservation.
 // stop() is the clean stop: what is queued is written and the next start finds no Crash hole.
@@ -34,7 +37,10 @@ struct JournalSettings {
   std::bitset<ipc::kEventTypeSlots> types;
   SqliteOptions sqlite;
   JournalWriterOptions writer;
-  std::uint64_t reservationBlock = OffsetAllocator::kDefaultBlock;
+  // Offsets reserved ahead (two blocks): what a crash can leave as a hole, and what lets the
+  // loop go on while the writer commits the next reservation. 16 384: a round trip of the
+  // writer at its full rate (~300 000 events/s, groups of a few ms) stays well inside it.
+  std::uint64_t reservationBlock = 4 * OffsetAllocator::kDefaultBlock;
 };
 
 // What `plexusctl journal` shows.
@@ -54,6 +60,8 @@ struct JournalStatus {
 
 class Journal {
  public:
+  static constexpr std::uint64_t kMaxReservationBlock = std::uint64_t{1} << 22;
+
   // Takes `store` (opened) and starts the journal thread; `lockFd` (closed by the destructor,
   // -1 for none) is the lock that keeps other nodes out. Throws std::runtime_error when the
   // store refuses the first reservation (start-up).
@@ -83,6 +91,13 @@ class Journal {
   OffsetAllocator m_allocator;
   std::unique_ptr<JournalWriter> m_writer;
   std::uint64_t m_requested = 0;  // the reservation asked of the writer last
+  // Reservation block: the configured one, or more when offsets went out faster than a
+  // reservation's round trip through the writer (a burst beyond what the disk takes).
+  const std::uint64_t m_minBlock;
+  std::uint64_t m_block;
+  // The demand (offsets handed out + events left unjournaled) when m_requested was asked.
+  std::uint64_t m_demandAtRequest = 0;
+  std::uint64_t demand() const { return m_allocator.next() + m_unjournaled; }
   std::uint64_t m_journaled = 0;
   std::uint64_t m_overflow = 0;
   std::uint64_t m_unjournaled = 0;

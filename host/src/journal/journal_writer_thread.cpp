@@ -71,6 +71,15 @@ void JournalWriter::run() {
 void JournalWriter::commitGroup(std::vector<JournalEvent>& events, std::vector<Hole>& holes,
                                 std::uint64_t reservation) {
   PLEXUS_ASSERT_THREAD(m_journalThread);
+  // A reservation goes ahead of a large group, in a transaction of its own: the owner may run
+  // out of offsets while the group is written (one small commit per reservation block).
+  constexpr std::size_t kReservationAloneAbove = 64;
+  if (reservation > m_store->reservedThrough() &&
+      events.size() + holes.size() > kReservationAloneAbove) {
+    JournalBatch alone;
+    alone.reservedThrough = reservation;
+    if (m_store->append(alone)) notify(true, {});  // else the group carries it
+  }
   JournalBatch batch;
   batch.events.swap(events);
   batch.holes = std::move(m_pendingHoles);

@@ -31,9 +31,10 @@ std::uint64_t OffsetAllocator::headroom() const {
   return m_reserved >= m_next ? m_reserved - m_next + 1 : 0;
 }
 
-std::uint64_t OffsetAllocator::wantedReservation() const {
-  if (headroom() >= m_block) return 0;
-  return m_next - 1 + 2 * m_block;
+std::uint64_t OffsetAllocator::wantedReservation(std::uint64_t block) const {
+  block = std::max<std::uint64_t>(block, 1);
+  if (headroom() >= block) return 0;
+  return m_next - 1 + 2 * block;
 }
 
 void OffsetAllocator::onReserved(std::uint64_t through) {

@@ -40,7 +40,10 @@ class OffsetAllocator {
   std::uint64_t headroom() const;
   // The reservation to request now (through this offset), or 0 when headroom is ample (at
   // least a block).
-  std::uint64_t wantedReservation() const;
+  std::uint64_t wantedReservation() const { return wantedReservation(m_block); }
+  // The same with another block: the owner may reserve further ahead when offsets go faster
+  // than the writer's round trip (Journal).
+  std::uint64_t wantedReservation(std::uint64_t block) const;
   // A commit made the reservation durable through `through` (ignored when not above).
   void onReserved(std::uint64_t through);
 

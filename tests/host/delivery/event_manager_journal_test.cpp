@@ -40,8 +40,7 @@ TEST(EventManagerJournalTest, JournaledTypesTakeTheNextOffsetWhoeverSubscribes) 
   module.incarnation = 1;
   module.offsets = true;
   em.attach(module);
-  ASSERT_TRUE(em.subscribe("m", std::vector{v1::EVENT_TYPE_NEW_BLOCK,
-                                            v1::EVENT_TYPE_PEER_CONNECTED,
+  ASSERT_TRUE(em.subscribe("m", std::vector{v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_PEER_CONNECTED,
                                             v1::EVENT_TYPE_MODULE_LOADED})
                   .ok());
   em.flush();
@@ -49,7 +48,7 @@ TEST(EventManagerJournalTest, JournaledTypesTakeTheNextOffsetWhoeverSubscribes) 
 
   v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
   block.mutable_new_block()->set_height(1);
-  em.publish(v1::EVENT_TYPE_NEW_BLOCK, serializeEvent(block));          // offset 1
+  em.publish(v1::EVENT_TYPE_NEW_BLOCK, serializeEvent(block));                // offset 1
   em.publish(v1::EVENT_TYPE_PEER_CONNECTED, serializeEvent(peerEvent("p")));  // not journaled
   v1::Event proposal = hostEvent(v1::EVENT_TYPE_GOVERNANCE_PROPOSAL_CREATED);
   em.publish(proposal.type(), serializeEvent(proposal));  // offset 2: nobody subscribes
