@@ -5,9 +5,11 @@
 #include "plexus/host/node.h"
 
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -63,7 +65,14 @@ std::unique_ptr<Journal> openConfiguredJournal(const v1::NodeConfig& config) {
   JournalSettings settings;
   settings.types = journaledTypes(config);
   if (settings.types.none()) return nullptr;
-  auto directory = journalDirectory(config, [](const char* name) { return std::getenv(name); });
+  // HOME unset (a bare service environment): the account's home from the password database.
+  auto directory = journalDirectory(config, [](const char* name) -> const char* {
+    const char* value = std::getenv(name);
+    if (value == nullptr && std::strcmp(name, "HOME") == 0) {
+      if (const passwd* account = ::getpwuid(::getuid())) return account->pw_dir;
+    }
+    return value;
+  });
   if (!directory) throw std::runtime_error(directory.error().message);
   settings.directory = std::move(*directory);
   const v1::JournalConfig& journal = config.journal();
