@@ -151,6 +151,23 @@ TEST_F(JournalWriterTest, AReservationAloneIsCommitted) {
   EXPECT_EQ(last.committedThrough, 0u);
 }
 
+// The owner may be out of offsets while a large group is written: the reservation that waits
+// with it is committed first, on its own, and its notice comes before the group's.
+TEST_F(JournalWriterTest, AReservationGoesAheadOfALargeGroup) {
+  start();
+  failing->hold(true);
+  ASSERT_TRUE(writer->tryAppend(eventAt(1)));
+  ASSERT_TRUE(failing->waitUntilHolding(5s));  // the writer is busy with offset 1
+  for (std::uint64_t offset = 2; offset <= 201; ++offset)
+    ASSERT_TRUE(writer->tryAppend(eventAt(offset)));
+  writer->requestReservation(9000);
+  failing->hold(false);
+  ASSERT_TRUE(waitForNotice([](const CommitNotice& n) { return n.committedThrough == 201; }));
+  // Appends that succeeded, by events carried: offset 1, the reservation alone, the group.
+  EXPECT_EQ(failing->groupSizes(), (std::vector<std::size_t>{1, 0, 200}));
+  EXPECT_EQ(failing->inner().reservedThrough(), 9000u);
+}
+
 TEST_F(JournalWriterTest, RetentionTrimsAsGroupsGo) {
   JournalWriterOptions options;
   options.retention.maxEvents = 10;
