@@ -20,7 +20,7 @@ namespace plexus::host {
 inline constexpr std::uint32_t kDefaultJournalQueue = 65536;
 // Retention when the config gives none: 1 GiB of bodies, 7 days.
 inline constexpr std::uint64_t kDefaultJournalMaxBytes = std::uint64_t{1} << 30;
-inline constexpr std::uint64_t kDefaultJournalMaxAgeS = 7 * 24 * 3600;
+inline constexpr std::uint64_t kDefaultJournalMaxAgeS = std::uint64_t{7} * 24 * 3600;
 
 // NodeConfig.journal: valid non-lifecycle types, each at most once; a known sync. (Its numeric
 // fields have ranges in config_checks.)

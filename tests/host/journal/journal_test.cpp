@@ -35,7 +35,7 @@ JournalSettings newBlocksOnly() {
 
 class JournalTest : public ::testing::Test {
  protected:
-  void start(JournalSettings settings = newBlocksOnly()) {
+  void start(const JournalSettings& settings = newBlocksOnly()) {
     auto store = std::make_unique<FailingJournal>();
     failing = store.get();
     journal = std::make_unique<Journal>(std::move(store), settings);
