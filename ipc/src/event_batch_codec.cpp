@@ -33,6 +33,7 @@ void EventBatchEncoder::encode(v1::Lane lane, std::span<const OutgoingEvent> eve
     meta->set_dropped_before(event.droppedBefore);
     meta->set_size(static_cast<std::uint32_t>(event.body->size()));
     meta->set_offset(event.offset);  // proto3: 0 is not serialized
+    meta->set_flags(event.flags);
     total += event.body->size();
   }
   frames.push_back(encodeEnvelope(m_scratch));

@@ -3,7 +3,8 @@
 //   connected <incarnation> <capacity>
 //   protocol <major>.<negotiated minor>
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
-//   offset <lane: E|L> <seq> <journal offset>   (with --report-offsets, after its event line)
+//   offset <lane: E|L> <seq> <journal offset>[ flags=<EventFlag bits>]
+//                        (with --report-offsets, after its event line; flags when not 0)
 //   connect-error <message>
 //   publish <ok|CODE> <message>
 //   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
@@ -339,7 +340,8 @@ int main(int argc, char** argv) {
                   detailOf(d.event()) + pidTag);
       if (options.reportOffsets) {
         report.line(std::string("offset ") + (d.isLifecycle() ? "L " : "E ") +
-                    std::to_string(d.sequence()) + " " + std::to_string(d.offset()));
+                    std::to_string(d.sequence()) + " " + std::to_string(d.offset()) +
+                    (d.flags() != 0 ? " flags=" + std::to_string(d.flags()) : std::string()));
       }
       if (options.publishCount > 0 && trigger == type) startPublishing();
       if (d.isLifecycle()) return;

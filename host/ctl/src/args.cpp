@@ -38,7 +38,8 @@ std::span<const OptionSpec> commandOptions(std::string_view command) {
         {"--restart", true, false},
         {"--setting", true, true},
         {"--subscribe", true, true},
-        {"--publish", true, true}}},
+        {"--publish", true, true},
+        {"--durable", false, false}}},
       {"maintenance",
        {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
       {"tail", {{"--type", true, true}, {"--count", true, false}, {"--filter", true, false}}},
@@ -246,7 +247,7 @@ Result<Command> parseLoad(const RawArgs& raw) {
   if (!exec) {
     // A known module starts with its own definition: silently ignoring these would mislead.
     for (const char* option : {"--arg", "--capacity", "--policy", "--restart", "--setting",
-                               "--subscribe", "--publish"}) {
+                               "--subscribe", "--publish", "--durable"}) {
       if (raw.has(option)) {
         return usageError(raw.command, std::string(option) +
                                            " needs --exec (a known module is started as "
@@ -257,6 +258,7 @@ Result<Command> parseLoad(const RawArgs& raw) {
   }
   if (exec->empty()) return usageError(raw.command, "--exec needs a path");
   module.set_exec(*exec);
+  module.set_durable(raw.has("--durable"));
   for (const auto& arg : raw.all("--arg"))
     module.add_args(arg);
   if (auto text = raw.one("--capacity")) {

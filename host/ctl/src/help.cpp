@@ -31,7 +31,7 @@ Commands:
                             publish an event as "operator"
   load NAME [--exec PATH] [--arg A]... [--capacity N] [--policy drop|block]
        [--restart never|on_failure|always] [--setting K=V]... [--subscribe TYPE]...
-       [--publish TYPE]...
+       [--publish TYPE]... [--durable]
                             start a configured module, or hot-load a new one (--exec)
   unload MODULE             stop a module and wait until it exited
   reload MODULE             restart a module and wait until it is ready again
@@ -165,6 +165,9 @@ Answers once the module is ready; waits 30000 ms unless --timeout is given.
   --setting K=V         a setting handed to the module at its handshake (repeatable)
   --subscribe TYPE      an event type it may subscribe to (repeatable; none: every type)
   --publish TYPE        an event type it may publish (repeatable; none: none)
+  --durable             a durable module: the node keeps its cursor in the journal and
+                        delivers what it missed after every start (from the journal's
+                        head at its first start)
 The options other than --exec need --exec.
 Prints "module NAME ready (pid P)". With --json: the LoadResponse.
 )~";

@@ -38,6 +38,32 @@ Status checkJournal(const v1::NodeConfig& config) {
     if (!seen.insert(type).second) return refuse(at + ipc::displayName(named) + " is named twice");
   }
   if (!v1::JournalSync_IsValid(journal.sync())) return refuse("sync is not a known JournalSync");
+  for (const v1::ModuleConfig& module : config.module()) {
+    if (auto status = checkDurable(module, config); !status) return status;
+  }
+  return {};
+}
+
+Status checkDurable(const v1::ModuleConfig& module, const v1::NodeConfig& config) {
+  const std::string where = "module '" + module.name() + "': ";
+  if (!v1::DurableStart_IsValid(module.start())) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "start is not a known DurableStart");
+  }
+  if (!module.durable()) {
+    if (module.start() != v1::DURABLE_START_NEW || module.start_offset() != 0) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       where + "start and start_offset are for durable modules (durable: true)");
+    }
+    return {};
+  }
+  if (journaledTypes(config).none()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     where + "is durable, but the node journals no event type (journal.disabled)");
+  }
+  if ((module.start() == v1::DURABLE_START_OFFSET) != (module.start_offset() != 0)) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     where + "start: DURABLE_START_OFFSET and start_offset (>= 1) go together");
+  }
   return {};
 }
 

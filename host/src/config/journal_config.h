@@ -24,7 +24,11 @@ inline constexpr std::uint64_t kDefaultJournalMaxAgeS = std::uint64_t{7} * 24 * 
 
 // NodeConfig.journal: valid non-lifecycle types, each at most once; a known sync. (Its numeric
 // fields have ranges in config_checks.)
+// Also checks every module's durable fields (checkDurable).
 Status checkJournal(const v1::NodeConfig& config);
+// A module's durable, start and start_offset: durable needs a journal; start and start_offset
+// only for a durable module, and only together. Also for a module loaded at run time.
+Status checkDurable(const v1::ModuleConfig& module, const v1::NodeConfig& config);
 
 // Indexed by EventType number: the journaled types (none when the journal is disabled; the chain
 // and governance types when the config names none).

@@ -72,9 +72,11 @@ SendStatus BatchFlusher::flushLane(ModuleSlot& slot, AckedLane lane) {
   while (channel.queued() > 0) {
     m_scratch.clear();
     channel.peekQueued(m_scratch, m_limits.maxBatchEvents, m_limits.maxBatchBytes);
-    if (!slot.module.offsets) {  // below 1.4: the module is sent no journal offsets
-      for (ipc::OutgoingEvent& event : m_scratch)
+    if (!slot.module.offsets) {  // below 1.4: the module is sent no journal offsets or flags
+      for (ipc::OutgoingEvent& event : m_scratch) {
         event.offset = 0;
+        event.flags = 0;
+      }
     }
     const SendStatus status = m_sink.sendEvents(slot.id, wireLane(lane), m_scratch);
     if (!sent(slot, status)) return status;

@@ -8,13 +8,14 @@ namespace plexus::host {
 DeliveryChannel::DeliveryChannel(std::uint32_t capacity)
     : m_capacity(std::max<std::uint32_t>(capacity, 1)), m_ring(m_capacity) {}
 
-void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body,
-                             std::uint64_t offset) {
+void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset,
+                             std::uint32_t flags) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(hasRoom());
   Slot& slot = at(m_held);
   slot.seq = seq;
   slot.offset = offset;
+  slot.flags = flags;
   slot.body = body;
   ++m_held;
 }
@@ -28,6 +29,7 @@ Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq) {
   }
   std::uint32_t released = 0;
   while (m_inFlight > 0 && at(0).seq <= throughSeq) {
+    m_ackedOffset = std::max<std::uint64_t>(m_ackedOffset, at(0).offset);
     at(0).body = {};
     m_head = index(1);
     --m_inFlight;
@@ -45,7 +47,8 @@ void DeliveryChannel::peekQueued(std::vector<ipc::OutgoingEvent>& out, std::size
     const Slot& slot = at(offset);
     std::size_t count = offset - m_inFlight;
     if (count >= maxEvents || (count > 0 && bytes + slot.body.size() > maxBytes)) break;
-    out.push_back({slot.seq, slot.seq - previous - 1, &slot.body, slot.offset});
+    out.push_back({slot.seq, slot.seq - previous - 1, &slot.body, slot.offset,
+                   static_cast<std::uint32_t>(slot.flags)});
     bytes += slot.body.size();
     previous = slot.seq;
   }
@@ -55,6 +58,8 @@ void DeliveryChannel::markSent(std::size_t count) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(count <= queued());
   if (count == 0) return;
+  for (std::size_t k = 0; k < count; ++k)
+    m_sentOffset = std::max<std::uint64_t>(m_sentOffset, at(m_inFlight + k).offset);
   m_inFlight += static_cast<std::uint32_t>(count);
   m_lastSentSeq = at(m_inFlight - 1).seq;
 }

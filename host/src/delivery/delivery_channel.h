@@ -43,8 +43,10 @@ class DeliveryChannel {
   std::uint64_t assignSeq() { return ++m_lastAssignedSeq; }
 
   // Takes a slot. Precondition: hasRoom(). `offset`: the event's journal offset (0 = not
-  // journaled), kept with it until it is acked.
-  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset = 0);
+  // journaled), kept with it until it is acked; `flags`: its v1::EventFlag bits (a durable
+  // module's catch-up: replayed, redelivered).
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset = 0,
+              std::uint32_t flags = 0);
   // A hint that accept() comes soon: starts loading the ring slot it would write (publish
   // touches one ring slot per subscriber, each in its own channel: a cache miss apiece with
   // many subscribers). Harmless when the lane is full: the index stays inside the ring.
@@ -53,6 +55,10 @@ class DeliveryChannel {
   // Releases every sent event with seq <= throughSeq; returns how many. Acking an event that
   // was never sent is a protocol error; acking an old seq again is harmless.
   Result<std::uint32_t> acknowledge(std::uint64_t throughSeq);
+  // The highest journal offset among the events acked / sent so far (0 = none): a durable
+  // module's cursor and redelivery mark (its journaled events travel in offset order).
+  std::uint64_t ackedOffset() const { return m_ackedOffset; }
+  std::uint64_t sentOffset() const { return m_sentOffset; }
 
   // Appends up to `maxEvents` / `maxBytes` (at least one event) queued events to `out`, with
   // dropped_before computed against the last sent seq and their journal offsets. Nothing is
@@ -90,7 +96,10 @@ class DeliveryChannel {
  private:
   struct Slot {
     std::uint64_t seq = 0;
-    std::uint64_t offset = 0;  // journal offset; 0 = not journaled
+    // Journal offset (0 = not journaled; offsets stay far below 2^56) and v1::EventFlag bits,
+    // in one word: the slot stays 40 bytes.
+    std::uint64_t offset : 56 = 0;
+    std::uint64_t flags : 8 = 0;
     ipc::SharedBytes body;
   };
   struct LifecycleEntry {
@@ -112,6 +121,8 @@ class DeliveryChannel {
   std::uint32_t m_inFlight = 0;
   std::uint64_t m_lastAssignedSeq = 0;
   std::uint64_t m_lastSentSeq = 0;
+  std::uint64_t m_ackedOffset = 0;
+  std::uint64_t m_sentOffset = 0;
   std::deque<BlockedEvent> m_blocked;
   std::deque<LifecycleEntry> m_lifecycle;
   std::uint64_t m_lastLifecycleSeq = 0;

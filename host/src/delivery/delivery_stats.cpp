@@ -32,6 +32,8 @@ v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& c
   out.set_max_held(counters.maxHeld);
   out.set_last_event_at_unix_ms(counters.lastEventAtUnixMs);
   out.set_filtered(counters.filtered);
+  out.set_replayed(counters.replayed);
+  out.set_redelivered(counters.redelivered);
   LaneGauges sum;
   for (std::size_t i = 0; i < kAckedLanes; ++i) {
     const LaneCounters& lane = counters.lanes[i];

@@ -36,8 +36,10 @@ struct DeliveryCounters {
   std::array<LaneCounters, kAckedLanes> lanes{};
   std::uint64_t decodeErrors = 0;
   std::uint64_t rejected = 0;
-  std::uint64_t filtered = 0;  // not part of routed
-  std::uint32_t maxHeld = 0;   // peak of both lanes' queued + in_flight together
+  std::uint64_t filtered = 0;     // not part of routed
+  std::uint64_t replayed = 0;     // taken from the journal (durable catch-up); part of successful
+  std::uint64_t redelivered = 0;  // of those, sent before to an incarnation that did not ack them
+  std::uint32_t maxHeld = 0;      // peak of both lanes' queued + in_flight together
   std::int64_t lastEventAtUnixMs = 0;
 
   LaneCounters& lane(AckedLane which) { return lanes[static_cast<std::size_t>(which)]; }

@@ -8,7 +8,6 @@
 namespace plexus::host {
 
 namespace {
-constexpr auto kRetryInterval = std::chrono::milliseconds(1);
 // How many subscribers ahead publish starts loading the ring slot it will write: far enough for
 // the load to land before it is needed, near enough not to evict it again (measured: 2).
 constexpr std::size_t kPrefetchAhead = 2;
@@ -21,6 +20,7 @@ Error notAttached(const std::string& moduleId) {
 EventManager::EventManager(EventSink& sink, Options options)
     : m_options(std::move(options)),
       m_flusher(sink, {m_options.maxBatchEvents, m_options.maxBatchBytes}, m_options.steadyNow),
+      m_durableLog(logger("events"), std::chrono::seconds(10)),
       m_timeoutLog(logger("events"), std::chrono::seconds(5)) {
   if (!m_options.makeModuleLoaded) {
     m_options.makeModuleLoaded = [](const ModuleAttachment& module) {
@@ -46,6 +46,7 @@ void EventManager::attach(const ModuleAttachment& module) {
   ModuleSlot& slot = m_slots.getOrCreate(module.moduleId);
   if (slot.attached()) detach(module.moduleId);  // a new incarnation replaces a stale one
   slot.beginIncarnation(module);
+  if (module.durable && !module.tap && m_options.journal != nullptr) beginDurable(slot);
 }
 
 Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
@@ -78,6 +79,7 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     publishLifecycle(v1::EVENT_TYPE_MODULE_LOADED, slot->announcement);
   }
   outcome.subscribed = slot->subscriptions();
+  if (slot->durable) pumpDurable(*slot);  // a durable module starts with its catch-up
   return outcome;
 }
 
@@ -135,6 +137,10 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
   if (*released > 0) {
     slot->unackedSince = slot->hasInFlight() ? std::optional(m_options.steadyNow()) : std::nullopt;
     admitBlocked(*slot, which);
+    if (slot->durable && which == AckedLane::Event) {
+      saveProgress(*slot);
+      pumpDurable(*slot);
+    }
   }
   return {};
 }
@@ -154,6 +160,7 @@ void EventManager::detach(const std::string& moduleId) {
   // Unroute first: a waiter told below may publish again, and must not reach this channel.
   m_routing.removeEverywhere(slot);
   m_replay.unloaded(*slot);
+  if (slot->durable) endDurable(*slot);
   for (AckedLane lane : {AckedLane::Critical, AckedLane::Event})
     slot->discardHeld(lane);
   if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && slot->subscribed.any()) {
@@ -208,6 +215,10 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   for (std::size_t k = 0; k < count; ++k) {
     ModuleSlot* slot = subscribers[k];
     if (k + kPrefetchAhead < count) subscribers[k + kPrefetchAhead]->channel->prefetchAccept();
+    if (offset != 0 && slot->durable && !slot->stopping &&
+        routeDurable(*slot, type, body, offset, event, report, nowMs)) {
+      continue;
+    }
     if (!passesFilter(*slot, type, event)) {
       --report.subscribers;
       ++report.filtered;
@@ -311,67 +322,6 @@ bool EventManager::handled(const Acceptance& acceptance) const {
   }
   const DeliveryChannel* lane = slot->laneIfAny(acceptance.lane);
   return lane == nullptr || !lane->holds(acceptance.seq);
-}
-
-// ---- block-policy waits ----
-
-// Moves waiting block-policy events into the channel while it has room.
-void EventManager::admitBlocked(ModuleSlot& slot, AckedLane lane) {
-  DeliveryChannel& channel = slot.lane(lane);
-  const std::int64_t nowMs = channel.hasBlocked() ? wallNowMs() : 0;
-  while (channel.hasBlocked() && channel.hasRoom()) {
-    BlockedEvent event = channel.popBlocked();
-    acceptInto(slot, lane, event.seq, event.body, nowMs, event.offset);
-    m_blocked.admitted(event.publishId);
-  }
-}
-
-// The module will never accept what waits for it: each waiting event counts as failed.
-void EventManager::failBlocked(ModuleSlot& slot, MissReason reason) {
-  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
-    DeliveryChannel* waiting = slot.laneIfAny(lane);
-    if (waiting == nullptr) continue;
-    for (BlockedEvent& event : waiting->takeBlocked()) {
-      slot.countFailed(lane);
-      m_blocked.failed(event.publishId, slot.id, reason);
-    }
-  }
-}
-
-// A wait whose deadline passed: true when the event still waited in that module's FIFO (it is
-// dropped for the module), false when it was admitted or failed meanwhile.
-bool EventManager::timeOut(const BlockedPublishes::Wait& wait) {
-  ModuleSlot& slot = *wait.slot;
-  DeliveryChannel* lane = slot.laneIfAny(wait.lane);  // nullptr once detached
-  if (lane == nullptr || slot.module.incarnation != wait.incarnation ||
-      !lane->removeBlocked(wait.seq)) {
-    return false;
-  }
-  slot.countTimedOut(wait.lane);
-  m_timeoutLog.warn(slot.id + "/timeout", [&] {
-    return "module '" + slot.id + "' (block policy) did not make room within " +
-           std::to_string(m_options.blockTimeout.count()) +
-           " ms: publish timed out, event dropped for it";
-  });
-  return true;
-}
-
-void EventManager::expire() {
-  PLEXUS_ASSERT_THREAD(m_thread);
-  const auto now = m_options.steadyNow();
-  if (m_options.graceUntil && now < m_options.graceUntil()) return;  // the node was paused
-  m_blocked.expire(now, [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
-}
-
-std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
-  PLEXUS_ASSERT_THREAD(m_thread);
-  std::optional<SteadyClock::time_point> next = m_blocked.nextDeadline();
-  if (next && m_options.graceUntil) next = std::max(*next, m_options.graceUntil());
-  if (m_flusher.backlogged()) {
-    auto retry = m_options.steadyNow() + kRetryInterval;
-    if (!next || retry < *next) next = retry;
-  }
-  return next;
 }
 
 // ---- sending ----

@@ -42,6 +42,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "delivery/batch_flusher.h"
@@ -165,6 +166,11 @@ class EventManager {
   // When expire() or a flush retry needs to run next; nullopt if nothing waits.
   std::optional<SteadyClock::time_point> nextDeadline() const;
 
+  // ---- durable modules (event_manager_durable.cpp; docs/design.md "Durable modules") ----
+  // Drains the journal's read results (Journal::reads(), when readable): each catching-up
+  // durable module takes what its read brought, then goes on (memory, another read, or live).
+  void onJournalReads();
+
   // ---- statistics and queries ----
   void countDecodeError(const std::string& moduleId);
   void countRejected(const std::string& moduleId);
@@ -199,6 +205,20 @@ class EventManager {
   // False when `slot` has a filter for `type` that `event` does not match (counted as filtered).
   bool passesFilter(ModuleSlot& slot, v1::EventType type, LazyEvent& event);
   std::int64_t wallNowMs() const;
+  // Durable modules (event_manager_durable.cpp).
+  void beginDurable(ModuleSlot& slot);
+  void endDurable(ModuleSlot& slot);
+  // A live publish of a journaled event (`offset` != 0) to a durable subscriber: true when it
+  // was dealt with here (taken live, left to the catch-up, or filtered out).
+  bool routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
+                    std::uint64_t offset, LazyEvent& event, PublishReport& report,
+                    std::int64_t& nowMs);
+  // Catching up: takes what memory holds, then asks the journal for the rest, or goes live.
+  void pumpDurable(ModuleSlot& slot);
+  void takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
+                       const ipc::SharedBytes& body, std::int64_t nowMs);
+  void saveProgress(ModuleSlot& slot);
+  void retryReads();
 
   Options m_options;
   ModuleSlots m_slots;
@@ -216,6 +236,15 @@ class EventManager {
   };
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
+  // Journal reads on their way, by ReadRequest::id: the incarnation they were asked for.
+  struct PendingRead {
+    std::string moduleId;
+    std::uint64_t incarnation = 0;
+  };
+  std::unordered_map<std::uint64_t, PendingRead> m_pendingReads;
+  std::uint64_t m_lastReadId = 0;
+  std::vector<std::string> m_readRetries;  // durable modules whose last read failed
+  RateLimitedLog m_durableLog;
   ParseArena m_parsed;  // where a publish's body is parsed for the filters (LazyEvent)
   RateLimitedLog m_timeoutLog;
   ThreadChecker m_thread;

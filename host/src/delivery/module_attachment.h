@@ -42,6 +42,13 @@ struct ModuleAttachment {
   // keeps its events' offsets, but they leave without (BatchFlusher).
   bool offsets = false;
   DeliveryPolicy policy = DeliveryPolicy::Drop;
+  // A durable module (docs/design.md "Durable modules"): the node keeps its cursor in the
+  // journal and delivers its journaled types from there after every start. Its first start
+  // begins at `start`: the journal's head (New), its beginning (All), or `startOffset`.
+  bool durable = false;
+  enum class DurableStart { New, All, Offset };
+  DurableStart start = DurableStart::New;
+  std::uint64_t startOffset = 0;
   // Types the module may subscribe to; all set = no restriction.
   std::bitset<ipc::kEventTypeSlots> subscribeAllowed = std::bitset<ipc::kEventTypeSlots>().set();
   // An operator tap (plexusctl tail), not a module: never loaded or announced, no replay, left

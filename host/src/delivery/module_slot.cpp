@@ -36,6 +36,7 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
 void ModuleSlot::endIncarnation() {
   channel.reset();
   critical.reset();
+  durable.reset();
   subscribed.reset();
   filters.reset({});
   replayed.reset();

@@ -29,12 +29,24 @@
 #include "delivery/module_attachment.h"
 #include "delivery/publish_waiter.h"
 #include "delivery/subscription_filters.h"
+#include "journal/journal_types.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
 #include "plexus/ipc/thread_checker.h"
 
 namespace plexus::host {
+
+// A durable incarnation's delivery of its journaled types (docs/design.md "Durable modules"):
+// catching up from the journal (`position`: every offset up to it was taken into the channel or
+// was not for it), then live from the head on.
+struct DurableState {
+  Cursor cursor;  // as last saved (the journal keeps it across incarnations and restarts)
+  bool live = false;
+  std::uint64_t position = 0;
+  std::uint64_t readId = 0;                        // the read on its way, 0 none
+  std::optional<SteadyClock::time_point> retryAt;  // a failed read is tried again then
+};
 
 struct ModuleSlot {
   explicit ModuleSlot(std::string moduleId) : id(std::move(moduleId)) {}
@@ -78,9 +90,10 @@ struct ModuleSlot {
   // Takes a slot of `which`. Precondition: that lane has room. `nowMs`: the wall clock;
   // `offset`: the event's journal offset (0 = not journaled), kept in the lane with the event.
   void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs,
-              AckedLane which = AckedLane::Event, std::uint64_t offset = 0) {
+              AckedLane which = AckedLane::Event, std::uint64_t offset = 0,
+              std::uint32_t flags = 0) {
     DeliveryChannel& into = lane(which);
-    into.accept(seq, body, offset);
+    into.accept(seq, body, offset, flags);
     ++m_held;
     LaneCounters& count = counters.lane(which);
     ++count.routed;
@@ -127,6 +140,7 @@ struct ModuleSlot {
   ModuleAttachment module;                    // the current (or last) incarnation
   std::unique_ptr<DeliveryChannel> channel;   // event lane (and the lifecycle lane)
   std::unique_ptr<DeliveryChannel> critical;  // critical lane; null when it has none
+  std::unique_ptr<DurableState> durable;      // a durable incarnation's, else null
   std::bitset<ipc::kEventTypeSlots> subscribed;
   SubscriptionFilters filters;                 // of this incarnation
   bool loaded = false;                         // its first Subscribe announced it (ModuleLoaded)

@@ -17,6 +17,18 @@ namespace plexus::host {
 
 namespace {
 
+std::map<std::string, Cursor> loadCursors(JournalStore& store) {
+  auto cursors = store.listCursors();
+  if (!cursors)
+    throw std::runtime_error("journal: cannot read the cursors: " + cursors.error().message);
+  std::map<std::string, Cursor> out;
+  for (Cursor& cursor : *cursors) {
+    std::string id = cursor.moduleId;
+    out.emplace(std::move(id), std::move(cursor));
+  }
+  return out;
+}
+
 OffsetAllocator openAllocator(JournalStore& store, std::uint64_t block) {
   auto allocator = OffsetAllocator::open(store, block);
   if (!allocator) throw std::runtime_error("journal: " + allocator.error().message);
@@ -36,6 +48,8 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
       m_types(settings.types),
       m_fullSync(settings.sqlite.sync == SqliteOptions::Sync::Full),
       m_allocator(openAllocator(*store, settings.reservationBlock)),
+      m_cursors(loadCursors(*store)),
+      m_recent(kRecentEvents),
       m_minBlock(std::max<std::uint64_t>(settings.reservationBlock, 1)),
       m_block(m_minBlock),
       m_log(logger("journal"), std::chrono::seconds(10)),
@@ -47,7 +61,9 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
         "journal {}: the previous run stopped without writing offsets {}..{}: recorded as a hole",
         m_directory.string(), hole->first, hole->last);
   }
-  m_writer = std::make_unique<JournalWriter>(std::move(store), m_notices, settings.writer);
+  m_oldestRecent = m_allocator.next();
+  m_writer =
+      std::make_unique<JournalWriter>(std::move(store), m_notices, settings.writer, &m_reads);
 }
 
 Journal::~Journal() {
@@ -67,10 +83,11 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
   if (!offset) {
     ++m_unjournaled;
     m_log.warn("unjournaled", [&] {
-      return "journal " + m_directory.string() +
-             ": no offset is reserved (the store refuses "
-             "writes: " +
-             m_last.error + "); " + ipc::displayName(type) + " delivered without an offset";
+      // Either the store refuses writes (its error says why) or a burst outran the reservation.
+      const std::string why = !m_last.ok ? "the store refuses writes: " + m_last.error
+                                         : "publishes outran the reservation's round trip";
+      return "journal " + m_directory.string() + ": no offset is reserved (" + why + "); " +
+             ipc::displayName(type) + " delivered without an offset";
     });
     return 0;
   }
@@ -80,6 +97,7 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
     m_requested = wanted;
     m_demandAtRequest = demand();
   }
+  remember(*offset, type, body);
   if (m_writer->tryAppend(
           {*offset, wallNowNs(), static_cast<std::int32_t>(type), std::string(body.view())})) {
     ++m_journaled;
@@ -93,6 +111,68 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
            std::to_string(*offset) + " recorded as a hole";
   });
   return *offset;
+}
+
+void Journal::remember(std::uint64_t offset, v1::EventType type, const ipc::SharedBytes& body) {
+  RecentEvent& entry = m_recent[offset & (kRecentEvents - 1)];
+  if (entry.offset != 0) {
+    m_recentBytes -= entry.body.size();
+    m_oldestRecent = std::max(m_oldestRecent, entry.offset + 1);
+  }
+  entry = {offset, type, body};
+  m_recentBytes += body.size();
+  // Large bodies: the oldest go first, so that the bytes held stay bounded.
+  while (m_recentBytes > kRecentBytes && m_oldestRecent < offset) {
+    RecentEvent& oldest = m_recent[m_oldestRecent & (kRecentEvents - 1)];
+    if (oldest.offset == m_oldestRecent) {
+      m_recentBytes -= oldest.body.size();
+      oldest = {};
+    }
+    ++m_oldestRecent;
+  }
+}
+
+std::optional<Cursor> Journal::cursor(const std::string& moduleId) const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  auto it = m_cursors.find(moduleId);
+  if (it == m_cursors.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Cursor> Journal::cursors() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<Cursor> out;
+  out.reserve(m_cursors.size());
+  for (const auto& entry : m_cursors)
+    out.push_back(entry.second);
+  return out;
+}
+
+void Journal::saveCursor(const Cursor& cursor) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  m_cursors[cursor.moduleId] = cursor;
+  if (!m_stopped) m_writer->saveCursor(cursor);
+}
+
+bool Journal::forgetCursor(const std::string& moduleId) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_cursors.erase(moduleId) == 0) return false;
+  if (!m_stopped) m_writer->forgetCursor(moduleId);
+  return true;
+}
+
+void Journal::requestRead(ReadRequest request) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_stopped) {
+    ReadResult refused;
+    refused.id = request.id;
+    refused.reachedThrough = request.from - 1;
+    refused.ok = false;
+    refused.error = "journal stopped";
+    m_reads.push(std::move(refused));
+    return;
+  }
+  m_writer->requestRead(std::move(request));
 }
 
 void Journal::onNotices() {

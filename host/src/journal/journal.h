@@ -13,14 +13,21 @@
 // The writer's CommitNotices come back through notices(), which the owner polls
 // (EventLoop::addQueue) and drains with onNotices(); they extend the reservation.
 // stop() is the clean stop: what is queued is written and the next start finds no Crash hole.
+// For durable modules (issue 13, stage 3; docs/design.md "Durable modules") it also keeps:
+// - the cursors, loaded at start and saved through the writer (with its groups, ~every 100 ms);
+// - the recent events in memory (the last kRecentEvents offsets, at most kRecentBytes of bodies),
+//   so a catch-up that comes near the head finishes from memory, without waiting on the disk;
+// - reads of the journal (requestRead), answered on the journal thread through reads().
 // Thread rule: one thread, the owner's (the event loop; asserted); the writer has its own.
 
 #include <bitset>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "journal/journal_store.h"
 #include "journal/journal_writer.h"
@@ -41,6 +48,13 @@ struct JournalSettings {
   // loop go on while the writer commits the next reservation. 16 384: a round trip of the
   // writer at its full rate (~300 000 events/s, groups of a few ms) stays well inside it.
   std::uint64_t reservationBlock = 4 * OffsetAllocator::kDefaultBlock;
+};
+
+// An event handed an offset lately, held in memory (Journal::recent).
+struct RecentEvent {
+  std::uint64_t offset = 0;  // 0: the entry is empty
+  v1::EventType type = v1::EVENT_TYPE_UNSPECIFIED;
+  ipc::SharedBytes body;
 };
 
 // What `plexusctl journal` shows.
@@ -75,6 +89,24 @@ class Journal {
   // Overflow hole), or 0 when it got none. Precondition: journals(type).
   std::uint64_t record(v1::EventType type, const ipc::SharedBytes& body);
 
+  // ---- durable modules ----
+  // The highest offset handed out so far (0 when none).
+  std::uint64_t lastOffset() const { return m_allocator.next() - 1; }
+  // The event with `offset` while it is still held in memory, else nullptr (evicted, or never
+  // handed out). Every offset handed out enters, Overflow holes included (they are delivered).
+  const RecentEvent* recent(std::uint64_t offset) const {
+    const RecentEvent& entry = m_recent[offset & (kRecentEvents - 1)];
+    return entry.offset == offset && offset != 0 ? &entry : nullptr;
+  }
+  std::optional<Cursor> cursor(const std::string& moduleId) const;
+  std::vector<Cursor> cursors() const;  // by module id
+  // Keeps `cursor` and queues it for the journal thread (written with its next group).
+  void saveCursor(const Cursor& cursor);
+  bool forgetCursor(const std::string& moduleId);  // false: it had none
+  // A read of the journal; the result comes back through reads() (drained by the owner).
+  void requestRead(ReadRequest request);
+  ReadResults& reads() { return m_reads; }
+
   JournalWriter::Notices& notices() { return m_notices; }
   void onNotices();  // drains notices() (the owner, when it is readable)
 
@@ -87,8 +119,17 @@ class Journal {
   const std::filesystem::path m_directory;
   const std::bitset<ipc::kEventTypeSlots> m_types;
   const bool m_fullSync;
+  static constexpr std::uint64_t kRecentEvents = 16384;  // a power of two
+  static constexpr std::size_t kRecentBytes = 8u << 20;
+  void remember(std::uint64_t offset, v1::EventType type, const ipc::SharedBytes& body);
+
   JournalWriter::Notices m_notices;
+  ReadResults m_reads;
   OffsetAllocator m_allocator;
+  std::map<std::string, Cursor> m_cursors;
+  std::vector<RecentEvent> m_recent;  // by offset modulo kRecentEvents
+  std::uint64_t m_oldestRecent = 1;   // the oldest offset that may still be held
+  std::size_t m_recentBytes = 0;
   std::unique_ptr<JournalWriter> m_writer;
   std::uint64_t m_requested = 0;  // the reservation asked of the writer last
   // Reservation block: the configured one, or more when offsets went out faster than a

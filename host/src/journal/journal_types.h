@@ -45,6 +45,7 @@ struct Cursor {
   std::uint64_t cursor = 0;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ackedAbove;
   std::int64_t updatedNs = 0;
+  std::uint64_t deliveredThrough = 0;
 
   bool operator==(const Cursor&) const = default;
 };

@@ -15,8 +15,9 @@ void addHole(std::vector<Hole>& holes, const Hole& hole) {
 }
 
 JournalWriter::JournalWriter(std::unique_ptr<JournalStore> store, Notices& notices,
-                             JournalWriterOptions options)
+                             JournalWriterOptions options, ReadResults* reads)
     : m_store(std::move(store)), m_notices(notices), m_options(std::move(options)) {
+  (void)reads;
   {
     MutexLock lock(m_mutex);
     m_events.reserve(m_options.queueCapacity);
@@ -97,4 +98,10 @@ void JournalWriter::stop() {
   m_thread.join();
 }
 
+}  // namespace plexus::host
+
+namespace plexus::host {
+void JournalWriter::requestRead(ReadRequest) {}
+void JournalWriter::saveCursor(Cursor) {}
+void JournalWriter::forgetCursor(const std::string&) {}
 }  // namespace plexus::host

@@ -47,6 +47,24 @@ struct CommitNotice {
   std::string error;  // why it was not, when !ok
 };
 
+struct ReadRequest {
+  std::uint64_t id = 0;
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::size_t maxEvents = 0;
+  std::vector<std::int32_t> types;
+};
+struct ReadResult {
+  std::uint64_t id = 0;
+  std::vector<JournalEvent> events;
+  std::vector<Hole> holes;
+  std::uint64_t reachedThrough = 0;
+  std::uint64_t firstOffset = 0;
+  bool ok = true;
+  std::string error;
+};
+using ReadResults = ipc::WakeQueue<ReadResult>;
+
 struct JournalWriterOptions {
   std::size_t queueCapacity = 65536;
   Retention retention;
@@ -62,7 +80,10 @@ class JournalWriter {
 
   // Starts the journal thread, which owns `store` from now on.
   JournalWriter(std::unique_ptr<JournalStore> store, Notices& notices,
-                JournalWriterOptions options = {});
+                JournalWriterOptions options = {}, ReadResults* reads = nullptr);
+  void requestRead(ReadRequest request);
+  void saveCursor(Cursor cursor);
+  void forgetCursor(const std::string& moduleId);
   ~JournalWriter();  // stop()
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;

@@ -236,7 +236,11 @@ class Node::Impl {
     });
     m_control.serve();
     m_loop.addQueue(m_publisher, [this] { m_publisher.drain(); });
-    if (m_journal) m_loop.addQueue(m_journal->notices(), [this] { m_journal->onNotices(); });
+    if (m_journal) {
+      m_loop.addQueue(m_journal->notices(), [this] { m_journal->onNotices(); });
+      // Durable modules' catch-up reads (sent by the after-hook's flush).
+      m_loop.addQueue(m_journal->reads(), [this] { m_events.onJournalReads(); });
+    }
     m_loop.addAfterHook(
         [this] {
           m_events.expire();

@@ -62,6 +62,12 @@ ModuleAttachment attachmentOf(const ModuleRecord& record, std::uint32_t negotiat
     attachment.criticalCapacity = record.config.critical_capacity();
   }
   attachment.offsets = negotiatedMinor >= ipc::kMinorOffsets;
+  attachment.durable = record.config.durable();
+  attachment.start =
+      record.config.start() == v1::DURABLE_START_ALL      ? ModuleAttachment::DurableStart::All
+      : record.config.start() == v1::DURABLE_START_OFFSET ? ModuleAttachment::DurableStart::Offset
+                                                          : ModuleAttachment::DurableStart::New;
+  attachment.startOffset = record.config.start_offset();
   attachment.policy = record.config.policy() == v1::DELIVERY_POLICY_BLOCK ? DeliveryPolicy::Block
                                                                           : DeliveryPolicy::Drop;
   if (record.config.capabilities().subscribe_size() > 0) {

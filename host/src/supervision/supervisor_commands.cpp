@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "config/config.h"
+#include "config/journal_config.h"
 #include "runtime/logging.h"
 #include "supervision/module_info.h"
 #include "supervision/module_signal.h"
@@ -35,6 +36,10 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
   }
   if (!nameOnly) {
     if (auto status = validateModule(module); !status) {
+      done(status.error());
+      return;
+    }
+    if (auto status = checkDurable(module, m_config); !status) {
       done(status.error());
       return;
     }

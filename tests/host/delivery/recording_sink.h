@@ -20,6 +20,7 @@ struct Delivered {
   std::uint64_t droppedBefore;
   std::string body;
   std::uint64_t offset = 0;  // as handed to the encoder: 0 is left off the wire
+  std::uint32_t flags = 0;   // v1::EventFlag bits, likewise
 };
 
 class RecordingSink : public EventSink {
@@ -31,7 +32,7 @@ class RecordingSink : public EventSink {
     ++batches[id];
     for (const auto& e : events) {
       delivered[id].push_back(
-          {lane, e.seq, e.droppedBefore, std::string(e.body->view()), e.offset});
+          {lane, e.seq, e.droppedBefore, std::string(e.body->view()), e.offset, e.flags});
     }
     return SendStatus::Sent;
   }

@@ -27,6 +27,8 @@ struct OutgoingEvent {
   // The journal offset (since 1.4); 0 = not journaled, and written as no field. The sender
   // leaves it 0 for a peer below ipc::kMinorOffsets (the host: BatchFlusher).
   std::uint64_t offset = 0;
+  // v1::EventFlag bits (since 1.4, as the offset): replayed, redelivered. 0 = written as none.
+  std::uint32_t flags = 0;
 };
 
 // Thread rule: one encoder per sending thread (it reuses a scratch Envelope between batches);

@@ -1,0 +1,232 @@
+// EventManager: durable modules (issue 13, stage 3; docs/design.md "Durable modules").
+//
+// A durable incarnation's journaled types reach it from the journal while it catches up, then
+// live. Catching up, `position` says how far it got: every offset up to it was taken into its
+// event lane, filtered out, or not of its types. pumpDurable() takes what the journal still
+// holds in memory (Journal::recent), and asks the journal thread for the rest, one read at a
+// time, at most as many events as the lane has room for. When `position` reaches the last offset
+// handed out it goes live - on the loop thread, between two publishes: no gap and no duplicate at
+// the seam. A live journaled event that finds the lane full is not dropped: the module goes back
+// to catching up from that offset (the journal is its buffer; block publishers never wait for it
+// on journaled types).
+// The cursor (everything up to it acked) moves with the acks: the highest offset acked on the
+// event lane (journaled events travel there in offset order), or, when the lane holds nothing,
+// `position` (catching up) or the last offset handed out (live). `deliveredThrough` - the highest
+// offset ever sent - marks the events a next incarnation gets again as redelivered.
+
+#include <algorithm>
+
+#include "delivery/event_manager.h"
+#include "runtime/logging.h"
+
+namespace plexus::host {
+
+namespace {
+constexpr auto kReadRetry = std::chrono::milliseconds(200);
+}  // namespace
+
+void EventManager::beginDurable(ModuleSlot& slot) {
+  Journal& journal = *m_options.journal;
+  std::optional<Cursor> saved = journal.cursor(slot.id);
+  auto state = std::make_unique<DurableState>();
+  if (saved) {
+    state->cursor = std::move(*saved);
+  } else {
+    // Its first start: from the head, the beginning, or the offset its configuration names.
+    Cursor& cursor = state->cursor;
+    cursor.moduleId = slot.id;
+    switch (slot.module.start) {
+      case ModuleAttachment::DurableStart::New:
+        cursor.cursor = journal.lastOffset();
+        break;
+      case ModuleAttachment::DurableStart::All:
+        cursor.cursor = 0;
+        break;
+      case ModuleAttachment::DurableStart::Offset:
+        cursor.cursor = std::min(journal.lastOffset(),
+                                 slot.module.startOffset > 0 ? slot.module.startOffset - 1 : 0);
+        break;
+    }
+    cursor.deliveredThrough = cursor.cursor;
+    cursor.updatedNs = wallNowMs() * 1'000'000;
+    journal.saveCursor(cursor);
+  }
+  state->position = state->cursor.cursor;
+  slot.durable = std::move(state);
+  logger("events")->info("durable module '{}' resumes after offset {} (journal at {})", slot.id,
+                         slot.durable->cursor.cursor, journal.lastOffset());
+}
+
+void EventManager::endDurable(ModuleSlot& slot) {
+  saveProgress(slot);  // what it sent: the next incarnation gets those again, flagged
+  std::erase(m_readRetries, slot.id);
+}
+
+bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
+                                std::uint64_t offset, LazyEvent& event, PublishReport& report,
+                                std::int64_t& nowMs) {
+  DurableState& durable = *slot.durable;
+  if (!durable.live) return true;  // its catch-up reaches this offset from the journal
+  if (!passesFilter(slot, type, event)) {
+    --report.subscribers;
+    ++report.filtered;
+    return true;
+  }
+  DeliveryChannel& channel = *slot.channel;
+  if (!channel.hasBlocked() && channel.hasRoom()) {
+    if (nowMs < 0) nowMs = wallNowMs();
+    acceptInto(slot, AckedLane::Event, channel.assignSeq(), body, nowMs, offset);
+    ++report.accepted;
+    return true;
+  }
+  // Full: not dropped, not waited for - it catches up from this offset once there is room.
+  durable.live = false;
+  durable.position = offset - 1;
+  ++report.accepted;  // the journal holds it for the module
+  return true;
+}
+
+void EventManager::takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
+                                   const ipc::SharedBytes& body, std::int64_t nowMs) {
+  if (!slot.subscribed.test(static_cast<std::size_t>(type))) return;
+  LazyEvent event(m_parsed, body);
+  if (!passesFilter(slot, type, event)) return;
+  DurableState& durable = *slot.durable;
+  std::uint32_t flags = v1::EVENT_FLAG_REPLAYED;
+  ++slot.counters.replayed;
+  if (offset <= durable.cursor.deliveredThrough) {
+    flags |= v1::EVENT_FLAG_REDELIVERED;
+    ++slot.counters.redelivered;
+  }
+  DeliveryChannel& channel = *slot.channel;
+  slot.accept(channel.assignSeq(), body, nowMs, AckedLane::Event, offset, flags);
+  m_flusher.markDirty(slot);
+}
+
+void EventManager::pumpDurable(ModuleSlot& slot) {
+  DurableState& durable = *slot.durable;
+  if (durable.live || durable.readId != 0 || durable.retryAt || slot.stopping ||
+      slot.subscribed.none()) {
+    return;
+  }
+  Journal& journal = *m_options.journal;
+  DeliveryChannel& channel = *slot.channel;
+  const std::uint64_t head = journal.lastOffset();
+  const std::int64_t nowMs = wallNowMs();
+  while (durable.position < head && channel.hasRoom()) {
+    const RecentEvent* recent = journal.recent(durable.position + 1);
+    if (recent == nullptr) break;
+    takeFromJournal(slot, recent->offset, recent->type, recent->body, nowMs);
+    durable.position = recent->offset;
+  }
+  if (durable.position >= head) {
+    durable.live = true;
+    saveProgress(slot);
+    return;
+  }
+  if (!channel.hasRoom()) return;  // an ack brings it back here
+  ReadRequest read;
+  read.id = ++m_lastReadId;
+  read.from = durable.position + 1;
+  read.to = head;
+  read.maxEvents = channel.capacity() - channel.held();
+  for (std::size_t type = 0; type < ipc::kEventTypeSlots; ++type) {
+    if (slot.subscribed.test(type) && journal.journals(static_cast<v1::EventType>(type)))
+      read.types.push_back(static_cast<std::int32_t>(type));
+  }
+  if (read.types.empty()) {  // none of its types is journaled: nothing to catch up
+    durable.position = head;
+    durable.live = true;
+    saveProgress(slot);
+    return;
+  }
+  durable.readId = read.id;
+  m_pendingReads[read.id] = {slot.id, slot.module.incarnation};
+  journal.requestRead(std::move(read));
+}
+
+void EventManager::onJournalReads() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (m_options.journal == nullptr) return;
+  std::vector<ReadResult> results;
+  m_options.journal->reads().drain(results);
+  for (ReadResult& result : results) {
+    auto pending = m_pendingReads.find(result.id);
+    if (pending == m_pendingReads.end()) continue;
+    const PendingRead asked = std::move(pending->second);
+    m_pendingReads.erase(pending);
+    ModuleSlot* slot = m_slots.attached(asked.moduleId);
+    if (slot == nullptr || slot->module.incarnation != asked.incarnation || !slot->durable ||
+        slot->durable->readId != result.id) {
+      continue;  // the incarnation it was for is gone
+    }
+    DurableState& durable = *slot->durable;
+    durable.readId = 0;
+    if (!result.ok) {
+      m_durableLog.warn(slot->id + "/read", [&] {
+        return "durable module '" + slot->id + "': reading the journal failed (" + result.error +
+               "); retrying";
+      });
+      durable.retryAt = m_options.steadyNow() + kReadRetry;
+      if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
+        m_readRetries.push_back(slot->id);
+      continue;
+    }
+    if (result.firstOffset > durable.position + 1) {
+      m_durableLog.warn(slot->id + "/trimmed", [&] {
+        return "durable module '" + slot->id + "': retention trimmed offsets " +
+               std::to_string(durable.position + 1) + ".." +
+               std::to_string(result.firstOffset - 1) + " before it read them";
+      });
+    }
+    const std::int64_t nowMs = wallNowMs();
+    bool complete = true;
+    for (JournalEvent& event : result.events) {
+      if (event.offset <= durable.position) continue;
+      if (!slot->channel->hasRoom()) {
+        complete = false;
+        break;
+      }
+      takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
+                      ipc::SharedBytes::copyOf(event.body), nowMs);
+      durable.position = event.offset;
+    }
+    if (complete) durable.position = std::max(durable.position, result.reachedThrough);
+    pumpDurable(*slot);
+  }
+}
+
+void EventManager::retryReads() {
+  const auto now = m_options.steadyNow();
+  std::vector<std::string> due;
+  std::erase_if(m_readRetries, [&](const std::string& id) {
+    ModuleSlot* slot = m_slots.attached(id);
+    if (slot == nullptr || !slot->durable) return true;
+    if (slot->durable->retryAt && *slot->durable->retryAt > now) return false;
+    due.push_back(id);
+    return true;
+  });
+  for (const std::string& id : due) {
+    ModuleSlot* slot = m_slots.attached(id);
+    slot->durable->retryAt.reset();
+    pumpDurable(*slot);
+  }
+}
+
+void EventManager::saveProgress(ModuleSlot& slot) {
+  DurableState& durable = *slot.durable;
+  const DeliveryChannel& channel = *slot.channel;
+  std::uint64_t cursor = std::max(durable.cursor.cursor, channel.ackedOffset());
+  if (channel.held() == 0) {
+    cursor = std::max(cursor, durable.live ? m_options.journal->lastOffset() : durable.position);
+  }
+  const std::uint64_t delivered =
+      std::max({durable.cursor.deliveredThrough, channel.sentOffset(), cursor});
+  if (cursor == durable.cursor.cursor && delivered == durable.cursor.deliveredThrough) return;
+  durable.cursor.cursor = cursor;
+  durable.cursor.deliveredThrough = delivered;
+  durable.cursor.updatedNs = wallNowMs() * 1'000'000;
+  m_options.journal->saveCursor(durable.cursor);
+}
+
+}  // namespace plexus::host
