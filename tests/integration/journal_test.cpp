@@ -91,13 +91,27 @@ void expectEveryOffsetAccountedFor(host::JournalStore& store, std::uint64_t thro
     ASSERT_EQ(seen[offset], 1) << "offset " << offset;
 }
 
-TEST(JournalTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
+// A node journaling into dir/journal, its probe reporting offsets to `report`.
+class JournalOffsetsTest : public ::testing::Test {
+ protected:
+  // Starts the node and waits until it is ready, publishes five NewBlocks (offsets 1..5) and
+  // waits until the probe has reported them.
+  void startAndPublishFiveBlocks() {
+    node.start();
+    ASSERT_TRUE(node.waitAllReady()) << node.log();
+    ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
+    ASSERT_TRUE(waitFor([&] {
+      return offsetsOf(deliveredOffsets(report), "NewBlock").size() == 5;
+    })) << node.log();
+  }
+
   TempDir dir;
-  const auto report = dir / "probe.report";
-  TestNode node(probeModule(report) + journalAt(dir / "journal"));
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
+  const std::filesystem::path report = dir / "probe.report";
+  TestNode node{probeModule(report) + journalAt(dir / "journal")};
+};
+
+TEST_F(JournalOffsetsTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
+  ASSERT_NO_FATAL_FAILURE(startAndPublishFiveBlocks());
   ASSERT_TRUE(node.publish(peerConnected("peer-1")).has_publish());  // not journaled
   ASSERT_TRUE(waitFor([&] { return deliveredOffsets(report).size() == 6; })) << node.log();
   auto delivered = deliveredOffsets(report);
@@ -140,15 +154,8 @@ TEST(JournalTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
   EXPECT_TRUE(store->holes(1, 100).value().empty());
 }
 
-TEST(JournalTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) {
-  TempDir dir;
-  const auto report = dir / "probe.report";
-  TestNode node(probeModule(report) + journalAt(dir / "journal"));
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
-  ASSERT_TRUE(waitFor([&] { return offsetsOf(deliveredOffsets(report), "NewBlock").size() == 5; }))
-      << node.log();
+TEST_F(JournalOffsetsTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) {
+  ASSERT_NO_FATAL_FAILURE(startAndPublishFiveBlocks());
   ASSERT_TRUE(waitFor([&] { return journalOf(node).committed_through() == 5; }));
   const std::uint64_t reserved = journalOf(node).reserved_through();
   ASSERT_GT(reserved, 5u);
