@@ -230,21 +230,54 @@ TEST(JournalTest, AFullJournalRecordsWhatItCouldNotWriteAndDeliveryGoesOn) {
   EXPECT_GE(unwritten, journal.failed_offsets());
 }
 
+// Runs a node with `configBody` (its config and runtime dir in `dir`, named for `name`) until it
+// exits - killed after 30 s - and returns its exit code and what it wrote.
+CtlRun runNodeUntilExit(const TempDir& dir, const std::string& name,
+                        const std::string& configBody) {
+  const auto config = dir / (name + ".cfg");
+  std::ofstream(config) << configBody;
+  return runCommand("timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string() +
+                    " --runtime-dir " + (dir / (name + "-run")).string() + " 2>&1");
+}
+
 TEST(JournalTest, ASecondNodeOnTheSameJournalIsRefusedAtStart) {
   TempDir dir;
   TestNode first(journalAt(dir / "journal"));
   first.start();
-  const auto config = dir / "second.cfg";
-  std::ofstream(config) << journalAt(dir / "journal");
-  const CtlRun second =
-      runCommand("timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string() +
-                 " --runtime-dir " + (dir / "second-run").string() + " 2>&1");
+  const CtlRun second = runNodeUntilExit(dir, "second", journalAt(dir / "journal"));
   EXPECT_EQ(second.exitCode, 1) << second.out;
   EXPECT_THAT(second.out, HasSubstr("journal " + (dir / "journal").string() +
                                     " is in use by another plexus-node (pid " +
                                     std::to_string(first.pid()) + ")"));
   EXPECT_TRUE(first.running());
   EXPECT_EQ(journalOf(first).directory(), (dir / "journal").string());
+}
+
+// A journal that cannot start stops the node at start, with status 1 and the path in the
+// message: here journal.path is a regular file.
+TEST(JournalTest, AJournalPathThatIsAFileStopsTheNodeAtStart) {
+  TempDir dir;
+  std::ofstream(dir / "journal") << "not a directory\n";
+  const CtlRun node = runNodeUntilExit(dir, "node", journalAt(dir / "journal"));
+  EXPECT_EQ(node.exitCode, 1) << node.out;
+  EXPECT_THAT(node.out, HasSubstr("cannot run: journal directory " + (dir / "journal").string()))
+      << node.out;
+  EXPECT_EQ(readFile(dir / "journal"), "not a directory\n") << "the file is left as it was";
+}
+
+// The same when journal.sqlite is not a journal (a foreign or corrupt file): status 1, the
+// file named, and the file left as it was.
+TEST(JournalTest, AForeignJournalFileStopsTheNodeAtStart) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  const std::string foreign(4096, 'x');
+  std::ofstream(dir / "journal" / "journal.sqlite") << foreign;
+  const CtlRun node = runNodeUntilExit(dir, "node", journalAt(dir / "journal"));
+  EXPECT_EQ(node.exitCode, 1) << node.out;
+  EXPECT_THAT(node.out,
+              HasSubstr("cannot run: journal " + (dir / "journal" / "journal.sqlite").string()))
+      << node.out;
+  EXPECT_EQ(readFile(dir / "journal" / "journal.sqlite"), foreign);
 }
 
 }  // namespace
