@@ -2,7 +2,8 @@
 // node-wide offsets, which continue after a clean restart with no hole; a SIGKILLed node reopens
 // its journal consistent, its reserved and unwritten offsets a recorded Crash hole, never
 // reused; a full journal records what it could not write and delivery goes on; the journal is
-// the node's alone. The store is read back with the journal's own SQLite reader.
+// the node's alone; a journal that cannot start stops the node at start. The store is read back
+// with the journal's own SQLite reader.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
