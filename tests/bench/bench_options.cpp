@@ -88,6 +88,7 @@ v1::EventType parseType(const std::string& text) {
 Options parseOptions(int argc, char** argv) {
   Options o;
   bool eventsGiven = false;
+  bool journalSyncGiven = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -141,6 +142,7 @@ Options parseOptions(int argc, char** argv) {
       const std::string sync = value();
       if (sync != "normal" && sync != "full") usage("--journal-sync: normal or full");
       o.journalFullSync = sync == "full";
+      journalSyncGiven = true;
     } else if (arg == "--filter") {
       o.filter = value();
     } else if (arg == "--match-every") {
@@ -161,7 +163,9 @@ Options parseOptions(int argc, char** argv) {
   if (o.modules == 0 || o.events == 0 || o.capacity == 0 || o.moduleExec.empty())
     usage("modules, events, capacity > 0 and a module executable");
   if (o.size < 8) o.size = 8;
-  if (o.journalFullSync && !o.journal) usage("--journal-sync needs --journal");
+  // Also "normal": without a journal there is nothing to sync, and the run would not be the one
+  // asked for.
+  if (journalSyncGiven && !o.journal) usage("--journal-sync needs --journal");
   if (!o.filter.empty() && o.modules < 2) usage("--filter needs --modules 2 or more");
   if (o.criticalEvery > 0 && o.type == v1::EVENT_TYPE_CHAIN_REORG)
     usage("--critical-every needs a --type other than ChainReorg");

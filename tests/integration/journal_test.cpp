@@ -2,7 +2,8 @@
 // node-wide offsets, which continue after a clean restart with no hole; a SIGKILLed node reopens
 // its journal consistent, its reserved and unwritten offsets a recorded Crash hole, never
 // reused; a full journal records what it could not write and delivery goes on; the journal is
-// the node's alone. The store is read back with the journal's own SQLite reader.
+// the node's alone; a journal that cannot start stops the node at start. The store is read back
+// with the journal's own SQLite reader.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -91,13 +92,27 @@ void expectEveryOffsetAccountedFor(host::JournalStore& store, std::uint64_t thro
     ASSERT_EQ(seen[offset], 1) << "offset " << offset;
 }
 
-TEST(JournalTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
+// A node journaling into dir/journal, its probe reporting offsets to `report`.
+class JournalOffsetsTest : public ::testing::Test {
+ protected:
+  // Starts the node and waits until it is ready, publishes five NewBlocks (offsets 1..5) and
+  // waits until the probe has reported them.
+  void startAndPublishFiveBlocks() {
+    node.start();
+    ASSERT_TRUE(node.waitAllReady()) << node.log();
+    ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
+    ASSERT_TRUE(waitFor([&] {
+      return offsetsOf(deliveredOffsets(report), "NewBlock").size() == 5;
+    })) << node.log();
+  }
+
   TempDir dir;
-  const auto report = dir / "probe.report";
-  TestNode node(probeModule(report) + journalAt(dir / "journal"));
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
+  const std::filesystem::path report = dir / "probe.report";
+  TestNode node{probeModule(report) + journalAt(dir / "journal")};
+};
+
+TEST_F(JournalOffsetsTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
+  ASSERT_NO_FATAL_FAILURE(startAndPublishFiveBlocks());
   ASSERT_TRUE(node.publish(peerConnected("peer-1")).has_publish());  // not journaled
   ASSERT_TRUE(waitFor([&] { return deliveredOffsets(report).size() == 6; })) << node.log();
   auto delivered = deliveredOffsets(report);
@@ -140,15 +155,8 @@ TEST(JournalTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRestart) {
   EXPECT_TRUE(store->holes(1, 100).value().empty());
 }
 
-TEST(JournalTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) {
-  TempDir dir;
-  const auto report = dir / "probe.report";
-  TestNode node(probeModule(report) + journalAt(dir / "journal"));
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  ASSERT_TRUE(node.publish(newBlock(1), 5).has_publish());
-  ASSERT_TRUE(waitFor([&] { return offsetsOf(deliveredOffsets(report), "NewBlock").size() == 5; }))
-      << node.log();
+TEST_F(JournalOffsetsTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) {
+  ASSERT_NO_FATAL_FAILURE(startAndPublishFiveBlocks());
   ASSERT_TRUE(waitFor([&] { return journalOf(node).committed_through() == 5; }));
   const std::uint64_t reserved = journalOf(node).reserved_through();
   ASSERT_GT(reserved, 5u);
@@ -223,21 +231,54 @@ TEST(JournalTest, AFullJournalRecordsWhatItCouldNotWriteAndDeliveryGoesOn) {
   EXPECT_GE(unwritten, journal.failed_offsets());
 }
 
+// Runs a node with `configBody` (its config and runtime dir in `dir`, named for `name`) until it
+// exits - killed after 30 s - and returns its exit code and what it wrote.
+CtlRun runNodeUntilExit(const TempDir& dir, const std::string& name,
+                        const std::string& configBody) {
+  const auto config = dir / (name + ".cfg");
+  std::ofstream(config) << configBody;
+  return runCommand("timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string() +
+                    " --runtime-dir " + (dir / (name + "-run")).string() + " 2>&1");
+}
+
 TEST(JournalTest, ASecondNodeOnTheSameJournalIsRefusedAtStart) {
   TempDir dir;
   TestNode first(journalAt(dir / "journal"));
   first.start();
-  const auto config = dir / "second.cfg";
-  std::ofstream(config) << journalAt(dir / "journal");
-  const CtlRun second =
-      runCommand("timeout -s KILL 30 " + nodeBinary().string() + " --config " + config.string() +
-                 " --runtime-dir " + (dir / "second-run").string() + " 2>&1");
+  const CtlRun second = runNodeUntilExit(dir, "second", journalAt(dir / "journal"));
   EXPECT_EQ(second.exitCode, 1) << second.out;
   EXPECT_THAT(second.out, HasSubstr("journal " + (dir / "journal").string() +
                                     " is in use by another plexus-node (pid " +
                                     std::to_string(first.pid()) + ")"));
   EXPECT_TRUE(first.running());
   EXPECT_EQ(journalOf(first).directory(), (dir / "journal").string());
+}
+
+// A journal that cannot start stops the node at start, with status 1 and the path in the
+// message: here journal.path is a regular file.
+TEST(JournalTest, AJournalPathThatIsAFileStopsTheNodeAtStart) {
+  TempDir dir;
+  std::ofstream(dir / "journal") << "not a directory\n";
+  const CtlRun node = runNodeUntilExit(dir, "node", journalAt(dir / "journal"));
+  EXPECT_EQ(node.exitCode, 1) << node.out;
+  EXPECT_THAT(node.out, HasSubstr("cannot run: journal directory " + (dir / "journal").string()))
+      << node.out;
+  EXPECT_EQ(readFile(dir / "journal"), "not a directory\n") << "the file is left as it was";
+}
+
+// The same when journal.sqlite is not a journal (a foreign or corrupt file): status 1, the
+// file named, and the file left as it was.
+TEST(JournalTest, AForeignJournalFileStopsTheNodeAtStart) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "journal");
+  const std::string foreign(4096, 'x');
+  std::ofstream(dir / "journal" / "journal.sqlite") << foreign;
+  const CtlRun node = runNodeUntilExit(dir, "node", journalAt(dir / "journal"));
+  EXPECT_EQ(node.exitCode, 1) << node.out;
+  EXPECT_THAT(node.out,
+              HasSubstr("cannot run: journal " + (dir / "journal" / "journal.sqlite").string()))
+      << node.out;
+  EXPECT_EQ(readFile(dir / "journal" / "journal.sqlite"), foreign);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -25,23 +24,6 @@ std::filesystem::path probeBinary() {
 }
 std::filesystem::path ctlBinary() {
   return binDir() / "plexusctl";
-}
-
-namespace {
-std::atomic<int> g_dirCounter{0};
-}
-
-TempDir::TempDir(const std::string& prefix) {
-  // Short paths: a unix socket path must stay under 108 bytes.
-  m_path = std::filesystem::path("/tmp") /
-           (prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(g_dirCounter++));
-  std::filesystem::remove_all(m_path);
-  std::filesystem::create_directories(m_path);
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(m_path, ec);
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "plexus/ctl/control_client.h"
+#include "temp_dir.h"
 
 namespace plexus::test {
 
@@ -24,20 +25,6 @@ std::filesystem::path binDir();
 std::filesystem::path nodeBinary();
 std::filesystem::path probeBinary();
 std::filesystem::path ctlBinary();
-
-// A fresh, short directory under /tmp, removed at destruction.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "px");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
-  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
- private:
-  std::filesystem::path m_path;
-};
 
 // Polls `condition` until it holds or `timeout` passes; returns whether it held.
 bool waitFor(const std::function<bool()>& condition,

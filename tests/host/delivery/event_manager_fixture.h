@@ -1,8 +1,9 @@
 #pragma once
 
 // The EventManager tests' fixture: a real EventManager over a RecordingSink, with a steady
-// clock the test moves and a fixed wall clock; helpers to attach and load modules, publish
-// NewBlock events and check both delivery invariants of docs/design.md for every module id.
+// clock the test moves and a fixed wall clock, and optionally the node's Journal; helpers to attach
+// and load modules, publish NewBlock events and check both delivery invariants of docs/design.md
+// for every module id.
 
 #include <gtest/gtest.h>
 
@@ -27,10 +28,14 @@ inline v1::Event blockEvent(std::uint64_t height) {
 
 class EventManagerTest : public ::testing::Test {
  public:
-  EventManagerTest() : em(sink, makeOptions()) {}
+  // `journal` (Options::journal): the node's journal the manager takes offsets from, none by
+  // default. It must outlive the manager: a fixture with one holds it in a base class listed
+  // before this one (event_manager_journal_test.cpp).
+  explicit EventManagerTest(Journal* journal = nullptr) : em(sink, makeOptions(journal)) {}
 
-  EventManager::Options makeOptions() {
+  EventManager::Options makeOptions(Journal* journal) {
     EventManager::Options options;
+    options.journal = journal;
     options.blockTimeout = std::chrono::milliseconds(1000);
     options.steadyNow = [this] { return now; };
     options.graceUntil = [this] { return graceUntil; };

@@ -2,15 +2,11 @@
 // takes the next offset before it is routed - also when nobody subscribes - and its subscribers
 // get the event with that offset; other types and lifecycle events take none.
 
-#include <gtest/gtest.h>
-
 #include <memory>
 
-#include "delivery/event_factory.h"
-#include "delivery/event_manager.h"
+#include "event_manager_fixture.h"
 #include "fakes/memory_journal.h"
 #include "journal/journal.h"
-#include "recording_sink.h"
 
 namespace plexus::host {
 namespace {
@@ -21,29 +17,27 @@ v1::Event peerEvent(const std::string& peer) {
   return event;
 }
 
-TEST(EventManagerJournalTest, JournaledTypesTakeTheNextOffsetWhoeverSubscribes) {
-  JournalSettings settings;
-  settings.directory = "memory";
-  settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
-  settings.types.set(v1::EVENT_TYPE_GOVERNANCE_PROPOSAL_CREATED);
-  Journal journal(std::make_unique<MemoryJournal>(), settings);
-  RecordingSink sink;
-  EventManager::Options options;
-  options.wallNowMs = [] { return 1234; };
-  options.journal = &journal;
-  EventManager em(sink, options);
+// The node's journal, in memory, journaling NewBlock and GovernanceProposalCreated. A base
+// class listed before EventManagerTest: made before the manager, destroyed after it.
+struct MemoryJournalHolder {
+  static JournalSettings settings() {
+    JournalSettings settings;
+    settings.directory = "memory";
+    settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
+    settings.types.set(v1::EVENT_TYPE_GOVERNANCE_PROPOSAL_CREATED);
+    return settings;
+  }
+  Journal journal{std::make_unique<MemoryJournal>(), settings()};
+};
 
-  ModuleAttachment module;
-  module.moduleId = "m";
-  module.name = "m";
-  module.capacity = 10;
-  module.incarnation = 1;
-  module.offsets = true;
-  em.attach(module);
-  ASSERT_TRUE(em.subscribe("m", std::vector{v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_PEER_CONNECTED,
-                                            v1::EVENT_TYPE_MODULE_LOADED})
-                  .ok());
-  em.flush();
+class EventManagerJournalTest : public MemoryJournalHolder, public EventManagerTest {
+ public:
+  EventManagerJournalTest() : EventManagerTest(&journal) {}
+};
+
+TEST_F(EventManagerJournalTest, JournaledTypesTakeTheNextOffsetWhoeverSubscribes) {
+  load("m", 10,
+       {v1::EVENT_TYPE_NEW_BLOCK, v1::EVENT_TYPE_PEER_CONNECTED, v1::EVENT_TYPE_MODULE_LOADED});
   sink.delivered.clear();
 
   v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);

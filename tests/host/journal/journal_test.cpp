@@ -230,5 +230,21 @@ TEST_F(JournalDirectoryTest, ADirectoryThatCannotBeCreatedIsAClearError) {
   }
 }
 
+// journal.lock cannot be opened (here it is a directory, which open() refuses whoever runs the
+// test): the error names the lock file, and nothing is opened.
+TEST_F(JournalDirectoryTest, ALockFileThatCannotBeOpenedIsAClearError) {
+  const auto lockPath = dir.path() / "journal" / "journal.lock";
+  std::filesystem::create_directories(lockPath);
+  try {
+    openJournal(settings());
+    FAIL() << "opened a journal whose lock file is a directory";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("journal lock " + lockPath.string() + " cannot be opened"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "journal" / "journal.sqlite"));
+}
+
 }  // namespace
 }  // namespace plexus::host

@@ -1,16 +1,21 @@
 // JournalWriter: the bounded queue refuses when full and the caller keeps the event; what queued
 // while a group was being written goes as the next group; every group posts a notice; a storage
 // failure turns the group into a recorded hole, is counted, and writing recovers on its own;
-// retention trims as groups go; stop() writes everything queued first.
+// retention trims as groups go; stop() writes everything queued first; a clean stop the store
+// refuses is logged and the writer still stops.
 
 #include "journal/journal_writer.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <sstream>
+#include <string>
 
 #include "fakes/failing_journal.h"
 #include "journal/journal_test_support.h"
@@ -20,6 +25,26 @@ namespace {
 
 using journal_test::eventAt;
 using namespace std::chrono_literals;
+
+// What the journal thread logs: while it lives, the "journal" logger (which the writer's thread
+// takes when it starts) writes to a string. Read text() only once the writer has stopped.
+class JournalLogCapture {
+ public:
+  JournalLogCapture() {
+    m_logger->set_pattern("%l|%v");
+    spdlog::drop("journal");
+    spdlog::register_logger(m_logger);
+  }
+  ~JournalLogCapture() { spdlog::drop("journal"); }
+  JournalLogCapture(const JournalLogCapture&) = delete;
+  JournalLogCapture& operator=(const JournalLogCapture&) = delete;
+  std::string text() const { return m_output.str(); }
+
+ private:
+  std::ostringstream m_output;
+  std::shared_ptr<spdlog::logger> m_logger = std::make_shared<spdlog::logger>(
+      "journal", std::make_shared<spdlog::sinks::ostream_sink_mt>(m_output));
+};
 
 class JournalWriterTest : public ::testing::Test {
  protected:
@@ -201,6 +226,30 @@ TEST_F(JournalWriterTest, StopWritesEverythingQueued) {
   for (std::uint64_t offset = 1; offset <= 5000; ++offset)
     ASSERT_EQ((*events)[offset - 1].offset, offset);
   ASSERT_TRUE(waitForNotice([](const CommitNotice& n) { return n.committedThrough == 5000; }));
+}
+
+// The disk fills after the last group: the clean stop's closeClean fails. The failure is logged,
+// stopClean() still returns with the thread gone, and the store keeps its reservation (the next
+// open records what is above the last event as a Crash hole, which is what it then is).
+TEST_F(JournalWriterTest, ACleanStopTheStoreRefusesIsLoggedAndTheWriterStillStops) {
+  const JournalLogCapture log;
+  start();
+  writer->requestReservation(5000);
+  for (std::uint64_t offset = 1; offset <= 3; ++offset)
+    ASSERT_TRUE(writer->tryAppend(eventAt(offset)));
+  ASSERT_TRUE(waitForNotice(
+      [](const CommitNotice& n) { return n.committedThrough == 3 && n.reservedThrough >= 5000; }));
+  failing->setFull(true);
+  writer->stopClean(3);
+  EXPECT_FALSE(writer->tryAppend(eventAt(4))) << "stopped";
+  EXPECT_NE(log.text().find(
+                "warning|journal clean stop failed: journal storage: database or disk is full"),
+            std::string::npos)
+      << log.text();
+  EXPECT_EQ(failing->inner().reservedThrough(), 5000u) << "the clean close reached the store";
+  auto events = failing->inner().read(1, 100, 100);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 3u);
 }
 
 }  // namespace
