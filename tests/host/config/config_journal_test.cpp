@@ -75,6 +75,38 @@ TEST(ConfigJournalTest, LifecycleDuplicateAndUnknownTypesAndBadRangesAreRefused)
                 {"journal.retention.max_age_s"});
 }
 
+TEST(ConfigJournalTest, DurableModulesNeedAJournalAndStartFieldsNeedDurable) {
+  auto refused = [](const std::string& text) -> Result<bool> {
+    auto config = parseConfig(text, "j.cfg");
+    if (!config.ok()) return config.error();
+    const Status status = validateConfig(*config);
+    if (!status.ok()) return status.error();
+    return true;
+  };
+  const std::string module = "module { name: \"d\" exec: \"/bin/true\" ";
+  valid(module + "durable: true }");
+  valid(module + "durable: true start: DURABLE_START_ALL }");
+  valid(module + "durable: true start: DURABLE_START_OFFSET start_offset: 7 }");
+  expectInvalid(refused(module + "durable: true }\njournal { disabled: true }"),
+                {"module 'd'", "durable", "journals no event type"});
+  expectInvalid(refused(module + "start: DURABLE_START_ALL }"),
+                {"module 'd'", "for durable modules"});
+  expectInvalid(refused(module + "start_offset: 3 }"), {"module 'd'", "for durable modules"});
+  expectInvalid(refused(module + "durable: true start: DURABLE_START_OFFSET }"),
+                {"module 'd'", "start_offset (>= 1)"});
+  expectInvalid(refused(module + "durable: true start_offset: 3 }"),
+                {"module 'd'", "start_offset (>= 1)"});
+  expectInvalid(refused(module + "durable: true start: 9 }"), {"module 'd'", "DurableStart"});
+  // A module loaded at run time is checked against the node's config the same way.
+  v1::ModuleConfig loaded;
+  loaded.set_name("late");
+  loaded.set_durable(true);
+  v1::NodeConfig noJournal;
+  noJournal.mutable_journal()->set_disabled(true);
+  expectInvalid(Result<bool>(checkDurable(loaded, noJournal).error()), {"module 'late'"});
+  EXPECT_TRUE(checkDurable(loaded, v1::NodeConfig{}).ok());
+}
+
 TEST(ConfigJournalTest, RetentionIsBoundedByDefaultAndAsConfiguredOtherwise) {
   const Retention defaults = journalRetention(v1::NodeConfig{});
   EXPECT_EQ(defaults.maxBytes, kDefaultJournalMaxBytes);
