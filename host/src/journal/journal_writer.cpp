@@ -1,4 +1,5 @@
-// JournalWriter: the owner's side - the bounded queue, reservations, stop.
+// JournalWriter: the owner's side - the bounded queue, reservations, stop (reads and cursors:
+// journal_writer_reads.cpp).
 
 #include "journal/journal_writer.h"
 
@@ -15,8 +16,8 @@ void addHole(std::vector<Hole>& holes, const Hole& hole) {
 }
 
 JournalWriter::JournalWriter(std::unique_ptr<JournalStore> store, Notices& notices,
-                             JournalWriterOptions options)
-    : m_store(std::move(store)), m_notices(notices), m_options(std::move(options)) {
+                             JournalWriterOptions options, ReadResults* reads)
+    : m_store(std::move(store)), m_notices(notices), m_options(std::move(options)), m_reads(reads) {
   {
     MutexLock lock(m_mutex);
     m_events.reserve(m_options.queueCapacity);
