@@ -79,8 +79,7 @@ ReadResult JournalWriter::stoppedResult(const ReadRequest& request) {
 
 bool JournalWriter::cursorsDue(bool stopping) const {
   if (m_pendingCursors.empty()) return false;
-  return stopping ||
-         std::chrono::steady_clock::now() - m_lastCursorWrite >= m_options.trimInterval;
+  return stopping || std::chrono::steady_clock::now() - m_lastCursorWrite >= m_options.trimInterval;
 }
 
 std::chrono::steady_clock::duration JournalWriter::nextTick() const {
@@ -134,9 +133,8 @@ void JournalWriter::serve(const ReadRequest& request) {
   } else {
     result.events = std::move(*events);
     result.firstOffset = *first;
-    result.reachedThrough = result.events.size() < request.maxEvents
-                                ? request.to
-                                : result.events.back().offset;
+    result.reachedThrough =
+        result.events.size() < request.maxEvents ? request.to : result.events.back().offset;
     Result<std::vector<Hole>> holes = m_store->holes(request.from, result.reachedThrough);
     if (!holes) {
       fail(holes.error());
