@@ -127,8 +127,9 @@ class JournalWriter {
   // group, with saveCursor()'s timing. A later saveCursor() for the id supersedes it.
   void forgetCursor(const std::string& moduleId);
   std::size_t queued();
-  // Writes everything queued (pending cursors and forgets included), serves the reads queued,
-  // then ends the thread. Idempotent.
+  // Writes everything queued (pending cursors and forgets included: one last group; if the
+  // store refuses it, they are lost and the failure is logged), serves the reads queued, then
+  // ends the thread. Idempotent.
   void stop();
   // A clean stop: as stop(), then tells the store that nothing above `handedOutThrough` was
   // handed out (JournalStore::closeClean), so the next start records no Crash hole.
