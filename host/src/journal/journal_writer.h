@@ -70,7 +70,9 @@ struct ReadRequest {
 struct ReadResult {
   std::uint64_t id = 0;
   std::vector<JournalEvent> events;  // in offset order
-  std::vector<Hole> holes;           // recorded holes overlapping [from, reachedThrough], in order
+  // Holes overlapping [from, reachedThrough], in order: recorded ones, and those of a failed
+  // group that are still waiting to be recorded (WriteFailed).
+  std::vector<Hole> holes;
   // Every offset in [from, reachedThrough] was looked at: `to` when fewer than maxEvents events
   // came back, else the offset of the last event returned. from - 1 when the read failed.
   std::uint64_t reachedThrough = 0;
