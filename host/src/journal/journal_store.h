@@ -45,6 +45,13 @@ class JournalStore {
   // what remains (a hole straddling the new first offset is cut there).
   virtual Result<TrimResult> trim(const Retention& retention, std::int64_t nowNs) = 0;
   virtual Result<JournalStats> stats() = 0;
+  // The oldest stored event's offset, 0 when none (moves up with trims). This default asks
+  // stats(); stores that keep the value at hand answer it without a query.
+  virtual Result<std::uint64_t> firstOffset() {
+    Result<JournalStats> now = stats();
+    if (!now) return now.error();
+    return now->firstOffset;
+  }
   // The highest offset written (event or hole), 0 when none: kept across trims.
   virtual std::uint64_t lastOffset() const = 0;
   // The persisted reservation (offsets up to it may have been handed out), 0 when none.

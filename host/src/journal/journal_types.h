@@ -39,7 +39,9 @@ struct Hole {
 const char* holeReasonName(Hole::Reason reason);
 
 // A durable module's position: it acked every offset <= cursor, and the ranges in
-// `ackedAbove` (inclusive, ascending, disjoint, all above cursor).
+// `ackedAbove` (inclusive, ascending, disjoint, all above cursor). `deliveredThrough`: the
+// highest offset ever sent to any incarnation of the module (events above `cursor` up to it
+// come back flagged redelivered); 0 when none, or when read from a schema v1 file.
 struct Cursor {
   std::string moduleId;
   std::uint64_t cursor = 0;
@@ -80,12 +82,14 @@ struct TrimResult {
 };
 
 // One transaction: events (offsets strictly increasing, above every offset written before),
-// holes (likewise above, disjoint from the events), cursors to store, and the reservation
-// to persist (0: leave it; never lowered).
+// holes (likewise above, disjoint from the events), cursors to store, the module ids whose
+// cursor is deleted (after the cursors are stored), and the reservation to persist (0: leave
+// it; never lowered).
 struct JournalBatch {
   std::vector<JournalEvent> events;
   std::vector<Hole> holes;
   std::vector<Cursor> cursors;
+  std::vector<std::string> forgetCursors;
   std::uint64_t reservedThrough = 0;
 };
 

@@ -1,4 +1,5 @@
-// JournalWriter: the owner's side - the bounded queue, reservations, stop.
+// JournalWriter: the owner's side - the bounded queue, reservations, stop (reads and cursors:
+// journal_writer_reads.cpp).
 
 #include "journal/journal_writer.h"
 
@@ -16,8 +17,7 @@ void addHole(std::vector<Hole>& holes, const Hole& hole) {
 
 JournalWriter::JournalWriter(std::unique_ptr<JournalStore> store, Notices& notices,
                              JournalWriterOptions options, ReadResults* reads)
-    : m_store(std::move(store)), m_notices(notices), m_options(std::move(options)) {
-  (void)reads;
+    : m_store(std::move(store)), m_notices(notices), m_options(std::move(options)), m_reads(reads) {
   {
     MutexLock lock(m_mutex);
     m_events.reserve(m_options.queueCapacity);
@@ -98,10 +98,4 @@ void JournalWriter::stop() {
   m_thread.join();
 }
 
-}  // namespace plexus::host
-
-namespace plexus::host {
-void JournalWriter::requestRead(ReadRequest) {}
-void JournalWriter::saveCursor(Cursor) {}
-void JournalWriter::forgetCursor(const std::string&) {}
 }  // namespace plexus::host

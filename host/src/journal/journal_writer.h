@@ -12,17 +12,27 @@
 // (WriteFailed), written with the next group that succeeds; failures are counted and logged
 // (rate-limited), and writing resumes by itself once the store accepts writes again. A group
 // the store refuses as invalid (a caller's bug) is dropped, counted and logged.
-// Thread rule: tryAppend(), recordHole(), requestReservation(), queued() and stop() on the
-// owner's thread (asserted); the store belongs to the journal thread from construction on; the
-// notices queue is drained by the owner and must be unbounded (notices are cumulative).
+// Reads (requestRead) are served by the journal thread too, after the group it took with them
+// is committed, and answered through a second WakeQueue (ReadResults). Durable modules' cursors
+// (saveCursor, forgetCursor) are coalesced per module id and ride with the next group, or go in
+// a group of their own at the thread's next regular tick (`trimInterval`) when nothing else is
+// queued: they never wake the thread, never delay events, and are written at most about once a
+// tick when idle. A cursor of a group that failed stays pending for the next one.
+// Thread rule: tryAppend(), recordHole(), requestReservation(), requestRead(), saveCursor(),
+// forgetCursor(), queued(), stop() and stopClean() on the owner's thread (asserted); the store
+// belongs to the journal thread from construction on; the notices and read results queues are
+// drained by the owner and must be unbounded (notices are cumulative; results are one per
+// request).
 
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,22 +57,30 @@ struct CommitNotice {
   std::string error;  // why it was not, when !ok
 };
 
+// A read of the journal, served by the journal thread after it committed everything queued
+// before the request (so a read up to the last offset handed out sees every event queued).
 struct ReadRequest {
-  std::uint64_t id = 0;
-  std::uint64_t from = 0;
-  std::uint64_t to = 0;
-  std::size_t maxEvents = 0;
-  std::vector<std::int32_t> types;
+  std::uint64_t id = 0;             // the owner's tag, returned with the result
+  std::uint64_t from = 0;           // first offset wanted (>= 1)
+  std::uint64_t to = 0;             // last offset wanted (inclusive)
+  std::size_t maxEvents = 0;        // >= 1
+  std::vector<std::int32_t> types;  // v1::EventType values; empty = every type
 };
+
 struct ReadResult {
   std::uint64_t id = 0;
-  std::vector<JournalEvent> events;
+  std::vector<JournalEvent> events;  // in offset order
+  // Holes overlapping [from, reachedThrough], in order: recorded ones, and those of a failed
+  // group that are still waiting to be recorded (WriteFailed).
   std::vector<Hole> holes;
+  // Every offset in [from, reachedThrough] was looked at: `to` when fewer than maxEvents events
+  // came back, else the offset of the last event returned. from - 1 when the read failed.
   std::uint64_t reachedThrough = 0;
-  std::uint64_t firstOffset = 0;
+  std::uint64_t firstOffset = 0;  // the oldest event the journal holds now, 0 when none (retention)
   bool ok = true;
-  std::string error;
+  std::string error;  // why not, when !ok (storage failure, or "journal stopped")
 };
+
 using ReadResults = ipc::WakeQueue<ReadResult>;
 
 struct JournalWriterOptions {
@@ -78,12 +96,10 @@ class JournalWriter {
  public:
   using Notices = ipc::WakeQueue<CommitNotice>;
 
-  // Starts the journal thread, which owns `store` from now on.
+  // Starts the journal thread, which owns `store` from now on. Read results are pushed to
+  // `reads` (needed for requestRead(): without it, a request is a programming error).
   JournalWriter(std::unique_ptr<JournalStore> store, Notices& notices,
                 JournalWriterOptions options = {}, ReadResults* reads = nullptr);
-  void requestRead(ReadRequest request);
-  void saveCursor(Cursor cursor);
-  void forgetCursor(const std::string& moduleId);
   ~JournalWriter();  // stop()
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
@@ -97,8 +113,25 @@ class JournalWriter {
   // Asks the thread to persist reserved_through >= `through` with its next group (committing
   // one for it alone when nothing else is queued).
   void requestReservation(std::uint64_t through);
+  // Queues a read (from >= 1, maxEvents >= 1; asserted, as is the `reads` queue). Wakes the
+  // thread, which serves queued reads in request order right after committing the group it
+  // took with them: events queued before the request are in the result's range once committed
+  // (appends queued after it may or may not be). Not bounded by queueCapacity (the owner keeps
+  // one read outstanding per module). Every request gets exactly one result: requests queued
+  // before stop() are served after the last group; after stop(), one is answered at once with
+  // ok = false, error "journal stopped".
+  void requestRead(ReadRequest request);
+  // Stores `cursor` (keyed by its moduleId; a later save replaces a pending one) with the next
+  // group, or at the next tick when nothing else is queued. Does not wake the thread. Ignored
+  // after stop().
+  void saveCursor(Cursor cursor);
+  // Deletes the stored cursor of `moduleId` (and drops a pending save of it) with the next
+  // group, with saveCursor()'s timing. A later saveCursor() for the id supersedes it.
+  void forgetCursor(const std::string& moduleId);
   std::size_t queued();
-  // Writes everything queued, then ends the thread. Idempotent.
+  // Writes everything queued (pending cursors and forgets included: one last group; if the
+  // store refuses it, they are lost and the failure is logged), serves the reads queued, then
+  // ends the thread. Idempotent.
   void stop();
   // A clean stop: as stop(), then tells the store that nothing above `handedOutThrough` was
   // handed out (JournalStore::closeClean), so the next start records no Crash hole.
@@ -112,21 +145,50 @@ class JournalWriter {
   void maybeTrim(bool groupWritten);
   void notify(bool ok, std::string error);
 
+  // ---- journal_writer_reads.cpp: reads and cursors ----
+  // Pending cursor changes: the latest save per module id, and the ids to delete (disjoint).
+  struct CursorChanges {
+    std::map<std::string, Cursor> saves;
+    std::set<std::string> forgets;
+
+    bool empty() const { return saves.empty() && forgets.empty(); }
+    void save(Cursor cursor);
+    void forget(const std::string& moduleId);
+    void takeNewer(CursorChanges& newer);  // applies `newer` on top of these, empties it
+  };
+  // Journal thread: whether the pending cursors go now (in a group of their own when nothing
+  // else is queued): when stopping, or a tick after the last cursor write.
+  bool cursorsDue(bool stopping) const;
+  // Journal thread: how long an idle wait lasts - a tick, or less when pending cursors are due
+  // sooner.
+  std::chrono::steady_clock::duration nextTick() const;
+  // Journal thread: moves the pending cursor changes into `batch`; restored by keepCursors()
+  // when the batch fails.
+  void addCursors(JournalBatch& batch);
+  void keepCursors(JournalBatch& batch);
+  void serve(const ReadRequest& request);
+  static ReadResult stoppedResult(const ReadRequest& request);
+
   std::unique_ptr<JournalStore> m_store;
   Notices& m_notices;
   const JournalWriterOptions m_options;
+  ReadResults* const m_reads;
 
   Mutex m_mutex;
   std::condition_variable m_wake;
   std::vector<JournalEvent> m_events PLEXUS_GUARDED_BY(m_mutex);
   std::vector<Hole> m_holes PLEXUS_GUARDED_BY(m_mutex);
   std::uint64_t m_reservation PLEXUS_GUARDED_BY(m_mutex) = 0;
+  std::vector<ReadRequest> m_readRequests PLEXUS_GUARDED_BY(m_mutex);
+  CursorChanges m_cursorChanges PLEXUS_GUARDED_BY(m_mutex);
   bool m_stop PLEXUS_GUARDED_BY(m_mutex) = false;
   std::optional<std::uint64_t> m_cleanThrough PLEXUS_GUARDED_BY(m_mutex);  // stopClean()
   bool m_idle PLEXUS_GUARDED_BY(m_mutex) = false;  // the thread waits for work
 
   // Journal thread only.
   std::vector<Hole> m_pendingHoles;  // of failed groups, written with the next one
+  CursorChanges m_pendingCursors;    // taken from the owner, not yet written
+  std::chrono::steady_clock::time_point m_lastCursorWrite{};
   std::uint32_t m_groupsSinceTrim = 0;
   std::chrono::steady_clock::time_point m_lastTrim{};
   CommitNotice m_totals;

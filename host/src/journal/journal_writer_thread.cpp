@@ -1,4 +1,5 @@
-// JournalWriter: the journal thread - group commit, failure holes, retention, notices.
+// JournalWriter: the journal thread - group commit (with the pending cursors), failure holes,
+// reads after the group, retention, notices.
 
 #include <utility>
 
@@ -23,6 +24,7 @@ void JournalWriter::run() {
   RateLimitedLog log(logger("journal"), std::chrono::seconds(10));
   std::vector<JournalEvent> events;
   std::vector<Hole> holes;
+  std::vector<ReadRequest> reads;
   events.reserve(m_options.queueCapacity);
   m_lastTrim = std::chrono::steady_clock::now();
   for (;;) {
@@ -33,27 +35,35 @@ void JournalWriter::run() {
       MutexLock lock(m_mutex);
       // Wakes for work, or at the next retention tick (also a retry of failed holes).
       const std::uint64_t reserved = m_store->reservedThrough();
+      // Pending cursors are no work: they wait for a group or the tick.
       auto hasWork = [&]() PLEXUS_REQUIRES(m_mutex) {
-        return m_stop || !m_events.empty() || !m_holes.empty() || m_reservation > reserved;
+        return m_stop || !m_events.empty() || !m_holes.empty() || m_reservation > reserved ||
+               !m_readRequests.empty();
       };
       if (!hasWork()) {
         m_idle = true;
-        lock.waitFor(m_wake, m_options.trimInterval, hasWork);
+        lock.waitFor(m_wake, nextTick(), hasWork);
         m_idle = false;
       }
       events.swap(m_events);
       holes.swap(m_holes);
+      reads.swap(m_readRequests);
+      m_pendingCursors.takeNewer(m_cursorChanges);
       stopping = m_stop;
       cleanThrough = m_cleanThrough;
       reservation = m_reservation;
     }
     const bool work = !events.empty() || !holes.empty() || !m_pendingHoles.empty() ||
-                      reservation > m_store->reservedThrough();
+                      reservation > m_store->reservedThrough() || cursorsDue(stopping);
     if (work) {
       commitGroup(events, holes, reservation);
       if (!m_totals.ok)
         log.warn("journal", [&] { return "journal write failed: " + m_totals.error; });
     }
+    // After the group: a read sees every event queued before it was requested.
+    for (const ReadRequest& read : reads)
+      serve(read);
+    reads.clear();
     maybeTrim(work);
     events.clear();
     holes.clear();
@@ -87,6 +97,7 @@ void JournalWriter::commitGroup(std::vector<JournalEvent>& events, std::vector<H
   for (const Hole& hole : holes)
     batch.holes.push_back(hole);
   batch.reservedThrough = reservation;
+  addCursors(batch);
   Status written = m_store->append(batch);
   events.swap(batch.events);  // the caller reuses the vector's capacity
   if (written) {
@@ -95,6 +106,7 @@ void JournalWriter::commitGroup(std::vector<JournalEvent>& events, std::vector<H
     return;
   }
   ++m_totals.failures;
+  keepCursors(batch);  // a cursor is not lost to one failed commit
   if (isStorageFailure(written.error())) {
     // Nothing of the group is stored: its holes wait for the next group, its events become one.
     std::vector<Hole> pending;

@@ -1,6 +1,6 @@
 #pragma once
 
-// SqliteJournal: JournalStore on SQLite in WAL mode, schema v1 (docs/design.md "Journal
+// SqliteJournal: JournalStore on SQLite in WAL mode, schema v2 (docs/design.md "Journal
 // store"). Split by concern: sqlite_journal_open.cpp (open, schema checks, statements, state),
 // sqlite_journal_write.cpp (append, cursors), sqlite_journal_read.cpp (reads, stats),
 // sqlite_journal_trim.cpp (retention). Counters of what is stored (events, bytes, first and
@@ -21,7 +21,9 @@ namespace plexus::host {
 
 // PRAGMA application_id of a Plexus journal: 'PLXS'.
 inline constexpr std::int32_t kJournalApplicationId = 0x504C5853;
-inline constexpr int kJournalSchemaVersion = 1;
+// Schema versions: 1 (issue 13 stage 1); 2 adds cursors.delivered (Cursor::deliveredThrough).
+// A version 1 file is migrated at open, in one transaction.
+inline constexpr int kJournalSchemaVersion = 2;
 
 class SqliteJournal final : public JournalStore {
  public:
@@ -41,6 +43,7 @@ class SqliteJournal final : public JournalStore {
   Result<std::vector<Cursor>> listCursors() override;
   Result<TrimResult> trim(const Retention& retention, std::int64_t nowNs) override;
   Result<JournalStats> stats() override;
+  Result<std::uint64_t> firstOffset() override { return m_firstOffset; }
   std::uint64_t lastOffset() const override { return m_lastOffset; }
   std::uint64_t reservedThrough() const override { return m_reserved; }
   Status closeClean(std::uint64_t handedOutThrough) override;
@@ -49,6 +52,7 @@ class SqliteJournal final : public JournalStore {
   // ---- sqlite_journal_open.cpp ----
   [[noreturn]] void refuse(const std::string& why) const;
   void checkOrCreateSchema();
+  void migrateFromVersion1();
   void configure(const SqliteOptions& options);
   void prepareStatements();
   void loadState();

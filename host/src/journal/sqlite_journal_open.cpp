@@ -1,6 +1,6 @@
 // SqliteJournal: opening - the schema checks that refuse a foreign, corrupt or newer file
-// without writing to it, the schema of a new file, the connection's pragmas, the prepared
-// statements and the in-memory counters.
+// without writing to it, the schema of a new file, the migration of an older one, the connection's
+// pragmas, the prepared statements and the in-memory counters.
 
 #include <algorithm>
 #include <stdexcept>
@@ -18,7 +18,8 @@ CREATE TABLE events (offset INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL,
 CREATE TABLE holes (first INTEGER NOT NULL, last INTEGER NOT NULL, reason INTEGER NOT NULL);
 CREATE INDEX holes_by_first ON holes (first);
 CREATE TABLE cursors (module_id TEXT PRIMARY KEY, cursor INTEGER NOT NULL,
-                      acked_above BLOB NOT NULL, updated_ns INTEGER NOT NULL);
+                      acked_above BLOB NOT NULL, updated_ns INTEGER NOT NULL,
+                      delivered INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql";
 
@@ -148,6 +149,31 @@ void SqliteJournal::checkOrCreateSchema() {
     refuse("journal schema version " + std::to_string(version) + " is newer than this node's (" +
            std::to_string(kJournalSchemaVersion) + ")");
   if (version < 1) refuse("a Plexus journal without a schema version (corrupt)");
+  if (version == 1) migrateFromVersion1();
+}
+
+// Version 2 adds cursors.delivered. One transaction: the column and the version together, or
+// neither (a crash mid-way leaves a version 1 file, migrated at the next open).
+void SqliteJournal::migrateFromVersion1() {
+  auto run = [&](const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) == SQLITE_OK) return;
+    const std::string why = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    refuse("cannot migrate the journal schema from version 1 to 2: " + why);
+  };
+  run("BEGIN IMMEDIATE");
+  // Another process may have migrated it since the check (the lock is held from here on).
+  if (pragmaInt("user_version") != 1) {
+    run("COMMIT");
+    return;
+  }
+  const std::string script =
+      "ALTER TABLE cursors ADD COLUMN delivered INTEGER NOT NULL DEFAULT 0; PRAGMA user_version "
+      "= " +
+      std::to_string(kJournalSchemaVersion) + "; COMMIT;";
+  run(script.c_str());
 }
 
 void SqliteJournal::configure(const SqliteOptions& options) {
@@ -184,7 +210,7 @@ void SqliteJournal::prepareStatements() {
   m_insertHole = Statement(m_db, "INSERT INTO holes (first, last, reason) VALUES (?, ?, ?)");
   m_putCursor = Statement(m_db,
                           "INSERT OR REPLACE INTO cursors (module_id, cursor, acked_above, "
-                          "updated_ns) VALUES (?, ?, ?, ?)");
+                          "updated_ns, delivered) VALUES (?, ?, ?, ?, ?)");
   m_putMeta = Statement(m_db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
   m_readEvents = Statement(m_db,
                            "SELECT offset, time_ns, type, body FROM events WHERE offset >= ? "
@@ -192,11 +218,13 @@ void SqliteJournal::prepareStatements() {
   m_readHoles = Statement(m_db,
                           "SELECT first, last, reason FROM holes WHERE last >= ? AND first <= ? "
                           "ORDER BY first");
-  m_getCursor = Statement(
-      m_db, "SELECT module_id, cursor, acked_above, updated_ns FROM cursors WHERE module_id = ?");
+  m_getCursor = Statement(m_db,
+                          "SELECT module_id, cursor, acked_above, updated_ns, delivered FROM "
+                          "cursors WHERE module_id = ?");
   m_deleteCursor = Statement(m_db, "DELETE FROM cursors WHERE module_id = ?");
-  m_listCursors = Statement(
-      m_db, "SELECT module_id, cursor, acked_above, updated_ns FROM cursors ORDER BY module_id");
+  m_listCursors = Statement(m_db,
+                            "SELECT module_id, cursor, acked_above, updated_ns, delivered FROM "
+                            "cursors ORDER BY module_id");
   m_eventTime = Statement(m_db, "SELECT time_ns FROM events WHERE offset = ?");
   m_holeTotals = Statement(m_db, "SELECT count(*), coalesce(sum(last - first + 1), 0) FROM holes");
   m_trimScan = Statement(

@@ -66,6 +66,7 @@ Cursor SqliteJournal::cursorRow(Statement& statement) const {
   cursor.cursor = statement.columnU(1);
   decodeRanges(statement.columnBlob(2), cursor);
   cursor.updatedNs = statement.columnInt(3);
+  cursor.deliveredThrough = statement.columnU(4);
   return cursor;
 }
 

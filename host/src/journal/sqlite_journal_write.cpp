@@ -1,5 +1,5 @@
-// SqliteJournal: writes - a batch of events, holes, cursors and the reservation in one
-// transaction; cursors on their own.
+// SqliteJournal: writes - a batch of events, holes, cursors (stored and deleted) and the
+// reservation in one transaction; cursors on their own.
 
 #include <algorithm>
 #include <cstring>
@@ -46,6 +46,11 @@ Status SqliteJournal::append(const JournalBatch& batch) {
     what = "store a cursor";
     for (const Cursor& cursor : batch.cursors)
       if ((rc = writeCursor(cursor)) != SQLITE_DONE) break;
+  }
+  if (rc == SQLITE_DONE) {
+    what = "delete a cursor";
+    for (const std::string& moduleId : batch.forgetCursors)
+      if ((rc = m_deleteCursor.reset().bindText(1, moduleId).step()) != SQLITE_DONE) break;
   }
   if (rc == SQLITE_DONE && last != m_lastOffset) {
     what = "store last_offset";
@@ -105,6 +110,7 @@ int SqliteJournal::writeCursor(const Cursor& cursor) {
       .bindU(2, cursor.cursor)
       .bindBlob(3, ranges)
       .bind(4, cursor.updatedNs)
+      .bindU(5, cursor.deliveredThrough)
       .step();
 }
 

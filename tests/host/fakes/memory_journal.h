@@ -28,6 +28,8 @@ class MemoryJournal final : public JournalStore {
     }
     for (const Cursor& cursor : batch.cursors)
       m_cursors[cursor.moduleId] = cursor;
+    for (const std::string& moduleId : batch.forgetCursors)
+      m_cursors.erase(moduleId);
     m_reserved = std::max(m_reserved, batch.reservedThrough);
     return {};
   }

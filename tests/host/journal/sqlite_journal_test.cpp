@@ -106,10 +106,10 @@ TEST(SqliteJournalTest, ANewerSchemaIsRefused) {
   TempDir dir;
   const auto path = dir.file("journal.db");
   { makeSqliteJournal(path); }
-  makeSqliteFile(path, "PRAGMA user_version = 2;");
+  makeSqliteFile(path, "PRAGMA user_version = 3;");
   const std::string before = readAll(path);
   const std::string error = openError(path);
-  EXPECT_NE(error.find("schema version 2 is newer"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
   EXPECT_EQ(readAll(path), before);
 }
 
@@ -128,7 +128,7 @@ TEST(SqliteJournalTest, ANewFileGetsTheSchemaAndWalMode) {
     return value;
   };
   EXPECT_EQ(pragma("PRAGMA application_id"), std::to_string(0x504C5853));
-  EXPECT_EQ(pragma("PRAGMA user_version"), "1");
+  EXPECT_EQ(pragma("PRAGMA user_version"), "2");
   EXPECT_EQ(pragma("PRAGMA journal_mode"), "wal");
   sqlite3_close(db);
 }
