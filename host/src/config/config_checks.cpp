@@ -173,6 +173,7 @@ const std::vector<FieldRange>& fieldRanges() {
       {"NodeConfig.module_request_rate", 1, 10'000'000, "default 10000"},
       {"ModuleConfig.channel_capacity", 1, 1'000'000, "default_channel_capacity"},
       {"ModuleConfig.critical_capacity", 1, 1'000'000, "default_critical_capacity"},
+      {"ModuleConfig.start_offset", 1, 1ULL << 62, "none"},
       {"NodeConfig.default_critical_capacity", 1, 1'000'000, "default 10"},
       {"ResourceLimits.address_space_bytes", 16ULL * kMiB, 1ULL << 50, "unlimited"},
       {"ResourceLimits.open_files", 16, 1ULL << 20, "inherited"},

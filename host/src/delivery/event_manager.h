@@ -42,7 +42,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "delivery/batch_flusher.h"
@@ -166,11 +165,6 @@ class EventManager {
   // When expire() or a flush retry needs to run next; nullopt if nothing waits.
   std::optional<SteadyClock::time_point> nextDeadline() const;
 
-  // ---- durable modules (event_manager_durable.cpp; docs/design.md "Durable modules") ----
-  // Drains the journal's read results (Journal::reads(), when readable): each catching-up
-  // durable module takes what its read brought, then goes on (memory, another read, or live).
-  void onJournalReads();
-
   // ---- statistics and queries ----
   void countDecodeError(const std::string& moduleId);
   void countRejected(const std::string& moduleId);
@@ -219,6 +213,9 @@ class EventManager {
                        const ipc::SharedBytes& body, std::int64_t nowMs);
   void saveProgress(ModuleSlot& slot);
   void retryReads();
+  // A catching-up durable module's read came back (Journal::onReads): it takes what the read
+  // brought, then goes on (memory, another read, or live).
+  void onJournalRead(const std::string& moduleId, std::uint64_t incarnation, ReadResult& result);
 
   Options m_options;
   ModuleSlots m_slots;
@@ -236,14 +233,10 @@ class EventManager {
   };
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
-  // Journal reads on their way, by ReadRequest::id: the incarnation they were asked for.
-  struct PendingRead {
-    std::string moduleId;
-    std::uint64_t incarnation = 0;
-  };
-  std::unordered_map<std::uint64_t, PendingRead> m_pendingReads;
-  std::uint64_t m_lastReadId = 0;
   std::vector<std::string> m_readRetries;  // durable modules whose last read failed
+  // Held by the journal reads on their way: a read that comes back after this EventManager is
+  // gone finds it expired.
+  std::shared_ptr<EventManager*> m_self = std::make_shared<EventManager*>(this);
   RateLimitedLog m_durableLog;
   ParseArena m_parsed;  // where a publish's body is parsed for the filters (LazyEvent)
   RateLimitedLog m_timeoutLog;

@@ -105,7 +105,7 @@ void EventManager::takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::E
 
 void EventManager::pumpDurable(ModuleSlot& slot) {
   DurableState& durable = *slot.durable;
-  if (durable.live || durable.readId != 0 || durable.retryAt || slot.stopping ||
+  if (durable.live || durable.reading || durable.retryAt || slot.stopping ||
       slot.subscribed.none()) {
     return;
   }
@@ -126,7 +126,6 @@ void EventManager::pumpDurable(ModuleSlot& slot) {
   }
   if (!channel.hasRoom()) return;  // an ack brings it back here
   ReadRequest read;
-  read.id = ++m_lastReadId;
   read.from = durable.position + 1;
   read.to = head;
   read.maxEvents = channel.capacity() - channel.held();
@@ -140,60 +139,54 @@ void EventManager::pumpDurable(ModuleSlot& slot) {
     saveProgress(slot);
     return;
   }
-  durable.readId = read.id;
-  m_pendingReads[read.id] = {slot.id, slot.module.incarnation};
-  journal.requestRead(std::move(read));
+  const std::uint64_t incarnation = slot.module.incarnation;
+  durable.reading = true;
+  journal.requestRead(std::move(read), [self = std::weak_ptr<EventManager*>(m_self), id = slot.id,
+                                        incarnation](ReadResult& result) {
+    if (auto manager = self.lock()) (*manager)->onJournalRead(id, incarnation, result);
+  });
 }
 
-void EventManager::onJournalReads() {
+void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t incarnation,
+                                 ReadResult& result) {
   PLEXUS_ASSERT_THREAD(m_thread);
-  if (m_options.journal == nullptr) return;
-  std::vector<ReadResult> results;
-  m_options.journal->reads().drain(results);
-  for (ReadResult& result : results) {
-    auto pending = m_pendingReads.find(result.id);
-    if (pending == m_pendingReads.end()) continue;
-    const PendingRead asked = std::move(pending->second);
-    m_pendingReads.erase(pending);
-    ModuleSlot* slot = m_slots.attached(asked.moduleId);
-    if (slot == nullptr || slot->module.incarnation != asked.incarnation || !slot->durable ||
-        slot->durable->readId != result.id) {
-      continue;  // the incarnation it was for is gone
-    }
-    DurableState& durable = *slot->durable;
-    durable.readId = 0;
-    if (!result.ok) {
-      m_durableLog.warn(slot->id + "/read", [&] {
-        return "durable module '" + slot->id + "': reading the journal failed (" + result.error +
-               "); retrying";
-      });
-      durable.retryAt = m_options.steadyNow() + kReadRetry;
-      if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
-        m_readRetries.push_back(slot->id);
-      continue;
-    }
-    if (result.firstOffset > durable.position + 1) {
-      m_durableLog.warn(slot->id + "/trimmed", [&] {
-        return "durable module '" + slot->id + "': retention trimmed offsets " +
-               std::to_string(durable.position + 1) + ".." +
-               std::to_string(result.firstOffset - 1) + " before it read them";
-      });
-    }
-    const std::int64_t nowMs = wallNowMs();
-    bool complete = true;
-    for (JournalEvent& event : result.events) {
-      if (event.offset <= durable.position) continue;
-      if (!slot->channel->hasRoom()) {
-        complete = false;
-        break;
-      }
-      takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
-                      ipc::SharedBytes::copyOf(event.body), nowMs);
-      durable.position = event.offset;
-    }
-    if (complete) durable.position = std::max(durable.position, result.reachedThrough);
-    pumpDurable(*slot);
+  ModuleSlot* slot = m_slots.attached(moduleId);
+  if (slot == nullptr || slot->module.incarnation != incarnation || !slot->durable) {
+    return;  // the incarnation it was for is gone
   }
+  DurableState& durable = *slot->durable;
+  durable.reading = false;
+  if (!result.ok) {
+    m_durableLog.warn(slot->id + "/read", [&] {
+      return "durable module '" + slot->id + "': reading the journal failed (" + result.error +
+             "); retrying";
+    });
+    durable.retryAt = m_options.steadyNow() + kReadRetry;
+    if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
+      m_readRetries.push_back(slot->id);
+    return;
+  }
+  if (result.firstOffset > durable.position + 1) {
+    m_durableLog.warn(slot->id + "/trimmed", [&] {
+      return "durable module '" + slot->id + "': retention trimmed offsets " +
+             std::to_string(durable.position + 1) + ".." +
+             std::to_string(result.firstOffset - 1) + " before it read them";
+    });
+  }
+  const std::int64_t nowMs = wallNowMs();
+  bool complete = true;
+  for (JournalEvent& event : result.events) {
+    if (event.offset <= durable.position) continue;
+    if (!slot->channel->hasRoom()) {
+      complete = false;
+      break;
+    }
+    takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
+                    ipc::SharedBytes::copyOf(event.body), nowMs);
+    durable.position = event.offset;
+  }
+  if (complete) durable.position = std::max(durable.position, result.reachedThrough);
+  pumpDurable(*slot);
 }
 
 void EventManager::retryReads() {

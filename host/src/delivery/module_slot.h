@@ -44,7 +44,7 @@ struct DurableState {
   Cursor cursor;  // as last saved (the journal keeps it across incarnations and restarts)
   bool live = false;
   std::uint64_t position = 0;
-  std::uint64_t readId = 0;                        // the read on its way, 0 none
+  bool reading = false;                            // a read of the journal is on its way
   std::optional<SteadyClock::time_point> retryAt;  // a failed read is tried again then
 };
 

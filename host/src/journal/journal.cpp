@@ -161,18 +161,33 @@ bool Journal::forgetCursor(const std::string& moduleId) {
   return true;
 }
 
-void Journal::requestRead(ReadRequest request) {
+void Journal::requestRead(ReadRequest request, ReadDone done) {
   PLEXUS_ASSERT_THREAD(m_thread);
+  request.id = ++m_lastReadId;
   if (m_stopped) {
     ReadResult refused;
     refused.id = request.id;
     refused.reachedThrough = request.from - 1;
     refused.ok = false;
     refused.error = "journal stopped";
-    m_reads.push(std::move(refused));
+    done(refused);
     return;
   }
+  m_pendingReads.emplace(request.id, std::move(done));
   m_writer->requestRead(std::move(request));
+}
+
+void Journal::onReads() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<ReadResult> results;
+  m_reads.drain(results);
+  for (ReadResult& result : results) {
+    auto pending = m_pendingReads.find(result.id);
+    if (pending == m_pendingReads.end()) continue;
+    ReadDone done = std::move(pending->second);
+    m_pendingReads.erase(pending);
+    done(result);
+  }
 }
 
 void Journal::onNotices() {

@@ -23,10 +23,12 @@
 #include <bitset>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "journal/journal_store.h"
@@ -103,9 +105,12 @@ class Journal {
   // Keeps `cursor` and queues it for the journal thread (written with its next group).
   void saveCursor(const Cursor& cursor);
   bool forgetCursor(const std::string& moduleId);  // false: it had none
-  // A read of the journal; the result comes back through reads() (drained by the owner).
-  void requestRead(ReadRequest request);
+  // A read of the journal (its id is assigned here): `done` gets the result on this thread,
+  // from onReads() - or at once when the journal has stopped (ok = false).
+  using ReadDone = std::function<void(ReadResult&)>;
+  void requestRead(ReadRequest request, ReadDone done);
   ReadResults& reads() { return m_reads; }
+  void onReads();  // drains reads() and calls each read's `done` (the owner, when readable)
 
   JournalWriter::Notices& notices() { return m_notices; }
   void onNotices();  // drains notices() (the owner, when it is readable)
@@ -127,6 +132,8 @@ class Journal {
   ReadResults m_reads;
   OffsetAllocator m_allocator;
   std::map<std::string, Cursor> m_cursors;
+  std::unordered_map<std::uint64_t, ReadDone> m_pendingReads;
+  std::uint64_t m_lastReadId = 0;
   std::vector<RecentEvent> m_recent;  // by offset modulo kRecentEvents
   std::uint64_t m_oldestRecent = 1;   // the oldest offset that may still be held
   std::size_t m_recentBytes = 0;

@@ -239,7 +239,7 @@ class Node::Impl {
     if (m_journal) {
       m_loop.addQueue(m_journal->notices(), [this] { m_journal->onNotices(); });
       // Durable modules' catch-up reads (sent by the after-hook's flush).
-      m_loop.addQueue(m_journal->reads(), [this] { m_events.onJournalReads(); });
+      m_loop.addQueue(m_journal->reads(), [this] { m_journal->onReads(); });
     }
     m_loop.addAfterHook(
         [this] {

@@ -84,7 +84,7 @@ class DurableTest : public ::testing::Test {
         continue;
       }
       if (m_journal->reads().mayHaveItems()) {
-        m_em->onJournalReads();
+        m_journal->onReads();
       } else {
         std::this_thread::yield();
       }
