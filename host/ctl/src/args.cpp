@@ -178,6 +178,16 @@ Result<Command> parseTail(const RawArgs& raw) {
   return Command{std::move(command)};
 }
 
+Result<Command> parseCursors(const RawArgs& raw) {
+  if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
+  CursorsCommand command;
+  if (auto module = raw.one("--delete")) {
+    if (module->empty()) return usageError(raw.command, "--delete needs a module id");
+    command.deleteModule = *module;
+  }
+  return Command{std::move(command)};
+}
+
 Result<Command> parseCommand(const RawArgs& raw) {
   const std::string& name = raw.command;
   if (name == "status" || name == "modules" || name == "journal") {
@@ -193,6 +203,7 @@ Result<Command> parseCommand(const RawArgs& raw) {
   if (name == "unload" || name == "reload" || name == "forget") return parseModuleIdCommand(raw);
   if (name == "maintenance") return parseMaintenance(raw);
   if (name == "tail") return parseTail(raw);
+  if (name == "cursors") return parseCursors(raw);
   return usageError({}, "unknown command '" + name + "'");
 }
 

@@ -37,6 +37,7 @@ std::span<const OptionSpec> commandOptions(std::string_view command) {
         {"--durable", false, false}}},
       {"maintenance",
        {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
+      {"cursors", {{"--delete", true, false}}},
       {"tail", {{"--type", true, true}, {"--count", true, false}, {"--filter", true, false}}},
   };
   auto it = kOptions.find(command);

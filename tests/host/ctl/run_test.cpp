@@ -104,6 +104,46 @@ TEST(CtlRun, JournalSendsTheJournalRequestAndPrintsTheAnswer) {
   EXPECT_TRUE(connection.calls[1].has_journal());
 }
 
+TEST(CtlRun, CursorsSendsTheCursorsRequestAndPrintsTheAnswer) {
+  FakeConnection connection;
+  v1::ControlResponse list;
+  auto* cursor = list.mutable_cursors()->add_cursors();
+  cursor->set_module_id("d");
+  cursor->set_cursor(5);
+  list.mutable_cursors()->set_last_offset(5);
+  connection.answers.emplace_back(list);
+  connection.answers.emplace_back(list);
+  v1::ControlResponse deleted;
+  deleted.mutable_cursors()->set_deleted("d");
+  connection.answers.emplace_back(deleted);
+  auto text = runWith(connection, {"cursors"});
+  EXPECT_EQ(text.code, ExitCode::Ok) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("MODULE  CURSOR"));
+  EXPECT_THAT(text.out, HasSubstr("\nd            5"));
+  auto json = runWith(connection, {"cursors", "--json"});
+  EXPECT_EQ(json.code, ExitCode::Ok);
+  EXPECT_THAT(json.out, HasSubstr(R"({"cursors":[{"module_id":"d","cursor":"5",)"));
+  auto remove = runWith(connection, {"cursors", "--delete", "d"});
+  EXPECT_EQ(remove.code, ExitCode::Ok);
+  EXPECT_EQ(remove.out, "cursor of module d deleted\n");
+  ASSERT_EQ(connection.calls.size(), 3u);
+  EXPECT_TRUE(connection.calls[0].has_cursors());
+  EXPECT_EQ(connection.calls[0].cursors().delete_module(), "");
+  EXPECT_EQ(connection.calls[2].cursors().delete_module(), "d");
+}
+
+TEST(CtlRun, CursorsRefusedByTheNodeIsAnErrorReply) {
+  FakeConnection connection;
+  v1::ControlResponse refused;
+  refused.mutable_error()->set_code(v1::ERROR_CODE_UNAVAILABLE);
+  refused.mutable_error()->set_message("module 'd' is running or about to");
+  connection.answers.emplace_back(refused);
+  auto outcome = runWith(connection, {"cursors", "--delete", "d"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_THAT(outcome.err, HasSubstr("module 'd' is running"));
+}
+
 // Issue 10, item 6: while the node publishes, each progress restarts the wait for the answer.
 TEST(CtlRun, PublishProgressIsFollowedUntilTheAnswer) {
   FakeConnection connection;
