@@ -12,6 +12,7 @@
 
 #include "fake_connection.h"
 #include "plexus/ctl/args.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::ctl {
 namespace {
@@ -142,6 +143,31 @@ TEST(CtlRun, CursorsRefusedByTheNodeIsAnErrorReply) {
   EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
   EXPECT_EQ(outcome.out, "");
   EXPECT_THAT(outcome.err, HasSubstr("module 'd' is running"));
+}
+
+TEST(CtlRun, ARequestAnOlderNodeCannotReadSaysTheNodeIsOlder) {
+  FakeConnection connection;
+  v1::ControlResponse older;  // what a 1.3 node answers a body it does not know
+  older.set_protocol_major(ipc::kProtocolMajor);
+  older.set_protocol_minor(ipc::kProtocolMinor - 1);
+  older.mutable_error()->set_code(v1::ERROR_CODE_MALFORMED);
+  older.mutable_error()->set_message("not a ControlRequest");
+  connection.answers.emplace_back(older);
+  auto outcome = runWith(connection, {"cursors"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.err, "plexusctl: not a ControlRequest (the node speaks protocol 1." +
+                             std::to_string(ipc::kProtocolMinor - 1) + ", this plexusctl " +
+                             ipc::protocolVersionString() +
+                             ": the node may not know this command)\n");
+  v1::ControlResponse same = older;  // the same minor: no note
+  same.set_protocol_minor(ipc::kProtocolMinor);
+  connection.answers.emplace_back(same);
+  EXPECT_EQ(runWith(connection, {"cursors"}).err, "plexusctl: not a ControlRequest\n");
+  v1::ControlResponse refused = older;  // another error of an older node: no note either
+  refused.mutable_error()->set_code(v1::ERROR_CODE_NOT_FOUND);
+  refused.mutable_error()->set_message("no module 'x'");
+  connection.answers.emplace_back(refused);
+  EXPECT_EQ(runWith(connection, {"stats", "x"}).err, "plexusctl: no module 'x'\n");
 }
 
 // Issue 10, item 6: while the node publishes, each progress restarts the wait for the answer.
