@@ -138,7 +138,7 @@ Shows each durable module's cursor in the node's journal, by module:
   CURSOR      the module acked every event up to this offset
   DELIVERED   the highest offset sent to it (a next start gets those above CURSOR again,
               flagged redelivered)
-  LAG-EVENTS  the journal's last offset minus CURSOR: events it has yet to ack
+  LAG-EVENTS  the journal's last offset minus CURSOR: how many offsets it is behind
   LAG-TIME    how long the cursor has not moved while behind ("-" when it is not behind)
 Without any cursor it prints "no cursors (journal at offset N)".
   --delete MODULE  forget MODULE's cursor: its next start as a durable module is a first
