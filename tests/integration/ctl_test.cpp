@@ -1,6 +1,7 @@
 // plexusctl, the real binary, against the real node: JSON statistics and module lists match
-// what the node reports, empty lists are lists, the exit codes are the documented ones, and
-// `journal` reports the node's own journal (or that it has none).
+// what the node reports, empty lists are lists, the exit codes are the documented ones,
+// `journal` reports the node's own journal (or that it has none), and `cursors` lists a durable
+// module's cursor and deletes it only once the module is unloaded.
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -155,6 +156,73 @@ TEST(CtlTest, JournalOfANodeWithoutOneSaysDisabled) {
   auto json = plexusctl(node, "journal --json");
   EXPECT_EQ(json.exitCode, 0);
   EXPECT_FALSE(parseJson<v1::JournalResponse>(json.out).enabled()) << json.out;
+}
+
+// The node's cursors, asked directly (no plexusctl process per poll).
+v1::CursorsResponse cursorsOf(TestNode& node) {
+  v1::ControlRequest request;
+  request.mutable_cursors();
+  return node.call(request).cursors();
+}
+
+TEST(CtlTest, CursorsListADurableModuleAndDeleteItsCursorOnlyOnceItIsUnloaded) {
+  ModuleSpec d{"d", {}, {"--report", "/dev/null"}};
+  d.extra = "  durable: true\n";
+  TestNode node(d.text());
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  auto published = plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\"}' --count 3");
+  ASSERT_EQ(published.exitCode, 0) << published.out;
+  // The probe acks the three: its cursor reaches the journal's last offset.
+  ASSERT_TRUE(waitFor([&] {
+    auto cursors = cursorsOf(node);
+    return cursors.cursors_size() == 1 && cursors.cursors(0).cursor() == 3;
+  })) << cursorsOf(node).DebugString()
+      << node.log();
+
+  auto json = plexusctl(node, "cursors --json");
+  ASSERT_EQ(json.exitCode, 0) << json.out << node.log();
+  ASSERT_EQ(json.out.find('\n'), json.out.size() - 1) << "one line";
+  auto listed = parseJson<v1::CursorsResponse>(json.out);
+  EXPECT_EQ(listed.last_offset(), 3u);
+  ASSERT_EQ(listed.cursors_size(), 1) << json.out;
+  EXPECT_EQ(listed.cursors(0).module_id(), "d");
+  EXPECT_EQ(listed.cursors(0).cursor(), 3u);
+  EXPECT_EQ(listed.cursors(0).delivered_through(), 3u);
+  EXPECT_EQ(listed.cursors(0).lag_events(), 0u);
+  EXPECT_EQ(listed.cursors(0).lag_ms(), 0u);
+  EXPECT_GT(listed.cursors(0).updated_unix_ms(), 0);
+  auto text = plexusctl(node, "cursors");
+  EXPECT_EQ(text.exitCode, 0);
+  EXPECT_EQ(text.out,
+            "MODULE  CURSOR  DELIVERED  LAG-EVENTS  LAG-TIME\n"
+            "d            3          3           0         -\n");
+
+  // Running: refused, and the cursor stays.
+  auto refused = runCtl(node, "cursors --delete d", /*withStderr=*/true);
+  EXPECT_EQ(refused.exitCode, 1) << refused.out;
+  EXPECT_NE(refused.out.find("module 'd' is running"), std::string::npos) << refused.out;
+  EXPECT_EQ(cursorsOf(node).cursors_size(), 1);
+
+  ASSERT_EQ(plexusctl(node, "unload d").exitCode, 0) << node.log();
+  auto deleted = plexusctl(node, "cursors --delete d");
+  EXPECT_EQ(deleted.exitCode, 0) << node.log();
+  EXPECT_EQ(deleted.out, "cursor of module d deleted\n");
+  auto after = plexusctl(node, "cursors --json");
+  EXPECT_EQ(after.exitCode, 0);
+  EXPECT_EQ(after.out, "{\"cursors\":[],\"deleted\":\"\",\"last_offset\":\"3\"}\n");
+  EXPECT_EQ(plexusctl(node, "cursors").out, "no cursors (journal at offset 3)\n");
+  auto again = runCtl(node, "cursors --delete d", /*withStderr=*/true);
+  EXPECT_EQ(again.exitCode, 1) << "no cursor left to delete";
+  EXPECT_NE(again.out.find("no cursor for module 'd'"), std::string::npos) << again.out;
+}
+
+TEST(CtlTest, CursorsOfANodeWithoutAJournalIsAnError) {
+  TestNode node("journal {\n  disabled: true\n}\n");
+  node.start();
+  auto cursors = runCtl(node, "cursors", /*withStderr=*/true);
+  EXPECT_EQ(cursors.exitCode, 1) << cursors.out << node.log();
+  EXPECT_NE(cursors.out.find("this node has no journal"), std::string::npos) << cursors.out;
 }
 
 }  // namespace

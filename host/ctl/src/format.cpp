@@ -248,6 +248,26 @@ std::string formatJournal(const v1::JournalResponse& journal) {
   return out;
 }
 
+std::string formatCursors(const v1::CursorsResponse& cursors) {
+  if (!cursors.deleted().empty()) return "cursor of module " + cursors.deleted() + " deleted\n";
+  if (cursors.cursors().empty()) {
+    return "no cursors (journal at offset " + std::to_string(cursors.last_offset()) + ")\n";
+  }
+  using A = Table::Align;
+  Table table({{"MODULE", A::Left},
+               {"CURSOR", A::Right},
+               {"DELIVERED", A::Right},
+               {"LAG-EVENTS", A::Right},
+               {"LAG-TIME", A::Right}});
+  for (const auto& cursor : cursors.cursors()) {
+    const bool behind = cursor.lag_events() > 0;
+    table.addRow({cursor.module_id(), std::to_string(cursor.cursor()),
+                  std::to_string(cursor.delivered_through()), std::to_string(cursor.lag_events()),
+                  behind ? formatDuration(cursor.lag_ms()) : "-"});
+  }
+  return table.render();
+}
+
 std::string formatResponse(const Command& command, const v1::ControlResponse& response) {
   if (std::holds_alternative<StatusCommand>(command)) return formatStatus(response.status());
   if (std::holds_alternative<ModulesCommand>(command)) return formatModules(response.modules());
@@ -274,6 +294,7 @@ std::string formatResponse(const Command& command, const v1::ControlResponse& re
            stateName(response.forget().module().state()) + ")\n";
   }
   if (std::holds_alternative<JournalCommand>(command)) return formatJournal(response.journal());
+  if (std::holds_alternative<CursorsCommand>(command)) return formatCursors(response.cursors());
   if (std::holds_alternative<MaintenanceCommand>(command)) {
     return "maintenance #" + std::to_string(response.maintenance().maintenance_id()) + " started\n";
   }

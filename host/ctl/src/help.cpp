@@ -9,9 +9,9 @@ namespace plexus::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 13> kCommands = {
-    "status", "modules", "stats",  "subscribers", "journal", "publish", "load",
-    "unload", "reload",  "forget", "maintenance", "tail",    "help"};
+constexpr std::array<std::string_view, 14> kCommands = {
+    "status", "modules", "stats",  "subscribers", "journal",     "cursors", "publish",
+    "load",   "unload",  "reload", "forget",      "maintenance", "tail",    "help"};
 
 constexpr std::string_view kGeneral =
     R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]
@@ -27,6 +27,8 @@ Commands:
   subscribers EVENT_TYPE    the modules subscribed to an event type
   journal                   the node's journal: directory, journaled types, offsets,
                             counters, whether it is writing
+  cursors [--delete MODULE] each durable module's cursor and its lag in events and time;
+                            --delete forgets a removed module's cursor
   publish EVENT_TYPE [--payload JSON] [--count N]
                             publish an event as "operator"
   load NAME [--exec PATH] [--arg A]... [--capacity N] [--policy drop|block]
@@ -126,6 +128,26 @@ Shows the node's event journal:
   crash hole  offsets the previous run reserved and never wrote (only when there are)
 A node that journals no type prints "journal: disabled (no type is journaled)".
 With --json: the JournalResponse (when disabled: enabled false, every other field empty).
+)~";
+
+constexpr std::string_view kCursors =
+    R"~(usage: plexusctl [global options] cursors [--delete MODULE]
+
+Shows each durable module's cursor in the node's journal, by module:
+  MODULE      the module id (a module whose cursor is kept: it started once as durable)
+  CURSOR      the module acked every event up to this offset
+  DELIVERED   the highest offset sent to it (a next start gets those above CURSOR again,
+              flagged redelivered)
+  LAG-EVENTS  the journal's last offset minus CURSOR: how many offsets it is behind
+  LAG-TIME    how long the cursor has not moved while behind ("-" when it is not behind)
+Without any cursor it prints "no cursors (journal at offset N)".
+  --delete MODULE  forget MODULE's cursor: its next start as a durable module is a first
+                   start (from the journal's head, or as its configuration says). Refused
+                   while the module runs or a restart of it is on its way (unload it first);
+                   fails when it has no cursor. Prints "cursor of module MODULE deleted".
+A node without a journal answers with an error.
+With --json: the CursorsResponse (lag_ms is 0 when lag_events is 0; after a delete,
+`deleted` names the module and `cursors` is empty).
 )~";
 
 constexpr std::string_view kPublish =
@@ -265,6 +287,7 @@ std::string commandHelp(std::string_view command) {
   if (command == "stats") return std::string(kStats);
   if (command == "subscribers") return std::string(kSubscribers) + types;
   if (command == "journal") return std::string(kJournal);
+  if (command == "cursors") return std::string(kCursors);
   if (command == "publish") return std::string(kPublish) + types;
   if (command == "load") return std::string(kLoad) + types;
   if (command == "unload") return std::string(kUnload);

@@ -35,6 +35,9 @@ v1::ControlRequest buildRequest(const Command& command) {
           [&](const ReloadCommand& c) { request.mutable_reload()->set_module_id(c.moduleId); },
           [&](const ForgetCommand& c) { request.mutable_forget()->set_module_id(c.moduleId); },
           [&](const JournalCommand&) { request.mutable_journal(); },
+          [&](const CursorsCommand& c) {
+            request.mutable_cursors()->set_delete_module(c.deleteModule);
+          },
           [&](const MaintenanceCommand& c) {
             auto* body = request.mutable_maintenance();
             body->set_operation(c.operation);
@@ -66,6 +69,7 @@ v1::ControlResponse::BodyCase expectedBody(const Command& command) {
                         [](const ReloadCommand&) { return Body::kReload; },
                         [](const ForgetCommand&) { return Body::kForget; },
                         [](const JournalCommand&) { return Body::kJournal; },
+                        [](const CursorsCommand&) { return Body::kCursors; },
                         [](const MaintenanceCommand&) { return Body::kMaintenance; },
                         [](const TailCommand&) { return Body::kTailEvents; },
                     },

@@ -7,6 +7,7 @@
 #include "plexus/ctl/json_output.h"
 #include "plexus/ctl/requests.h"
 #include "plexus/ctl/tail.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::ctl {
 
@@ -53,6 +54,19 @@ Result<v1::ControlResponse> nextFor(ControlConnection& connection, std::uint64_t
                                                std::to_string(timeout.count()) + " ms");
 }
 
+// An older node does not know a request added after its minor (journal, cursors: 1.4): it reads
+// no body and answers MALFORMED. Says so, rather than leave "not a ControlRequest" unexplained.
+std::string olderNodeNote(const v1::ControlResponse& response) {
+  if (response.error().code() != v1::ERROR_CODE_MALFORMED ||
+      response.protocol_major() != ipc::kProtocolMajor ||
+      response.protocol_minor() >= ipc::kProtocolMinor) {
+    return {};
+  }
+  return " (the node speaks protocol " + std::to_string(response.protocol_major()) + "." +
+         std::to_string(response.protocol_minor()) + ", this plexusctl " +
+         ipc::protocolVersionString() + ": the node may not know this command)";
+}
+
 }  // namespace
 
 ExitCode run(const Invocation& invocation, ControlConnection& connection,
@@ -82,7 +96,7 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
   v1::ControlResponse& response = *answer;
   const auto expected = expectedBody(command);
   if (response.has_error()) {
-    err << "plexusctl: " << response.error().message() << "\n";
+    err << "plexusctl: " << response.error().message() << olderNodeNote(response) << "\n";
     return ExitCode::ErrorReply;
   }
   if (response.body_case() != expected) {

@@ -18,6 +18,7 @@
 #include "config/journal_config.h"
 #include "config/priorities.h"
 #include "control/control_server.h"
+#include "control/cursor_queries.h"
 #include "control/journal_queries.h"
 #include "control/maintenance_requests.h"
 #include "control/module_commands.h"
@@ -126,6 +127,11 @@ class Node::Impl {
         m_operatorPublish(m_control, m_loop, m_events),
         m_maintenanceRequests(m_control, m_maintenance),
         m_journalQueries(m_control, m_journal.get()),
+        // A cursor is in use while its module runs or a restart of it is on its way.
+        m_cursorQueries(m_control, m_journal.get(),
+                        [this](const std::string& id) {
+                          return m_supervisor.isRunning(id) || m_supervisor.restarting(id);
+                        }),
         m_tails(m_loop, m_events, m_control, ms(m_config.timings().heartbeat_interval_ms())),
         m_shutdown(m_loop, m_events, ms(m_config.timings().shutdown_grace_ms()),
                    static_cast<std::uint32_t>(m_config.module_size()), shutdownSteps()) {
@@ -135,7 +141,7 @@ class Node::Impl {
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
              &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
-             &m_tails}) {
+             &m_cursorQueries, &m_tails}) {
       m_control.add(*handler);
     }
     wireLoop();
@@ -286,6 +292,7 @@ class Node::Impl {
   OperatorPublish m_operatorPublish;
   MaintenanceRequests m_maintenanceRequests;
   JournalQueries m_journalQueries;
+  CursorQueries m_cursorQueries;
   TailSessions m_tails;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;

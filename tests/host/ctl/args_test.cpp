@@ -67,6 +67,25 @@ TEST(CtlArgs, JournalTakesNoArguments) {
   EXPECT_EQ(std::get<HelpRequest>(*help).command, "journal");
 }
 
+TEST(CtlArgs, CursorsListsOrDeletesOneModule) {
+  EXPECT_EQ(command<CursorsCommand>({"cursors"}).deleteModule, "");
+  EXPECT_EQ(command<CursorsCommand>({"cursors", "--delete", "d"}).deleteModule, "d");
+  EXPECT_EQ(command<CursorsCommand>({"cursors", "--delete=old-one"}).deleteModule, "old-one");
+  auto json = invocation({"--json", "cursors"});
+  EXPECT_TRUE(std::holds_alternative<CursorsCommand>(json.command));
+  EXPECT_TRUE(json.globals.json);
+  EXPECT_THAT(usageError({"cursors", "d"}), HasSubstr("cursors: unexpected argument 'd'"));
+  EXPECT_THAT(usageError({"cursors", "--delete"}), HasSubstr("--delete needs a value"));
+  EXPECT_THAT(usageError({"cursors", "--delete="}), HasSubstr("--delete needs a module id"));
+  EXPECT_THAT(usageError({"cursors", "--delete", "a", "--delete", "b"}),
+              HasSubstr("--delete given more than once"));
+  EXPECT_THAT(usageError({"cursors", "--reset"}), HasSubstr("unknown option '--reset'"));
+  EXPECT_THAT(usageError({"journal", "--delete", "d"}), HasSubstr("unknown option '--delete'"));
+  auto help = parse({"cursors", "--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_EQ(std::get<HelpRequest>(*help).command, "cursors");
+}
+
 TEST(CtlArgs, GlobalDefaults) {
   auto inv = invocation({"status"});
   EXPECT_EQ(inv.globals.runtimeDir, "");

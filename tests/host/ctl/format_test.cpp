@@ -283,5 +283,49 @@ TEST(CtlFormat, JournalDisabledIsOneLine) {
             "journal: disabled (no type is journaled)\n");
 }
 
+TEST(CtlFormat, CursorsTable) {
+  v1::CursorsResponse cursors;
+  cursors.set_last_offset(4096);
+  auto* behind = cursors.add_cursors();
+  behind->set_module_id("archiver");
+  behind->set_cursor(3000);
+  behind->set_delivered_through(3100);
+  behind->set_lag_events(1096);
+  behind->set_lag_ms(184'000);
+  behind->set_updated_unix_ms(1'700'000'000'000);
+  auto* live = cursors.add_cursors();
+  live->set_module_id("d");
+  live->set_cursor(4096);
+  live->set_delivered_through(4096);
+  live->set_updated_unix_ms(1'700'000'000'000);
+  EXPECT_EQ(formatCursors(cursors),
+            "MODULE    CURSOR  DELIVERED  LAG-EVENTS  LAG-TIME\n"
+            "archiver    3000       3100        1096     3m04s\n"
+            "d           4096       4096           0         -\n");
+  v1::ControlResponse response;
+  *response.mutable_cursors() = cursors;
+  EXPECT_EQ(formatResponse(CursorsCommand{}, response), formatCursors(cursors));
+}
+
+TEST(CtlFormat, CursorsBehindForLessThanASecondShowMilliseconds) {
+  v1::CursorsResponse cursors;
+  auto* cursor = cursors.add_cursors();
+  cursor->set_module_id("d");
+  cursor->set_lag_events(1);
+  EXPECT_THAT(formatCursors(cursors),
+              HasSubstr("d            0          0           1       0ms\n"))
+      << "behind: a time, even 0ms, never '-'";
+}
+
+TEST(CtlFormat, NoCursorsAndADeleteAreOneLine) {
+  v1::CursorsResponse none;
+  none.set_last_offset(12);
+  EXPECT_EQ(formatCursors(none), "no cursors (journal at offset 12)\n");
+  v1::ControlResponse response;
+  response.mutable_cursors()->set_deleted("d");
+  response.mutable_cursors()->set_last_offset(12);
+  EXPECT_EQ(formatResponse(CursorsCommand{"d"}, response), "cursor of module d deleted\n");
+}
+
 }  // namespace
 }  // namespace plexus::ctl

@@ -22,7 +22,7 @@ TEST(CtlJson, StatsResponseHasEveryFieldWithZerosAndStringCounters) {
                    R"("channel_full":"0","failed":"0","acked":"0","lost":"0","decode_errors":"0",)"
                    R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
                    R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0,"filtered":"0",)"
-                   R"("lanes":[]}]})");
+                   R"("lanes":[],"replayed":"0","redelivered":"0"}]})");
 }
 
 TEST(CtlJson, EveryDeliveryStatsFieldIsPresentByItsProtoName) {
@@ -96,6 +96,26 @@ TEST(CtlJson, DisabledJournalHasEveryFieldToo) {
   auto json = toJson(v1::JournalResponse{});
   ASSERT_TRUE(json.ok());
   EXPECT_THAT(*json, HasSubstr(R"({"enabled":false,"directory":"","types":[],)"));
+}
+
+TEST(CtlJson, CursorsResponseByProtoNames) {
+  v1::CursorsResponse cursors;
+  cursors.set_last_offset(10);
+  auto* cursor = cursors.add_cursors();
+  cursor->set_module_id("d");
+  cursor->set_cursor(4);
+  cursor->set_delivered_through(7);
+  cursor->set_lag_events(6);
+  cursor->set_updated_unix_ms(1'700'000'000'000);
+  cursor->set_lag_ms(90'000);
+  auto json = toJson(cursors);
+  ASSERT_TRUE(json.ok()) << json.error().message;
+  EXPECT_EQ(*json, R"({"cursors":[{"module_id":"d","cursor":"4","delivered_through":"7",)"
+                   R"("lag_events":"6","updated_unix_ms":"1700000000000","lag_ms":"90000"}],)"
+                   R"("deleted":"","last_offset":"10"})");
+  auto empty = toJson(v1::CursorsResponse{});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, R"({"cursors":[],"deleted":"","last_offset":"0"})");
 }
 
 TEST(CtlJson, TailLine) {

@@ -96,5 +96,16 @@ TEST(CtlRequests, Journal) {
   EXPECT_EQ(requestTimeout(GlobalOptions{}, JournalCommand{}).count(), 5000);
 }
 
+TEST(CtlRequests, Cursors) {
+  auto list = buildRequest(CursorsCommand{});
+  EXPECT_EQ(list.body_case(), Req::kCursors);
+  EXPECT_EQ(list.cursors().delete_module(), "");
+  auto remove = buildRequest(CursorsCommand{"d"});
+  EXPECT_EQ(remove.body_case(), Req::kCursors);
+  EXPECT_EQ(remove.cursors().delete_module(), "d");
+  EXPECT_EQ(expectedBody(CursorsCommand{}), Resp::kCursors);
+  EXPECT_EQ(requestTimeout(GlobalOptions{}, CursorsCommand{"d"}).count(), 5000);  // at once
+}
+
 }  // namespace
 }  // namespace plexus::ctl

@@ -12,6 +12,7 @@
 
 #include "fake_connection.h"
 #include "plexus/ctl/args.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::ctl {
 namespace {
@@ -60,7 +61,7 @@ TEST(CtlRun, StatsJsonPrintsExactlyTheStatsResponse) {
             R"("channel_full":"0","failed":"0","acked":"4","lost":"0","decode_errors":"0",)"
             R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
             R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0,"filtered":"0",)"
-            R"("lanes":[]}]})"
+            R"("lanes":[],"replayed":"0","redelivered":"0"}]})"
             "\n");
   ASSERT_EQ(connection.calls.size(), 1u);
   EXPECT_EQ(connection.calls[0].stats().module_id(), "logger");
@@ -102,6 +103,71 @@ TEST(CtlRun, JournalSendsTheJournalRequestAndPrintsTheAnswer) {
   ASSERT_EQ(connection.calls.size(), 2u);
   EXPECT_TRUE(connection.calls[0].has_journal());
   EXPECT_TRUE(connection.calls[1].has_journal());
+}
+
+TEST(CtlRun, CursorsSendsTheCursorsRequestAndPrintsTheAnswer) {
+  FakeConnection connection;
+  v1::ControlResponse list;
+  auto* cursor = list.mutable_cursors()->add_cursors();
+  cursor->set_module_id("d");
+  cursor->set_cursor(5);
+  list.mutable_cursors()->set_last_offset(5);
+  connection.answers.emplace_back(list);
+  connection.answers.emplace_back(list);
+  v1::ControlResponse deleted;
+  deleted.mutable_cursors()->set_deleted("d");
+  connection.answers.emplace_back(deleted);
+  auto text = runWith(connection, {"cursors"});
+  EXPECT_EQ(text.code, ExitCode::Ok) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("MODULE  CURSOR"));
+  EXPECT_THAT(text.out, HasSubstr("\nd            5"));
+  auto json = runWith(connection, {"cursors", "--json"});
+  EXPECT_EQ(json.code, ExitCode::Ok);
+  EXPECT_THAT(json.out, HasSubstr(R"({"cursors":[{"module_id":"d","cursor":"5",)"));
+  auto remove = runWith(connection, {"cursors", "--delete", "d"});
+  EXPECT_EQ(remove.code, ExitCode::Ok);
+  EXPECT_EQ(remove.out, "cursor of module d deleted\n");
+  ASSERT_EQ(connection.calls.size(), 3u);
+  EXPECT_TRUE(connection.calls[0].has_cursors());
+  EXPECT_EQ(connection.calls[0].cursors().delete_module(), "");
+  EXPECT_EQ(connection.calls[2].cursors().delete_module(), "d");
+}
+
+TEST(CtlRun, CursorsRefusedByTheNodeIsAnErrorReply) {
+  FakeConnection connection;
+  v1::ControlResponse refused;
+  refused.mutable_error()->set_code(v1::ERROR_CODE_UNAVAILABLE);
+  refused.mutable_error()->set_message("module 'd' is running or about to");
+  connection.answers.emplace_back(refused);
+  auto outcome = runWith(connection, {"cursors", "--delete", "d"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_THAT(outcome.err, HasSubstr("module 'd' is running"));
+}
+
+TEST(CtlRun, ARequestAnOlderNodeCannotReadSaysTheNodeIsOlder) {
+  FakeConnection connection;
+  v1::ControlResponse older;  // what a 1.3 node answers a body it does not know
+  older.set_protocol_major(ipc::kProtocolMajor);
+  older.set_protocol_minor(ipc::kProtocolMinor - 1);
+  older.mutable_error()->set_code(v1::ERROR_CODE_MALFORMED);
+  older.mutable_error()->set_message("not a ControlRequest");
+  connection.answers.emplace_back(older);
+  auto outcome = runWith(connection, {"cursors"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_EQ(outcome.err, "plexusctl: not a ControlRequest (the node speaks protocol 1." +
+                             std::to_string(ipc::kProtocolMinor - 1) + ", this plexusctl " +
+                             ipc::protocolVersionString() +
+                             ": the node may not know this command)\n");
+  v1::ControlResponse same = older;  // the same minor: no note
+  same.set_protocol_minor(ipc::kProtocolMinor);
+  connection.answers.emplace_back(same);
+  EXPECT_EQ(runWith(connection, {"cursors"}).err, "plexusctl: not a ControlRequest\n");
+  v1::ControlResponse refused = older;  // another error of an older node: no note either
+  refused.mutable_error()->set_code(v1::ERROR_CODE_NOT_FOUND);
+  refused.mutable_error()->set_message("no module 'x'");
+  connection.answers.emplace_back(refused);
+  EXPECT_EQ(runWith(connection, {"stats", "x"}).err, "plexusctl: no module 'x'\n");
 }
 
 // Issue 10, item 6: while the node publishes, each progress restarts the wait for the answer.

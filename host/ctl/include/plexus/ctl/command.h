@@ -66,15 +66,20 @@ struct MaintenanceCommand {
 };
 // The node's journal: directory, journaled types, offsets, counters, writer state.
 struct JournalCommand {};
+// Durable modules' cursors and their lag; with deleteModule, forget that module's cursor.
+struct CursorsCommand {
+  std::string deleteModule;  // empty: list
+};
 struct TailCommand {
   std::vector<v1::EventType> types;    // empty: every type
   std::string filter;                  // content filter for each of types; "" = none
   std::optional<std::uint64_t> count;  // stop after this many events
 };
 
-using Command = std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand,
-                             PublishCommand, LoadCommand, UnloadCommand, ReloadCommand,
-                             MaintenanceCommand, TailCommand, ForgetCommand, JournalCommand>;
+using Command =
+    std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand, PublishCommand,
+                 LoadCommand, UnloadCommand, ReloadCommand, MaintenanceCommand, TailCommand,
+                 ForgetCommand, JournalCommand, CursorsCommand>;
 
 struct Invocation {
   GlobalOptions globals;

@@ -35,6 +35,11 @@ std::string formatPublished(const v1::OperatorPublishResponse& published, v1::Ev
 // nothing is one line, "journal: disabled (no type is journaled)".
 std::string formatJournal(const v1::JournalResponse& journal);
 
+// A table of the durable modules' cursors: MODULE, CURSOR, DELIVERED, LAG-EVENTS, LAG-TIME
+// (how long the cursor has not moved while behind; "-" when it is not behind); without any,
+// "no cursors (journal at offset N)". After a delete: "cursor of module M deleted".
+std::string formatCursors(const v1::CursorsResponse& cursors);
+
 // The human output of `response`, a successful answer to `command` (not tail); ends with '\n'.
 std::string formatResponse(const Command& command, const v1::ControlResponse& response);
 
