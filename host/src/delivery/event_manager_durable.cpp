@@ -169,8 +169,8 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
   if (result.firstOffset > durable.position + 1) {
     m_durableLog.warn(slot->id + "/trimmed", [&] {
       return "durable module '" + slot->id + "': retention trimmed offsets " +
-             std::to_string(durable.position + 1) + ".." +
-             std::to_string(result.firstOffset - 1) + " before it read them";
+             std::to_string(durable.position + 1) + ".." + std::to_string(result.firstOffset - 1) +
+             " before it read them";
     });
   }
   const std::int64_t nowMs = wallNowMs();
