@@ -34,6 +34,8 @@ v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& c
   out.set_filtered(counters.filtered);
   out.set_replayed(counters.replayed);
   out.set_redelivered(counters.redelivered);
+  out.set_journal_holes(counters.holes);
+  out.set_trimmed(counters.trimmed);
   LaneGauges sum;
   for (std::size_t i = 0; i < kAckedLanes; ++i) {
     const LaneCounters& lane = counters.lanes[i];

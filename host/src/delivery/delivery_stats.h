@@ -39,6 +39,8 @@ struct DeliveryCounters {
   std::uint64_t filtered = 0;     // not part of routed
   std::uint64_t replayed = 0;     // taken from the journal (durable catch-up); part of successful
   std::uint64_t redelivered = 0;  // of those, sent before to an incarnation that did not ack them
+  std::uint64_t holes = 0;        // journal offsets in recorded holes its catch-up crossed
+  std::uint64_t trimmed = 0;      // journal offsets retention removed before it read them
   std::uint32_t maxHeld = 0;      // peak of both lanes' queued + in_flight together
   std::int64_t lastEventAtUnixMs = 0;
 

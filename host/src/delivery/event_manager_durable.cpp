@@ -166,14 +166,35 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       m_readRetries.push_back(slot->id);
     return;
   }
+  // What retention removed before the module read it: one gap (a sequence number the next
+  // event's dropped_before counts), the offsets counted as trimmed.
   if (result.firstOffset > durable.position + 1) {
-    m_durableLog.warn(slot->id + "/trimmed", [&] {
-      return "durable module '" + slot->id + "': retention trimmed offsets " +
-             std::to_string(durable.position + 1) + ".." + std::to_string(result.firstOffset - 1) +
-             " before it read them";
-    });
+    const std::uint64_t through = std::min(result.firstOffset - 1, result.reachedThrough);
+    if (through > durable.position) {
+      m_durableLog.warn(slot->id + "/trimmed", [&] {
+        return "durable module '" + slot->id + "': retention trimmed offsets " +
+               std::to_string(durable.position + 1) + ".." + std::to_string(through) +
+               " before it read them";
+      });
+      slot->channel->assignSeq();
+      slot->counters.trimmed += through - durable.position;
+      durable.position = through;
+    }
   }
   const std::int64_t nowMs = wallNowMs();
+  std::size_t nextHole = 0;
+  // Recorded holes below `before`: each one gap, its offsets counted as holes.
+  auto passHoles = [&](std::uint64_t before) {
+    for (; nextHole < result.holes.size() && result.holes[nextHole].first < before; ++nextHole) {
+      const Hole& hole = result.holes[nextHole];
+      if (hole.last <= durable.position) continue;  // met before
+      const std::uint64_t last = std::min(hole.last, result.reachedThrough);
+      // A hole straddling two reads is one gap: the first read counted it.
+      if (hole.first > durable.position) slot->channel->assignSeq();
+      slot->counters.holes += last - std::max(hole.first, durable.position + 1) + 1;
+      durable.position = last;
+    }
+  };
   bool complete = true;
   for (JournalEvent& event : result.events) {
     if (event.offset <= durable.position) continue;
@@ -181,11 +202,15 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       complete = false;
       break;
     }
+    passHoles(event.offset);
     takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
                     ipc::SharedBytes::copyOf(event.body), nowMs);
     durable.position = event.offset;
   }
-  if (complete) durable.position = std::max(durable.position, result.reachedThrough);
+  if (complete) {
+    passHoles(result.reachedThrough + 1);
+    durable.position = std::max(durable.position, result.reachedThrough);
+  }
   pumpDurable(*slot);
 }
 

@@ -61,7 +61,7 @@ TEST(CtlRun, StatsJsonPrintsExactlyTheStatsResponse) {
             R"("channel_full":"0","failed":"0","acked":"4","lost":"0","decode_errors":"0",)"
             R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
             R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0,"filtered":"0",)"
-            R"("lanes":[],"replayed":"0","redelivered":"0"}]})"
+            R"("lanes":[],"replayed":"0","redelivered":"0","journal_holes":"0","trimmed":"0"}]})"
             "\n");
   ASSERT_EQ(connection.calls.size(), 1u);
   EXPECT_EQ(connection.calls[0].stats().module_id(), "logger");
