@@ -79,7 +79,10 @@ Result<SubscribeOutcome> EventManager::subscribe(const std::string& moduleId,
     publishLifecycle(v1::EVENT_TYPE_MODULE_LOADED, slot->announcement);
   }
   outcome.subscribed = slot->subscriptions();
-  if (slot->durable) pumpDurable(*slot);  // a durable module starts with its catch-up
+  if (slot->durable) {
+    noteDurableTypes();
+    pumpDurable(*slot);  // a durable module starts with its catch-up
+  }
   return outcome;
 }
 
@@ -116,6 +119,7 @@ Result<std::vector<v1::EventType>> EventManager::unsubscribe(const std::string& 
     m_routing.remove(type, slot);
     slot->subscribed.reset(static_cast<std::size_t>(type));
   }
+  if (slot->durable) noteDurableTypes();
   return slot->subscriptions();
 }
 
@@ -160,15 +164,20 @@ void EventManager::detach(const std::string& moduleId) {
   // Unroute first: a waiter told below may publish again, and must not reach this channel.
   m_routing.removeEverywhere(slot);
   m_replay.unloaded(*slot);
-  if (slot->durable) endDurable(*slot);
+  const bool durable = slot->durable != nullptr;
+  // A durable module's journaled types wait for it in the journal: never absent.
+  const auto absentTypes =
+      durable ? slot->subscribed & ~m_options.journal->types() : slot->subscribed;
+  if (durable) endDurable(*slot);
   for (AckedLane lane : {AckedLane::Critical, AckedLane::Event})
     slot->discardHeld(lane);
-  if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && slot->subscribed.any()) {
+  if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && absentTypes.any()) {
     std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });
-    m_absent.push_back({moduleId, slot->subscribed});
+    m_absent.push_back({moduleId, absentTypes});
   }
   failBlocked(*slot, MissReason::Gone);
   slot->endIncarnation();
+  if (durable) noteDurableTypes();
 }
 
 void EventManager::removeTap(const std::string& tapId) {
@@ -193,6 +202,12 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
                                                    const PublishOptions& options,
                                                    std::vector<Acceptance>* accepted) {
   PLEXUS_ASSERT_THREAD(m_thread);
+  // Journaled before it is routed, whoever subscribes: every subscriber gets the same offset.
+  std::uint64_t offset = options.offset;
+  if (offset == 0 && m_options.journal != nullptr && m_options.journal->journals(type) &&
+      waitForJournal(type, body, options, offset)) {
+    return std::nullopt;
+  }
   ++m_eventsPublished;
   const auto& subscribers = m_routing.subscribers(type);
   PublishReport report;
@@ -203,11 +218,6 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   }
   const bool critical =
       options.critical || m_options.criticalTypes.test(static_cast<std::size_t>(type));
-  // Journaled before it is routed, whoever subscribes: every subscriber gets the same offset.
-  const std::uint64_t offset =
-      options.offset != 0 || m_options.journal == nullptr || !m_options.journal->journals(type)
-          ? options.offset
-          : m_options.journal->record(type, body);
   std::optional<BlockedPublishes::Id> waiting;  // opened at the first full block subscriber
   std::int64_t nowMs = -1;                      // read once, at the first acceptance
   LazyEvent event(m_parsed, body);              // parsed for the first filter, if any

@@ -37,6 +37,7 @@
 #include <bitset>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -165,6 +166,11 @@ class EventManager {
   // When expire() or a flush retry needs to run next; nullopt if nothing waits.
   std::optional<SteadyClock::time_point> nextDeadline() const;
 
+  // ---- the journal's back-pressure (event_manager_durable.cpp) ----
+  // The journal thread's queue has room again (after Journal::onNotices): publishes that wait
+  // for it go on, in order.
+  void onJournalRoom();
+
   // ---- statistics and queries ----
   void countDecodeError(const std::string& moduleId);
   void countRejected(const std::string& moduleId);
@@ -213,6 +219,13 @@ class EventManager {
                        const ipc::SharedBytes& body, std::int64_t nowMs);
   void saveProgress(ModuleSlot& slot);
   void retryReads();
+  // A publish of a journaled type a durable module subscribes to, from a publisher that can
+  // wait, while the journal's queue is full: it waits (in order) instead of becoming a hole.
+  // True when it waits; else `offset` is the event's offset.
+  bool waitForJournal(v1::EventType type, const ipc::SharedBytes& body,
+                      const PublishOptions& options, std::uint64_t& offset);
+  void expireJournalWaits(SteadyClock::time_point now);
+  void noteDurableTypes();  // recomputes m_durableTypes
   // A catching-up durable module's read came back (Journal::onReads): it takes what the read
   // brought, then goes on (memory, another read, or live).
   void onJournalRead(const std::string& moduleId, std::uint64_t incarnation, ReadResult& result);
@@ -234,6 +247,15 @@ class EventManager {
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
   std::vector<std::string> m_readRetries;  // durable modules whose last read failed
+  // The types some durable module subscribes to, and the publishes waiting for the journal.
+  std::bitset<ipc::kEventTypeSlots> m_durableTypes;
+  struct JournalWait {
+    v1::EventType type;
+    ipc::SharedBytes body;
+    PublishOptions options;
+    SteadyClock::time_point deadline;
+  };
+  std::deque<JournalWait> m_journalWaits;
   // Held by the journal reads on their way: a read that comes back after this EventManager is
   // gone finds it expired.
   std::shared_ptr<EventManager*> m_self = std::make_shared<EventManager*>(this);

@@ -56,6 +56,7 @@ void EventManager::expire() {
   if (!m_readRetries.empty()) retryReads();
   const auto now = m_options.steadyNow();
   if (m_options.graceUntil && now < m_options.graceUntil()) return;  // the node was paused
+  if (!m_journalWaits.empty()) expireJournalWaits(now);
   m_blocked.expire(now, [this](const BlockedPublishes::Wait& wait) { return timeOut(wait); });
 }
 
@@ -63,6 +64,11 @@ std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
   PLEXUS_ASSERT_THREAD(m_thread);
   std::optional<SteadyClock::time_point> next = m_blocked.nextDeadline();
   if (next && m_options.graceUntil) next = std::max(*next, m_options.graceUntil());
+  if (!m_journalWaits.empty()) {
+    auto deadline = m_journalWaits.front().deadline;
+    if (m_options.graceUntil) deadline = std::max(deadline, m_options.graceUntil());
+    if (!next || deadline < *next) next = deadline;
+  }
   if (!m_readRetries.empty()) {
     for (const std::string& id : m_readRetries) {
       const ModuleSlot* slot = m_slots.find(id);

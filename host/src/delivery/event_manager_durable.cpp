@@ -248,3 +248,74 @@ void EventManager::saveProgress(ModuleSlot& slot) {
 }
 
 }  // namespace plexus::host
+
+namespace plexus::host {
+
+// ---- the journal's back-pressure ----
+
+bool EventManager::waitForJournal(v1::EventType type, const ipc::SharedBytes& body,
+                                  const PublishOptions& options, std::uint64_t& offset) {
+  Journal& journal = *m_options.journal;
+  const bool mayWait =
+      options.waiter != nullptr && m_durableTypes.test(static_cast<std::size_t>(type));
+  if (!mayWait) {
+    offset = journal.record(type, body);
+    return false;
+  }
+  if (m_journalWaits.empty()) {
+    if (auto taken = journal.tryRecord(type, body)) {
+      offset = *taken;
+      return false;
+    }
+  }
+  // The journal's queue is full (or others wait before it): a durable module would otherwise
+  // miss it, so the publisher waits, as for a full block-policy subscriber.
+  m_journalWaits.push_back({type, body, options, m_options.steadyNow() + m_options.blockTimeout});
+  return true;
+}
+
+void EventManager::onJournalRoom() {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  while (!m_journalWaits.empty()) {
+    JournalWait& first = m_journalWaits.front();
+    const auto offset = m_options.journal->tryRecord(first.type, first.body);
+    if (!offset) return;  // still full: the next notice
+    JournalWait wait = std::move(first);
+    m_journalWaits.pop_front();
+    wait.options.offset = *offset;
+    if (auto report = publish(wait.type, wait.body, wait.options))
+      wait.options.waiter->onPublishDone(wait.options.token, *report);
+  }
+}
+
+// Waits past their deadline: not published at all; the publisher learns that the durable
+// subscribers timed out (the journal did not make room in time).
+void EventManager::expireJournalWaits(SteadyClock::time_point now) {
+  while (!m_journalWaits.empty() && m_journalWaits.front().deadline <= now) {
+    JournalWait wait = std::move(m_journalWaits.front());
+    m_journalWaits.pop_front();
+    PublishReport report;
+    for (ModuleSlot* slot : m_routing.subscribers(wait.type)) {
+      if (!slot->durable) continue;
+      ++report.subscribers;
+      ++report.timedOut;
+      report.missed.push_back({slot->id, MissReason::TimedOut});
+    }
+    m_durableLog.warn("journal-wait", [&] {
+      return "the journal did not make room within " +
+             std::to_string(m_options.blockTimeout.count()) + " ms: a publish of " +
+             ipc::displayName(wait.type) + " for durable modules timed out";
+    });
+    wait.options.waiter->onPublishDone(wait.options.token, report);
+  }
+}
+
+void EventManager::noteDurableTypes() {
+  m_durableTypes.reset();
+  m_slots.forEach([&](const ModuleSlot& slot) {
+    if (slot.durable) m_durableTypes |= slot.subscribed;
+  });
+  if (m_options.journal != nullptr) m_durableTypes &= m_options.journal->types();
+}
+
+}  // namespace plexus::host

@@ -71,7 +71,8 @@ Journal::~Journal() {
   if (m_lockFd >= 0) ::close(m_lockFd);
 }
 
-std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) {
+std::optional<std::uint64_t> Journal::take(v1::EventType type, const ipc::SharedBytes& body,
+                                           bool mayWait) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (m_stopped) return 0;
   std::optional<std::uint64_t> offset = m_allocator.allocate();
@@ -97,12 +98,17 @@ std::uint64_t Journal::record(v1::EventType type, const ipc::SharedBytes& body) 
     m_requested = wanted;
     m_demandAtRequest = demand();
   }
-  remember(*offset, type, body);
   if (m_writer->tryAppend(
           {*offset, wallNowNs(), static_cast<std::int32_t>(type), std::string(body.view())})) {
+    remember(*offset, type, body);
     ++m_journaled;
     return *offset;
   }
+  if (mayWait) {
+    m_allocator.giveBack(*offset);
+    return std::nullopt;
+  }
+  remember(*offset, type, body);
   // The disk is slower than the publishers: the event is delivered, the journal says it lost it.
   m_writer->recordHole({*offset, *offset, Hole::Reason::Overflow});
   ++m_overflow;

@@ -87,9 +87,18 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   bool journals(v1::EventType type) const { return m_types.test(static_cast<std::size_t>(type)); }
+  const std::bitset<ipc::kEventTypeSlots>& types() const { return m_types; }
   // For a just-published event of a journaled type: its offset (queued for writing, or an
   // Overflow hole), or 0 when it got none. Precondition: journals(type).
-  std::uint64_t record(v1::EventType type, const ipc::SharedBytes& body);
+  std::uint64_t record(v1::EventType type, const ipc::SharedBytes& body) {
+    return *take(type, body, false);
+  }
+  // As record(), but when the journal thread's queue is full: nullopt, and nothing is handed out
+  // (a publisher that can wait for room: one a durable module subscribes to). The queue has
+  // room again after the next notice (onNotices).
+  std::optional<std::uint64_t> tryRecord(v1::EventType type, const ipc::SharedBytes& body) {
+    return take(type, body, true);
+  }
 
   // ---- durable modules ----
   // The highest offset handed out so far (0 when none).
@@ -127,6 +136,7 @@ class Journal {
   static constexpr std::uint64_t kRecentEvents = 16384;  // a power of two
   static constexpr std::size_t kRecentBytes = 8u << 20;
   void remember(std::uint64_t offset, v1::EventType type, const ipc::SharedBytes& body);
+  std::optional<std::uint64_t> take(v1::EventType type, const ipc::SharedBytes& body, bool mayWait);
 
   JournalWriter::Notices m_notices;
   ReadResults m_reads;

@@ -1,6 +1,7 @@
 #include "journal/offset_allocator.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace plexus::host {
 
@@ -24,6 +25,12 @@ std::optional<std::uint64_t> OffsetAllocator::allocate() {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (m_next > m_reserved) return std::nullopt;
   return m_next++;
+}
+
+void OffsetAllocator::giveBack(std::uint64_t offset) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  assert(offset + 1 == m_next);
+  m_next = offset;
 }
 
 std::uint64_t OffsetAllocator::headroom() const {

@@ -36,6 +36,9 @@ class OffsetAllocator {
 
   // The next offset, or nullopt when the durable reservation is used up (headroom() == 0).
   std::optional<std::uint64_t> allocate();
+  // Takes back the offset allocate() just handed out (it was never used): the next allocate()
+  // hands it out again. Precondition: `offset` is the last one handed out.
+  void giveBack(std::uint64_t offset);
   // How many offsets can be handed out before a new reservation must be durable.
   std::uint64_t headroom() const;
   // The reservation to request now (through this offset), or 0 when headroom is ample (at

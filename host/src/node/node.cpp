@@ -243,7 +243,10 @@ class Node::Impl {
     m_control.serve();
     m_loop.addQueue(m_publisher, [this] { m_publisher.drain(); });
     if (m_journal) {
-      m_loop.addQueue(m_journal->notices(), [this] { m_journal->onNotices(); });
+      m_loop.addQueue(m_journal->notices(), [this] {
+        m_journal->onNotices();
+        m_events.onJournalRoom();  // publishes waiting for the journal's queue
+      });
       // Durable modules' catch-up reads (sent by the after-hook's flush).
       m_loop.addQueue(m_journal->reads(), [this] { m_journal->onReads(); });
     }

@@ -18,11 +18,12 @@ TEST(CtlJson, StatsResponseHasEveryFieldWithZerosAndStringCounters) {
   response.add_modules()->set_module_id("logger");
   auto json = toJson(response);
   ASSERT_TRUE(json.ok()) << json.error().message;
-  EXPECT_EQ(*json, R"({"modules":[{"module_id":"logger","routed":"0","successful":"0",)"
-                   R"("channel_full":"0","failed":"0","acked":"0","lost":"0","decode_errors":"0",)"
-                   R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
-                   R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0,"filtered":"0",)"
-                   R"("lanes":[],"replayed":"0","redelivered":"0","journal_holes":"0","trimmed":"0"}]})");
+  EXPECT_EQ(*json,
+            R"({"modules":[{"module_id":"logger","routed":"0","successful":"0",)"
+            R"("channel_full":"0","failed":"0","acked":"0","lost":"0","decode_errors":"0",)"
+            R"("rejected":"0","queued":0,"in_flight":0,"max_held":0,)"
+            R"("last_event_at_unix_ms":"0","blocked":0,"capacity":0,"filtered":"0",)"
+            R"("lanes":[],"replayed":"0","redelivered":"0","journal_holes":"0","trimmed":"0"}]})");
 }
 
 TEST(CtlJson, EveryDeliveryStatsFieldIsPresentByItsProtoName) {

@@ -32,13 +32,15 @@ class DurableTest : public ::testing::Test {
   ~DurableTest() override { close(); }
 
   // A node (re)started on `store`: a new Journal and EventManager.
-  void open(std::unique_ptr<JournalStore> store) {
+  // `queue`: the journal thread's queue; m_options: the EventManager's (journal set here).
+  void open(std::unique_ptr<JournalStore> store, std::size_t queue = 65536) {
     close();
     JournalSettings settings;
     settings.directory = "memory";
     settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
+    settings.writer.queueCapacity = queue;
     m_journal = std::make_unique<Journal>(std::move(store), settings);
-    EventManager::Options options;
+    EventManager::Options options = m_options;
     options.journal = m_journal.get();
     m_em = std::make_unique<EventManager>(m_sink, options);
   }
@@ -128,6 +130,7 @@ class DurableTest : public ::testing::Test {
   }
 
   RecordingSink m_sink;
+  EventManager::Options m_options;
   std::unique_ptr<Journal> m_journal;
   std::unique_ptr<EventManager> m_em;
 };
