@@ -1,6 +1,7 @@
 #include "control/journal_read_queries.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace plexus::host {
@@ -67,7 +68,9 @@ void JournalReadQueries::handle(const std::string& clientId, const v1::ControlRe
   const std::uint64_t to = ask.to_offset() != 0 ? std::min(ask.to_offset(), head) : head;
   ReadRequest read;
   read.from = ask.from_offset() != 0 ? ask.from_offset() : 1;  // with since: resolved there
-  read.sinceNs = ask.since_unix_ms() * 1'000'000;
+  // A time past year 2262 finds nothing, as the latest time nanoseconds can say.
+  constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max() / 1'000'000;
+  read.sinceNs = std::min(ask.since_unix_ms(), kMaxMs) * 1'000'000;
   read.to = to;
   read.maxEvents = ask.count() != 0 ? ask.count() : kDefaultCount;
   for (int type : ask.types())
