@@ -1,16 +1,21 @@
 // plexusctl, the real binary, against the real node: JSON statistics and module lists match
 // what the node reports, empty lists are lists, the exit codes are the documented ones,
 // `journal` reports the node's own journal (or that it has none), and `cursors` lists a durable
-// module's cursor and deletes it only once the module is unloaded.
+// module's cursor and deletes it only once the module is unloaded; `journal read` prints the
+// journaled events as JSON lines (by type, counted, since a time).
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
+#include <sstream>
 
 #include "test_node.h"
 
@@ -223,6 +228,96 @@ TEST(CtlTest, CursorsOfANodeWithoutAJournalIsAnError) {
   auto cursors = runCtl(node, "cursors", /*withStderr=*/true);
   EXPECT_EQ(cursors.exitCode, 1) << cursors.out << node.log();
   EXPECT_NE(cursors.out.find("this node has no journal"), std::string::npos) << cursors.out;
+}
+
+// The JSON lines of `journal read ARGS`, parsed.
+struct ReadLine {
+  std::string offset;
+  std::string type;
+  v1::Event event;
+};
+std::vector<ReadLine> journalRead(const TestNode& node, const std::string& args) {
+  auto run = plexusctl(node, "journal read " + args);
+  EXPECT_EQ(run.exitCode, 0) << run.out;
+  std::vector<ReadLine> out;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    google::protobuf::Struct parsed;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &parsed).ok()) << line;
+    const auto& fields = parsed.fields();
+    EXPECT_TRUE(fields.contains("offset") && fields.contains("time")) << line;
+    if (!fields.contains("offset")) continue;
+    ReadLine read{fields.at("offset").string_value(), fields.at("type").string_value(), {}};
+    const std::string time = fields.at("time").string_value();  // 2026-12-04T10:00:00.250Z
+    EXPECT_TRUE(time.size() == 24 && time[10] == 'T' && time[19] == '.' && time.back() == 'Z')
+        << line;
+    const auto start = line.find("\"event\":");
+    EXPECT_NE(start, std::string::npos) << line;
+    if (start == std::string::npos) continue;
+    // The event's JSON runs from after "event": to the line's closing brace.
+    const std::string event = line.substr(start + 8, line.size() - start - 9);
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(event, &read.event).ok()) << event;
+    out.push_back(read);
+  }
+  return out;
+}
+
+std::string rfc3339Now() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);  // floored to the second
+  return text;
+}
+
+TEST(CtlTest, JournalReadPrintsTheJournaledEvents) {
+  TestNode node(
+      "journal {\n  types: EVENT_TYPE_NEW_BLOCK\n  types: EVENT_TYPE_PEER_CONNECTED\n}\n");
+  node.start();
+  const std::string before = rfc3339Now();
+  for (int height : {10, 11, 12}) {
+    auto published = plexusctl(node, "publish NewBlock --payload '{\"hash\":\"00ab\",\"height\":" +
+                                         std::to_string(height) + "}'");
+    ASSERT_EQ(published.exitCode, 0) << published.out << node.log();
+  }
+  ASSERT_EQ(plexusctl(node, "publish PeerConnected --payload '{\"peer_id\":\"p1\"}'").exitCode, 0);
+
+  // A read is served after everything journaled before it is committed: no wait needed.
+  auto blocks = journalRead(node, "--from 1 --type NewBlock");
+  ASSERT_EQ(blocks.size(), 3u) << node.log();
+  const std::uint64_t first = std::stoull(blocks[0].offset);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(blocks[i].offset, std::to_string(first + i)) << "consecutive offsets";
+    EXPECT_EQ(blocks[i].type, "NewBlock");
+    EXPECT_EQ(blocks[i].event.type(), v1::EVENT_TYPE_NEW_BLOCK);
+    EXPECT_EQ(blocks[i].event.new_block().height(), 10u + i);
+  }
+  auto all = journalRead(node, "--from 1");
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[3].type, "PeerConnected");
+  EXPECT_EQ(all[3].event.peer_connected().peer_id(), "p1");
+  auto two = journalRead(node, "--from 1 --count 2");
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[1].offset, blocks[1].offset);
+  auto since = journalRead(node, "--since " + before);
+  ASSERT_EQ(since.size(), 4u);
+  EXPECT_EQ(since[0].offset, blocks[0].offset);
+  EXPECT_EQ(journalRead(node, "--since 1h").size(), 4u);
+
+  EXPECT_EQ(plexusctl(node, "journal read --from 1 --since 1h").exitCode, 2);
+  EXPECT_EQ(plexusctl(node, "journal read").exitCode, 2);
+  EXPECT_EQ(plexusctl(node, "journal read --from 1 --type Nope").exitCode, 2);
+  EXPECT_EQ(plexusctl(node, "journal read --from 1 --count -1").exitCode, 2);
+}
+
+TEST(CtlTest, JournalReadOfANodeWithoutAJournalIsAnError) {
+  TestNode node("journal {\n  disabled: true\n}\n");
+  node.start();
+  auto read = runCtl(node, "journal read --from 1", /*withStderr=*/true);
+  EXPECT_EQ(read.exitCode, 1) << read.out << node.log();
+  EXPECT_NE(read.out.find("this node has no journal"), std::string::npos) << read.out;
 }
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <limits>
+#include <optional>
 
 #include "plexus/ctl/help.h"
 #include "plexus/ipc/event_types.h"
@@ -87,6 +90,81 @@ Result<v1::MaintenanceOperation> parseMaintenanceOperation(std::string_view text
                             "MAINTENANCE_OPERATION_", text);
   if (!value) return value.error();
   return static_cast<v1::MaintenanceOperation>(*value);
+}
+
+namespace {
+
+// Digits at text[pos, pos + n) as a number; false when any is not a digit.
+bool digitsAt(std::string_view text, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > text.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+    out = out * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+std::optional<std::int64_t> parseRfc3339(std::string_view text) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  if (!digitsAt(text, 0, 4, y) || text.size() < 20 || text[4] != '-' || !digitsAt(text, 5, 2, mo) ||
+      text[7] != '-' || !digitsAt(text, 8, 2, d) || (text[10] != 'T' && text[10] != 't') ||
+      !digitsAt(text, 11, 2, h) || text[13] != ':' || !digitsAt(text, 14, 2, mi) ||
+      text[16] != ':' || !digitsAt(text, 17, 2, s))
+    return std::nullopt;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)},
+                            day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  std::size_t pos = 19;
+  std::int64_t fractionMs = 0;
+  if (text[pos] == '.') {
+    std::int64_t scale = 100;
+    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
+      fractionMs += (text[pos] - '0') * scale;
+      scale /= 10;
+    }
+    if (scale == 100) return std::nullopt;  // a '.' without digits
+  }
+  std::int64_t offsetMin = 0;
+  const std::string_view zone = text.substr(std::min(pos, text.size()));
+  if (zone == "Z" || zone == "z") {
+  } else if (int oh = 0, om = 0; zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+                                 digitsAt(zone, 1, 2, oh) && zone[3] == ':' &&
+                                 digitsAt(zone, 4, 2, om) && oh <= 23 && om <= 59) {
+    offsetMin = (zone[0] == '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  const auto local = sys_days(date) + hours(h) + minutes(mi) + seconds(s);
+  return duration_cast<milliseconds>(local.time_since_epoch()).count() + fractionMs -
+         offsetMin * 60'000;
+}
+
+}  // namespace
+
+Result<SinceTime> parseSince(std::string_view text) {
+  if (auto ms = parseRfc3339(text)) {
+    if (*ms <= 0)
+      return usage("--since must be after 1970-01-01T00:00:00Z, not '" + std::string(text) + "'");
+    return SinceTime{false, *ms};
+  }
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  for (const auto& [unit, scale] : kUnits) {
+    if (text.size() <= unit.size() || !text.ends_with(unit)) continue;
+    const std::string_view number = text.substr(0, text.size() - unit.size());
+    std::uint64_t value = 0;
+    auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc() || ptr != number.data() + number.size()) continue;
+    if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / scale / 2))
+      break;
+    return SinceTime{true, static_cast<std::int64_t>(value) * scale};
+  }
+  return usage(
+      "--since needs an RFC 3339 time (2026-12-04T10:00:00Z) or a duration ago (90s, "
+      "10m, 2h, 1d), not '" +
+      std::string(text) + "'");
 }
 
 Result<std::pair<std::string, std::string>> parseSetting(std::string_view text) {

@@ -188,8 +188,54 @@ Result<Command> parseCursors(const RawArgs& raw) {
   return Command{std::move(command)};
 }
 
+Result<Command> parseJournalRead(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"SUBCOMMAND (read)"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  if (raw.positionals[0] != "read") {
+    return usageError(raw.command, "unexpected argument '" + raw.positionals[0] +
+                                       "' (journal takes 'read' or nothing)");
+  }
+  JournalReadCommand command;
+  const auto from = raw.one("--from");
+  const auto since = raw.one("--since");
+  if (from.has_value() == since.has_value()) {
+    return usageError(raw.command, "read needs exactly one of --from OFFSET and --since TIME");
+  }
+  if (from) {
+    auto offset =
+        checked(raw, parseNumber("--from", *from, 1, std::numeric_limits<std::int64_t>::max()));
+    if (!offset) return offset.error();
+    command.fromOffset = *offset;
+  } else {
+    auto time = checked(raw, parseSince(*since));
+    if (!time) return time.error();
+    (time->ago ? command.sinceAgoMs : command.sinceUnixMs) = time->ms;
+  }
+  for (const auto& text : raw.all("--type")) {
+    auto type = checked(raw, parseEventTypeArg(text));
+    if (!type) return type.error();
+    if (std::find(command.types.begin(), command.types.end(), *type) == command.types.end()) {
+      command.types.push_back(*type);
+    }
+  }
+  if (auto text = raw.one("--count")) {
+    auto count =
+        checked(raw, parseNumber("--count", *text, 0, std::numeric_limits<std::uint64_t>::max()));
+    if (!count) return count.error();
+    command.count = *count;
+  }
+  return Command{std::move(command)};
+}
+
 Result<Command> parseCommand(const RawArgs& raw) {
   const std::string& name = raw.command;
+  if (name == "journal" && !raw.positionals.empty()) return parseJournalRead(raw);
+  if (name == "journal") {
+    for (const char* option : {"--from", "--since", "--type", "--count"}) {
+      if (raw.has(option))
+        return usageError(raw.command, std::string(option) + " belongs to 'journal read'");
+    }
+  }
   if (name == "status" || name == "modules" || name == "journal") {
     if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
     if (name == "status") return Command{StatusCommand{}};

@@ -27,6 +27,8 @@ Commands:
   subscribers EVENT_TYPE    the modules subscribed to an event type
   journal                   the node's journal: directory, journaled types, offsets,
                             counters, whether it is writing
+  journal read --from OFFSET | --since TIME [--type TYPE]... [--count N]
+                            the journaled events, one JSON object per line
   cursors [--delete MODULE] each durable module's cursor and its lag in events and time;
                             --delete forgets a removed module's cursor
   publish EVENT_TYPE [--payload JSON] [--count N]
@@ -112,6 +114,8 @@ With --json: the SubscribersResponse (stopping_module_ids lists those).
 )~";
 
 constexpr std::string_view kJournal = R"~(usage: plexusctl [global options] journal
+       plexusctl [global options] journal read --from OFFSET | --since TIME [--type TYPE]...
+                 [--count N]
 
 Shows the node's event journal:
   directory   where it lives (journal.sqlite)
@@ -128,6 +132,21 @@ Shows the node's event journal:
   crash hole  offsets the previous run reserved and never wrote (only when there are)
 A node that journals no type prints "journal: disabled (no type is journaled)".
 With --json: the JournalResponse (when disabled: enabled false, every other field empty).
+
+journal read prints the journaled events in journal order, one JSON object per line:
+  {"offset":"7","time":"2026-12-04T10:00:00.250Z","type":"NewBlock","event":{...}}
+(time: when it was published, UTC; event: as tail prints it), a line per hole among them
+  {"hole":{"first":"5","last":"6","reason":"crash|write_failed|overflow"}}
+and first {"trimmed_before":"N"} when retention removed events the read asked for: the
+journal now begins at offset N (it never starts later silently).
+  --from OFFSET    start at this offset (>= 1)
+  --since TIME     start at the first event published at or after TIME: RFC 3339
+                   (2026-12-04T10:00:00Z) or a duration ago (90s, 10m, 2h, 1d)
+  --type TYPE      only events of this type (repeatable; holes are always printed)
+  --count N        stop after N events (default 100); 0: every event up to the journal's
+                   head when the read began
+plexusctl asks for at most 10000 events per request and continues where the last answer
+ended. A node without a journal answers with an error.
 )~";
 
 constexpr std::string_view kCursors =

@@ -38,6 +38,11 @@ std::span<const OptionSpec> commandOptions(std::string_view command) {
       {"maintenance",
        {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
       {"cursors", {{"--delete", true, false}}},
+      {"journal",
+       {{"--from", true, false},
+        {"--since", true, false},
+        {"--type", true, true},
+        {"--count", true, false}}},
       {"tail", {{"--type", true, true}, {"--count", true, false}, {"--filter", true, false}}},
   };
   auto it = kOptions.find(command);

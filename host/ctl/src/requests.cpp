@@ -1,6 +1,9 @@
 #include "plexus/ctl/requests.h"
 
 #include <algorithm>
+#include <chrono>
+
+#include "plexus/ctl/journal_read.h"
 
 namespace plexus::ctl {
 
@@ -38,6 +41,11 @@ v1::ControlRequest buildRequest(const Command& command) {
           [&](const CursorsCommand& c) {
             request.mutable_cursors()->set_delete_module(c.deleteModule);
           },
+          [&](const JournalReadCommand& c) {
+            const auto now = std::chrono::system_clock::now().time_since_epoch();
+            request = journalReadRequest(
+                c, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+          },
           [&](const MaintenanceCommand& c) {
             auto* body = request.mutable_maintenance();
             body->set_operation(c.operation);
@@ -70,6 +78,7 @@ v1::ControlResponse::BodyCase expectedBody(const Command& command) {
                         [](const ForgetCommand&) { return Body::kForget; },
                         [](const JournalCommand&) { return Body::kJournal; },
                         [](const CursorsCommand&) { return Body::kCursors; },
+                        [](const JournalReadCommand&) { return Body::kJournalRead; },
                         [](const MaintenanceCommand&) { return Body::kMaintenance; },
                         [](const TailCommand&) { return Body::kTailEvents; },
                     },

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "plexus/ctl/format.h"
+#include "plexus/ctl/journal_read.h"
 #include "plexus/ctl/json_output.h"
 #include "plexus/ctl/requests.h"
 #include "plexus/ctl/tail.h"
@@ -75,6 +76,11 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
   const auto timeout = requestTimeout(invocation.globals, command);
   if (const auto* tail = std::get_if<TailCommand>(&command)) {
     return runTail(connection, *tail, timeout, stop, out, err);
+  }
+  if (const auto* read = std::get_if<JournalReadCommand>(&command)) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return runJournalRead(connection, *read, timeout, stop, out, err,
+                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   }
 
   v1::ControlRequest request = buildRequest(command);

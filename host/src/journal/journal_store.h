@@ -35,6 +35,9 @@ class JournalStore {
                                                  const std::vector<std::int32_t>& types = {}) = 0;
   // Recorded holes that overlap [from, to], in offset order.
   virtual Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) = 0;
+  // The offset of the first stored event whose time is >= `timeNs` (`plexusctl journal read
+  // --since`), 0 when none.
+  virtual Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) = 0;
 
   virtual Status putCursor(const Cursor& cursor) = 0;
   virtual Result<std::optional<Cursor>> getCursor(const std::string& moduleId) = 0;

@@ -65,6 +65,9 @@ struct ReadRequest {
   std::uint64_t to = 0;             // last offset wanted (inclusive)
   std::size_t maxEvents = 0;        // >= 1
   std::vector<std::int32_t> types;  // v1::EventType values; empty = every type
+  // Nonzero: the read starts at the first stored event whose time is >= sinceNs (resolved by
+  // the journal thread; `from` is ignored), or past `to` when there is none.
+  std::int64_t sinceNs = 0;
 };
 
 struct ReadResult {
@@ -77,6 +80,11 @@ struct ReadResult {
   // came back, else the offset of the last event returned. from - 1 when the read failed.
   std::uint64_t reachedThrough = 0;
   std::uint64_t firstOffset = 0;  // the oldest event the journal holds now, 0 when none (retention)
+  std::uint64_t from = 0;         // where the read started: `from`, or what sinceNs resolved to
+  // Nonzero: retention removed events the read asked for (offsets from `from` - with sinceNs,
+  // from 1 when it resolved to the oldest event - below the oldest one that are not holes); the
+  // journal now begins here.
+  std::uint64_t trimmedBefore = 0;
   bool ok = true;
   std::string error;  // why not, when !ok (storage failure, or "journal stopped")
 };
@@ -167,6 +175,9 @@ class JournalWriter {
   void addCursors(JournalBatch& batch);
   void keepCursors(JournalBatch& batch);
   void serve(const ReadRequest& request);
+  // Journal thread: the trimmedBefore of a read starting at `from` (with sinceNs, `bySince`).
+  Result<std::uint64_t> trimmedBefore(std::uint64_t from, std::uint64_t to, std::uint64_t first,
+                                      bool bySince);
   static ReadResult stoppedResult(const ReadRequest& request);
 
   std::unique_ptr<JournalStore> m_store;

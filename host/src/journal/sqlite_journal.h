@@ -37,6 +37,7 @@ class SqliteJournal final : public JournalStore {
                                          std::size_t maxEvents,
                                          const std::vector<std::int32_t>& types) override;
   Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) override;
+  Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) override;
   Status putCursor(const Cursor& cursor) override;
   Result<std::optional<Cursor>> getCursor(const std::string& moduleId) override;
   Result<bool> deleteCursor(const std::string& moduleId) override;
@@ -91,6 +92,7 @@ class SqliteJournal final : public JournalStore {
   Statement m_deleteCursor;
   Statement m_listCursors;
   Statement m_eventTime;
+  Statement m_offsetAtTime;
   Statement m_holeTotals;
   Statement m_trimScan;
   Statement m_deleteEvents;

@@ -88,6 +88,7 @@ SqliteJournal::~SqliteJournal() {
   m_deleteCursor = {};
   m_listCursors = {};
   m_eventTime = {};
+  m_offsetAtTime = {};
   m_holeTotals = {};
   m_trimScan = {};
   m_deleteEvents = {};
@@ -226,6 +227,8 @@ void SqliteJournal::prepareStatements() {
                             "SELECT module_id, cursor, acked_above, updated_ns, delivered FROM "
                             "cursors ORDER BY module_id");
   m_eventTime = Statement(m_db, "SELECT time_ns FROM events WHERE offset = ?");
+  m_offsetAtTime =
+      Statement(m_db, "SELECT offset FROM events WHERE time_ns >= ? ORDER BY offset LIMIT 1");
   m_holeTotals = Statement(m_db, "SELECT count(*), coalesce(sum(last - first + 1), 0) FROM holes");
   m_trimScan = Statement(
       m_db, "SELECT offset, time_ns, length(body) FROM events WHERE offset >= ? ORDER BY offset");

@@ -60,6 +60,16 @@ Result<std::vector<Hole>> SqliteJournal::holes(std::uint64_t from, std::uint64_t
   return out;
 }
 
+Result<std::uint64_t> SqliteJournal::offsetAtOrAfter(std::int64_t timeNs) {
+  // No index on time_ns: this walks the events in offset order until the first match (a full
+  // scan when none). Fine for an operator's occasional `journal read --since`.
+  ResetAtEnd done(m_offsetAtTime);
+  const int rc = m_offsetAtTime.reset().bind(1, timeNs).step();
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  if (rc != SQLITE_ROW) return failure("find an event by time", rc);
+  return m_offsetAtTime.columnU(0);
+}
+
 Cursor SqliteJournal::cursorRow(Statement& statement) const {
   Cursor cursor;
   cursor.moduleId = statement.columnText(0);

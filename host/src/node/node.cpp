@@ -20,6 +20,7 @@
 #include "control/control_server.h"
 #include "control/cursor_queries.h"
 #include "control/journal_queries.h"
+#include "control/journal_read_queries.h"
 #include "control/maintenance_requests.h"
 #include "control/module_commands.h"
 #include "control/operator_publish.h"
@@ -127,6 +128,7 @@ class Node::Impl {
         m_operatorPublish(m_control, m_loop, m_events),
         m_maintenanceRequests(m_control, m_maintenance),
         m_journalQueries(m_control, m_journal.get()),
+        m_journalReads(m_control, m_journal.get()),
         // A cursor is in use while its module runs or a restart of it is on its way.
         m_cursorQueries(m_control, m_journal.get(),
                         [this](const std::string& id) {
@@ -141,7 +143,7 @@ class Node::Impl {
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
              &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
-             &m_cursorQueries, &m_tails}) {
+             &m_journalReads, &m_cursorQueries, &m_tails}) {
       m_control.add(*handler);
     }
     wireLoop();
@@ -295,6 +297,7 @@ class Node::Impl {
   OperatorPublish m_operatorPublish;
   MaintenanceRequests m_maintenanceRequests;
   JournalQueries m_journalQueries;
+  JournalReadQueries m_journalReads;
   CursorQueries m_cursorQueries;
   TailSessions m_tails;
   ShutdownSequence m_shutdown;

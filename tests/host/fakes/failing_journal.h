@@ -74,6 +74,9 @@ class FailingJournal final : public JournalStore {
   Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) override {
     return m_inner->holes(from, to);
   }
+  Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) override {
+    return m_inner->offsetAtOrAfter(timeNs);
+  }
   Status putCursor(const Cursor& cursor) override {
     if (m_full.load()) return makeStorageError("database or disk is full (injected ENOSPC)");
     return m_inner->putCursor(cursor);

@@ -50,6 +50,11 @@ class MemoryJournal final : public JournalStore {
       if (hole.last >= from && hole.first <= to) out.push_back(hole);
     return out;
   }
+  Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) override {
+    for (const auto& [offset, event] : m_events)
+      if (event.timeNs >= timeNs) return offset;
+    return std::uint64_t{0};
+  }
   Status putCursor(const Cursor& cursor) override {
     m_cursors[cursor.moduleId] = cursor;
     return {};

@@ -274,5 +274,30 @@ TYPED_TEST(JournalStoreTest, AppendsAfterATrimContinue) {
   EXPECT_EQ(stats->events, 7u);
 }
 
+TYPED_TEST(JournalStoreTest, OffsetAtOrAfterFindsTheFirstEventAtOrAfterATime) {
+  auto at = [&](std::int64_t timeNs) {
+    auto offset = this->store->offsetAtOrAfter(timeNs);
+    EXPECT_TRUE(offset.ok());
+    return offset.ok() ? *offset : 999u;
+  };
+  EXPECT_EQ(at(1), 0u) << "an empty store has none";
+  // Times are not in offset order (a clock stepped back at offset 4): the first by offset wins.
+  JournalBatch batch;
+  for (std::int64_t time : {100, 200, 300, 150, 400})
+    batch.events.push_back(journal_test::eventAt(batch.events.size() + 1, 1, time));
+  batch.holes.push_back(Hole{6, 7, Hole::Reason::Crash});
+  batch.events.push_back(journal_test::eventAt(8, 2, 500));
+  ASSERT_TRUE(this->store->append(batch).ok());
+  EXPECT_EQ(at(1), 1u);
+  EXPECT_EQ(at(100), 1u) << "at the time itself";
+  EXPECT_EQ(at(101), 2u);
+  EXPECT_EQ(at(250), 3u);
+  EXPECT_EQ(at(301), 5u) << "offset 4 (150) is before the time";
+  EXPECT_EQ(at(401), 8u) << "past the hole";
+  EXPECT_EQ(at(501), 0u) << "none at or after";
+  ASSERT_TRUE(this->store->trim(Retention{2, 0, 0}, 0).ok());  // keeps 5 and 8
+  EXPECT_EQ(at(1), 5u) << "trimmed events are not found";
+}
+
 }  // namespace
 }  // namespace plexus::host

@@ -58,6 +58,9 @@ class ProbeStore final : public JournalStore {
   Result<std::vector<Hole>> holes(std::uint64_t from, std::uint64_t to) override {
     return m_inner->holes(from, to);
   }
+  Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) override {
+    return m_inner->offsetAtOrAfter(timeNs);
+  }
   Status putCursor(const Cursor& cursor) override { return m_inner->putCursor(cursor); }
   Result<std::optional<Cursor>> getCursor(const std::string& moduleId) override {
     return m_inner->getCursor(moduleId);

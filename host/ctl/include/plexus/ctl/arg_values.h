@@ -34,6 +34,14 @@ Result<v1::RestartPolicy> parseRestart(std::string_view text);
 Result<v1::Urgency> parseUrgency(std::string_view text);
 Result<v1::MaintenanceOperation> parseMaintenanceOperation(std::string_view text);
 
+// `--since`: an RFC 3339 time ("2026-12-04T10:00:00Z", "2026-12-04T10:00:00.250+02:00") as
+// milliseconds since the epoch, or a duration ago ("90s", "10m", "2h", "1d") as milliseconds.
+struct SinceTime {
+  bool ago = false;     // `ms` is a duration before now
+  std::int64_t ms = 0;  // since the epoch, or ago
+};
+Result<SinceTime> parseSince(std::string_view text);
+
 // "KEY=VALUE" (the value may be empty and may contain '='; the key may not be empty).
 Result<std::pair<std::string, std::string>> parseSetting(std::string_view text);
 

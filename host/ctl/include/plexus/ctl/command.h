@@ -66,6 +66,16 @@ struct MaintenanceCommand {
 };
 // The node's journal: directory, journaled types, offsets, counters, writer state.
 struct JournalCommand {};
+// `journal read`: journaled events from an offset or a time, as JSON lines, paged by plexusctl.
+struct JournalReadCommand {
+  static constexpr std::uint64_t kDefaultCount = 100;
+  static constexpr std::uint64_t kMaxPerRequest = 10000;  // the node's limit per read
+  std::uint64_t fromOffset = 0;                           // 0: --since
+  std::optional<std::int64_t> sinceUnixMs;                // --since TIME (RFC 3339)
+  std::optional<std::int64_t> sinceAgoMs;                 // --since DURATION ago (10m, 2h, 1d)
+  std::vector<v1::EventType> types;                       // empty: every journaled type
+  std::uint64_t count = kDefaultCount;                    // events to print; 0: up to the head
+};
 // Durable modules' cursors and their lag; with deleteModule, forget that module's cursor.
 struct CursorsCommand {
   std::string deleteModule;  // empty: list
@@ -79,7 +89,7 @@ struct TailCommand {
 using Command =
     std::variant<StatusCommand, ModulesCommand, StatsCommand, SubscribersCommand, PublishCommand,
                  LoadCommand, UnloadCommand, ReloadCommand, MaintenanceCommand, TailCommand,
-                 ForgetCommand, JournalCommand, CursorsCommand>;
+                 ForgetCommand, JournalCommand, CursorsCommand, JournalReadCommand>;
 
 struct Invocation {
   GlobalOptions globals;
