@@ -18,6 +18,8 @@ constexpr const char* kUsage =
                     [--filter EXPR --match-every N [--match-field NAME]]
                     [--critical-every N] [--handler-us U] [--journal [--journal-sync full]]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
+       plexus-bench --catch-up --events E [--size S] [--type TYPE] [--capacity C]
+                    (one durable module catching up E journaled events)
 
   --rate R         publish at R events/s; without --events the run lasts --seconds T
                    (default 5): E = R * T
@@ -41,6 +43,9 @@ constexpr const char* kUsage =
                    and a "journal:" line says how many were journaled, overflowed (holes)
                    or failed; without it the journal is off, as for the peers
   --journal-sync M normal (default) or full (an fsync per group commit)
+  --catch-up       journal E events with no module running, then start one durable
+                   block-policy module (start: everything) and time its catch-up; a
+                   "catch-up:" line gives events/s and the node's RSS growth (peak)
 
 Result line: system=plexus modules= events= size= type= delivered= secs= delivered_per_s=
   p50_us= p90_us= p99_us= p999_us= max_us= (over the latencies of all modules merged)
@@ -143,6 +148,8 @@ Options parseOptions(int argc, char** argv) {
       if (sync != "normal" && sync != "full") usage("--journal-sync: normal or full");
       o.journalFullSync = sync == "full";
       journalSyncGiven = true;
+    } else if (arg == "--catch-up") {
+      o.catchUp = true;
     } else if (arg == "--filter") {
       o.filter = value();
     } else if (arg == "--match-every") {

@@ -25,7 +25,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -33,10 +32,11 @@
 #include <vector>
 
 #include "bench_event.h"
+#include "bench_node.h"
 #include "bench_options.h"
+#include "catch_up_bench.h"
 #include "cpu_profile.h"
 #include "latency_histogram.h"
-#include "plexus/ctl/control_client.h"
 #include "plexus/host/node.h"
 #include "plexus/ipc/event_types.h"
 #include "runtime/logging.h"
@@ -125,6 +125,7 @@ int main(int argc, char** argv) {
   const Options options = plexus::bench::parseOptions(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
   plexus::host::configureLogging("warn", {});
+  if (options.catchUp) return plexus::bench::runCatchUp(options);
   const auto dir = std::filesystem::path("/tmp") / ("plexus-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -162,37 +163,15 @@ int main(int argc, char** argv) {
     if (options.criticalEvery > 0) (*module->mutable_settings())["critical"] = "1";
   }
 
-  std::promise<plexus::host::Node*> started;
-  auto startedFuture = started.get_future();
-  std::thread nodeThread([&] {
-    try {
-      plexus::host::Node::Options nodeOptions;
-      nodeOptions.config = config;
-      nodeOptions.runtimeDir = dir / "run";
-      nodeOptions.bodyLayout = options.layout;
-      plexus::host::Node node(std::move(nodeOptions));
-      started.set_value(&node);
-      node.run();  // modules are spawned from this thread: it lives as long as they do
-    } catch (...) {
-      started.set_exception(std::current_exception());
-    }
-  });
-  plexus::host::Node* node = nullptr;
+  std::unique_ptr<plexus::bench::BenchNode> bench;
   try {
-    node = startedFuture.get();
+    bench = std::make_unique<plexus::bench::BenchNode>(config, dir / "run", options.layout);
   } catch (const std::exception& e) {
-    std::cerr << "plexus-bench: cannot start the node: " << e.what() << "\n";
-    nodeThread.join();
+    std::cerr << "plexus-bench: " << e.what() << "\n";
     return 1;
   }
-
-  plexus::ctl::ControlClient control(dir / "run");
-  auto call = [&](auto fill) {
-    plexus::v1::ControlRequest request;
-    fill(request);
-    auto response = control.call(request, 10s);
-    return response.ok() ? *response : plexus::v1::ControlResponse();
-  };
+  plexus::host::Node* node = &bench->node();
+  auto call = [&](auto fill) { return bench->call(fill); };
   auto modules = [&] { return call([](auto& r) { r.mutable_modules(); }).modules(); };
   auto stats = [&] { return call([](auto& r) { r.mutable_stats(); }).stats(); };
   int exitCode = 0;
@@ -378,8 +357,7 @@ int main(int argc, char** argv) {
     }
   }
   if (stoppedPid > 0) ::kill(stoppedPid, SIGCONT);
-  node->requestShutdown();
-  nodeThread.join();
+  bench.reset();
   std::filesystem::remove_all(dir);
   return exitCode;
 }
