@@ -64,6 +64,33 @@ TEST(IncomingDecoderTest, TheJournalOffsetReachesTheDelivery) {
   EXPECT_EQ(second.offset(), 0u);
 }
 
+// A durable module's catch-up: the flags the node sent reach Delivery::flags(), isReplayed() and
+// isRedelivered(); a live event has none.
+TEST(IncomingDecoderTest, TheReplayedAndRedeliveredFlagsReachTheDelivery) {
+  auto body = ipc::SharedBytes::copyOf("e");
+  std::vector<ipc::OutgoingEvent> events{
+      {1, 0, &body, 5, v1::EVENT_FLAG_REPLAYED | v1::EVENT_FLAG_REDELIVERED},
+      {2, 0, &body, 6, v1::EVENT_FLAG_REPLAYED},
+      {3, 0, &body, 7, 0}};
+  ipc::EventBatchEncoder encoder;
+  std::vector<zmq::message_t> frames;
+  encoder.encode(v1::LANE_EVENT, events, frames);
+  v1::Envelope scratch;
+  auto decoded = decodeIncoming(frames, scratch);
+  ASSERT_EQ(decoded.incoming.kind, Incoming::Kind::Batch);
+  PendingEvents pending;
+  pending.push(std::move(decoded.incoming.batch));
+  v1::Event event;
+  const std::vector<std::pair<bool, bool>> expected{{true, true}, {true, false}, {false, false}};
+  for (const auto& [replayed, redelivered] : expected) {
+    ASSERT_FALSE(pending.empty());
+    const Delivery delivery = pending.front().delivery(event);
+    EXPECT_EQ(delivery.isReplayed(), replayed) << delivery.sequence();
+    EXPECT_EQ(delivery.isRedelivered(), redelivered) << delivery.sequence();
+    pending.pop();
+  }
+}
+
 TEST(IncomingDecoderTest, ResponsesAndCorrelatedErrorsCompleteRequests) {
   v1::Envelope scratch;
   auto response = stamped();

@@ -82,9 +82,15 @@ class Delivery {
   // for every module that receives the event; 0 when it was not journaled (lifecycle events
   // never are) or the connection negotiated a minor below 1.4.
   std::uint64_t offset() const { return m_offset; }
-  // v1::EventFlag bits (since 1.4): EVENT_FLAG_REPLAYED, EVENT_FLAG_REDELIVERED. Reserved: no
-  // node sets them yet, so this is 0.
+  // v1::EventFlag bits (since 1.4): EVENT_FLAG_REPLAYED, EVENT_FLAG_REDELIVERED; 0 for a live
+  // event.
   std::uint32_t flags() const { return m_flags; }
+  // Read back from the journal: a durable module's catch-up after it (re)started or fell
+  // behind, in journal order (README, "Durable modules").
+  bool isReplayed() const { return (m_flags & v1::EVENT_FLAG_REPLAYED) != 0; }
+  // Sent before to an earlier incarnation of this module that did not ack it (it crashed, was
+  // killed or reloaded, or the node was killed within a cursor write): handle it idempotently.
+  bool isRedelivered() const { return (m_flags & v1::EVENT_FLAG_REDELIVERED) != 0; }
   // Lifecycle events (ModuleLoaded, NodeShutdown, ...) are never dropped or counted.
   bool isLifecycle() const { return m_lane == v1::LANE_LIFECYCLE; }
   // Critical priority (ChainReorg, BlockDisconnected, an urgent maintenance round; see the
