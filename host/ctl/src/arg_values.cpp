@@ -132,7 +132,7 @@ std::optional<std::int64_t> parseRfc3339(std::string_view text) {
   } else if (int oh = 0, om = 0; zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
                                  digitsAt(zone, 1, 2, oh) && zone[3] == ':' &&
                                  digitsAt(zone, 4, 2, om) && oh <= 23 && om <= 59) {
-    offsetMin = (zone[0] == '-' ? -1 : 1) * (oh * 60 + om);
+    offsetMin = std::int64_t{zone[0] == '-' ? -1 : 1} * (std::int64_t{oh} * 60 + om);
   } else {
     return std::nullopt;
   }

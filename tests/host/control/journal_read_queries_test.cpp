@@ -101,7 +101,7 @@ class JournalReadQueriesTest : public ::testing::Test {
     return replier.last();
   }
   v1::ControlResponse from(std::uint64_t offset, std::uint32_t count = 0,
-                           std::vector<v1::EventType> types = {}) {
+                           const std::vector<v1::EventType>& types = {}) {
     v1::JournalReadRequest body;
     body.set_from_offset(offset);
     body.set_count(count);

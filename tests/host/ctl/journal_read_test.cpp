@@ -137,7 +137,7 @@ TEST(CtlJournalRead, EntryLines) {
 }
 
 // A page answer: `offsets` events (0 = a hole of one offset), then the paging fields.
-v1::ControlResponse page(std::vector<std::uint64_t> offsets, std::uint64_t next, bool more,
+v1::ControlResponse page(const std::vector<std::uint64_t>& offsets, std::uint64_t next, bool more,
                          std::uint64_t last, std::uint64_t trimmedBefore = 0) {
   v1::ControlResponse response;
   auto* body = response.mutable_journal_read();
@@ -172,8 +172,8 @@ Outcome runRead(FakeConnection& connection, const JournalReadCommand& command,
 
 TEST(CtlJournalRead, PagesFromNextOffsetUntilCountEvents) {
   FakeConnection connection;
-  connection.answers.push_back(page({5, 6, 100, 101}, 102, true, 500, 5));
-  connection.answers.push_back(page({102}, 103, true, 500));
+  connection.answers.emplace_back(page({5, 6, 100, 101}, 102, true, 500, 5));
+  connection.answers.emplace_back(page({102}, 103, true, 500));
   JournalReadCommand command;
   command.fromOffset = 3;
   command.count = 4;
@@ -200,10 +200,10 @@ TEST(CtlJournalRead, PagesFromNextOffsetUntilCountEvents) {
 
 TEST(CtlJournalRead, CountZeroReadsInPagesOf10000UntilNoMore) {
   FakeConnection connection;
-  connection.answers.push_back(page({1, 2}, 3, true, 9));
-  connection.answers.push_back(page({3}, 4, true, 9));
-  connection.answers.push_back(page({9}, 10, false, 9));
-  connection.answers.push_back(page({10}, 11, false, 10));  // never asked
+  connection.answers.emplace_back(page({1, 2}, 3, true, 9));
+  connection.answers.emplace_back(page({3}, 4, true, 9));
+  connection.answers.emplace_back(page({9}, 10, false, 9));
+  connection.answers.emplace_back(page({10}, 11, false, 10));  // never asked
   JournalReadCommand command;
   command.sinceAgoMs = 600'000;
   command.count = 0;
@@ -220,7 +220,7 @@ TEST(CtlJournalRead, CountZeroReadsInPagesOf10000UntilNoMore) {
 
 TEST(CtlJournalRead, ABigCountIsAskedInPagesOfAtMost10000) {
   FakeConnection connection;
-  connection.answers.push_back(page({}, 1, false, 0));
+  connection.answers.emplace_back(page({}, 1, false, 0));
   JournalReadCommand command;
   command.sinceUnixMs = kDec4Ms;
   command.count = 25000;
@@ -237,7 +237,7 @@ TEST(CtlJournalRead, AnErrorAnswerOrNoNodeEndsTheRead) {
   v1::ControlResponse refused;
   refused.mutable_error()->set_code(v1::ERROR_CODE_UNAVAILABLE);
   refused.mutable_error()->set_message("this node has no journal");
-  connection.answers.push_back(refused);
+  connection.answers.emplace_back(refused);
   JournalReadCommand command;
   command.fromOffset = 1;
   auto outcome = runRead(connection, command);
@@ -249,7 +249,7 @@ TEST(CtlJournalRead, AnErrorAnswerOrNoNodeEndsTheRead) {
 
 TEST(CtlJournalRead, RunDispatchesJournalRead) {
   FakeConnection connection;
-  connection.answers.push_back(page({1}, 2, false, 1));
+  connection.answers.emplace_back(page({1}, 2, false, 1));
   auto parsed = parse({"journal", "read", "--from", "1"});
   ASSERT_TRUE(parsed.ok());
   std::ostringstream out, err;

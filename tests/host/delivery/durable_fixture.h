@@ -113,6 +113,7 @@ class DurableTest : public ::testing::Test {
   }
   static std::vector<std::uint64_t> offsets(const std::vector<Delivered>& events) {
     std::vector<std::uint64_t> out;
+    out.reserve(events.size());
     for (const auto& event : events)
       out.push_back(event.offset);
     return out;
