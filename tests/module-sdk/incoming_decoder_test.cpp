@@ -15,6 +15,19 @@ std::vector<zmq::message_t> framesOf(const v1::Envelope& envelope) {
   return frames;
 }
 
+// `events` as the node sends them on the event lane (into `frames`, which the queued events
+// point into), decoded and queued as run() does: false when they did not decode as a batch.
+bool receive(const std::vector<ipc::OutgoingEvent>& events, std::vector<zmq::message_t>& frames,
+             PendingEvents& pending) {
+  ipc::EventBatchEncoder encoder;
+  encoder.encode(v1::LANE_EVENT, events, frames);
+  v1::Envelope scratch;
+  auto decoded = decodeIncoming(frames, scratch);
+  if (decoded.incoming.kind != Incoming::Kind::Batch) return false;
+  pending.push(std::move(decoded.incoming.batch));
+  return true;
+}
+
 v1::Envelope stamped() {
   v1::Envelope envelope;
   ipc::stampVersion(envelope);
@@ -42,15 +55,9 @@ TEST(IncomingDecoderTest, EventBatchGoesToTheRunLoop) {
 TEST(IncomingDecoderTest, TheJournalOffsetReachesTheDelivery) {
   auto journaled = ipc::SharedBytes::copyOf("journaled");
   auto plain = ipc::SharedBytes::copyOf("plain");
-  std::vector<ipc::OutgoingEvent> events{{7, 0, &journaled, 42}, {8, 0, &plain}};
-  ipc::EventBatchEncoder encoder;
   std::vector<zmq::message_t> frames;
-  encoder.encode(v1::LANE_EVENT, events, frames);
-  v1::Envelope scratch;
-  auto decoded = decodeIncoming(frames, scratch);
-  ASSERT_EQ(decoded.incoming.kind, Incoming::Kind::Batch);
   PendingEvents pending;
-  pending.push(std::move(decoded.incoming.batch));
+  ASSERT_TRUE(receive({{7, 0, &journaled, 42}, {8, 0, &plain}}, frames, pending));
   v1::Event event;
   ASSERT_EQ(pending.size(), 2u);
   const Delivery first = pending.front().delivery(event);
@@ -68,18 +75,12 @@ TEST(IncomingDecoderTest, TheJournalOffsetReachesTheDelivery) {
 // isRedelivered(); a live event has none.
 TEST(IncomingDecoderTest, TheReplayedAndRedeliveredFlagsReachTheDelivery) {
   auto body = ipc::SharedBytes::copyOf("e");
-  std::vector<ipc::OutgoingEvent> events{
-      {1, 0, &body, 5, v1::EVENT_FLAG_REPLAYED | v1::EVENT_FLAG_REDELIVERED},
-      {2, 0, &body, 6, v1::EVENT_FLAG_REPLAYED},
-      {3, 0, &body, 7, 0}};
-  ipc::EventBatchEncoder encoder;
   std::vector<zmq::message_t> frames;
-  encoder.encode(v1::LANE_EVENT, events, frames);
-  v1::Envelope scratch;
-  auto decoded = decodeIncoming(frames, scratch);
-  ASSERT_EQ(decoded.incoming.kind, Incoming::Kind::Batch);
   PendingEvents pending;
-  pending.push(std::move(decoded.incoming.batch));
+  ASSERT_TRUE(receive({{1, 0, &body, 5, v1::EVENT_FLAG_REPLAYED | v1::EVENT_FLAG_REDELIVERED},
+                       {2, 0, &body, 6, v1::EVENT_FLAG_REPLAYED},
+                       {3, 0, &body, 7, 0}},
+                      frames, pending));
   v1::Event event;
   const std::vector<std::pair<bool, bool>> expected{{true, true}, {true, false}, {false, false}};
   for (const auto& [replayed, redelivered] : expected) {

@@ -153,16 +153,20 @@ Result<Command> parseMaintenance(const RawArgs& raw) {
   return Command{std::move(command)};
 }
 
-Result<Command> parseTail(const RawArgs& raw) {
-  if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
-  TailCommand command;
+// Every --type, each once, in order.
+Status addTypes(const RawArgs& raw, std::vector<v1::EventType>& types) {
   for (const auto& text : raw.all("--type")) {
     auto type = checked(raw, parseEventTypeArg(text));
     if (!type) return type.error();
-    if (std::find(command.types.begin(), command.types.end(), *type) == command.types.end()) {
-      command.types.push_back(*type);
-    }
+    if (std::find(types.begin(), types.end(), *type) == types.end()) types.push_back(*type);
   }
+  return {};
+}
+
+Result<Command> parseTail(const RawArgs& raw) {
+  if (auto status = expectPositionals(raw, 0, {}); !status) return status.error();
+  TailCommand command;
+  if (auto status = addTypes(raw, command.types); !status) return status.error();
   if (auto text = raw.one("--count")) {
     auto count =
         checked(raw, parseNumber("--count", *text, 1, std::numeric_limits<std::uint64_t>::max()));
@@ -211,13 +215,7 @@ Result<Command> parseJournalRead(const RawArgs& raw) {
     if (!time) return time.error();
     (time->ago ? command.sinceAgoMs : command.sinceUnixMs) = time->ms;
   }
-  for (const auto& text : raw.all("--type")) {
-    auto type = checked(raw, parseEventTypeArg(text));
-    if (!type) return type.error();
-    if (std::find(command.types.begin(), command.types.end(), *type) == command.types.end()) {
-      command.types.push_back(*type);
-    }
-  }
+  if (auto status = addTypes(raw, command.types); !status) return status.error();
   if (auto text = raw.one("--count")) {
     auto count =
         checked(raw, parseNumber("--count", *text, 0, std::numeric_limits<std::uint64_t>::max()));

@@ -58,10 +58,15 @@ void DeliveryChannel::markSent(std::size_t count) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(count <= queued());
   if (count == 0) return;
-  for (std::size_t k = 0; k < count; ++k)
-    m_sentOffset = std::max<std::uint64_t>(m_sentOffset, at(m_inFlight + k).offset);
   m_inFlight += static_cast<std::uint32_t>(count);
   m_lastSentSeq = at(m_inFlight - 1).seq;
+}
+
+std::uint64_t DeliveryChannel::sentOffset() const {
+  std::uint64_t highest = m_ackedOffset;
+  for (std::uint32_t k = 0; k < m_inFlight; ++k)
+    highest = std::max<std::uint64_t>(highest, at(k).offset);
+  return highest;
 }
 
 std::uint32_t DeliveryChannel::discardHeld() {

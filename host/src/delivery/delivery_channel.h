@@ -57,8 +57,10 @@ class DeliveryChannel {
   Result<std::uint32_t> acknowledge(std::uint64_t throughSeq);
   // The highest journal offset among the events acked / sent so far (0 = none): a durable
   // module's cursor and redelivery mark (its journaled events travel in offset order).
+  // sentOffset() looks through what is in flight (at most the capacity), so that sending costs
+  // nothing extra: only a durable module's acks ask.
   std::uint64_t ackedOffset() const { return m_ackedOffset; }
-  std::uint64_t sentOffset() const { return m_sentOffset; }
+  std::uint64_t sentOffset() const;
 
   // Appends up to `maxEvents` / `maxBytes` (at least one event) queued events to `out`, with
   // dropped_before computed against the last sent seq and their journal offsets. Nothing is
@@ -122,7 +124,6 @@ class DeliveryChannel {
   std::uint64_t m_lastAssignedSeq = 0;
   std::uint64_t m_lastSentSeq = 0;
   std::uint64_t m_ackedOffset = 0;
-  std::uint64_t m_sentOffset = 0;
   std::deque<BlockedEvent> m_blocked;
   std::deque<LifecycleEntry> m_lifecycle;
   std::uint64_t m_lastLifecycleSeq = 0;

@@ -29,6 +29,16 @@ v1::NodeConfig valid(const std::string& text) {
   return *config;
 }
 
+// Parsed and validated: true, or why not (refused by the parse, with line and column, or by the
+// validation).
+Result<bool> refused(const std::string& text) {
+  auto config = parseConfig(text, "j.cfg");
+  if (!config.ok()) return config.error();
+  const Status status = validateConfig(*config);
+  if (!status.ok()) return status.error();
+  return true;
+}
+
 TEST(ConfigJournalTest, ChainAndGovernanceTypesAreJournaledByDefaultAndNothingElse) {
   const auto table = journaledTypes(v1::NodeConfig{});
   for (auto type :
@@ -55,14 +65,6 @@ TEST(ConfigJournalTest, ConfiguredTypesReplaceTheDefaultAndDisabledJournalsNothi
 }
 
 TEST(ConfigJournalTest, LifecycleDuplicateAndUnknownTypesAndBadRangesAreRefused) {
-  // Refused by the parse (ranges, with line and column) or by the validation.
-  auto refused = [](const std::string& text) -> Result<bool> {
-    auto config = parseConfig(text, "j.cfg");
-    if (!config.ok()) return config.error();
-    const Status status = validateConfig(*config);
-    if (!status.ok()) return status.error();
-    return true;
-  };
   expectInvalid(refused("journal { types: EVENT_TYPE_MODULE_LOADED }"),
                 {"journal.types[0]", "ModuleLoaded", "lifecycle", "never journaled"});
   expectInvalid(refused("journal { types: EVENT_TYPE_NEW_BLOCK types: EVENT_TYPE_NEW_BLOCK }"),
@@ -76,13 +78,6 @@ TEST(ConfigJournalTest, LifecycleDuplicateAndUnknownTypesAndBadRangesAreRefused)
 }
 
 TEST(ConfigJournalTest, DurableModulesNeedAJournalAndStartFieldsNeedDurable) {
-  auto refused = [](const std::string& text) -> Result<bool> {
-    auto config = parseConfig(text, "j.cfg");
-    if (!config.ok()) return config.error();
-    const Status status = validateConfig(*config);
-    if (!status.ok()) return status.error();
-    return true;
-  };
   const std::string module = "module { name: \"d\" exec: \"/bin/true\" ";
   valid(module + "durable: true }");
   valid(module + "durable: true start: DURABLE_START_ALL }");

@@ -296,6 +296,12 @@ TEST(CtlArgs, LoadUsageErrors) {
               HasSubstr("--capacity"));
 }
 
+TEST(CtlArgs, LoadDurableMakesADurableModuleAndNeedsExec) {
+  EXPECT_TRUE(command<LoadCommand>({"load", "m", "--exec", "x", "--durable"}).module.durable());
+  EXPECT_FALSE(command<LoadCommand>({"load", "m", "--exec", "x"}).module.durable());
+  EXPECT_THAT(usageError({"load", "m", "--durable"}), HasSubstr("--durable needs --exec"));
+}
+
 TEST(CtlArgs, LoadKeepsAnEmptySettingValue) {
   auto load = command<LoadCommand>({"load", "m", "--exec", "x", "--setting", "flag="});
   EXPECT_EQ(load.module.settings().at("flag"), "");
