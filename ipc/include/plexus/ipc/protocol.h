@@ -9,7 +9,7 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 4;
+inline constexpr std::uint32_t kProtocolMinor = 5;
 
 // What each minor added (docs/design.md, "Protocol versions"); 1.1: ipc::kMinorPublishAnswer.
 // 1.2: content filters in Subscribe, and the refused types in SubscribeAck.
@@ -22,6 +22,10 @@ inline constexpr std::uint32_t kMinorLanes = 3;
 // journaled) and EventMeta.flags (v1::EventFlag, set by later work). Below, a module is sent
 // neither.
 inline constexpr std::uint32_t kMinorOffsets = 4;
+// 1.5: replay on request: Request.replay (ReplayRequest) and Response.replay, LANE_REPLAY events
+// and acks, Envelope.replay_end, HandshakeAck.replay_capacity. Below, a module is sent none of
+// them (it cannot ask).
+inline constexpr std::uint32_t kMinorReplay = 5;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.
