@@ -41,18 +41,24 @@ struct ServedMinor {
   // Since 1.4 (ipc::kMinorOffsets): journal offsets in EventMeta.offset (Delivery::offset()).
   // Before, none is sent. Events the node does not journal carry none at any minor.
   bool offsets;
+  // Since 1.5 (ipc::kMinorReplay): replay on request: HandshakeAck.replay_capacity (the node
+  // journals), Request.replay, LANE_REPLAY, ReplayEnd. Before, the handshake offers none.
+  bool replay;
 };
 constexpr std::array kServedMinors{
-    ServedMinor{0, false, false, false, false},  // 1.0
-    ServedMinor{1, true, false, false, false},   // 1.1
-    ServedMinor{2, true, true, false, false},    // 1.2
-    ServedMinor{3, true, true, true, false},     // 1.3
-    ServedMinor{4, true, true, true, true},      // 1.4
+    ServedMinor{0, false, false, false, false, false},  // 1.0
+    ServedMinor{1, true, false, false, false, false},   // 1.1
+    ServedMinor{2, true, true, false, false, false},    // 1.2
+    ServedMinor{3, true, true, true, false, false},     // 1.3
+    ServedMinor{4, true, true, true, true, false},      // 1.4
+    ServedMinor{5, true, true, true, true, true},       // 1.5
 };
 static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
               "a protocol minor bump adds its row to kServedMinors");
 static_assert(kServedMinors[ipc::kMinorOffsets].offsets &&
               !kServedMinors[ipc::kMinorOffsets - 1].offsets);
+static_assert(kServedMinors[ipc::kMinorReplay].replay &&
+              !kServedMinors[ipc::kMinorReplay - 1].replay);
 
 // A module claiming protocol `claimed`, expected to be served as `served`.
 struct Client {

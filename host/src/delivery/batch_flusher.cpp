@@ -58,12 +58,29 @@ bool BatchFlusher::flushSlot(ModuleSlot& slot) {
     if (!sent(slot, status)) return status != SendStatus::WouldBlock;
     channel.markLifecycleSent(m_scratch.size());
   }
-  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event}) {
+  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event, AckedLane::Replay}) {
     if (slot.laneIfAny(lane) == nullptr) continue;
     const SendStatus status = flushLane(slot, lane);
     if (status != SendStatus::Sent) return status != SendStatus::WouldBlock;
   }
+  if (slot.requested && slot.requested->done) {  // its last event left: the replay's end
+    const SendStatus status = m_sink.sendReplayEnd(slot.id, replayEnd(*slot.requested));
+    if (status == SendStatus::WouldBlock) return false;
+    slot.requested.reset();
+  }
   return true;
+}
+
+v1::ReplayEnd BatchFlusher::replayEnd(const RequestedReplay& replay) {
+  v1::ReplayEnd end;
+  end.set_replay_id(replay.id);
+  end.set_from_offset(replay.from);
+  end.set_through_offset(replay.through);
+  end.set_events(replay.events);
+  end.set_journal_holes(replay.holes);
+  end.set_trimmed(replay.trimmed);
+  end.set_journal_first_offset(replay.journalFirst);
+  return end;
 }
 
 // Sends what one acked lane queued: Sent when all of it left, else why the rest did not.

@@ -3,9 +3,10 @@
 // BatchFlusher: sends what the channels queued, once per loop iteration, so that events accepted
 // in one iteration leave as one batch. Whatever queues something for a module marks its slot
 // dirty; flush() sends each dirty module's lifecycle lane first, then its critical lane, then
-// its event lane, in batches of at most maxBatchEvents events and maxBatchBytes bytes (at least one
-// event). A module without `offsets` (below 1.4) gets its events' journal offsets as 0, which
-// the encoder leaves off the wire.
+// its event lane, then its replay lane (and, once a replay read all it asked for and its last
+// event left, the replay's ReplayEnd), in batches of at most maxBatchEvents events and
+// maxBatchBytes bytes (at least one event). A module without `offsets` (below 1.4) gets its events'
+// journal offsets as 0, which the encoder leaves off the wire.
 // - the transport would block: the rest stays queued, the module stays dirty, and
 //   backlogged() asks for a retry soon;
 // - the peer is unreachable: reported once through takeUnreachable(), then skipped.
@@ -57,6 +58,7 @@ class BatchFlusher {
   bool flushSlot(ModuleSlot& slot);
   SendStatus flushLane(ModuleSlot& slot, AckedLane lane);
   bool sent(ModuleSlot& slot, SendStatus status);
+  static v1::ReplayEnd replayEnd(const RequestedReplay& replay);
 
   EventSink& m_sink;
   const Limits m_limits;

@@ -44,6 +44,8 @@ v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& c
     sum.inFlight += gauge.inFlight;
     sum.blocked += gauge.blocked;
     sum.capacity += gauge.capacity;
+    if (static_cast<AckedLane>(i) == AckedLane::Replay && gauge.capacity == 0 && lane.routed == 0)
+      continue;
     v1::LaneStats* stats = out.add_lanes();
     stats->set_lane(wireLane(static_cast<AckedLane>(i)));
     stats->set_routed(lane.routed);

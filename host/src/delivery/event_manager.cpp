@@ -127,14 +127,17 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleSlot* slot = m_slots.attached(moduleId);
   if (slot == nullptr) return notAttached(moduleId);
-  if (lane != v1::LANE_EVENT && lane != v1::LANE_UNSPECIFIED && lane != v1::LANE_CRITICAL) {
+  const std::optional<AckedLane> acked = ackedLane(lane);
+  if (!acked) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                      "ack names lane " + std::to_string(lane) + ", which is not acked");
   }
-  const AckedLane which = lane == v1::LANE_CRITICAL ? AckedLane::Critical : AckedLane::Event;
+  const AckedLane which = *acked;
   if (slot->laneIfAny(which) == nullptr) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     "ack names the critical lane, which module '" + moduleId + "' does not have");
+                     std::string("ack names the ") +
+                         (which == AckedLane::Critical ? "critical" : "replay") +
+                         " lane, which module '" + moduleId + "' does not have");
   }
   auto released = slot->acknowledge(which, throughSeq);
   if (!released) return released.error();
@@ -145,6 +148,7 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
       saveProgress(*slot);
       pumpDurable(*slot);
     }
+    if (slot->requested && which != AckedLane::Critical) pumpReplay(*slot);
   }
   return {};
 }
@@ -169,7 +173,8 @@ void EventManager::detach(const std::string& moduleId) {
   const auto absentTypes =
       durable ? slot->subscribed & ~m_options.journal->types() : slot->subscribed;
   if (durable) endDurable(*slot);
-  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event})
+  std::erase(m_readRetries, moduleId);
+  for (AckedLane lane : {AckedLane::Critical, AckedLane::Event, AckedLane::Replay})
     slot->discardHeld(lane);
   if (slot->module.policy == DeliveryPolicy::Block && !slot->module.tap && absentTypes.any()) {
     std::erase_if(m_absent, [&](const Absence& absence) { return absence.moduleId == moduleId; });

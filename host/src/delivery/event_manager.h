@@ -33,6 +33,7 @@
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
+#include <plexus/v1/wire.pb.h>
 
 #include <bitset>
 #include <chrono>
@@ -166,6 +167,16 @@ class EventManager {
   // When expire() or a flush retry needs to run next; nullopt if nothing waits.
   std::optional<SteadyClock::time_point> nextDeadline() const;
 
+  // ---- replay on request (event_manager_replay.cpp; docs/design.md "Replay on request") ----
+  // Starts a replay of journaled events into the module's replay lane, answered at once; its
+  // events and then its ReplayEnd follow through the sink. Errors: UNAVAILABLE (not running, no
+  // journal), INVALID_ARGUMENT (below 1.5, no start or both, a type not subscribed or not
+  // journaled, nothing in range), ALREADY_EXISTS (one is running).
+  Result<v1::ReplayResponse> requestReplay(const std::string& moduleId,
+                                           const v1::ReplayRequest& request);
+  // Whether the node journals (so modules of 1.5 or later may ask for replays).
+  bool journals() const { return m_options.journal != nullptr; }
+
   // ---- the journal's back-pressure (event_manager_durable.cpp) ----
   // The journal thread's queue has room again (after Journal::onNotices): publishes that wait
   // for it go on, in order.
@@ -230,6 +241,12 @@ class EventManager {
   // brought, then goes on (memory, another read, or live).
   void onJournalRead(const std::string& moduleId, std::uint64_t incarnation, ReadResult& result);
 
+  // Replay on request (event_manager_replay.cpp).
+  static std::uint32_t replayRoom(const ModuleSlot& slot);
+  void pumpReplay(ModuleSlot& slot);
+  void onReplayRead(const std::string& moduleId, std::uint64_t incarnation, std::uint64_t replayId,
+                    ReadResult& result);
+
   Options m_options;
   ModuleSlots m_slots;
   // Slots forgotten while a blocked publish may still point at them: freed once none waits.
@@ -246,7 +263,7 @@ class EventManager {
   };
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
-  std::vector<std::string> m_readRetries;  // durable modules whose last read failed
+  std::vector<std::string> m_readRetries;  // modules whose last read (catch-up, replay) failed
   // The types some durable module subscribes to, and the publishes waiting for the journal.
   std::bitset<ipc::kEventTypeSlots> m_durableTypes;
   struct JournalWait {

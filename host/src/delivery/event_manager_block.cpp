@@ -72,8 +72,12 @@ std::optional<SteadyClock::time_point> EventManager::nextDeadline() const {
   if (!m_readRetries.empty()) {
     for (const std::string& id : m_readRetries) {
       const ModuleSlot* slot = m_slots.find(id);
-      if (slot == nullptr || !slot->durable || !slot->durable->retryAt) continue;
-      if (!next || *slot->durable->retryAt < *next) next = *slot->durable->retryAt;
+      if (slot == nullptr) continue;
+      for (const auto* retryAt : {slot->durable ? &slot->durable->retryAt : nullptr,
+                                  slot->requested ? &slot->requested->retryAt : nullptr}) {
+        if (retryAt == nullptr || !*retryAt) continue;
+        if (!next || **retryAt < *next) next = **retryAt;
+      }
     }
   }
   if (m_flusher.backlogged()) {

@@ -17,6 +17,7 @@
 #include <algorithm>
 
 #include "delivery/event_manager.h"
+#include "delivery/journal_read_walk.h"
 #include "runtime/logging.h"
 
 namespace plexus::host {
@@ -59,7 +60,6 @@ void EventManager::beginDurable(ModuleSlot& slot) {
 
 void EventManager::endDurable(ModuleSlot& slot) {
   saveProgress(slot);  // what it sent: the next incarnation gets those again, flagged
-  std::erase(m_readRetries, slot.id);
 }
 
 bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
@@ -166,35 +166,15 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       m_readRetries.push_back(slot->id);
     return;
   }
-  // What retention removed before the module read it: one gap (a sequence number the next
-  // event's dropped_before counts), the offsets counted as trimmed.
-  if (result.firstOffset > durable.position + 1) {
-    const std::uint64_t through = std::min(result.firstOffset - 1, result.reachedThrough);
-    if (through > durable.position) {
-      m_durableLog.warn(slot->id + "/trimmed", [&] {
-        return "durable module '" + slot->id + "': retention trimmed offsets " +
-               std::to_string(durable.position + 1) + ".." + std::to_string(through) +
-               " before it read them";
-      });
-      slot->channel->assignSeq();
-      slot->counters.trimmed += through - durable.position;
-      durable.position = through;
-    }
+  // What retention removed before the module read it, and recorded holes: gaps, counted.
+  JournalReadWalk walk(result, durable.position, *slot->channel);
+  if (const std::uint64_t through = walk.passTrimmed(); through > 0) {
+    m_durableLog.warn(slot->id + "/trimmed", [&] {
+      return "durable module '" + slot->id + "': retention trimmed offsets up to " +
+             std::to_string(through) + " before it read them";
+    });
   }
   const std::int64_t nowMs = wallNowMs();
-  std::size_t nextHole = 0;
-  // Recorded holes below `before`: each one gap, its offsets counted as holes.
-  auto passHoles = [&](std::uint64_t before) {
-    for (; nextHole < result.holes.size() && result.holes[nextHole].first < before; ++nextHole) {
-      const Hole& hole = result.holes[nextHole];
-      if (hole.last <= durable.position) continue;  // met before
-      const std::uint64_t last = std::min(hole.last, result.reachedThrough);
-      // A hole straddling two reads is one gap: the first read counted it.
-      if (hole.first > durable.position) slot->channel->assignSeq();
-      slot->counters.holes += last - std::max(hole.first, durable.position + 1) + 1;
-      durable.position = last;
-    }
-  };
   bool complete = true;
   for (JournalEvent& event : result.events) {
     if (event.offset <= durable.position) continue;
@@ -202,32 +182,34 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       complete = false;
       break;
     }
-    passHoles(event.offset);
+    walk.passHoles(event.offset);
     takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
                     ipc::SharedBytes::copyOf(event.body), nowMs);
     durable.position = event.offset;
   }
-  if (complete) {
-    passHoles(result.reachedThrough + 1);
-    durable.position = std::max(durable.position, result.reachedThrough);
-  }
+  if (complete) walk.finish();
+  slot->counters.holes += walk.holes();
+  slot->counters.trimmed += walk.trimmed();
   pumpDurable(*slot);
 }
 
 void EventManager::retryReads() {
   const auto now = m_options.steadyNow();
-  std::vector<std::string> due;
-  std::erase_if(m_readRetries, [&](const std::string& id) {
-    ModuleSlot* slot = m_slots.attached(id);
-    if (slot == nullptr || !slot->durable) return true;
-    if (slot->durable->retryAt && *slot->durable->retryAt > now) return false;
-    due.push_back(id);
+  auto due = [&](std::optional<SteadyClock::time_point>& retryAt) {
+    if (!retryAt || *retryAt > now) return false;
+    retryAt.reset();
     return true;
-  });
-  for (const std::string& id : due) {
+  };
+  std::vector<std::string> ids = std::exchange(m_readRetries, {});
+  for (const std::string& id : ids) {
     ModuleSlot* slot = m_slots.attached(id);
-    slot->durable->retryAt.reset();
-    pumpDurable(*slot);
+    if (slot == nullptr) continue;
+    if (slot->durable && due(slot->durable->retryAt)) pumpDurable(*slot);
+    if (slot->requested && due(slot->requested->retryAt)) pumpReplay(*slot);
+    const bool waits =
+        (slot->durable && slot->durable->retryAt) || (slot->requested && slot->requested->retryAt);
+    if (waits && std::find(m_readRetries.begin(), m_readRetries.end(), id) == m_readRetries.end())
+      m_readRetries.push_back(id);
   }
 }
 

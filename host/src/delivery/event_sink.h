@@ -18,6 +18,13 @@ class EventSink {
   virtual ~EventSink() = default;
   virtual SendStatus sendEvents(const std::string& subscriberId, v1::Lane lane,
                                 std::span<const ipc::OutgoingEvent> events) = 0;
+  // The end of a replay on request, after its last event (Envelope.replay_end, since 1.5). Only
+  // modules ask for replays: a sink of other subscribers (tail taps) takes it as sent.
+  virtual SendStatus sendReplayEnd(const std::string& subscriberId, const v1::ReplayEnd& end) {
+    (void)subscriberId;
+    (void)end;
+    return SendStatus::Sent;
+  }
 };
 
 }  // namespace plexus::host

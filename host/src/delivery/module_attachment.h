@@ -27,6 +27,12 @@ struct TypeFilter {
 
 enum class DeliveryPolicy { Drop, Block };
 
+// The replay lane's slots for a module of event-lane `capacity` (HandshakeAck.replay_capacity):
+// half of it, at least one.
+inline std::uint32_t replayLaneCapacity(std::uint32_t capacity) {
+  return capacity / 2 > 0 ? capacity / 2 : 1;
+}
+
 struct ModuleAttachment {
   std::string moduleId;
   std::string name;
@@ -41,6 +47,9 @@ struct ModuleAttachment {
   // module that negotiated a minor below 1.4 (and a tap of an older plexusctl): the channel
   // keeps its events' offsets, but they leave without (BatchFlusher).
   bool offsets = false;
+  // Replay on request (since 1.5: ipc::kMinorReplay): the module may ask for journaled events on
+  // a replay lane of replayLaneCapacity(capacity) slots. False below 1.5 and for taps.
+  bool replay = false;
   DeliveryPolicy policy = DeliveryPolicy::Drop;
   // A durable module (docs/design.md "Durable modules"): the node keeps its cursor in the
   // journal and delivers its journaled types from there after every start. Its first start

@@ -24,6 +24,9 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
   critical = attachment.criticalCapacity > 0
                  ? std::make_unique<DeliveryChannel>(attachment.criticalCapacity)
                  : nullptr;
+  replayLane.reset();
+  requested.reset();
+  lastReplayId = 0;
   subscribed.reset();
   filters.reset(attachment.configFilters);
   replayed.reset();
@@ -36,7 +39,9 @@ void ModuleSlot::beginIncarnation(const ModuleAttachment& attachment) {
 void ModuleSlot::endIncarnation() {
   channel.reset();
   critical.reset();
+  replayLane.reset();
   durable.reset();
+  requested.reset();
   subscribed.reset();
   filters.reset({});
   replayed.reset();

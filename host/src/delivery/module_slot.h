@@ -48,6 +48,25 @@ struct DurableState {
   std::optional<SteadyClock::time_point> retryAt;  // a failed read is tried again then
 };
 
+// A replay the module asked for (docs/design.md "Replay on request"): journaled events of
+// `types` up to `through`, read from the journal into its replay lane. `position`: every offset up
+// to it was taken, passed as a gap, or not for it.
+struct RequestedReplay {
+  std::uint64_t id = 0;  // per incarnation, from 1 (ReplayResponse.replay_id)
+  std::uint64_t from = 0;
+  std::uint64_t through = 0;
+  std::int64_t sinceNs = 0;  // nonzero until the first read resolved the time to an offset
+  std::uint64_t position = 0;
+  std::bitset<ipc::kEventTypeSlots> types;
+  bool reading = false;
+  std::optional<SteadyClock::time_point> retryAt;
+  bool done = false;  // read through `through`: its ReplayEnd follows its last event
+  std::uint64_t events = 0;
+  std::uint64_t holes = 0;
+  std::uint64_t trimmed = 0;
+  std::uint64_t journalFirst = 0;  // the journal's oldest event, as the last read saw it
+};
+
 struct ModuleSlot {
   explicit ModuleSlot(std::string moduleId) : id(std::move(moduleId)) {}
 
@@ -63,18 +82,23 @@ struct ModuleSlot {
   std::vector<v1::EventType> subscriptions() const;  // in type order
 
   // The channel of an acked lane. Precondition: laneIfAny(which) != nullptr.
-  DeliveryChannel& lane(AckedLane which) {
-    return which == AckedLane::Critical ? *critical : *channel;
-  }
-  const DeliveryChannel& lane(AckedLane which) const {
-    return which == AckedLane::Critical ? *critical : *channel;
-  }
-  // The channel of an acked lane, or nullptr when there is none (detached; no critical lane).
+  DeliveryChannel& lane(AckedLane which) { return *laneIfAny(which); }
+  const DeliveryChannel& lane(AckedLane which) const { return *laneIfAny(which); }
+  // The channel of an acked lane, or nullptr when there is none (detached; no critical lane; no
+  // replay asked for yet).
   DeliveryChannel* laneIfAny(AckedLane which) {
-    return which == AckedLane::Critical ? critical.get() : channel.get();
+    switch (which) {
+      case AckedLane::Critical:
+        return critical.get();
+      case AckedLane::Replay:
+        return replayLane.get();
+      case AckedLane::Event:
+        break;
+    }
+    return channel.get();
   }
   const DeliveryChannel* laneIfAny(AckedLane which) const {
-    return which == AckedLane::Critical ? critical.get() : channel.get();
+    return const_cast<ModuleSlot*>(this)->laneIfAny(which);
   }
   // Where an event of that priority goes: an incarnation without a critical lane takes critical
   // events on its event lane.
@@ -83,7 +107,8 @@ struct ModuleSlot {
   }
   // Events in flight on any lane.
   bool hasInFlight() const {
-    return channel->inFlight() > 0 || (critical && critical->inFlight() > 0);
+    return channel->inFlight() > 0 || (critical && critical->inFlight() > 0) ||
+           (replayLane && replayLane->inFlight() > 0);
   }
 
   // ---- one routed event's fate (acked lanes) ----
@@ -123,9 +148,9 @@ struct ModuleSlot {
     ++count.routed;
     ++count.channelFull;
   }
-  // What both lanes hold. Kept here rather than summed from the lanes, so that accepting an
-  // event on the event lane never touches the critical lane's channel (publish cost: one
-  // cache line less per subscriber).
+  // What the acked lanes hold. Kept here rather than summed from the lanes, so that accepting an
+  // event on the event lane never touches the other lanes' channels (publish cost: one cache
+  // line less per subscriber).
   std::uint32_t held() const { return m_held; }
 
   // ---- statistics ----
@@ -137,10 +162,13 @@ struct ModuleSlot {
 
   const std::string id;
   DeliveryCounters counters;
-  ModuleAttachment module;                    // the current (or last) incarnation
-  std::unique_ptr<DeliveryChannel> channel;   // event lane (and the lifecycle lane)
-  std::unique_ptr<DeliveryChannel> critical;  // critical lane; null when it has none
-  std::unique_ptr<DurableState> durable;      // a durable incarnation's, else null
+  ModuleAttachment module;                      // the current (or last) incarnation
+  std::unique_ptr<DeliveryChannel> channel;     // event lane (and the lifecycle lane)
+  std::unique_ptr<DeliveryChannel> critical;    // critical lane; null when it has none
+  std::unique_ptr<DeliveryChannel> replayLane;  // replay lane, from its first replay; else null
+  std::unique_ptr<DurableState> durable;        // a durable incarnation's, else null
+  std::unique_ptr<RequestedReplay> requested;   // the replay on its way, else null
+  std::uint64_t lastReplayId = 0;               // of this incarnation
   std::bitset<ipc::kEventTypeSlots> subscribed;
   SubscriptionFilters filters;                 // of this incarnation
   bool loaded = false;                         // its first Subscribe announced it (ModuleLoaded)
@@ -154,7 +182,7 @@ struct ModuleSlot {
   std::int64_t nextDropWarningMs = 0;  // coarse monotonic
 
  private:
-  std::uint32_t m_held = 0;  // both lanes' held(); see held()
+  std::uint32_t m_held = 0;  // the acked lanes' held(); see held()
 };
 
 class ModuleSlots {

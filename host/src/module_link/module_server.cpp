@@ -259,6 +259,8 @@ void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelo
   ack->mutable_node()->set_pid(::getpid());
   ack->set_channel_capacity(grant->capacity);
   if (minor >= ipc::kMinorLanes) ack->set_critical_capacity(grant->criticalCapacity);
+  if (minor >= ipc::kMinorReplay && m_events.journals())
+    ack->set_replay_capacity(replayLaneCapacity(grant->capacity));
   ack->set_heartbeat_interval_ms(grant->heartbeatIntervalMs);
   ack->set_incarnation(grant->incarnation);
   ack->mutable_settings()->insert(grant->settings.begin(), grant->settings.end());
@@ -276,6 +278,18 @@ void ModuleServer::handleRequest(const std::string& moduleId, const v1::Request&
       auto stats = m_events.stats(moduleId);
       *reply.mutable_response()->mutable_stats() = stats.value_or(v1::DeliveryStats());
       reply.mutable_response()->mutable_stats()->set_module_id(moduleId);
+      send(moduleId, reply);
+      return;
+    }
+    case v1::Request::kReplay: {
+      auto answer = m_events.requestReplay(moduleId, request.replay());
+      if (!answer) {
+        reject(moduleId, answer.error(), request.correlation_id());
+        return;
+      }
+      v1::Envelope reply = stamped();
+      reply.mutable_response()->set_correlation_id(request.correlation_id());
+      *reply.mutable_response()->mutable_replay() = std::move(*answer);
       send(moduleId, reply);
       return;
     }

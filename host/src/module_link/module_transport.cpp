@@ -1,6 +1,7 @@
 #include "module_link/module_transport.h"
 
 #include "plexus/ipc/envelope_codec.h"
+#include "plexus/ipc/protocol.h"
 #include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/zap_authenticator.h"
 #include "runtime/router_send.h"
@@ -69,6 +70,14 @@ class ZmqModuleTransport final : public ModuleTransport {
 };
 
 }  // namespace
+
+SendStatus ModuleTransport::sendReplayEnd(const std::string& moduleId, const v1::ReplayEnd& end) {
+  v1::Envelope envelope;
+  envelope.set_protocol_major(ipc::kProtocolMajor);
+  envelope.set_protocol_minor(ipc::kProtocolMinor);
+  *envelope.mutable_replay_end() = end;
+  return sendEnvelope(moduleId, envelope);
+}
 
 std::unique_ptr<ModuleTransport> makeZmqModuleTransport(EventLoop& loop, zmq::socket_t& router,
                                                         ipc::BodyLayout layout) {

@@ -30,6 +30,8 @@ struct ReceivedMessage {
 class ModuleTransport : public EventSink {
  public:
   virtual SendStatus sendEnvelope(const std::string& moduleId, const v1::Envelope& envelope) = 0;
+  // An Envelope{replay_end}, through sendEnvelope.
+  SendStatus sendReplayEnd(const std::string& moduleId, const v1::ReplayEnd& end) override;
   // Takes the next message without blocking into `out` (its buffers are reused); false when
   // nothing is waiting.
   virtual bool receive(ReceivedMessage& out) = 0;

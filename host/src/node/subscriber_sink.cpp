@@ -17,6 +17,13 @@ SendStatus SubscriberSink::sendEvents(const std::string& subscriberId, v1::Lane 
   return m_modules.sendEvents(subscriberId, lane, events);
 }
 
+SendStatus SubscriberSink::sendReplayEnd(const std::string& subscriberId,
+                                         const v1::ReplayEnd& end) {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  if (TailSessions::isTap(subscriberId)) return SendStatus::Sent;  // taps never replay
+  return m_modules.sendReplayEnd(subscriberId, end);
+}
+
 void SubscriberSink::unreachable(const std::vector<std::string>& subscriberIds) {
   PLEXUS_ASSERT_THREAD(m_thread);
   for (const auto& id : subscriberIds) {

@@ -28,6 +28,7 @@ class SubscriberSink final : public EventSink {
 
   SendStatus sendEvents(const std::string& subscriberId, v1::Lane lane,
                         std::span<const ipc::OutgoingEvent> events) override;
+  SendStatus sendReplayEnd(const std::string& subscriberId, const v1::ReplayEnd& end) override;
   void unreachable(const std::vector<std::string>& subscriberIds);
 
  private:

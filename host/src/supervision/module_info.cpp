@@ -62,6 +62,7 @@ ModuleAttachment attachmentOf(const ModuleRecord& record, std::uint32_t negotiat
     attachment.criticalCapacity = record.config.critical_capacity();
   }
   attachment.offsets = negotiatedMinor >= ipc::kMinorOffsets;
+  attachment.replay = negotiatedMinor >= ipc::kMinorReplay;
   attachment.durable = record.config.durable();
   attachment.start =
       record.config.start() == v1::DURABLE_START_ALL      ? ModuleAttachment::DurableStart::All

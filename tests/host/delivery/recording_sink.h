@@ -36,6 +36,12 @@ class RecordingSink : public EventSink {
     }
     return SendStatus::Sent;
   }
+  SendStatus sendReplayEnd(const std::string& id, const v1::ReplayEnd& end) override {
+    auto mode = modes[id];
+    if (mode != SendStatus::Sent) return mode;
+    replayEnds[id].push_back({end, delivered[id].size()});
+    return SendStatus::Sent;
+  }
   std::vector<Delivered> lane(const std::string& id, v1::Lane lane) const {
     std::vector<Delivered> out;
     auto it = delivered.find(id);
@@ -46,6 +52,11 @@ class RecordingSink : public EventSink {
     return out;
   }
   std::map<std::string, std::vector<Delivered>> delivered;
+  struct RecordedEnd {
+    v1::ReplayEnd end;
+    std::size_t after = 0;  // how many events `delivered` held for the module when it was sent
+  };
+  std::map<std::string, std::vector<RecordedEnd>> replayEnds;
   std::map<std::string, int> batches;
   std::map<std::string, SendStatus> modes;
 };

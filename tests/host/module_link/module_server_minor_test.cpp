@@ -174,5 +174,41 @@ TEST_F(ModuleServerMinorTest, JournalOffsetsAreSentFromMinor4) {
   EXPECT_EQ(transport.offsetsTo("old", v1::LANE_EVENT), std::vector<std::uint64_t>{0});
 }
 
+// Replay on request came with 1.5: the HandshakeAck offers a replay lane only at 1.5 and only
+// when the node journals (this one does not), and a ReplayRequest is answered by an Error with
+// its correlation id when it cannot be served.
+TEST_F(ModuleServerMinorTest, AReplayIsOfferedFrom15WhenTheNodeJournalsAndRefusedOtherwise) {
+  static_assert(ipc::kMinorReplay == 5);
+  registry.running.insert({"old", "new"});
+  auto hello = [&](const std::string& id, std::uint32_t minor) {
+    v1::Envelope envelope = handshakeEnvelope(id);
+    envelope.set_protocol_minor(minor);
+    send(id, envelope);
+    const v1::Envelope ack = last(id);
+    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
+    send(id, subscribeEnvelope({v1::EVENT_TYPE_NEW_BLOCK}));
+    return ack.handshake_ack();
+  };
+  EXPECT_EQ(hello("old", ipc::kMinorReplay - 1).replay_capacity(), 0u);
+  EXPECT_EQ(hello("new", ipc::kMinorReplay).replay_capacity(), 0u) << "the node journals nothing";
+  auto replay = [](std::uint64_t correlationId) {
+    v1::Envelope envelope;
+    envelope.set_protocol_major(ipc::kProtocolMajor);
+    envelope.set_protocol_minor(ipc::kProtocolMinor);
+    envelope.mutable_request()->set_correlation_id(correlationId);
+    envelope.mutable_request()->mutable_replay()->set_from_offset(1);
+    return envelope;
+  };
+  send("new", replay(7));
+  expectError(last("new"), v1::ERROR_CODE_UNAVAILABLE, 7);
+  EXPECT_NE(last("new").error().message().find("journals nothing"), std::string::npos);
+  EXPECT_EQ(em.stats("new")->rejected(), 1u);
+  v1::Envelope ack = ackEnvelope(1);
+  ack.mutable_ack()->set_lane(v1::LANE_REPLAY);
+  send("new", ack);
+  expectError(last("new"), v1::ERROR_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(last("new").error().message().find("replay lane"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace plexus::host::module_link_test
