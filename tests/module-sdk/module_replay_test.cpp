@@ -39,7 +39,7 @@ v1::HandshakeAck ackAt(std::uint32_t minor) {
 class NodeThread {
  public:
   template <class Script>
-  NodeThread(v1::HandshakeAck ack, Script script) {
+  NodeThread(const v1::HandshakeAck& ack, Script script) {
     std::promise<ConnectOptions> ready;
     auto options = ready.get_future();
     m_thread =
