@@ -24,10 +24,11 @@ DecodedMessage malformed(std::string problem) {
   return out;
 }
 
+// What a node may not send at `negotiatedMinor` (below 1.5: nothing of replay).
 std::string tooNew(const char* what, std::uint32_t negotiatedMinor) {
-  return std::string(what) + " at protocol " + std::to_string(ipc::kProtocolMajor) + "." +
-         std::to_string(negotiatedMinor) + " (replay needs 1." + std::to_string(ipc::kMinorReplay) +
-         ")";
+  const std::string major = std::to_string(ipc::kProtocolMajor) + ".";
+  return std::string(what) + " at protocol " + major + std::to_string(negotiatedMinor) +
+         " (replay needs " + major + std::to_string(ipc::kMinorReplay) + ")";
 }
 
 // A batch of the replay lane (since 1.5), checked like any other batch: ipc::decodeEventBatch
