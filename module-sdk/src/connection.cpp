@@ -117,7 +117,7 @@ void Connection::hostLost(const std::string& why) {
   if (m_lost.exchange(true)) return;
   m_outbox.clear();
   failPendingRequests(why);
-  m_ready.push_back({Incoming::Kind::HostLost, {}, why});
+  m_ready.push_back({Incoming::Kind::HostLost, {}, why, {}});
 }
 
 void Connection::takeCommands() {
@@ -129,7 +129,7 @@ void Connection::takeCommands() {
         if (!m_lost) m_outbox.push_back(std::move(command.frame));
         break;
       case Command::Kind::Stop:
-        m_ready.push_back({Incoming::Kind::Stop, {}, {}});
+        m_ready.push_back({Incoming::Kind::Stop, {}, {}, {}});
         break;
       case Command::Kind::Wake:
         break;
@@ -166,7 +166,7 @@ void Connection::receiveAll() {
 }
 
 void Connection::receive(std::vector<zmq::message_t>& frames) {
-  DecodedMessage message = decodeIncoming(frames, m_scratch);
+  DecodedMessage message = decodeIncoming(frames, m_scratch, m_handshake.negotiated_minor());
   switch (message.kind) {
     case DecodedMessage::Kind::ForRunLoop:
       m_ready.push_back(std::move(message.incoming));

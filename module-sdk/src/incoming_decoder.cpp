@@ -5,6 +5,7 @@
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/event_types.h"
+#include "plexus/ipc/protocol.h"
 
 namespace plexus::sdk::detail {
 
@@ -15,9 +16,37 @@ DecodedMessage forRunLoop(Incoming incoming) {
   out.incoming = std::move(incoming);
   return out;
 }
+
+DecodedMessage malformed(std::string problem) {
+  DecodedMessage out;
+  out.kind = DecodedMessage::Kind::Malformed;
+  out.problem = std::move(problem);
+  return out;
+}
+
+// What a node may not send at `negotiatedMinor` (below 1.5: nothing of replay).
+std::string tooNew(const char* what, std::uint32_t negotiatedMinor) {
+  const std::string major = std::to_string(ipc::kProtocolMajor) + ".";
+  return std::string(what) + " at protocol " + major + std::to_string(negotiatedMinor) +
+         " (replay needs " + major + std::to_string(ipc::kMinorReplay) + ")";
+}
+
+// A batch of the replay lane (since 1.5), checked like any other batch: ipc::decodeEventBatch
+// knows the lanes every minor has, so it reads this one as the event lane, which it is laid out
+// like.
+Result<ipc::ReceivedBatch> decodeReplayBatch(v1::EventBatch& header,
+                                             std::vector<zmq::message_t>&& bodies) {
+  header.set_lane(v1::LANE_EVENT);
+  auto batch = ipc::decodeEventBatch(header, std::move(bodies));
+  header.set_lane(v1::LANE_REPLAY);
+  if (batch) batch->lane = v1::LANE_REPLAY;
+  return batch;
+}
+
 }  // namespace
 
-DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch) {
+DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch,
+                              std::uint32_t negotiatedMinor) {
   DecodedMessage out;
   if (frames.empty()) {
     out.kind = DecodedMessage::Kind::Malformed;
@@ -31,17 +60,22 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
   }
   switch (scratch.body_case()) {
     case v1::Envelope::kEventBatch: {
+      const bool replay = scratch.event_batch().lane() == v1::LANE_REPLAY;
+      if (replay && negotiatedMinor < ipc::kMinorReplay) {
+        return malformed(tooNew("event batch: LANE_REPLAY", negotiatedMinor));
+      }
       std::vector<zmq::message_t> bodies;
       bodies.reserve(frames.size() - 1);
       for (std::size_t i = 1; i < frames.size(); ++i)
         bodies.push_back(std::move(frames[i]));
-      auto batch = ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
+      auto batch = replay ? decodeReplayBatch(*scratch.mutable_event_batch(), std::move(bodies))
+                          : ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
       if (!batch) {
         out.kind = DecodedMessage::Kind::Malformed;
         out.problem = "event batch: " + batch.error().message;
         return out;
       }
-      return forRunLoop({Incoming::Kind::Batch, std::move(batch).value(), {}});
+      return forRunLoop({Incoming::Kind::Batch, std::move(batch).value(), {}, {}});
     }
     case v1::Envelope::kResponse:
       out.kind = DecodedMessage::Kind::Reply;
@@ -51,7 +85,7 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
     case v1::Envelope::kError: {
       const auto& error = scratch.error();
       if (error.correlation_id() == 0) {
-        return forRunLoop({Incoming::Kind::HostError, {}, error.message()});
+        return forRunLoop({Incoming::Kind::HostError, {}, error.message(), {}});
       }
       out.kind = DecodedMessage::Kind::Reply;
       out.correlationId = error.correlation_id();
@@ -73,10 +107,16 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
                                                : "event type " + std::to_string(refusal.type());
         refused += ": " + refusal.reason();
       }
-      return forRunLoop({Incoming::Kind::SubscribeAck, {}, std::move(refused)});
+      return forRunLoop({Incoming::Kind::SubscribeAck, {}, std::move(refused), {}});
+    }
+    case v1::Envelope::kReplayEnd: {
+      if (negotiatedMinor < ipc::kMinorReplay) {
+        return malformed(tooNew("ReplayEnd", negotiatedMinor));
+      }
+      return forRunLoop({Incoming::Kind::ReplayEnd, {}, {}, scratch.replay_end()});
     }
     case v1::Envelope::kGoodbye:
-      return forRunLoop({Incoming::Kind::HostGoodbye, {}, scratch.goodbye().reason()});
+      return forRunLoop({Incoming::Kind::HostGoodbye, {}, scratch.goodbye().reason(), {}});
     default:
       return out;  // HandshakeAck again, or something newer: nothing to do
   }

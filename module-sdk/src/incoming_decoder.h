@@ -31,7 +31,10 @@ struct DecodedMessage {
   std::string problem;
 };
 
-// Consumes `frames` (the bodies move into the result).
-DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch);
+// Consumes `frames` (the bodies move into the result). `negotiatedMinor`: the connection's
+// protocol minor; what the node may not send below it (a LANE_REPLAY batch or a ReplayEnd below
+// 1.5) is Malformed, like a batch on an unknown lane.
+DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch,
+                              std::uint32_t negotiatedMinor);
 
 }  // namespace plexus::sdk::detail

@@ -1,12 +1,7 @@
 #include "plexus/sdk/module.h"
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstdlib>
 #include <deque>
 #include <iostream>
 
@@ -27,31 +22,6 @@ constexpr std::chrono::microseconds kIdleAckDelay{10000};
 // While handlers work through received events, how often the run() loop looks for more (so a
 // critical event that arrives meanwhile waits for one handler, not for the whole backlog).
 constexpr std::chrono::microseconds kReceiveInterval{100};
-
-// The token line plexus-node writes on stdin: 64 hex characters and a newline.
-std::string readToken(std::chrono::milliseconds timeout) {
-  std::string token;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd in{STDIN_FILENO, POLLIN, 0};
-    int ready = ::poll(&in, 1, static_cast<int>(std::max<long>(0, left.count())));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0)
-      throw ConnectError("no token on stdin within " + std::to_string(timeout.count()) + " ms");
-    char c;
-    ssize_t n = ::read(STDIN_FILENO, &c, 1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0 || c == '\n') break;
-    if (token.size() > 256) throw ConnectError("the token line on stdin is too long");
-    token += c;
-  }
-  if (token.empty()) {
-    throw ConnectError("no token on stdin: a module is started by plexus-node, which writes it");
-  }
-  return token;
-}
 
 }  // namespace
 
@@ -104,6 +74,26 @@ class Module::Impl {
     return response->stats();
   }
 
+  Result<v1::ReplayResponse> replay(const v1::ReplayRequest& replay) {
+    const std::uint32_t minor = handshake().negotiated_minor();
+    if (minor < ipc::kMinorReplay) {
+      return makeError(v1::ERROR_CODE_UNAVAILABLE, "the node speaks protocol " +
+                                                       std::to_string(ipc::kProtocolMajor) + "." +
+                                                       std::to_string(minor) + "; replay needs " +
+                                                       std::to_string(ipc::kProtocolMajor) + "." +
+                                                       std::to_string(ipc::kMinorReplay));
+    }
+    v1::Request request;
+    *request.mutable_replay() = replay;
+    auto response = m_connection.request(std::move(request), kRequestTimeout);
+    if (!response) return response.error();
+    return response->replay();
+  }
+
+  void onReplayEnd(std::function<void(const v1::ReplayEnd&)> handler) {
+    m_replayEndHandler = std::move(handler);
+  }
+
   std::uint64_t decodeErrors() const { return m_decodeErrors; }
 
  private:
@@ -119,11 +109,11 @@ class Module::Impl {
     v1::Envelope ack;
     ipc::stampVersion(ack);
     ack.mutable_ack()->set_through_seq(throughSeq);
-    if (lane == v1::LANE_CRITICAL) ack.mutable_ack()->set_lane(v1::LANE_CRITICAL);
+    if (lane != v1::LANE_EVENT) ack.mutable_ack()->set_lane(lane);  // critical or replay
     m_connection.send(ack);
   }
   void flushAcks() {
-    for (v1::Lane lane : {v1::LANE_CRITICAL, v1::LANE_EVENT}) {
+    for (v1::Lane lane : detail::LaneAcks::kLanes) {
       if (m_acks.unacked(lane)) sendAck(lane, m_acks.take(lane));
     }
   }
@@ -134,8 +124,9 @@ class Module::Impl {
   int runLoop();
   // Hands the next pending event (highest lane first) to its handler and returns its lane's
   // credit when half its window was handled, so the node refills while the rest is handled.
-  // True when it was NodeShutdown.
+  // True when it was NodeShutdown. A ReplayEnd goes to its handler instead (nothing to ack).
   bool handleNext();
+  void handleReplayEnd(const v1::ReplayEnd& end);
   // Between two handlers: serves other threads and heartbeats; and at most every
   // kReceiveInterval takes what arrived, so a critical batch overtakes the pending events.
   void betweenHandlers();
@@ -149,18 +140,34 @@ class Module::Impl {
   std::map<std::string, std::string> m_settings;
   std::array<Handler, ipc::kEventTypeSlots> m_handlers;
   std::array<std::string, ipc::kEventTypeSlots> m_filters;  // "" = unfiltered
+  std::function<void(const v1::ReplayEnd&)> m_replayEndHandler;
   std::atomic<std::uint64_t> m_decodeErrors{0};
   bool m_saidGoodbye = false;
   v1::Event m_event;  // reused for every delivery
   // The run() loop's (see pending_events.h).
   detail::PendingEvents m_pending;
   std::deque<detail::Incoming> m_deferred;  // arrived after pending events; acted on after them
-  detail::LaneAcks m_acks{1, 1};
+  detail::LaneAcks m_acks{1, 1, 1};
   detail::Connection::Clock::time_point m_lastReceive;
 };
 
+void Module::Impl::handleReplayEnd(const v1::ReplayEnd& end) {
+  if (!m_replayEndHandler) return;
+  try {
+    m_replayEndHandler(end);
+  } catch (const std::exception& e) {
+    std::cerr << "plexus-sdk: module '" << m_id << "': the ReplayEnd handler threw: " << e.what()
+              << "\n";
+  }
+}
+
 bool Module::Impl::handleNext() {
   const detail::PendingEvents::Event next = m_pending.front();
+  if (next.replayEnd != nullptr) {
+    handleReplayEnd(*next.replayEnd);
+    m_pending.pop();
+    return false;
+  }
   bool shutdown = false;
   if (!m_event.ParseFromArray(next.body.data(), static_cast<int>(next.body.size()))) {
     ++m_decodeErrors;
@@ -209,6 +216,8 @@ void Module::Impl::takeReceived() {
     if (!in) return;
     if (in->kind == detail::Incoming::Kind::Batch) {
       m_pending.push(std::move(in->batch));
+    } else if (in->kind == detail::Incoming::Kind::ReplayEnd) {
+      m_pending.push(std::move(*in->replayEnd));  // a marker in the replay lane
     } else {
       m_deferred.push_back(std::move(*in));
     }
@@ -220,7 +229,8 @@ int Module::Impl::runLoop() {
       detail::subscribeRequest(m_id, m_handlers, m_filters, handshake().negotiated_minor()));
   // Each lane's credit goes back at half its window.
   m_acks = detail::LaneAcks(std::max<std::uint64_t>(1, handshake().channel_capacity() / 2),
-                            std::max<std::uint64_t>(1, handshake().critical_capacity() / 2));
+                            std::max<std::uint64_t>(1, handshake().critical_capacity() / 2),
+                            std::max<std::uint64_t>(1, handshake().replay_capacity() / 2));
   bool subscribed = false;
   bool shuttingDown = false;  // NodeShutdown handled: what was received is handled, then leave
   using Clock = detail::Connection::Clock;
@@ -265,6 +275,10 @@ int Module::Impl::runLoop() {
         // must not wait for them.
         takeReceived();
         break;
+      case Kind::ReplayEnd:
+        m_pending.push(std::move(*in.replayEnd));
+        takeReceived();
+        break;
       case Kind::SubscribeAck:
         subscribed = true;
         detail::reportRefused(m_id, in.message);
@@ -295,22 +309,6 @@ int Module::Impl::runLoop() {
   }
 }
 
-Module Module::fromEnvironment(Identity identity) {
-  const char* id = std::getenv(ipc::kEnvModuleId);
-  const char* endpoint = std::getenv(ipc::kEnvEndpoint);
-  if (id == nullptr || endpoint == nullptr || *id == '\0' || *endpoint == '\0') {
-    throw ConnectError(std::string(ipc::kEnvModuleId) + " and " + ipc::kEnvEndpoint +
-                       " are not set: a module is started by plexus-node (add it to the node's "
-                       "configuration or use `plexusctl load`)");
-  }
-  ConnectOptions options;
-  options.moduleId = id;
-  options.endpoint = endpoint;
-  options.identity = std::move(identity);
-  options.token = readToken(options.timeout);
-  return connect(options);
-}
-
 Module Module::connect(const ConnectOptions& options) {
   if (auto problem = ipc::validateModuleId(options.moduleId); !problem.empty()) {
     throw ConnectError("invalid module id '" + options.moduleId + "': " + problem);
@@ -335,6 +333,10 @@ std::uint32_t Module::channelCapacity() const {
 std::uint32_t Module::protocolMinor() const {
   return m_impl->handshake().negotiated_minor();
 }
+std::uint32_t Module::replayCapacity() const {
+  const auto& ack = m_impl->handshake();
+  return ack.negotiated_minor() >= ipc::kMinorReplay ? ack.replay_capacity() : 0;
+}
 std::string Module::setting(const std::string& key, const std::string& fallback) const {
   auto it = m_impl->settings().find(key);
   return it != m_impl->settings().end() ? it->second : fallback;
@@ -356,6 +358,12 @@ Result<v1::PublishResponse> Module::publish(const v1::Event& event) {
 }
 Result<v1::DeliveryStats> Module::stats() {
   return m_impl->stats();
+}
+Result<v1::ReplayResponse> Module::replay(const v1::ReplayRequest& request) {
+  return m_impl->replay(request);
+}
+void Module::onReplayEnd(std::function<void(const v1::ReplayEnd&)> handler) {
+  m_impl->onReplayEnd(std::move(handler));
 }
 std::uint64_t Module::localDecodeErrors() const {
   return m_impl->decodeErrors();

@@ -10,6 +10,8 @@ std::size_t PendingEvents::rank(v1::Lane lane) {
       return 0;
     case v1::LANE_CRITICAL:
       return 1;
+    case v1::LANE_REPLAY:
+      return kReplay;
     default:
       return 2;
   }
@@ -17,33 +19,49 @@ std::size_t PendingEvents::rank(v1::Lane lane) {
 
 void PendingEvents::push(ipc::ReceivedBatch&& batch) {
   if (batch.bodies.empty()) return;
+  const std::size_t lane = rank(batch.lane);
   m_count += batch.bodies.size();
-  m_lanes[rank(batch.lane)].batches.push_back(std::move(batch));
+  if (lane == kReplay) m_replayPushed += batch.bodies.size();
+  m_lanes[lane].batches.push_back(std::move(batch));
+}
+
+void PendingEvents::push(v1::ReplayEnd&& end) {
+  m_replayEnds.emplace_back(m_replayPushed, std::move(end));
 }
 
 std::size_t PendingEvents::firstNonEmpty() const {
   std::size_t i = 0;
-  while (m_lanes[i].batches.empty())
+  while (i < kReplay && m_lanes[i].batches.empty())
     ++i;
   return i;
 }
 
 PendingEvents::Event PendingEvents::front() const {
-  const Queue& queue = m_lanes[firstNonEmpty()];
+  const std::size_t lane = firstNonEmpty();
+  if (lane == kReplay && replayEndDue()) {
+    return {v1::LANE_REPLAY, nullptr, {}, &m_replayEnds.front().second};
+  }
+  const Queue& queue = m_lanes[lane];
   const ipc::ReceivedBatch& batch = queue.batches.front();
   return {batch.lane, &batch.metas[queue.next], batch.bodies[queue.next]};
 }
 
 void PendingEvents::pop() {
-  Queue& queue = m_lanes[firstNonEmpty()];
+  const std::size_t lane = firstNonEmpty();
+  if (lane == kReplay && replayEndDue()) {
+    m_replayEnds.pop_front();
+    return;
+  }
+  Queue& queue = m_lanes[lane];
   --m_count;
+  if (lane == kReplay) ++m_replayPopped;
   if (++queue.next < queue.batches.front().bodies.size()) return;
   queue.batches.pop_front();
   queue.next = 0;
 }
 
 bool LaneAcks::handled(v1::Lane lane, std::uint64_t seq) {
-  if (lane != v1::LANE_EVENT && lane != v1::LANE_CRITICAL) return false;
+  if (lane != v1::LANE_EVENT && lane != v1::LANE_CRITICAL && lane != v1::LANE_REPLAY) return false;
   Lane& one = at(lane);
   one.handledThrough = seq;
   return ++one.unacked >= one.every;

@@ -10,6 +10,7 @@
 #include "fuzz_targets.h"
 #include "incoming_decoder.h"
 #include "plexus/ipc/event_types.h"
+#include "plexus/ipc/protocol.h"
 #include "plexus/sdk/module.h"
 
 namespace plexus::fuzz {
@@ -20,7 +21,7 @@ namespace {
 void dispatch(const ipc::ReceivedBatch& batch) {
   PLEXUS_FUZZ_CHECK(batch.metas.size() == batch.bodies.size(), "a body per meta");
   PLEXUS_FUZZ_CHECK(batch.lane == v1::LANE_EVENT || batch.lane == v1::LANE_LIFECYCLE ||
-                        batch.lane == v1::LANE_CRITICAL,
+                        batch.lane == v1::LANE_CRITICAL || batch.lane == v1::LANE_REPLAY,
                     "a batch on an unknown lane reached the handler thread");
   static std::array<bool, ipc::kEventTypeSlots> handlers = [] {
     std::array<bool, ipc::kEventTypeSlots> out{};
@@ -55,7 +56,8 @@ int sdkDecoder(const std::uint8_t* data, std::size_t size) {
     }
   }
   v1::Envelope scratch;
-  sdk::detail::DecodedMessage decoded = sdk::detail::decodeIncoming(frames, scratch);
+  sdk::detail::DecodedMessage decoded =
+      sdk::detail::decodeIncoming(frames, scratch, ipc::kProtocolMinor);
   using Kind = sdk::detail::DecodedMessage::Kind;
   switch (decoded.kind) {
     case Kind::ForRunLoop:

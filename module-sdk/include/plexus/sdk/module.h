@@ -16,27 +16,39 @@
 // batch of events, runs the handlers one at a time, and sends the acks and heartbeats itself, with
 // no hand-over to another thread on the event path. Before run() and after it returns, the SDK's
 // I/O thread serves the socket instead (heartbeats, publish(), stats(), the Goodbye). publish(),
-// stats() and stop() may be called from any thread, handlers included:
-// - from another thread while a handler runs, publish() and stats() wait until that handler
-//   returns (the run() thread serves them between two handlers); stop() takes effect after the
-//   events already received;
-// - from a handler, publish() and stats() read the socket themselves until the answer comes,
-//   keeping the events that arrive meanwhile for after the handler: at most channelCapacity()
-//   event-lane events (the node's credit bounds them) plus lifecycle events.
+// stats(), replay() and stop() may be called from any thread, handlers included:
+// - from another thread while a handler runs, publish(), stats() and replay() wait until that
+//   handler returns (the run() thread serves them between two handlers); stop() takes effect
+//   after the events already received;
+// - from a handler, publish(), stats() and replay() read the socket themselves until the answer
+//   comes, keeping the events that arrive meanwhile for after the handler: at most the credit
+//   windows below (the node's credit bounds them) plus lifecycle events and ReplayEnds.
 // Liveness during a long handler: the node sees events in flight without an ack and reports
 // the module unhealthy ("stalled handler") after its stall timeout; it does not kill a module
 // whose process runs, unless the operator configured a handler timeout.
 //
 // Dispatch order: events received and not yet handled wait in one queue per lane, and the next
 // handler always gets the oldest event of the first non-empty lane: lifecycle, then critical,
-// then the event lane (delivery order within a lane). Between two handlers, at most every
-// 100 us, run() takes what arrived meanwhile, so a critical event (Delivery::isCritical()) starts
-// after the handler that runs when it arrives, ahead of event-lane events received before it.
+// then the event lane, then the replay lane last, so a replay never starves live events
+// (delivery order within a lane). Between two handlers, at most every 100 us, run() takes what
+// arrived meanwhile, so a critical event (Delivery::isCritical()) starts after the handler that
+// runs when it arrives, ahead of event-lane events received before it.
 //
 // Credit: each event-lane event holds one of the module's `channelCapacity()` slots on the node
-// until the SDK acknowledges it, each critical event one of its critical slots; the SDK
-// acknowledges each lane in batches as handlers finish. So at most those two windows of events
-// (plus lifecycle events) wait in the SDK.
+// until the SDK acknowledges it, each critical event one of its critical slots, each replay-lane
+// event one of its `replayCapacity()` slots; the SDK acknowledges each lane in batches (at half
+// its window, or when idle) as handlers finish. So at most those windows of events (plus
+// lifecycle events) wait in the SDK.
+//
+// Replay on request (since protocol 1.5): replay() asks the node for journaled events again, by
+// offset (or time) range and type; a module that dropped events (Delivery::droppedBefore()) can
+// fill its gaps with it. The node answers at once with the replay's id and last offset; the
+// events follow on the replay lane (Delivery::isReplay(), flagged isReplayed()), in journal
+// order, with the replay lane's own sequence numbers, through the module's handlers and filters,
+// interleaved with live events but dispatched after them. Offsets the journal no longer holds
+// (retention) or never held (holes) show as droppedBefore() gaps. After the last event the
+// onReplayEnd() handler gets the ReplayEnd (what was sent, holes, trimmed), after every replay
+// event received before it. One replay at a time: asking while one runs is ALREADY_EXISTS.
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
@@ -96,6 +108,9 @@ class Delivery {
   // Critical priority (ChainReorg, BlockDisconnected, an urgent maintenance round; see the
   // node's `priorities`), on a lane of its own with its own sequence numbers (since 1.3).
   bool isCritical() const { return m_lane == v1::LANE_CRITICAL; }
+  // Sent again because this module asked (Module::replay(), since 1.5), on the replay lane with
+  // its own sequence numbers; also isReplayed().
+  bool isReplay() const { return m_lane == v1::LANE_REPLAY; }
   v1::Lane lane() const { return m_lane; }
 
  private:
@@ -144,6 +159,8 @@ class Module {
   // The protocol minor the node answered with: the lower of the node's and the one asked for
   // (ConnectOptions). The node sends nothing added after it.
   std::uint32_t protocolMinor() const;
+  // The module's replay-lane slots (since 1.5; 0 below, or when the node journals nothing).
+  std::uint32_t replayCapacity() const;
   std::string setting(const std::string& key, const std::string& fallback = "") const;
   const std::map<std::string, std::string>& settings() const;
 
@@ -180,6 +197,19 @@ class Module {
 
   // Any thread: this module's delivery statistics, as the node counts them.
   Result<v1::DeliveryStats> stats();
+
+  // Any thread, handlers included: asks the node to replay journaled events (see "Replay on
+  // request" above); returns its answer (replay_id, through_offset, types) once the replay
+  // started. Errors: INVALID_ARGUMENT (a bad range, or a type not subscribed or not journaled),
+  // UNAVAILABLE (the node journals nothing, or the connection is lost; also, without asking,
+  // when the connection negotiated a minor below 1.5), ALREADY_EXISTS (a replay of this module
+  // is running: wait for its ReplayEnd), PERMISSION_DENIED.
+  Result<v1::ReplayResponse> replay(const v1::ReplayRequest& request);
+
+  // Registers the handler of ReplayEnd (replacing an earlier one). Call before run(). It runs on
+  // the run() thread, after the handlers of every replay event received before the ReplayEnd.
+  // Without one, a ReplayEnd is ignored.
+  void onReplayEnd(std::function<void(const v1::ReplayEnd&)> handler);
 
   // Events whose body could not be decoded (acknowledged and skipped).
   std::uint64_t localDecodeErrors() const;

@@ -1,0 +1,75 @@
+#pragma once
+
+// FakeNode: the node's end of one module connection, scripted by an SDK test: a ROUTER with the
+// node's socket options and ZAP check (the real ipc::ZapAuthenticator, a token issued for this
+// process), which answers the handshake with a given HandshakeAck and then sends and receives
+// what the test says. For SDK behaviour that needs a peer but not the node's logic (what the SDK
+// sends, in which order, and how its run() loop dispatches what arrives).
+// Thread rule: construct it and call every method on one thread (the test's node thread); the
+// module under test runs on others. options() is a plain value to hand to Module::connect.
+
+#include <plexus/sdk/module.h>
+#include <plexus/v1/wire.pb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "plexus/ipc/event_batch_codec.h"
+#include "plexus/ipc/shared_bytes.h"
+#include "plexus/ipc/zap_authenticator.h"
+#include "temp_dir.h"
+
+namespace plexus::sdk::test {
+
+// One event the fake node sends: `event` serialized as its body, with its meta.
+struct FakeEvent {
+  v1::Event event;
+  std::uint64_t seq = 0;
+  std::uint64_t droppedBefore = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t flags = 0;
+};
+
+class FakeNode {
+ public:
+  // Binds in a fresh directory and issues a token for `moduleId` in this process.
+  explicit FakeNode(std::string moduleId);
+  ~FakeNode();
+  FakeNode(const FakeNode&) = delete;
+  FakeNode& operator=(const FakeNode&) = delete;
+
+  // What the module connects with.
+  ConnectOptions options() const;
+
+  // Serves ZAP and answers the module's Handshake with `ack` (versions stamped by this build).
+  // False if no handshake came within `timeout`.
+  bool acceptHandshake(const v1::HandshakeAck& ack, std::chrono::milliseconds timeout);
+  // The module's next envelope other than a heartbeat; nullopt after `timeout`.
+  std::optional<v1::Envelope> receive(std::chrono::milliseconds timeout);
+
+  void send(const v1::Envelope& envelope);
+  void sendBatch(v1::Lane lane, const std::vector<FakeEvent>& events);
+
+ private:
+  // Waits up to `timeout` for the module's next message (serving ZAP meanwhile).
+  std::optional<v1::Envelope> next(std::chrono::milliseconds timeout);
+  void sendFrames(std::vector<zmq::message_t>& frames);
+
+  std::string m_moduleId;
+  plexus::test::TempDir m_dir{"px-sdk-"};
+  std::string m_endpoint;
+  std::string m_token;
+  zmq::context_t m_context{1};
+  ipc::ModuleCredentials m_credentials;
+  ipc::ZapAuthenticator m_zap;
+  zmq::socket_t m_router;
+  ipc::EventBatchEncoder m_encoder;
+  std::deque<ipc::SharedBytes> m_bodies;  // what sent batches were made of
+};
+
+}  // namespace plexus::sdk::test
