@@ -117,6 +117,11 @@ TEST(WireCompatTest, EveryMinorOfTheMajorIsServedFullyAtItsOwnMinor) {
     EXPECT_EQ(
         reportLines(report, "protocol "),
         std::vector<std::string>{"protocol " + version(ipc::kProtocolMajor, client.served.minor)});
+    // Replay on request: the node journals, so from 1.5 the handshake offers a replay lane of
+    // half the (default) capacity.
+    EXPECT_EQ(reportLines(report, "replay-capacity "),
+              client.served.replay ? std::vector<std::string>{"replay-capacity 50"}
+                                   : std::vector<std::string>{});
     // The node's own event (the lifecycle replay names the module itself) and the operator's.
     const auto lifecycle = probeEvents(report, 'L');
     EXPECT_TRUE(std::any_of(lifecycle.begin(), lifecycle.end(), [&](const ProbeEvent& e) {

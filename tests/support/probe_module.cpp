@@ -2,6 +2,7 @@
 // a report file, so a test can assert on real deliveries:
 //   connected <incarnation> <capacity>
 //   protocol <major>.<negotiated minor>
+//   replay-capacity <n>  (after "protocol", when the node offers a replay lane: 1.5, journal on)
 //   event <lane: E|L> <seq> <dropped_before> <TypeName> <source> <detail>
 //   offset <lane: E|L> <seq> <journal offset>[ flags=<EventFlag bits>]
 //                        (with --report-offsets, after its event line; flags when not 0)
@@ -243,6 +244,8 @@ int main(int argc, char** argv) {
               std::to_string(module->channelCapacity()) + pidTag);
   report.line("protocol " + std::to_string(plexus::ipc::kProtocolMajor) + "." +
               std::to_string(module->protocolMinor()));
+  if (module->replayCapacity() > 0)
+    report.line("replay-capacity " + std::to_string(module->replayCapacity()));
   if (options.reportLimits) {
     auto soft = [](int resource) {
       rlimit limit{};
