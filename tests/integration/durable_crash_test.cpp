@@ -50,10 +50,11 @@ std::string durableProbe(const std::string& name, const std::filesystem::path& r
 
 // Publishes NewBlock without end once it gets a PeerConnected (which only the first run sends).
 std::string publisherProbe(const std::filesystem::path& report) {
-  return ModuleSpec("publisher", {},
-                    {"--report", report.string(), "--types", "PeerConnected", "--publish",
-                     "NewBlock:100000000", "--publish-on", "PeerConnected"})
-      .text();
+  ModuleSpec spec("publisher", {},
+                  {"--report", report.string(), "--types", "PeerConnected", "--publish",
+                   "NewBlock:100000000", "--publish-on", "PeerConnected"});
+  spec.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
+  return spec.text();
 }
 
 // The deliveries around run[i], for a failure's message.
@@ -246,6 +247,12 @@ TEST_F(DurableCrashTest, ANodeKilledMidHeavyJournalingLeavesAConsistentJournalAn
   const JournalSnapshot atCrash = readJournalSnapshot(journalFile());
   ASSERT_NO_FATAL_FAILURE(expectConsistentJournal(atCrash));
   EXPECT_GE(atCrash.lastOffset, 30000u);
+  std::set<std::string> sources;  // both publishers were journaling
+  for (const auto& row : atCrash.events) {
+    v1::Event event;
+    if (event.ParseFromString(row.body)) sources.insert(event.source());
+  }
+  EXPECT_EQ(sources, (std::set<std::string>{"operator", "publisher"}));
   for (const auto& module : kDurable)
     ASSERT_TRUE(atCrash.cursor(module).has_value()) << module;
 
