@@ -29,7 +29,7 @@
 //
 // Dispatch order: events received and not yet handled wait in one queue per lane, and the next
 // handler always gets the oldest event of the first non-empty lane: lifecycle, then critical,
-// then the event lane, then the replay lane last, so a replay never starves live events
+// then the event lane, then the replay lane last, so a replay never holds up live events
 // (delivery order within a lane). Between two handlers, at most every 100 us, run() takes what
 // arrived meanwhile, so a critical event (Delivery::isCritical()) starts after the handler that
 // runs when it arrives, ahead of event-lane events received before it.
