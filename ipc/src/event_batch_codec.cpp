@@ -59,7 +59,7 @@ Result<ReceivedBatch> decodeEventBatch(const v1::EventBatch& header,
   ReceivedBatch out;
   out.lane = header.lane();
   if (out.lane != v1::LANE_EVENT && out.lane != v1::LANE_LIFECYCLE &&
-      out.lane != v1::LANE_CRITICAL) {
+      out.lane != v1::LANE_CRITICAL && out.lane != v1::LANE_REPLAY) {
     return makeError(v1::ERROR_CODE_MALFORMED, "event batch names no known lane");
   }
   const int count = header.events_size();

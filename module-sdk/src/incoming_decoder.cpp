@@ -31,18 +31,6 @@ std::string tooNew(const char* what, std::uint32_t negotiatedMinor) {
          " (replay needs " + major + std::to_string(ipc::kMinorReplay) + ")";
 }
 
-// A batch of the replay lane (since 1.5), checked like any other batch: ipc::decodeEventBatch
-// knows the lanes every minor has, so it reads this one as the event lane, which it is laid out
-// like.
-Result<ipc::ReceivedBatch> decodeReplayBatch(v1::EventBatch& header,
-                                             std::vector<zmq::message_t>&& bodies) {
-  header.set_lane(v1::LANE_EVENT);
-  auto batch = ipc::decodeEventBatch(header, std::move(bodies));
-  header.set_lane(v1::LANE_REPLAY);
-  if (batch) batch->lane = v1::LANE_REPLAY;
-  return batch;
-}
-
 }  // namespace
 
 DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope& scratch,
@@ -68,8 +56,7 @@ DecodedMessage decodeIncoming(std::vector<zmq::message_t>& frames, v1::Envelope&
       bodies.reserve(frames.size() - 1);
       for (std::size_t i = 1; i < frames.size(); ++i)
         bodies.push_back(std::move(frames[i]));
-      auto batch = replay ? decodeReplayBatch(*scratch.mutable_event_batch(), std::move(bodies))
-                          : ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
+      auto batch = ipc::decodeEventBatch(scratch.event_batch(), std::move(bodies));
       if (!batch) {
         out.kind = DecodedMessage::Kind::Malformed;
         out.problem = "event batch: " + batch.error().message;

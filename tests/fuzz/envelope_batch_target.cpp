@@ -86,7 +86,7 @@ int envelopeBatch(const std::uint8_t* data, std::size_t size) {
   if (!batch) return 0;
   const auto& header = envelope.event_batch();
   PLEXUS_FUZZ_CHECK(batch->lane == v1::LANE_EVENT || batch->lane == v1::LANE_LIFECYCLE ||
-                        batch->lane == v1::LANE_CRITICAL,
+                        batch->lane == v1::LANE_CRITICAL || batch->lane == v1::LANE_REPLAY,
                     "accepted a batch on an unknown lane");
   PLEXUS_FUZZ_CHECK(!batch->metas.empty(), "accepted an empty batch");
   PLEXUS_FUZZ_CHECK(batch->metas.size() == static_cast<std::size_t>(header.events_size()) &&
