@@ -65,6 +65,9 @@ void EventManager::endDurable(ModuleSlot& slot) {
 bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
                                 std::uint64_t offset, LazyEvent& event, PublishReport& report,
                                 std::int64_t& nowMs) {
+  // Not in the journal (no offset): no catch-up can bring it, and no position is below it; the
+  // module's policy decides, as for a type that is not journaled.
+  if (offset == 0) return false;
   DurableState& durable = *slot.durable;
   if (!durable.live) return true;  // its catch-up reaches this offset from the journal
   if (!passesFilter(slot, type, event)) {
@@ -250,8 +253,9 @@ bool EventManager::waitForJournal(v1::EventType type, const ipc::SharedBytes& bo
       return false;
     }
   }
-  // The journal's queue is full (or others wait before it): a durable module would otherwise
-  // miss it, so the publisher waits, as for a full block-policy subscriber.
+  // The journal's queue is full or no reserved offset is left (or others wait before it): a
+  // durable module would otherwise miss it, so the publisher waits, as for a full block-policy
+  // subscriber.
   m_journalWaits.push_back({type, body, options, m_options.steadyNow() + m_options.blockTimeout});
   return true;
 }
@@ -261,7 +265,7 @@ void EventManager::onJournalRoom() {
   while (!m_journalWaits.empty()) {
     JournalWait& first = m_journalWaits.front();
     const auto offset = m_options.journal->tryRecord(first.type, first.body);
-    if (!offset) return;  // still full: the next notice
+    if (!offset) return;  // still full, or not reserved yet: the next notice
     JournalWait wait = std::move(first);
     m_journalWaits.pop_front();
     wait.options.offset = *offset;

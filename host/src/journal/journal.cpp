@@ -35,6 +35,12 @@ OffsetAllocator openAllocator(JournalStore& store, std::uint64_t block) {
   return std::move(*allocator);
 }
 
+std::function<std::chrono::steady_clock::time_point()> steadyClock(
+    const JournalSettings& settings) {
+  if (settings.steadyNow) return settings.steadyNow;
+  return [] { return std::chrono::steady_clock::now(); };
+}
+
 std::int64_t wallNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -50,12 +56,11 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
       m_allocator(openAllocator(*store, settings.reservationBlock)),
       m_cursors(loadCursors(*store)),
       m_recent(kRecentEvents),
-      m_minBlock(std::max<std::uint64_t>(settings.reservationBlock, 1)),
-      m_block(m_minBlock),
+      m_sizer(settings.reservationBlock, kMaxReservationBlock, settings.writer.queueCapacity),
+      m_now(steadyClock(settings)),
       m_log(logger("journal"), std::chrono::seconds(10)),
       m_lockFd(lockFd) {
   m_requested = m_allocator.reserved();
-  m_demandAtRequest = demand();
   if (const auto& hole = m_allocator.crashHole()) {
     logger("journal")->warn(
         "journal {}: the previous run stopped without writing offsets {}..{}: recorded as a hole",
@@ -75,13 +80,17 @@ std::optional<std::uint64_t> Journal::take(v1::EventType type, const ipc::Shared
                                            bool mayWait) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (m_stopped) return 0;
+  if (m_sizer.sampleDue(demand())) m_sizer.sample(demand(), m_now());
   std::optional<std::uint64_t> offset = m_allocator.allocate();
   if (!offset && m_notices.mayHaveItems()) {
     // The loop is busy publishing and has not polled the notices: a reservation may be there.
     onNotices();
     offset = m_allocator.allocate();
   }
+  reserveAhead();
   if (!offset) {
+    // A publisher that can wait does, until the reservation's notice (onNotices): never offset 0.
+    if (mayWait) return std::nullopt;
     ++m_unjournaled;
     m_log.warn("unjournaled", [&] {
       // Either the store refuses writes (its error says why) or a burst outran the reservation.
@@ -91,12 +100,6 @@ std::optional<std::uint64_t> Journal::take(v1::EventType type, const ipc::Shared
              ipc::displayName(type) + " delivered without an offset";
     });
     return 0;
-  }
-  if (const std::uint64_t wanted = m_allocator.wantedReservation(m_block);
-      wanted != 0 && m_requested <= m_allocator.reserved()) {
-    m_writer->requestReservation(wanted);
-    m_requested = wanted;
-    m_demandAtRequest = demand();
   }
   if (m_writer->tryAppend(
           {*offset, wallNowNs(), static_cast<std::int32_t>(type), std::string(body.view())})) {
@@ -117,6 +120,21 @@ std::optional<std::uint64_t> Journal::take(v1::EventType type, const ipc::Shared
            std::to_string(*offset) + " recorded as a hole";
   });
   return *offset;
+}
+
+void Journal::reserveAhead() {
+  const std::uint64_t block = m_sizer.block();
+  const std::uint64_t wanted = m_allocator.wantedReservation(block);
+  if (wanted == 0) return;
+  const bool travelling = m_requested > m_allocator.reserved();
+  if (travelling && wanted < m_requested + block) return;
+  m_writer->requestReservation(wanted);
+  m_requested = wanted;
+  m_raisedAt = m_now();
+  if (!travelling) {
+    m_requestedAt = m_raisedAt;
+    m_failuresAtRequest = m_last.failures;
+  }
 }
 
 void Journal::remember(std::uint64_t offset, v1::EventType type, const ipc::SharedBytes& body) {
@@ -202,13 +220,22 @@ void Journal::onNotices() {
   m_notices.drain(notices);
   if (notices.empty()) return;
   m_last = std::move(notices.back());  // totals: the latest supersedes the others
-  const bool arrived =
-      m_last.reservedThrough >= m_requested && m_requested > m_allocator.reserved();
+  const std::uint64_t before = m_allocator.reserved();
   m_allocator.onReserved(m_last.reservedThrough);
-  if (arrived) {
-    // What was asked for while the reservation travelled: the next one reaches twice as far.
-    const std::uint64_t during = demand() - m_demandAtRequest;
-    m_block = std::clamp(2 * during, m_minBlock, kMaxReservationBlock);
+  if (m_allocator.reserved() > before && m_requestedAt) {
+    // A reservation came back: its round trip, unless failed writes held it up.
+    const auto now = m_now();
+    if (m_last.failures == m_failuresAtRequest) m_sizer.roundTrip(now - *m_requestedAt);
+    m_requestedAt.reset();
+    if (m_requested > m_allocator.reserved()) {  // a raised one still travels
+      m_requestedAt = m_raisedAt;
+      m_failuresAtRequest = m_last.failures;
+    }
+  }
+  if (m_last.busyEvents >= m_speedMark.busyEvents + CommitNotice::kSpeedSample) {
+    m_sizer.writerWrote(m_last.busyEvents - m_speedMark.busyEvents,
+                        std::chrono::nanoseconds(m_last.busyNs - m_speedMark.busyNs));
+    m_speedMark = m_last;
   }
 }
 
@@ -225,6 +252,7 @@ JournalStatus Journal::status() {
   out.overflow = m_overflow;
   out.unjournaled = m_unjournaled;
   out.queued = m_stopped ? 0 : m_writer->queued();
+  out.reservationBlock = m_sizer.block();
   out.crashHole = m_allocator.crashHole();
   out.last = m_last;
   return out;

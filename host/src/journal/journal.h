@@ -7,9 +7,12 @@
 // - the writer's queue is full: the offset becomes a recorded hole (Overflow), counted;
 // - no durable reservation is left (the store has been refusing writes for a while, or a burst
 //   outran a reservation's round trip): the event gets no offset (0), counted as unjournaled
-//   and logged; an offset is never reused. The reservation block grows with the offsets handed
-//   out during a round trip (up to kMaxReservationBlock), so a burst that fills the writer's
-//   queue turns into Overflow holes rather than unjournaled events.
+//   and logged; an offset is never reused. The reservation is sized by the hand-out rate
+//   (ReservationSizer: two round trips of the writer at that rate, at most
+//   kMaxReservationBlock), so a burst that fills the writer's queue turns into Overflow holes
+//   rather than unjournaled events.
+// tryRecord() (a publisher that can wait) gets nullopt instead of a hole or offset 0, in both
+// cases; the notice that brings room or a reservation lets it try again.
 // The writer's CommitNotices come back through notices(), which the owner polls
 // (EventLoop::addQueue) and drains with onNotices(); they extend the reservation.
 // stop() is the clean stop: what is queued is written and the next start finds no Crash hole.
@@ -21,6 +24,7 @@
 // Thread rule: one thread, the owner's (the event loop; asserted); the writer has its own.
 
 #include <bitset>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,9 +51,12 @@ struct JournalSettings {
   SqliteOptions sqlite;
   JournalWriterOptions writer;
   // Offsets reserved ahead (two blocks): what a crash can leave as a hole, and what lets the
-  // loop go on while the writer commits the next reservation. 16 384: a round trip of the
-  // writer at its full rate (~300 000 events/s, groups of a few ms) stays well inside it.
+  // loop go on while the writer commits the next reservation. The least block: it grows with
+  // the hand-out rate (ReservationSizer) up to Journal::kMaxReservationBlock. 16 384: a round
+  // trip of the writer at a moderate rate stays well inside it.
   std::uint64_t reservationBlock = 4 * OffsetAllocator::kDefaultBlock;
+  // The clock the hand-out rate and round trips are measured with (tests drive their own).
+  std::function<std::chrono::steady_clock::time_point()> steadyNow;
 };
 
 // An event handed an offset lately, held in memory (Journal::recent).
@@ -66,17 +73,19 @@ struct JournalStatus {
   bool fullSync = false;
   std::uint64_t nextOffset = 0;  // the next offset to hand out
   std::uint64_t reservedThrough = 0;
-  std::uint64_t journaled = 0;    // events queued for writing with an offset
-  std::uint64_t overflow = 0;     // offsets recorded as holes: the queue was full
-  std::uint64_t unjournaled = 0;  // events of journaled types delivered without an offset
-  std::uint64_t queued = 0;       // waiting for the journal thread now
-  std::optional<Hole> crashHole;  // what this start recorded for a crashed previous run
-  CommitNotice last;              // the journal thread's latest totals
+  std::uint64_t journaled = 0;         // events queued for writing with an offset
+  std::uint64_t overflow = 0;          // offsets recorded as holes: the queue was full
+  std::uint64_t unjournaled = 0;       // events of journaled types delivered without an offset
+  std::uint64_t queued = 0;            // waiting for the journal thread now
+  std::uint64_t reservationBlock = 0;  // the block the next reservation is sized with
+  std::optional<Hole> crashHole;       // what this start recorded for a crashed previous run
+  CommitNotice last;                   // the journal thread's latest totals
 };
 
 class Journal {
  public:
-  static constexpr std::uint64_t kMaxReservationBlock = std::uint64_t{1} << 22;
+  // A reservation reaches at most two of these ahead: the largest Crash hole a kill leaves.
+  static constexpr std::uint64_t kMaxReservationBlock = std::uint64_t{1} << 20;
 
   // Takes `store` (opened) and starts the journal thread; `lockFd` (closed by the destructor,
   // -1 for none) is the lock that keeps other nodes out. Throws std::runtime_error when the
@@ -93,9 +102,9 @@ class Journal {
   std::uint64_t record(v1::EventType type, const ipc::SharedBytes& body) {
     return *take(type, body, false);
   }
-  // As record(), but when the journal thread's queue is full: nullopt, and nothing is handed out
-  // (a publisher that can wait for room: one a durable module subscribes to). The queue has
-  // room again after the next notice (onNotices).
+  // As record(), but when the journal thread's queue is full or no reserved offset is left:
+  // nullopt, and nothing is handed out (a publisher that can wait for room: one a durable module
+  // subscribes to). Room, or the next reservation, comes with a later notice (onNotices).
   std::optional<std::uint64_t> tryRecord(v1::EventType type, const ipc::SharedBytes& body) {
     return take(type, body, true);
   }
@@ -137,6 +146,9 @@ class Journal {
   static constexpr std::size_t kRecentBytes = 8u << 20;
   void remember(std::uint64_t offset, v1::EventType type, const ipc::SharedBytes& body);
   std::optional<std::uint64_t> take(v1::EventType type, const ipc::SharedBytes& body, bool mayWait);
+  // Asks the writer for the next reservation when less than a block is left (one travels at a
+  // time; it is raised when the block grew by a whole block since it was asked for).
+  void reserveAhead();
 
   JournalWriter::Notices m_notices;
   ReadResults m_reads;
@@ -149,12 +161,16 @@ class Journal {
   std::size_t m_recentBytes = 0;
   std::unique_ptr<JournalWriter> m_writer;
   std::uint64_t m_requested = 0;  // the reservation asked of the writer last
-  // Reservation block: the configured one, or more when offsets went out faster than a
-  // reservation's round trip through the writer (a burst beyond what the disk takes).
-  const std::uint64_t m_minBlock;
-  std::uint64_t m_block;
-  // The demand (offsets handed out + events left unjournaled) when m_requested was asked.
-  std::uint64_t m_demandAtRequest = 0;
+  // How far ahead to reserve: the configured block, more at high hand-out rates.
+  ReservationSizer m_sizer;
+  std::function<std::chrono::steady_clock::time_point()> m_now;
+  // While a reservation travels: when it was asked for, when it was last raised, and the
+  // writer's failures then (a round trip with failures is no measure of the writer).
+  std::optional<std::chrono::steady_clock::time_point> m_requestedAt;
+  std::chrono::steady_clock::time_point m_raisedAt{};
+  std::uint64_t m_failuresAtRequest = 0;
+  CommitNotice m_speedMark;  // the busy totals the writer's speed was last sampled at
+  // Offsets asked for: handed out, plus events that went without one.
   std::uint64_t demand() const { return m_allocator.next() + m_unjournaled; }
   std::uint64_t m_journaled = 0;
   std::uint64_t m_overflow = 0;

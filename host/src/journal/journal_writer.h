@@ -53,6 +53,11 @@ struct CommitNotice {
   std::uint64_t failures = 0;          // failed group commits and trims
   std::uint64_t failedOffsets = 0;     // offsets whose write failed (recorded as holes)
   std::uint64_t trimmedEvents = 0;
+  // Groups of at least kSpeedSample events: how many they held and how long their commits took
+  // (the writer's speed when it has work; Journal sizes its reservation with it).
+  static constexpr std::size_t kSpeedSample = 1024;
+  std::uint64_t busyEvents = 0;
+  std::uint64_t busyNs = 0;
   bool ok = true;     // the last group was written
   std::string error;  // why it was not, when !ok
 };

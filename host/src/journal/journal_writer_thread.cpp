@@ -1,6 +1,7 @@
 // JournalWriter: the journal thread - group commit (with the pending cursors), failure holes,
 // reads after the group, retention, notices.
 
+#include <chrono>
 #include <utility>
 
 #include "journal/journal_writer.h"
@@ -35,10 +36,13 @@ void JournalWriter::run() {
       MutexLock lock(m_mutex);
       // Wakes for work, or at the next retention tick (also a retry of failed holes).
       const std::uint64_t reserved = m_store->reservedThrough();
+      // After a failed commit a reservation alone waits for the tick too (else the thread
+      // would spin on a full disk, a notice each time).
+      const bool retryLater = !m_totals.ok;
       // Pending cursors are no work: they wait for a group or the tick.
       auto hasWork = [&]() PLEXUS_REQUIRES(m_mutex) {
-        return m_stop || !m_events.empty() || !m_holes.empty() || m_reservation > reserved ||
-               !m_readRequests.empty();
+        return m_stop || !m_events.empty() || !m_holes.empty() ||
+               (m_reservation > reserved && !retryLater) || !m_readRequests.empty();
       };
       if (!hasWork()) {
         m_idle = true;
@@ -98,10 +102,18 @@ void JournalWriter::commitGroup(std::vector<JournalEvent>& events, std::vector<H
     batch.holes.push_back(hole);
   batch.reservedThrough = reservation;
   addCursors(batch);
+  const auto started = std::chrono::steady_clock::now();
   Status written = m_store->append(batch);
   events.swap(batch.events);  // the caller reuses the vector's capacity
   if (written) {
     ++m_totals.groups;
+    if (events.size() >= CommitNotice::kSpeedSample) {
+      m_totals.busyEvents += events.size();
+      m_totals.busyNs +=
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::steady_clock::now() - started)
+                                         .count());
+    }
     notify(true, {});
     return;
   }

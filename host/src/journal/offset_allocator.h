@@ -10,6 +10,8 @@
 // next (JournalWriter::requestReservation); its CommitNotice reports it durable (onReserved).
 // Thread rule: one thread, the owner's (the event loop); open() before the writer runs.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -66,6 +68,57 @@ class OffsetAllocator {
   std::uint64_t m_block;
   std::optional<Hole> m_crashHole;
   ThreadChecker m_thread;
+};
+
+// ReservationSizer: how far ahead the journal reserves - the block of wantedReservation(block)
+// (Journal; docs/design.md "Journal store"). A reservation must outlast its own round trip
+// through the writer (the group being written when it was asked for, then a small commit of its
+// own): meanwhile the owner hands out what is left, and at zero a publish waits (a durable
+// module's) or goes without an offset. A new reservation reaches two blocks ahead and is asked
+// for when less than a block is left, so the block is two round trips at the hand-out rate:
+//   block = clamp(2 * rate * horizon, minBlock, maxBlock)
+// - rate: offsets per second, sampled every kWindow offsets asked for; it grows at once and
+//   shrinks by half the difference per sample (one slow sample does not undo a burst);
+// - horizon: the longest round trip seen lately (it too shrinks by halves); and while the rate
+//   exceeds what the writer writes (its queue fills, so its groups are whole queues), at least
+//   the time to write a full queue at the writer's measured speed (kAssumedWriterNs per event
+//   until measured).
+// The cost of a large block: after a node is killed, up to two blocks of offsets it never
+// handed out are part of its Crash hole (a clean stop gives them back).
+// Thread rule: none of its own; a value its owner (Journal) keeps on its thread.
+class ReservationSizer {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::uint64_t kWindow = 1024;  // offsets asked for per rate sample
+  static constexpr std::chrono::nanoseconds kAssumedWriterNs{10'000};  // 100 000 events/s
+
+  ReservationSizer(std::uint64_t minBlock, std::uint64_t maxBlock, std::size_t queueCapacity);
+
+  // Whether a rate sample is due once `demand` offsets (a running total) were asked for.
+  bool sampleDue(std::uint64_t demand) const { return demand >= m_nextSample; }
+  // A rate sample: `demand` offsets asked for so far, at `now`. The first one only marks.
+  void sample(std::uint64_t demand, Clock::time_point now);
+  // A reservation became durable `took` after it was asked for.
+  void roundTrip(Clock::duration took);
+  // The writer wrote `events` events in `took` (large groups only: its speed when busy).
+  void writerWrote(std::uint64_t events, std::chrono::nanoseconds took);
+
+  std::uint64_t block() const { return m_block; }
+  double rate() const { return m_rate; }  // offsets per second
+
+ private:
+  void resize();
+
+  const std::uint64_t m_minBlock;
+  const std::uint64_t m_maxBlock;
+  const std::size_t m_queueCapacity;
+  std::uint64_t m_block;
+  std::uint64_t m_nextSample = 0;
+  std::optional<Clock::time_point> m_sampledAt;
+  std::uint64_t m_sampledDemand = 0;
+  double m_rate = 0;         // offsets per second
+  double m_roundTripNs = 0;  // the longest round trip lately
+  double m_writerNsPerEvent = static_cast<double>(kAssumedWriterNs.count());
 };
 
 }  // namespace plexus::host

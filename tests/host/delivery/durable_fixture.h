@@ -32,13 +32,16 @@ class DurableTest : public ::testing::Test {
   ~DurableTest() override { close(); }
 
   // A node (re)started on `store`: a new Journal and EventManager.
-  // `queue`: the journal thread's queue; m_options: the EventManager's (journal set here).
-  void open(std::unique_ptr<JournalStore> store, std::size_t queue = 65536) {
+  // `queue`: the journal thread's queue; `block`: its least reservation block (two reserved at
+  // start); m_options: the EventManager's (journal set here).
+  void open(std::unique_ptr<JournalStore> store, std::size_t queue = 65536,
+            std::uint64_t block = JournalSettings{}.reservationBlock) {
     close();
     JournalSettings settings;
     settings.directory = "memory";
     settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
     settings.writer.queueCapacity = queue;
+    settings.reservationBlock = block;
     m_journal = std::make_unique<Journal>(std::move(store), settings);
     EventManager::Options options = m_options;
     options.journal = m_journal.get();

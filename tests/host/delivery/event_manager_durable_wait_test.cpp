@@ -3,6 +3,9 @@
 // wait, waits for room - in order, behind earlier waits - instead of becoming an Overflow hole
 // the durable module would miss; at the block timeout it fails, naming the durable modules. A
 // publisher that cannot wait, or a type no durable module subscribes to, still gets a hole.
+// The same when no reserved offset is left: the publish waits for the reservation's notice
+// instead of going without an offset; an event that did go without one (a publisher that
+// cannot wait) never moves a durable module's catch-up.
 
 #include "durable_fixture.h"
 #include "fakes/failing_journal.h"
@@ -90,6 +93,73 @@ TEST_F(DurableWaitTest, APublisherThatCannotWaitStillGetsAHole) {
   std::vector<Delivered> all;
   ASSERT_TRUE(drain("d", 4, all));
   EXPECT_EQ(offsets(all), range(1, 4)) << "offset 4 is still delivered (from memory)";
+}
+
+TEST_F(DurableWaitTest,
+       APublishForADurableModuleWaitsForTheReservationInsteadOfGoingWithoutOffset) {
+  auto failing = std::make_unique<FailingJournal>();
+  FailingJournal& store = *failing;
+  open(std::move(failing), 65536, 4);  // offsets 1..8 reserved at start
+  attach("d", 1, 100);
+  store.hold(true);  // the journal thread is stuck on its first group: no reservation comes back
+  RecordingWaiter waiter;
+  for (std::uint64_t height = 1; height <= 8; ++height)
+    ASSERT_TRUE(publishBlock(height, &waiter).has_value());
+  ASSERT_TRUE(store.waitUntilHolding(std::chrono::seconds(10)));
+  EXPECT_FALSE(publishBlock(9, &waiter).has_value()) << "no reserved offset left: it waits";
+  EXPECT_EQ(m_journal->status().unjournaled, 0u);
+  store.hold(false);
+  ASSERT_TRUE(serveUntil([&] { return waiter.calls == 1; }));
+  EXPECT_TRUE(waiter.done[0].delivered());
+  std::vector<Delivered> all;
+  ASSERT_TRUE(drain("d", 9, all));
+  EXPECT_EQ(offsets(all), range(1, 9)) << "offset 9, not 0";
+  const JournalStatus status = m_journal->status();
+  EXPECT_EQ(status.unjournaled, 0u);
+  EXPECT_EQ(status.overflow, 0u);
+  EXPECT_EQ(status.journaled, 9u);
+}
+
+TEST_F(DurableWaitTest, AWaitForAReservationThatNeverComesFailsAtTheBlockTimeout) {
+  auto now = SteadyClock::now();
+  m_options.steadyNow = [&] { return now; };
+  auto failing = std::make_unique<FailingJournal>();
+  FailingJournal& store = *failing;
+  open(std::move(failing), 65536, 4);
+  attach("d", 1, 100);
+  store.setFull(true);  // no write and no reservation succeeds
+  publishBlocks(1, 8);
+  RecordingWaiter waiter;
+  EXPECT_FALSE(publishBlock(9, &waiter).has_value());
+  ASSERT_TRUE(m_em->nextDeadline().has_value());
+  now = *m_em->nextDeadline();
+  m_em->expire();
+  ASSERT_EQ(waiter.done.count(0), 1u);
+  const PublishReport& report = waiter.done[0];
+  EXPECT_FALSE(report.delivered());
+  EXPECT_EQ(report.timedOut, 1u);
+  ASSERT_EQ(report.missed.size(), 1u);
+  EXPECT_EQ(report.missed[0].reason, MissReason::TimedOut);
+  EXPECT_EQ(m_journal->status().unjournaled, 0u) << "it failed; it did not go without an offset";
+}
+
+TEST_F(DurableWaitTest, AnEventWithoutOffsetNeverMovesTheCatchUpOfADurableModuleWithAFullLane) {
+  auto failing = std::make_unique<FailingJournal>();
+  FailingJournal& store = *failing;
+  open(std::move(failing), 65536, 4);  // offsets 1..8 reserved at start
+  attach("d", 1, 2);
+  store.hold(true);
+  publishBlocks(1, 8);  // 1 and 2 fill its lane; 3..8 wait in the journal for its catch-up
+  ASSERT_TRUE(store.waitUntilHolding(std::chrono::seconds(10)));
+  EXPECT_TRUE(publishBlock(9).has_value()) << "the host's own events never wait";
+  EXPECT_EQ(m_journal->status().unjournaled, 1u) << "no offset was left for it";
+  store.hold(false);
+  ASSERT_TRUE(serveUntil([&] { return m_journal->status().reservedThrough > 8; }));
+  publishBlocks(10, 12);  // offsets 9..11
+  std::vector<Delivered> all;
+  ASSERT_TRUE(drain("d", 11, all));
+  EXPECT_EQ(offsets(all), range(1, 11)) << "no event without offset, nothing skipped or repeated";
+  EXPECT_TRUE(take("d").empty());
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Journal (the service the node runs): offsets only for journaled types, strictly increasing;
 // a full writer queue turns the offset into an Overflow hole, never a lost offset; the
-// reservation is extended ahead and, while the store refuses writes, no offset is handed out
-// beyond it (the event goes unjournaled, counted); a clean stop leaves no Crash hole; one node
-// per journal directory.
+// reservation is extended ahead, further at a high hand-out rate (bounded), and, while the store
+// refuses writes, no offset is handed out beyond it (the event goes unjournaled, counted; a
+// publisher that can wait gets nullopt and goes on after the reservation's notice); a clean stop
+// leaves no Crash hole; one node per journal directory.
 
 #include "journal/journal.h"
 
@@ -159,6 +160,71 @@ TEST_F(JournalTest, TheReservationMovesAheadAndNoOffsetIsHandedOutBeyondADurable
   journal->stop();
   for (const Hole& hole : holes())
     EXPECT_EQ(hole.reason, Hole::Reason::WriteFailed);
+}
+
+TEST_F(JournalTest, AWaitingPublisherGetsNoOffsetBeyondTheReservationAndGoesOnAfterItsNotice) {
+  JournalSettings settings = newBlocksOnly();
+  settings.reservationBlock = 4;  // offsets 1..8 reserved at start
+  start(settings);
+  failing->hold(true);  // the writer is stuck on its first group: no reservation comes back
+  for (std::uint64_t expected = 1; expected <= 8; ++expected)
+    ASSERT_EQ(journal->tryRecord(v1::EVENT_TYPE_NEW_BLOCK, bytes("e")), expected);
+  ASSERT_TRUE(failing->waitUntilHolding(5s));
+  EXPECT_EQ(journal->tryRecord(v1::EVENT_TYPE_NEW_BLOCK, bytes("waits")), std::nullopt);
+  EXPECT_EQ(journal->status().nextOffset, 9u) << "nothing handed out";
+  EXPECT_EQ(journal->status().unjournaled, 0u) << "a wait, not an event without offset";
+  // A publisher that cannot wait goes without an offset, counted.
+  EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("cannot wait")), 0u);
+  EXPECT_EQ(journal->status().unjournaled, 1u);
+
+  failing->hold(false);
+  ASSERT_TRUE(waitFor([&] { return journal->status().reservedThrough > 8; }));
+  EXPECT_EQ(journal->tryRecord(v1::EVENT_TYPE_NEW_BLOCK, bytes("goes on")), 9u);
+  journal->stop();
+  std::vector<std::uint64_t> offsets;
+  for (const auto& event : stored())
+    offsets.push_back(event.offset);
+  EXPECT_EQ(offsets, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_TRUE(holes().empty());
+}
+
+TEST_F(JournalTest, AHighHandOutRateReservesFurtherAheadBoundedAndALowOneShrinksItBack) {
+  JournalSettings settings = newBlocksOnly();
+  settings.reservationBlock = 64;
+  settings.writer.queueCapacity = 512;  // groups too small to measure the writer by
+  auto now = std::chrono::steady_clock::time_point(1h);
+  settings.steadyNow = [&] { return now; };
+  start(settings);
+  // A billion offsets a second, far beyond what the writer is assumed to write (until measured:
+  // 100 000 events/s): the block is as large as allowed, and the reservation follows it.
+  std::uint64_t handed = 0;
+  auto offerAll = [&](std::chrono::nanoseconds step, int count) {
+    for (int i = 0; i < count; ++i) {
+      for (;;) {
+        now += step;
+        const std::uint64_t groups = journal->status().last.groups;
+        if (auto offset = journal->tryRecord(v1::EVENT_TYPE_NEW_BLOCK, bytes("b"))) {
+          ASSERT_EQ(*offset, handed + 1);
+          handed = *offset;
+          break;
+        }
+        // The queue is full or the reservation is used up: a later group brings room.
+        ASSERT_TRUE(waitFor([&] { return journal->status().last.groups > groups; }));
+      }
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(offerAll(1ns, 8 * 1024));
+  EXPECT_EQ(journal->status().reservationBlock, Journal::kMaxReservationBlock);
+  ASSERT_TRUE(waitFor([&] {
+    const JournalStatus status = journal->status();
+    return status.reservedThrough - handed >= status.reservationBlock;
+  }));
+  EXPECT_LE(journal->status().reservedThrough - handed, 2 * Journal::kMaxReservationBlock);
+
+  // A thousand a second: the block shrinks back to the configured one.
+  ASSERT_NO_FATAL_FAILURE(offerAll(1ms, 20 * 1024));
+  EXPECT_EQ(journal->status().reservationBlock, 64u);
+  EXPECT_EQ(journal->status().unjournaled, 0u);
 }
 
 class JournalDirectoryTest : public ::testing::Test {
