@@ -65,6 +65,11 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
     logger("journal")->warn(
         "journal {}: the previous run stopped without writing offsets {}..{}: recorded as a hole",
         m_directory.string(), hole->first, hole->last);
+    // The crashed run saved each delivered mark with acks, written with a later group: events it
+    // sent after the last mark that reached the disk may have been handled. Every stored event
+    // above a cursor may have been delivered, so the next catch-up flags them redelivered.
+    for (auto& [id, cursor] : m_cursors)
+      cursor.deliveredThrough = std::max(cursor.deliveredThrough, hole->first - 1);
   }
   m_oldestRecent = m_allocator.next();
   m_writer =

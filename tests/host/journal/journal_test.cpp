@@ -271,6 +271,36 @@ TEST_F(JournalDirectoryTest, ARunThatEndsWithoutACleanStopLeavesACrashHoleAndNoR
   EXPECT_EQ(journal->record(v1::EVENT_TYPE_NEW_BLOCK, bytes("next")), reserved + 1);
 }
 
+// After a crash, the delivered marks the store holds may be behind what the run sent: every
+// stored event above a cursor counts as delivered, so a durable catch-up flags it redelivered.
+TEST_F(JournalDirectoryTest, AfterACrashEveryStoredEventCountsAsDelivered) {
+  {
+    std::filesystem::create_directories(dir.path() / "journal");
+    auto store = makeSqliteJournal(dir.path() / "journal" / "journal.sqlite");
+    auto allocator = OffsetAllocator::open(*store, 16);
+    ASSERT_TRUE(allocator);
+    JournalBatch batch;
+    for (int i = 0; i < 5; ++i)
+      batch.events.push_back(journal_test::eventAt(*allocator->allocate()));
+    Cursor cursor;
+    cursor.moduleId = "d";
+    cursor.cursor = 2;
+    cursor.deliveredThrough = 3;
+    batch.cursors.push_back(cursor);
+    ASSERT_TRUE(store->append(batch));
+  }
+  auto journal = openJournal(settings());
+  ASSERT_TRUE(journal->status().crashHole.has_value());
+  const auto cursor = journal->cursor("d");
+  ASSERT_TRUE(cursor.has_value());
+  EXPECT_EQ(cursor->cursor, 2u) << "the cursor itself stays where it was";
+  EXPECT_EQ(cursor->deliveredThrough, 5u) << "the last stored offset";
+  journal.reset();                       // a clean stop
+  auto again = openJournal(settings());  // marks as they were saved
+  EXPECT_FALSE(again->status().crashHole.has_value());
+  EXPECT_EQ(again->cursor("d")->deliveredThrough, 3u);
+}
+
 TEST_F(JournalDirectoryTest, ASecondNodeOnTheSameJournalIsRefusedWithItsPid) {
   auto first = openJournal(settings());
   try {
