@@ -178,8 +178,8 @@ class EventManager {
   bool journals() const { return m_options.journal != nullptr; }
 
   // ---- the journal's back-pressure (event_manager_durable.cpp) ----
-  // The journal thread's queue has room again (after Journal::onNotices): publishes that wait
-  // for it go on, in order.
+  // The journal has room again (after Journal::onNotices: its thread's queue took a group, or a
+  // reservation became durable): publishes that wait for it go on, in order.
   void onJournalRoom();
 
   // ---- statistics and queries ----
@@ -219,8 +219,9 @@ class EventManager {
   // Durable modules (event_manager_durable.cpp).
   void beginDurable(ModuleSlot& slot);
   void endDurable(ModuleSlot& slot);
-  // A live publish of a journaled event (`offset` != 0) to a durable subscriber: true when it
-  // was dealt with here (taken live, left to the catch-up, or filtered out).
+  // A live publish of a journaled event to a durable subscriber: true when it was dealt with
+  // here (taken live, left to the catch-up, or filtered out); false for an event without an
+  // offset, which the module's policy takes as for any module.
   bool routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
                     std::uint64_t offset, LazyEvent& event, PublishReport& report,
                     std::int64_t& nowMs);
@@ -231,7 +232,8 @@ class EventManager {
   void saveProgress(ModuleSlot& slot);
   void retryReads();
   // A publish of a journaled type a durable module subscribes to, from a publisher that can
-  // wait, while the journal's queue is full: it waits (in order) instead of becoming a hole.
+  // wait, while the journal's queue is full or no reserved offset is left: it waits (in order)
+  // instead of becoming a hole or going without an offset.
   // True when it waits; else `offset` is the event's offset.
   bool waitForJournal(v1::EventType type, const ipc::SharedBytes& body,
                       const PublishOptions& options, std::uint64_t& offset);
