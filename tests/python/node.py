@@ -46,8 +46,10 @@ def read_records(path: Path) -> List[Dict[str, Any]]:
 
 
 class PlexusNode:
-    def __init__(self, workdir: Path, modules: str, timings: str = "") -> None:
+    def __init__(self, workdir: Path, modules: str, timings: str = "",
+                 bin_dir: Path = BIN) -> None:
         self.workdir = workdir
+        self.bin_dir = bin_dir
         # Socket paths must stay short (sun_path): a directory of its own under /tmp.
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="pxpy"))
         self.config = workdir / "node.cfg"
@@ -67,7 +69,7 @@ class PlexusNode:
             env["PYTHONPATH"] = os.environ["PLEXUS_TEST_PYTHONPATH"]
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [str(BIN / "plexus-node"), "--config", str(self.config),
+            [str(self.bin_dir / "plexus-node"), "--config", str(self.config),
              "--runtime-dir", str(self.runtime_dir)],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         wait_for(lambda: self.process.poll() is not None or self.ctl("status", check=False).returncode == 0,
@@ -76,7 +78,7 @@ class PlexusNode:
 
     def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [str(BIN / "plexusctl"), "--runtime-dir", str(self.runtime_dir), *args],
+            [str(self.bin_dir / "plexusctl"), "--runtime-dir", str(self.runtime_dir), *args],
             capture_output=True, text=True, timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"plexusctl {' '.join(args)}: {result.returncode}\n"

@@ -7,6 +7,8 @@ its `out` setting. Settings (all optional but `out`):
   stop_after        stop() after this many event-lane events
   before_run        "1": publish a NewBlock and ask stats() from the main thread before run()
   use_async         "1": async handlers under run_async()
+  sleep_before_run  seconds of (slow) set-up between connecting and run()
+  sleep_in_block    seconds each NewBlock handler takes
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from typing import Any, Dict
 
 import plexus
@@ -71,6 +74,7 @@ def on_event(d: Delivery) -> None:
     global handled
     record("event", **delivery_record(d))
     if d.type == EventType.NEW_BLOCK:
+        time.sleep(float(module.setting("sleep_in_block", "0")))  # a slow handler
         if module.setting("publish_on_block"):
             publish(module.setting("publish_on_block"), d.event.new_block.height)
         if module.setting("stats_on_block") == "1":
@@ -93,6 +97,7 @@ for name in types + ["MODULE_LOADED", "NODE_SHUTDOWN"]:
 
 record("ready", id=module.id, capacity=module.channel_capacity, minor=module.protocol_minor,
        incarnation=module.incarnation, settings=dict(module.settings))
+time.sleep(float(module.setting("sleep_before_run", "0")))  # a slow set-up
 if module.setting("before_run") == "1":
     publish("NEW_BLOCK", 1)
     stats()
