@@ -102,3 +102,25 @@ def test_publish_refused_raises_publish_error_with_code(start_node, tmp_path):
     error = wait_for(lambda: [r for r in read_records(out) if r["kind"] == "publish_error"],
                      what="publish error")[0]
     assert error["code"] == "PERMISSION_DENIED" and "ChainReorg" in error["message"]
+
+
+def test_a_critical_event_overtakes_the_event_lane_backlog(start_node, tmp_path):
+    out = tmp_path / "rec.jsonl"
+    node = start_node(module_block("rec", out, {"subscribe": "NEW_BLOCK,CHAIN_REORG",
+                                                "sleep_in_block": "0.05"},
+                                   "  policy: DELIVERY_POLICY_BLOCK\n"))
+    wait_for(lambda: node.state("rec") == "MODULE_STATE_READY", what="rec ready")
+    node.ctl("publish", "NewBlock", "--payload", '{"hash":"01","height":1}', "--count", "40")
+    wait_for(lambda: events(read_records(out), "NEW_BLOCK"), what="the first block handled")
+    node.ctl("publish", "ChainReorg", "--payload", '{"old_tip":"a","new_tip":"b"}')
+    wait_for(lambda: len(events(read_records(out), "NEW_BLOCK")) == 40, what="40 blocks")
+    handled = [e for e in events(read_records(out)) if e["type"] in ("NEW_BLOCK", "CHAIN_REORG")]
+    reorg = [i for i, e in enumerate(handled) if e["type"] == "CHAIN_REORG"]
+    assert len(reorg) == 1
+    critical = handled[reorg[0]]
+    assert critical["critical"] and critical["lane"] == "CRITICAL" and critical["seq"] == 1
+    assert reorg[0] < 39, "handled after the whole backlog"  # blocks were still waiting
+    stats = wait_for(lambda: (s := node.stats("rec")) and int(s.get("acked", 0)) == 41 and s,
+                     what="41 acked")
+    lanes = {lane["lane"]: lane for lane in stats["lanes"]}
+    assert int(lanes["LANE_CRITICAL"]["acked"]) == 1 and int(lanes["LANE_EVENT"]["acked"]) == 40
