@@ -95,6 +95,8 @@ class Connection:
         self.wake()
 
     def wake(self) -> None:
+        if self.closed:
+            return
         try:
             os.write(self._wake_w, b"x")
         except (BlockingIOError, OSError):
@@ -198,8 +200,7 @@ class Connection:
         self.closed = True
         self._fail_requests("the module closed its connection to plexus-node")
         self._close_sockets()
-        for fd in (self._wake_r, self._wake_w):
-            os.close(fd)
+        # The wake pipe stays open: another thread's late wake() must never write to a reused fd.
 
     # ---- internals ----
     def _gone_reason(self) -> str:

@@ -153,7 +153,7 @@ class RunLoop:
         lane, meta, body = self._pending.pop()
         shutdown = False
         try:
-            event = events_pb2.Event.FromString(bytes(body))
+            event = events_pb2.Event.FromString(body)
         except DecodeError:
             self.decode_errors += 1
             _say(self._id, f"event seq {meta.seq} could not be decoded; skipped")
