@@ -140,3 +140,24 @@ def test_liveness_slow_set_up_idle_and_a_long_handler(start_node, tmp_path):
     assert row["pid"] == first["pid"] and row["incarnation"] == "1" and row["restarts"] == 0
     assert row["health"] == "HEALTH_HEALTHY", row
     assert "hung" not in node.log() and "missed heartbeats" not in node.log()
+
+
+def test_another_protocol_major_is_a_connect_error(start_node, tmp_path):
+    script = tmp_path / "major2.py"
+    script.write_text(
+        "import os, sys, plexus\n"
+        "from plexus.module import read_token\n"
+        "options = plexus.ConnectOptions(os.environ['PLEXUS_MODULE_ID'],\n"
+        "                                os.environ['PLEXUS_ENDPOINT'], read_token(5.0),\n"
+        "                                protocol_major=2, protocol_minor=0)\n"
+        "try:\n"
+        "    plexus.Module.connect(options)\n"
+        "except plexus.ConnectError as e:\n"
+        "    print('ConnectError:', e, flush=True)\n"
+        "    sys.exit(3)\n")
+    node = start_node(f'module {{\n  name: "major2"\n  exec: "{sys.executable}"\n'
+                      f'  args: "{script}"\n  restart: RESTART_POLICY_NEVER\n}}\n')
+    wait_for(lambda: "ConnectError: plexus-node refused the handshake of module 'major2'" in
+             node.log(), what="the ConnectError")
+    assert "is not supported" in node.log()
+    wait_for(lambda: node.state("major2") == "MODULE_STATE_FAILED", what="major2 failed")
