@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ BIN = Path(os.environ.get("PLEXUS_BIN_DIR", REPO / "build" / "bin"))
 RECORDER = Path(__file__).resolve().parent / "modules" / "recorder.py"
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
     """Polls `condition` until it is truthy (returned) or `timeout` seconds pass (AssertionError)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -119,6 +120,4 @@ class PlexusNode:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        for leftover in self.runtime_dir.glob("*"):
-            leftover.unlink(missing_ok=True)
-        self.runtime_dir.rmdir()
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
