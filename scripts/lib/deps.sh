@@ -5,12 +5,16 @@ PLEXUS_BUILD_PACKAGES=(
   g++ make cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler
   libboost1.81-dev libspdlog-dev libfmt-dev libsqlite3-dev
+  # The Python module SDK (module-sdk/python, PLEXUS_PYTHON): what Python modules run on.
+  python3 python3-zmq python3-protobuf
 )
 # The test suite: GoogleTest, Google Benchmark (built, not run), clang with its sanitizer and
 # libFuzzer runtime for the ASan/UBSan build; the source checks: clang-format (scripts/format),
-# clang-tidy, python3 (scripts/check-layers), git (both checks read the tracked files).
+# clang-tidy, python3 (scripts/check-layers), git (both checks read the tracked files); the
+# Python SDK's suite (tests/python): pyzmq, protobuf, pytest, venv + pip (the offline install).
 PLEXUS_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-                      clang-format clang-tidy python3 git)
+                      clang-format clang-tidy python3 git
+                      python3-zmq python3-protobuf python3-pytest python3-venv python3-pip)
 # Peer baselines for scripts/bench.
 PLEXUS_BENCH_PACKAGES=(nats-server redis-server libhiredis-dev)
 

@@ -2,11 +2,36 @@
 
 #include <signal.h>
 
+#include <cstdlib>
+
 #include "plexus/ipc/protocol.h"
 #include "runtime/logging.h"
 #include "supervision/module_signal.h"
 
 namespace plexus::host {
+
+namespace {
+
+// The Python module SDK that sits beside this plexus-node: the build tree's `python/` (bin/ and
+// python/ are siblings there) or an install prefix's `share/plexus/python`; empty when neither
+// holds it. Spawned modules get it first on their PYTHONPATH, so `import plexus` works in a
+// Python module without the operator setting anything (module-sdk/python/README.md).
+const std::string& pythonSdkPath() {
+  static const std::string path = [] {
+    const std::filesystem::path bin = selfDirectory();
+    for (const auto& dir :
+         {bin.parent_path() / "python", bin.parent_path() / "share/plexus/python"}) {
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(dir / "plexus/__init__.py", ec)) {
+        return dir.lexically_normal().string();
+      }
+    }
+    return std::string();
+  }();
+  return path;
+}
+
+}  // namespace
 
 ModuleLauncher::ModuleLauncher(Dependencies deps, std::string endpoint,
                                std::filesystem::path nodeDir,
@@ -34,6 +59,11 @@ Status ModuleLauncher::launch(ModuleRecord& record) {
   request.args.assign(record.config.args().begin(), record.config.args().end());
   request.extraEnv[ipc::kEnvModuleId] = id;
   request.extraEnv[ipc::kEnvEndpoint] = m_endpoint;
+  if (const std::string& sdk = pythonSdkPath(); !sdk.empty()) {
+    const char* inherited = std::getenv("PYTHONPATH");
+    request.extraEnv["PYTHONPATH"] =
+        inherited != nullptr && *inherited != '\0' ? sdk + ":" + inherited : sdk;
+  }
   request.stdinData = m_deps.credentials.issue(id) + "\n";
   request.limits.addressSpaceBytes = record.config.limits().address_space_bytes();
   request.limits.openFiles = record.config.limits().open_files();

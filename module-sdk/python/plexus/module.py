@@ -1,0 +1,314 @@
+"""Module: a Plexus module's connection to plexus-node, its handlers and its run loop.
+
+    import sys, plexus
+    from plexus import EventType
+
+    module = plexus.Module.from_environment()      # connects, authenticates, handshakes
+
+    @module.on(EventType.NEW_BLOCK)
+    def on_block(d: plexus.Delivery) -> None:
+        print(d.event.new_block.height, d.sequence, d.dropped_before, flush=True)
+
+    sys.exit(module.run())                         # 0 after NodeShutdown, unload or stop()
+
+Threads: while run() runs, its thread owns the socket: it reads the events, runs the handlers
+one at a time, and sends the acks and heartbeats itself. Before run(), the SDK's I/O thread
+serves the socket (heartbeats, publish(), stats()). publish(), stats() and stop() may be called
+from any thread, handlers included (a handler's publish() reads the socket itself until the
+answer comes, keeping the events that arrive meanwhile for after the handler). run() closes the
+connection when it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import inspect
+import os
+import re
+import select
+import sys
+import threading
+import time
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union
+
+from google.protobuf.message import Message
+
+from plexus._connection import Connection
+from plexus._handshake import ConnectOptions
+from plexus._io_thread import IoThread
+from plexus._pb import DeliveryStats, Event, EventType, PublishResponse, make_event, wire_pb2
+from plexus._run_loop import RunLoop
+from plexus.delivery import Delivery
+from plexus.errors import ConnectError, PublishError, RequestError
+
+ENV_MODULE_ID = "PLEXUS_MODULE_ID"
+ENV_ENDPOINT = "PLEXUS_ENDPOINT"
+REQUEST_TIMEOUT = 60.0
+_MODULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+Handler = Callable[[Delivery], Any]  # a function, or an async function
+H = TypeVar("H", bound=Handler)
+
+
+def read_token(timeout: float) -> str:
+    """The token line plexus-node writes on stdin (64 hex characters and a newline)."""
+    fd = sys.stdin.fileno() if sys.stdin is not None else 0
+    token = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(0.0, left))
+        if not ready:
+            raise ConnectError(f"no token on stdin within {int(timeout * 1000)} ms")
+        c = os.read(fd, 1)
+        if not c or c == b"\n":
+            break
+        if len(token) > 256:
+            raise ConnectError("the token line on stdin is too long")
+        token += c
+    if not token:
+        raise ConnectError("no token on stdin: a module is started by plexus-node, which writes it")
+    return token.decode("ascii", "replace")
+
+
+class Module:
+    """Use Module.from_environment() (or Module.connect() with explicit options)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._io: Optional[IoThread] = IoThread(connection)
+        self._settings: Mapping[str, str] = MappingProxyType(dict(connection.handshake.settings))
+        self._handlers: Dict[int, Handler] = {}
+        self._filters: Dict[int, str] = {}
+        self._refused: Dict[int, str] = {}
+        self._decode_errors = 0
+        self._lock = threading.Lock()
+        self._state = "idle"  # idle -> running -> closed
+        self._async_loop: Optional[asyncio.AbstractEventLoop] = None
+        self._private_loop: Optional[asyncio.AbstractEventLoop] = None
+        atexit.register(self.close)
+
+    # ---- connecting ----
+    @classmethod
+    def from_environment(cls, name: str = "", version: str = "", timeout: float = 10.0) -> "Module":
+        """The spawn contract: PLEXUS_MODULE_ID and PLEXUS_ENDPOINT from the environment, the
+        token as one line on stdin. Raises ConnectError with a clear message."""
+        module_id = os.environ.get(ENV_MODULE_ID, "")
+        endpoint = os.environ.get(ENV_ENDPOINT, "")
+        if not module_id or not endpoint:
+            raise ConnectError(
+                f"{ENV_MODULE_ID} and {ENV_ENDPOINT} are not set: a module is started by "
+                "plexus-node (add it to the node's configuration or use `plexusctl load`)"
+            )
+        token = read_token(timeout)
+        return cls.connect(ConnectOptions(module_id, endpoint, token, name, version, timeout=timeout))
+
+    @classmethod
+    def connect(cls, options: ConnectOptions) -> "Module":
+        if not _MODULE_ID.fullmatch(options.module_id) or options.module_id in ("host", "operator"):
+            raise ConnectError(
+                f"invalid module id '{options.module_id}': must match [a-z0-9][a-z0-9_-]{{0,63}} "
+                "and not be 'host' or 'operator'"
+            )
+        return cls(Connection(options))
+
+    # ---- what the node said ----
+    @property
+    def id(self) -> str:
+        return self._connection.options.module_id
+
+    @property
+    def incarnation(self) -> int:
+        return self._connection.handshake.incarnation
+
+    @property
+    def channel_capacity(self) -> int:
+        """Event-lane slots: events delivered and not yet acked."""
+        return self._connection.handshake.channel_capacity
+
+    @property
+    def critical_capacity(self) -> int:
+        return self._connection.handshake.critical_capacity
+
+    @property
+    def protocol_minor(self) -> int:
+        """The minor the node answered with: min(node's, this SDK's)."""
+        return self._connection.minor
+
+    @property
+    def node_version(self) -> str:
+        return self._connection.handshake.node.version
+
+    @property
+    def settings(self) -> Mapping[str, str]:
+        """The module's settings from the node's configuration (read-only)."""
+        return self._settings
+
+    def setting(self, key: str, default: str = "") -> str:
+        return self._settings.get(key, default)
+
+    @property
+    def refused(self) -> Mapping[int, str]:
+        """Types the node's SubscribeAck refused (EventType -> why); filled by run()."""
+        return MappingProxyType(self._refused)
+
+    @property
+    def local_decode_errors(self) -> int:
+        """Events whose body could not be decoded (acknowledged and skipped)."""
+        return self._decode_errors
+
+    # ---- handlers ----
+    def on(self, event_type: int, handler: Optional[H] = None, *, filter: str = "") -> Any:
+        """Registers the handler of a type (replacing an earlier one), before run(). As a
+        decorator: @module.on(EventType.NEW_BLOCK, filter="height > 10"). `filter` is a content
+        filter (docs/filters.md); if the node refuses it, that type alone is not subscribed and
+        run() says why on stderr (and in `refused`). A handler may be an async function."""
+        try:
+            event_type = EventType(event_type)
+        except ValueError:
+            raise ValueError(f"Module.on: {event_type} is not an event type") from None
+        if event_type == EventType.UNSPECIFIED:
+            raise ValueError("Module.on: EventType.UNSPECIFIED is not an event type")
+
+        def register(function: H) -> H:
+            if self._state != "idle":
+                raise RuntimeError("Module.on: register handlers before run()")
+            self._handlers[event_type] = function
+            self._filters[event_type] = filter
+            return function
+
+        return register(handler) if handler is not None else register
+
+    # ---- running ----
+    def run(self) -> int:
+        """Subscribes to every handler's type (one Subscribe), then dispatches until the node
+        shuts down, unloads the module, or stop() is called: returns 0. 1 if the node refused
+        the subscription, 2 if the connection was lost. Closes the connection when it returns."""
+        with self._lock:
+            if self._state != "idle":
+                raise RuntimeError(f"Module.run: the module is {self._state}")
+            self._state = "running"
+        io = self._io
+        assert io is not None
+        io.park()  # this thread reads the socket now
+        loop = RunLoop(self._connection, self.id, self._handlers, self._invoke)
+        loop.refused = self._refused
+        try:
+            return loop.run(self._filters)
+        finally:
+            self._decode_errors = loop.decode_errors
+            if not loop.said_goodbye:  # a handler raised BaseException (SystemExit, ...)
+                self._goodbye("module closed")
+            self._shut(io)
+
+    async def run_async(self) -> int:
+        """run() on a thread of the running loop's executor; async handlers run on this loop
+        (their credit goes back when they finish), sync handlers on that thread."""
+        self._async_loop = asyncio.get_running_loop()
+        return await self._async_loop.run_in_executor(None, self.run)
+
+    def stop(self) -> None:
+        """Any thread: run() returns 0 once the events already received are handled, and the
+        module says Goodbye (the node then expects the process to exit)."""
+        if not self._connection.closed:
+            self._connection.post_stop()
+
+    def close(self) -> None:
+        """Says Goodbye and closes the connection if run() did not (at exit, or `with`)."""
+        with self._lock:
+            if self._state == "running":
+                self.stop()
+                return
+            if self._state == "closed":
+                return
+            self._state = "closed"
+        if self._io is not None:
+            self._connection.post(self._goodbye_envelope("module closed"))
+            self._shut(self._io)
+
+    def __enter__(self) -> "Module":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- requests ----
+    def publish(self, event: Union[Event, Message]) -> PublishResponse:
+        """Any thread. `event`: a plexus.v1.Event, or a payload (e.g. NewBlock(...)) to wrap.
+        Returns the node's PublishResponse once every block-policy subscriber took the event.
+        Raises PublishError: PERMISSION_DENIED (host-only type or not in capabilities.publish),
+        INVALID_ARGUMENT (type/payload mismatch), TIMEOUT (a block subscriber did not take it in
+        time, or no answer), UNAVAILABLE (a block subscriber is stopping, gone or restarting;
+        the connection is lost or closed), RATE_LIMITED; with the node's PublishResponse in
+        `response` when a block subscriber did not take it."""
+        if not isinstance(event, Event):
+            event = make_event(event)
+        reply = self._connection.request(
+            wire_pb2.Request(publish=wire_pb2.PublishRequest(event=event)), REQUEST_TIMEOUT
+        )
+        if reply.error is not None:
+            error = reply.error
+            response = error.publish if error.HasField("publish") else None
+            raise PublishError(error.code, error.message, response)
+        assert reply.response is not None
+        return reply.response.publish
+
+    def stats(self) -> DeliveryStats:
+        """Any thread: this module's delivery statistics as the node counts them. Raises
+        RequestError (TIMEOUT, UNAVAILABLE, ...)."""
+        reply = self._connection.request(
+            wire_pb2.Request(stats=wire_pb2.StatsRequest()), REQUEST_TIMEOUT
+        )
+        if reply.error is not None:
+            raise RequestError(reply.error.code, reply.error.message)
+        assert reply.response is not None
+        return reply.response.stats
+
+    async def publish_async(self, event: Union[Event, Message]) -> PublishResponse:
+        return await asyncio.get_running_loop().run_in_executor(None, self.publish, event)
+
+    async def stats_async(self) -> DeliveryStats:
+        return await asyncio.get_running_loop().run_in_executor(None, self.stats)
+
+    # ---- internals ----
+    def _invoke(self, handler: Handler, delivery: Delivery) -> None:
+        result = handler(delivery)
+        if not inspect.isawaitable(result):
+            return
+        if self._async_loop is not None and self._async_loop.is_running():
+            # On the caller's loop; this thread keeps serving the socket (requests the
+            # coroutine posts, heartbeats) until it finishes.
+            done = asyncio.run_coroutine_threadsafe(_await(result), self._async_loop)
+            done.add_done_callback(lambda _: self._connection.wake())
+            while not done.done():
+                self._connection.serve(60.0)
+            done.result()
+            return
+        if self._private_loop is None:
+            self._private_loop = asyncio.new_event_loop()
+        self._private_loop.run_until_complete(_await(result))
+
+    def _goodbye_envelope(self, reason: str) -> wire_pb2.Envelope:
+        from plexus._wire import envelope
+
+        return envelope(self._connection.minor, goodbye=wire_pb2.Goodbye(reason=reason))
+
+    def _goodbye(self, reason: str) -> None:
+        self._connection.send(self._goodbye_envelope(reason))
+
+    def _shut(self, io: IoThread) -> None:
+        """From the connection's owner or a thread that is not the I/O thread: stops the I/O
+        thread, sends what is queued and closes the socket (the linger bounds the wait)."""
+        io.close()
+        self._io = None
+        self._state = "closed"
+        self._connection.flush_at_close()
+        self._connection.close()
+        if self._private_loop is not None:
+            self._private_loop.close()
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
