@@ -20,7 +20,9 @@ namespace plexus::host {
 namespace {
 constexpr auto kReadRetry = std::chrono::milliseconds(200);
 
-std::string offsetText(std::uint64_t offset) { return std::to_string(offset); }
+std::string offsetText(std::uint64_t offset) {
+  return std::to_string(offset);
+}
 }  // namespace
 
 Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& moduleId,
@@ -56,9 +58,8 @@ Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& module
                        "cannot replay event type " + std::to_string(raw));
     }
     if (!slot->subscribed.test(static_cast<std::size_t>(type))) {
-      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "module '" + moduleId +
-                                                            "' is not subscribed to " +
-                                                            ipc::displayName(type));
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                       "module '" + moduleId + "' is not subscribed to " + ipc::displayName(type));
     }
     if (!journal.journals(type)) {
       return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
@@ -133,9 +134,9 @@ void EventManager::pumpReplay(ModuleSlot& slot) {
   }
   replay.reading = true;
   m_options.journal->requestRead(
-      std::move(read), [self = std::weak_ptr<EventManager*>(m_self), id = slot.id,
-                        incarnation = slot.module.incarnation, replayId = replay.id](
-                           ReadResult& result) {
+      std::move(read),
+      [self = std::weak_ptr<EventManager*>(m_self), id = slot.id,
+       incarnation = slot.module.incarnation, replayId = replay.id](ReadResult& result) {
         if (auto manager = self.lock()) (*manager)->onReplayRead(id, incarnation, replayId, result);
       });
 }

@@ -115,7 +115,8 @@ TEST_F(ReplayOnRequestTest, TheReplayLaneTakesOnlyTheRoomLiveEventsLeave) {
   EXPECT_EQ(offsets(sent("m", v1::LANE_REPLAY)), range(7, 8));
   // Live events still find their lane's room (4 held + 2 replayed; 2 slots free on it).
   publishBlocks(21, 22);
-  EXPECT_EQ(offsets(sent("m", v1::LANE_EVENT)), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 21, 22}));
+  EXPECT_EQ(offsets(sent("m", v1::LANE_EVENT)),
+            (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 21, 22}));
   EXPECT_EQ(m_em->stats("m")->channel_full(), 14u) << "7..20 only";
   // Freed event-lane room goes to the replay, at most its own three slots at a time.
   live = sent("m", v1::LANE_EVENT);
@@ -198,11 +199,11 @@ TEST_F(ReplayOnRequestTest, BadRequestsAreRefusedWithWhy) {
   unsubscribed.add_types(v1::EVENT_TYPE_NEW_TRANSACTION);
   v1::ReplayRequest invalid = from(1);
   invalid.add_types(static_cast<v1::EventType>(9999));
-  EXPECT_EQ(errorsOf("m", {from(0), both, unsubscribed, invalid, from(6)}),
-            (std::vector<v1::ErrorCode>{
-                v1::ERROR_CODE_INVALID_ARGUMENT, v1::ERROR_CODE_INVALID_ARGUMENT,
-                v1::ERROR_CODE_INVALID_ARGUMENT, v1::ERROR_CODE_INVALID_ARGUMENT,
-                v1::ERROR_CODE_INVALID_ARGUMENT}));
+  EXPECT_EQ(
+      errorsOf("m", {from(0), both, unsubscribed, invalid, from(6)}),
+      (std::vector<v1::ErrorCode>{v1::ERROR_CODE_INVALID_ARGUMENT, v1::ERROR_CODE_INVALID_ARGUMENT,
+                                  v1::ERROR_CODE_INVALID_ARGUMENT, v1::ERROR_CODE_INVALID_ARGUMENT,
+                                  v1::ERROR_CODE_INVALID_ARGUMENT}));
   // A subscribed type the node does not journal.
   ASSERT_TRUE(m_em->subscribe("m", std::vector{v1::EVENT_TYPE_NEW_TRANSACTION}).ok());
   auto notJournaled = m_em->requestReplay("m", unsubscribed);

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 BIN = Path(os.environ.get("PLEXUS_BIN_DIR", REPO / "build" / "bin"))
 RECORDER = Path(__file__).resolve().parent / "modules" / "recorder.py"
 
@@ -33,7 +33,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "c
 
 
 def module_block(name: str, out: Path, settings: Dict[str, str], extra: str = "") -> str:
-    """A `module { }` running tests/python/modules/recorder.py with this interpreter."""
+    """A `module { }` running tests/module-sdk/python/modules/recorder.py with this interpreter."""
     lines = [f'module {{\n  name: "{name}"\n  exec: "{sys.executable}"\n  args: "{RECORDER}"\n']
     for key, value in {"out": str(out), **settings}.items():
         lines.append(f'  settings {{ key: "{key}" value: "{value}" }}\n')
