@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <tuple>
 
 #include "plexus/ipc/protocol.h"
@@ -63,7 +64,17 @@ TEST_F(ModuleLauncherTest, SpawnsWithTokenEnvironmentAndLimits) {
   EXPECT_EQ(request.args, std::vector<std::string>{"--flag"});
   EXPECT_EQ(request.extraEnv.at(ipc::kEnvModuleId), "alpha");
   EXPECT_EQ(request.extraEnv.at(ipc::kEnvEndpoint), "ipc:///run/modules");
-  EXPECT_EQ(request.extraEnv.size(), 2u);
+  // And the Python SDK beside this binary (the build tree's python/), first on PYTHONPATH, when
+  // it was built: nothing else.
+  if (auto python = request.extraEnv.find("PYTHONPATH"); python != request.extraEnv.end()) {
+    const std::string first = python->second.substr(0, python->second.find(':'));
+    EXPECT_TRUE(
+        std::filesystem::is_regular_file(std::filesystem::path(first) / "plexus" / "__init__.py"))
+        << python->second;
+    EXPECT_EQ(request.extraEnv.size(), 3u);
+  } else {
+    EXPECT_EQ(request.extraEnv.size(), 2u);
+  }
   EXPECT_EQ(request.limits.addressSpaceBytes, 1u << 30);
   EXPECT_EQ(request.limits.openFiles, 64u);
   EXPECT_EQ(request.limits.cpuSeconds, 9u);
