@@ -94,8 +94,10 @@ std::optional<std::uint64_t> Journal::take(v1::EventType type, const ipc::Shared
   }
   reserveAhead();
   if (!offset) {
-    // A publisher that can wait does, until the reservation's notice (onNotices): never offset 0.
-    if (mayWait) return std::nullopt;
+    // A publisher that can wait does, until the reservation's notice (onNotices): never offset
+    // 0 - while the store writes. When it refuses writes (a full disk), no reservation is
+    // coming: live delivery goes on without offsets, counted as unjournaled.
+    if (mayWait && m_last.ok) return std::nullopt;
     ++m_unjournaled;
     m_log.warn("unjournaled", [&] {
       // Either the store refuses writes (its error says why) or a burst outran the reservation.
