@@ -1,6 +1,7 @@
 """Connection: the module's DEALER socket to plexus-node and everything on it: the handshake,
 the order of what goes out, heartbeats while idle, the replies to requests, and what the run()
-loop acts on (batches, ReplayEnds, SubscribeAck, goodbyes), which waits in a queue until the owner takes it.
+loop acts on (batches, ReplayEnds, SubscribeAck, goodbyes), which waits in a queue until the
+owner takes it.
 
 Thread rule (as the C++ SDK's connection.h): one thread at a time owns the connection: the one
 that constructs it, then the I/O thread (_io_thread.py), then the thread in Module.run() while

@@ -15,8 +15,8 @@ Threads: while run() runs, its thread owns the socket: it reads the events, runs
 one at a time, and sends the acks and heartbeats itself. Before run(), the SDK's I/O thread
 serves the socket (heartbeats, publish(), stats(), replay()). publish(), stats(), replay() and
 stop() may be called from any thread, handlers included (a handler's publish() reads the socket
-itself until the answer comes, keeping the events that arrive meanwhile for after the handler). run() closes the
-connection when it returns.
+itself until the answer comes, keeping the events that arrive meanwhile for after the handler).
+run() closes the connection when it returns.
 """
 
 from __future__ import annotations
