@@ -1,6 +1,7 @@
 """Connection: the module's DEALER socket to plexus-node and everything on it: the handshake,
 the order of what goes out, heartbeats while idle, the replies to requests, and what the run()
-loop acts on (batches, SubscribeAck, goodbyes), which waits in a queue until the owner takes it.
+loop acts on (batches, ReplayEnds, SubscribeAck, goodbyes), which waits in a queue until the
+owner takes it.
 
 Thread rule (as the C++ SDK's connection.h): one thread at a time owns the connection: the one
 that constructs it, then the I/O thread (_io_thread.py), then the thread in Module.run() while
@@ -257,7 +258,7 @@ class Connection:
 
     def _receive(self, frames: List[bytes]) -> None:
         try:
-            decoded = _wire.decode(frames)
+            decoded = _wire.decode(frames, self.minor)
         except _wire.Malformed as e:
             print(f"plexus-sdk: ignored a malformed message from plexus-node: {e}", file=sys.stderr)
             return

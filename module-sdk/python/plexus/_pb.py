@@ -30,7 +30,7 @@ def _enum(name: str, descriptor, prefix: str) -> Type[enum.IntEnum]:
 
 #: plexus.v1.EventType without its prefix: EventType.NEW_BLOCK == events_pb2.EVENT_TYPE_NEW_BLOCK
 EventType = _enum("EventType", events_pb2.EventType.DESCRIPTOR, "EVENT_TYPE_")
-#: plexus.v1.Lane: EVENT, LIFECYCLE, CRITICAL (REPLAY is not served to this SDK yet)
+#: plexus.v1.Lane: EVENT, LIFECYCLE, CRITICAL, REPLAY (since 1.5)
 Lane = _enum("Lane", stats_pb2.Lane.DESCRIPTOR, "LANE_")
 #: plexus.v1.ErrorCode: MALFORMED, PERMISSION_DENIED, TIMEOUT, UNAVAILABLE, ...
 ErrorCode = _enum("ErrorCode", wire_pb2.ErrorCode.DESCRIPTOR, "ERROR_CODE_")
@@ -40,6 +40,8 @@ EventFlag = _enum("EventFlag", wire_pb2.EventFlag.DESCRIPTOR, "EVENT_FLAG_")
 Event = events_pb2.Event
 PublishResponse = wire_pb2.PublishResponse
 DeliveryStats = stats_pb2.DeliveryStats
+ReplayResponse = wire_pb2.ReplayResponse
+ReplayEnd = wire_pb2.ReplayEnd
 
 # Payload message class -> (Event field name, EventType): field number = 100 + type.
 _PAYLOADS: Dict[str, Tuple[str, int]] = {

@@ -1,7 +1,8 @@
 """RunLoop: what Module.run() does on its thread (as the C++ SDK's Module::Impl::runLoop).
 
 One Subscribe with every handler's type (and filter); then dispatch, lifecycle lane first, then
-critical, then event, one handler at a time. Credit goes back per acked lane at half its window
+critical, then event, then replay last (a ReplayEnd after the replay events received before it),
+one handler at a time. Credit goes back per acked lane at half its window
 as handlers finish, the critical lane's as soon as no critical event waits, and whatever is
 unacked after 10 ms idle. Between two handlers: other threads' requests and heartbeats, and at
 most every 0.5 ms a receive, so a critical event overtakes the event-lane backlog.
@@ -59,14 +60,24 @@ def _say(module_id: str, what: str) -> None:
 
 class RunLoop:
     def __init__(
-        self, connection: Connection, module_id: str, handlers: Dict[int, Callable], invoke: Invoke
+        self,
+        connection: Connection,
+        module_id: str,
+        handlers: Dict[int, Callable],
+        invoke: Invoke,
+        replay_end_handler: Optional[Callable] = None,
     ) -> None:
         self._connection = connection
         self._id = module_id
         self._handlers = handlers
         self._invoke = invoke
+        self._replay_end_handler = replay_end_handler
         ack = connection.handshake
-        self._acks = LaneAcks(max(1, ack.channel_capacity // 2), max(1, ack.critical_capacity // 2))
+        self._acks = LaneAcks(
+            max(1, ack.channel_capacity // 2),
+            max(1, ack.critical_capacity // 2),
+            max(1, ack.replay_capacity // 2),
+        )
         self._pending = PendingEvents()
         self._deferred: Deque[Incoming] = deque()  # after the pending events, in order
         self._last_receive = 0.0
@@ -110,6 +121,10 @@ class RunLoop:
                 assert incoming.batch is not None
                 self._pending.push(incoming.batch)
                 self._take_received()
+            elif kind is Kind.REPLAY_END:
+                assert incoming.replay_end is not None
+                self._pending.push_replay_end(incoming.replay_end)
+                self._take_received()
             elif kind is Kind.SUBSCRIBE_ACK:
                 subscribed = True
                 for event_type, reason in incoming.refused:
@@ -138,19 +153,22 @@ class RunLoop:
     def _send_ack(self, lane: int, through_seq: int) -> None:
         # The event lane's ack leaves Ack.lane unset: what every minor reads as the event lane.
         ack = wire_pb2.Ack(through_seq=through_seq)
-        if lane == Lane.CRITICAL:
-            ack.lane = Lane.CRITICAL
+        if lane != Lane.EVENT:
+            ack.lane = lane  # critical or replay
         self._connection.send(envelope(self._connection.minor, ack=ack))
 
     def _flush_acks(self) -> None:
-        for lane in (Lane.CRITICAL, Lane.EVENT):
+        for lane in (Lane.CRITICAL, Lane.EVENT, Lane.REPLAY):
             if self._acks.unacked(lane):
                 self._send_ack(lane, self._acks.take(lane))
 
     def _handle_next(self) -> bool:
         """Hands the next pending event to its handler and returns its lane's credit when due.
-        True when it was NodeShutdown."""
+        True when it was NodeShutdown. A ReplayEnd goes to its handler instead (nothing to ack)."""
         lane, meta, body = self._pending.pop()
+        if meta is None:
+            self._handle_replay_end(body)
+            return False
         shutdown = False
         try:
             event = events_pb2.Event.FromString(body)
@@ -175,6 +193,15 @@ class RunLoop:
             self._send_ack(lane, self._acks.take(lane))
         return shutdown
 
+    def _handle_replay_end(self, end: wire_pb2.ReplayEnd) -> None:
+        if self._replay_end_handler is None:
+            return  # ignored without a handler
+        try:
+            self._invoke(self._replay_end_handler, end)
+        except Exception as e:  # noqa: BLE001 - a handler's failure is reported, not fatal
+            _say(self._id, f"the ReplayEnd handler raised: {e!r}")
+            traceback.print_exc(file=sys.stderr)
+
     def _between_handlers(self) -> None:
         now = time.monotonic()
         if now - self._last_receive < RECEIVE_INTERVAL or self._deferred:
@@ -194,5 +221,8 @@ class RunLoop:
             if incoming.kind is Kind.BATCH:
                 assert incoming.batch is not None
                 self._pending.push(incoming.batch)
+            elif incoming.kind is Kind.REPLAY_END:
+                assert incoming.replay_end is not None
+                self._pending.push_replay_end(incoming.replay_end)  # a marker in the replay lane
             else:
                 self._deferred.append(incoming)

@@ -14,10 +14,10 @@ from typing import List, Optional, Sequence, Union
 from google.protobuf.message import DecodeError
 
 from plexus._pb import Lane, display_name, wire_pb2
-from plexus._version import PROTOCOL_MAJOR
+from plexus._version import MINOR_REPLAY, PROTOCOL_MAJOR
 
 Envelope = wire_pb2.Envelope
-_LANES = (Lane.EVENT, Lane.LIFECYCLE, Lane.CRITICAL)
+_LANES = (Lane.EVENT, Lane.LIFECYCLE, Lane.CRITICAL, Lane.REPLAY)
 
 
 def envelope(minor: int, **body) -> Envelope:
@@ -32,6 +32,7 @@ class Kind(Enum):
     HOST_GOODBYE = 4  # the node unloads this module
     STOP = 5  # stop() was called
     HOST_LOST = 6  # the connection to the node is gone
+    REPLAY_END = 7  # since 1.5: a replay's last event was sent; `replay_end`
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Incoming:
     batch: Optional[Batch] = None
     message: str = ""
     refused: List[tuple] = field(default_factory=list)
+    replay_end: Optional[wire_pb2.ReplayEnd] = None
 
 
 @dataclass
@@ -67,8 +69,16 @@ class Malformed(Exception):
 Decoded = Union[Incoming, Reply, None]
 
 
-def decode(frames: List[bytes]) -> Decoded:
-    """What a message from the node is; None when there is nothing to do. Raises Malformed."""
+def _too_new(what: str, minor: int) -> Malformed:
+    return Malformed(
+        f"{what} at negotiated protocol {PROTOCOL_MAJOR}.{minor} "
+        f"(replay needs {PROTOCOL_MAJOR}.{MINOR_REPLAY})"
+    )
+
+
+def decode(frames: List[bytes], minor: int) -> Decoded:
+    """What a message from the node is, at the negotiated `minor`; None when there is nothing to
+    do. Raises Malformed (also for what the node may not send at that minor)."""
     if not frames:
         raise Malformed("empty message")
     env = Envelope()
@@ -80,6 +90,8 @@ def decode(frames: List[bytes]) -> Decoded:
     if body is None:
         raise Malformed("envelope carries no known body")
     if body == "event_batch":
+        if env.event_batch.lane == Lane.REPLAY and minor < MINOR_REPLAY:
+            raise _too_new("event batch: LANE_REPLAY", minor)
         return Incoming(Kind.BATCH, batch=_batch(env.event_batch, frames[1:]))
     if body == "response":
         return Reply(env.response.correlation_id, response=env.response)
@@ -93,6 +105,10 @@ def decode(frames: List[bytes]) -> Decoded:
         return Incoming(Kind.SUBSCRIBE_ACK, message=lines, refused=refused)
     if body == "goodbye":
         return Incoming(Kind.HOST_GOODBYE, message=env.goodbye.reason)
+    if body == "replay_end":
+        if minor < MINOR_REPLAY:
+            raise _too_new("ReplayEnd", minor)
+        return Incoming(Kind.REPLAY_END, replay_end=env.replay_end)
     return None  # HandshakeAck again, or something newer: nothing to do
 
 

@@ -18,7 +18,8 @@ class Delivery:
     offset: the event's node-wide journal offset (> 0) when the node journaled it; 0 when it was
       not journaled (lifecycle events never are).
     flags: plexus.EventFlag bits (REPLAYED, REDELIVERED); 0 for a live event.
-    lane: plexus.Lane: EVENT, CRITICAL or LIFECYCLE.
+    lane: plexus.Lane: EVENT, CRITICAL, LIFECYCLE or REPLAY (since 1.5: sent again because the
+      module asked, Module.replay(); the replay lane has its own sequence numbers).
     """
 
     event: Event
@@ -49,8 +50,14 @@ class Delivery:
         return self.lane == Lane.CRITICAL
 
     @property
+    def is_replay(self) -> bool:
+        """On the replay lane: sent again because this module asked (Module.replay(), since 1.5),
+        with that lane's own sequence numbers; also is_replayed."""
+        return self.lane == Lane.REPLAY
+
+    @property
     def is_replayed(self) -> bool:
-        """Read back from the journal (a durable module's catch-up)."""
+        """Read back from the journal (a durable module's catch-up, or a replay)."""
         return bool(self.flags & EventFlag.REPLAYED)
 
     @property

@@ -20,12 +20,13 @@ class ConnectError(PlexusError):
 
 
 class RequestError(PlexusError):
-    """The node answered a request (publish, stats) with an error, or none came.
+    """The node answered a request (publish, stats, replay) with an error, or none came.
 
     `code` is a plexus.ErrorCode: TIMEOUT (no answer in time, or a block subscriber did not take
     the event in time), UNAVAILABLE (the connection is lost or the module closed, or a block
-    subscriber is stopping, gone or restarting), PERMISSION_DENIED, INVALID_ARGUMENT,
-    RATE_LIMITED, ...
+    subscriber is stopping, gone or restarting; replay: the node journals nothing, or the
+    connection negotiated a minor below 1.5), PERMISSION_DENIED, INVALID_ARGUMENT,
+    ALREADY_EXISTS (replay: one runs already), RATE_LIMITED, ...
     """
 
     def __init__(self, code: int, message: str) -> None:

@@ -13,10 +13,10 @@
 
 Threads: while run() runs, its thread owns the socket: it reads the events, runs the handlers
 one at a time, and sends the acks and heartbeats itself. Before run(), the SDK's I/O thread
-serves the socket (heartbeats, publish(), stats()). publish(), stats() and stop() may be called
-from any thread, handlers included (a handler's publish() reads the socket itself until the
-answer comes, keeping the events that arrive meanwhile for after the handler). run() closes the
-connection when it returns.
+serves the socket (heartbeats, publish(), stats(), replay()). publish(), stats(), replay() and
+stop() may be called from any thread, handlers included (a handler's publish() reads the socket
+itself until the answer comes, keeping the events that arrive meanwhile for after the handler).
+run() closes the connection when it returns.
 """
 
 from __future__ import annotations
@@ -31,15 +31,26 @@ import sys
 import threading
 import time
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Mapping, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, TypeVar, Union
 
 from google.protobuf.message import Message
 
 from plexus._connection import Connection
 from plexus._handshake import ConnectOptions
 from plexus._io_thread import IoThread
-from plexus._pb import DeliveryStats, Event, EventType, PublishResponse, make_event, wire_pb2
+from plexus._pb import (
+    DeliveryStats,
+    Event,
+    EventType,
+    PublishResponse,
+    ReplayEnd,
+    ReplayResponse,
+    make_event,
+    wire_pb2,
+)
+from plexus._replay import Since, replay_request
 from plexus._run_loop import RunLoop
+from plexus._version import MINOR_REPLAY
 from plexus.delivery import Delivery
 from plexus.errors import ConnectError, PublishError, RequestError
 
@@ -50,6 +61,8 @@ _MODULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 Handler = Callable[[Delivery], Any]  # a function, or an async function
 H = TypeVar("H", bound=Handler)
+ReplayEndHandler = Callable[[ReplayEnd], Any]  # a function, or an async function
+R = TypeVar("R", bound=ReplayEndHandler)
 
 
 def read_token(timeout: float) -> str:
@@ -81,6 +94,7 @@ class Module:
         self._io: Optional[IoThread] = IoThread(connection)
         self._settings: Mapping[str, str] = MappingProxyType(dict(connection.handshake.settings))
         self._handlers: Dict[int, Handler] = {}
+        self._replay_end_handler: Optional[ReplayEndHandler] = None
         self._filters: Dict[int, str] = {}
         self._refused: Dict[int, str] = {}
         self._decode_errors = 0
@@ -133,6 +147,13 @@ class Module:
         return self._connection.handshake.critical_capacity
 
     @property
+    def replay_capacity(self) -> int:
+        """Replay-lane slots (since 1.5; 0 below it, or when the node journals nothing)."""
+        if self._connection.minor < MINOR_REPLAY:
+            return 0
+        return self._connection.handshake.replay_capacity
+
+    @property
     def protocol_minor(self) -> int:
         """The minor the node answered with: min(node's, this SDK's)."""
         return self._connection.minor
@@ -181,6 +202,20 @@ class Module:
 
         return register(handler) if handler is not None else register
 
+    def on_replay_end(self, handler: Optional[R] = None) -> Any:
+        """Registers the handler of ReplayEnd (replacing an earlier one), before run(); also as a
+        decorator (@module.on_replay_end). It runs on the run() thread with the ReplayEnd (what
+        was sent, holes, trimmed), after the handlers of every replay event received before it.
+        Without one, a ReplayEnd is ignored. It may be an async function."""
+
+        def register(function: R) -> R:
+            if self._state != "idle":
+                raise RuntimeError("Module.on_replay_end: register the handler before run()")
+            self._replay_end_handler = function
+            return function
+
+        return register(handler) if handler is not None else register
+
     # ---- running ----
     def run(self) -> int:
         """Subscribes to every handler's type (one Subscribe), then dispatches until the node
@@ -193,7 +228,9 @@ class Module:
         io = self._io
         assert io is not None
         io.park()  # this thread reads the socket now
-        loop = RunLoop(self._connection, self.id, self._handlers, self._invoke)
+        loop = RunLoop(
+            self._connection, self.id, self._handlers, self._invoke, self._replay_end_handler
+        )
         loop.refused = self._refused
         try:
             return loop.run(self._filters)
@@ -266,15 +303,45 @@ class Module:
         assert reply.response is not None
         return reply.response.stats
 
+    def replay(
+        self,
+        from_offset: int = 0,
+        since: Optional[Since] = None,
+        until_offset: int = 0,
+        types: Iterable[int] = (),
+    ) -> ReplayResponse:
+        """Any thread, handlers included (since protocol 1.5): asks the node to send journaled
+        events again, from `from_offset` (>= 1) or from the first stored at or after `since` (a
+        datetime or Unix seconds), one of them, through `until_offset` (0: the last offset handed
+        out when asked), of `types` (subscribed and journaled; empty: every such type). Returns
+        the node's ReplayResponse (replay_id, through_offset, types) at once; the events follow on
+        the replay lane (Delivery.is_replay) through the handlers and filters, then a ReplayEnd
+        (on_replay_end). One replay at a time. Raises RequestError: INVALID_ARGUMENT (a bad
+        request), ALREADY_EXISTS (a replay runs: wait for its ReplayEnd), UNAVAILABLE (the node
+        journals nothing, the connection is lost, or it negotiated a minor below 1.5: then
+        nothing is sent), PERMISSION_DENIED, TIMEOUT."""
+        request = replay_request(self._connection.minor, from_offset, since, until_offset, types)
+        reply = self._connection.request(request, REQUEST_TIMEOUT)
+        if reply.error is not None:
+            raise RequestError(reply.error.code, reply.error.message)
+        assert reply.response is not None
+        return reply.response.replay
+
     async def publish_async(self, event: Union[Event, Message]) -> PublishResponse:
         return await asyncio.get_running_loop().run_in_executor(None, self.publish, event)
 
     async def stats_async(self) -> DeliveryStats:
         return await asyncio.get_running_loop().run_in_executor(None, self.stats)
 
+    async def replay_async(self, **request: Any) -> ReplayResponse:
+        """replay() (same keyword arguments) on a thread of the running loop's executor."""
+        call = lambda: self.replay(**request)  # noqa: E731
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
     # ---- internals ----
-    def _invoke(self, handler: Handler, delivery: Delivery) -> None:
-        result = handler(delivery)
+    def _invoke(self, handler: Callable[[Any], Any], argument: Any) -> None:
+        """Runs a handler with its Delivery (or ReplayEnd), awaiting an async one."""
+        result = handler(argument)
         if not inspect.isawaitable(result):
             return
         if self._async_loop is not None and self._async_loop.is_running():

@@ -13,11 +13,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 REPO = Path(__file__).resolve().parents[3]
 BIN = Path(os.environ.get("PLEXUS_BIN_DIR", REPO / "build" / "bin"))
 RECORDER = Path(__file__).resolve().parent / "modules" / "recorder.py"
+REPLAYER = Path(__file__).resolve().parent / "modules" / "replayer.py"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
@@ -32,9 +33,12 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, what: str = "c
         time.sleep(0.02)  # polling interval, not synchronisation
 
 
-def module_block(name: str, out: Path, settings: Dict[str, str], extra: str = "") -> str:
-    """A `module { }` running tests/module-sdk/python/modules/recorder.py with this interpreter."""
-    lines = [f'module {{\n  name: "{name}"\n  exec: "{sys.executable}"\n  args: "{RECORDER}"\n']
+def module_block(name: str, out: Path, settings: Dict[str, str], extra: str = "",
+                 script: Path = RECORDER, args: Sequence[str] = ()) -> str:
+    """A `module { }` running `script` (tests/module-sdk/python/modules/recorder.py) with this
+    interpreter, then `args`."""
+    lines = [f'module {{\n  name: "{name}"\n  exec: "{sys.executable}"\n  args: "{script}"\n']
+    lines += [f'  args: "{arg}"\n' for arg in args]
     for key, value in {"out": str(out), **settings}.items():
         lines.append(f'  settings {{ key: "{key}" value: "{value}" }}\n')
     return "".join(lines) + extra + "}\n"
