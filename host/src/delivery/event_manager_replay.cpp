@@ -20,9 +20,6 @@ namespace plexus::host {
 namespace {
 constexpr auto kReadRetry = std::chrono::milliseconds(200);
 
-std::string offsetText(std::uint64_t offset) {
-  return std::to_string(offset);
-}
 }  // namespace
 
 Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& moduleId,
@@ -42,7 +39,7 @@ Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& module
     return makeError(v1::ERROR_CODE_ALREADY_EXISTS,
                      "replay " + std::to_string(slot->requested->id) +
                          " is still running (through offset " +
-                         offsetText(slot->requested->through) + "): one at a time");
+                         std::to_string(slot->requested->through) + "): one at a time");
   }
   if ((request.from_offset() == 0) == (request.since_unix_ms() <= 0)) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
@@ -78,9 +75,9 @@ Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& module
   const std::uint64_t from = request.from_offset();
   if (through == 0 || (from > 0 && from > through)) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     "nothing to replay: from offset " + offsetText(from) + " to " +
-                         offsetText(through) + " (the journal's last offset is " +
-                         offsetText(last) + ")");
+                     "nothing to replay: from offset " + std::to_string(from) + " to " +
+                         std::to_string(through) + " (the journal's last offset is " +
+                         std::to_string(last) + ")");
   }
 
   if (!slot->replayLane) {

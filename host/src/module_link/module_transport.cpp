@@ -1,7 +1,6 @@
 #include "module_link/module_transport.h"
 
 #include "plexus/ipc/envelope_codec.h"
-#include "plexus/ipc/protocol.h"
 #include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/zap_authenticator.h"
 #include "runtime/router_send.h"
@@ -73,8 +72,7 @@ class ZmqModuleTransport final : public ModuleTransport {
 
 SendStatus ModuleTransport::sendReplayEnd(const std::string& moduleId, const v1::ReplayEnd& end) {
   v1::Envelope envelope;
-  envelope.set_protocol_major(ipc::kProtocolMajor);
-  envelope.set_protocol_minor(ipc::kProtocolMinor);
+  ipc::stampVersion(envelope);
   *envelope.mutable_replay_end() = end;
   return sendEnvelope(moduleId, envelope);
 }

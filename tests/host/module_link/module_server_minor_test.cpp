@@ -24,6 +24,17 @@ class ModuleServerMinorTest : public ModuleServerTest {
     send(moduleId, subscribeEnvelope({}));
     return ack.handshake_ack().negotiated_minor();
   }
+  // Handshake at major.`minor` and Subscribe to `types`; returns the HandshakeAck.
+  v1::HandshakeAck hello(const std::string& id, std::uint32_t minor,
+                         std::initializer_list<v1::EventType> types = {}) {
+    v1::Envelope envelope = handshakeEnvelope(id);
+    envelope.set_protocol_minor(minor);
+    send(id, envelope);
+    const v1::Envelope ack = last(id);
+    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
+    send(id, subscribeEnvelope(types));
+    return ack.handshake_ack();
+  }
 };
 
 TEST_F(ModuleServerMinorTest, TheNegotiatedMinorIsTheLowerOfTheNodesAndTheModules) {
@@ -127,15 +138,6 @@ TEST_F(ModuleServerMinorTest, TheCriticalLaneIsGrantedFromMinor3AndAcksNameTheir
   static_assert(ipc::kMinorLanes == 3);
   registry.running.insert({"old", "new"});
   registry.grant.criticalCapacity = 4;
-  auto hello = [&](const std::string& id, std::uint32_t minor) {
-    v1::Envelope envelope = handshakeEnvelope(id);
-    envelope.set_protocol_minor(minor);
-    send(id, envelope);
-    const v1::Envelope ack = last(id);
-    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
-    send(id, subscribeEnvelope({}));
-    return ack.handshake_ack();
-  };
   EXPECT_EQ(hello("old", ipc::kMinorLanes - 1).critical_capacity(), 0u);
   EXPECT_EQ(hello("new", ipc::kMinorLanes).critical_capacity(), 4u);
   EXPECT_EQ(registry.minors.back(), ipc::kMinorLanes) << "the registry is told the minor";
@@ -180,21 +182,12 @@ TEST_F(ModuleServerMinorTest, JournalOffsetsAreSentFromMinor4) {
 TEST_F(ModuleServerMinorTest, AReplayIsOfferedFrom15WhenTheNodeJournalsAndRefusedOtherwise) {
   static_assert(ipc::kMinorReplay == 5);
   registry.running.insert({"old", "new"});
-  auto hello = [&](const std::string& id, std::uint32_t minor) {
-    v1::Envelope envelope = handshakeEnvelope(id);
-    envelope.set_protocol_minor(minor);
-    send(id, envelope);
-    const v1::Envelope ack = last(id);
-    EXPECT_TRUE(ack.has_handshake_ack()) << ack.DebugString();
-    send(id, subscribeEnvelope({v1::EVENT_TYPE_NEW_BLOCK}));
-    return ack.handshake_ack();
-  };
-  EXPECT_EQ(hello("old", ipc::kMinorReplay - 1).replay_capacity(), 0u);
-  EXPECT_EQ(hello("new", ipc::kMinorReplay).replay_capacity(), 0u) << "the node journals nothing";
+  EXPECT_EQ(hello("old", ipc::kMinorReplay - 1, {v1::EVENT_TYPE_NEW_BLOCK}).replay_capacity(), 0u);
+  EXPECT_EQ(hello("new", ipc::kMinorReplay, {v1::EVENT_TYPE_NEW_BLOCK}).replay_capacity(), 0u)
+      << "the node journals nothing";
   auto replay = [](std::uint64_t correlationId) {
     v1::Envelope envelope;
-    envelope.set_protocol_major(ipc::kProtocolMajor);
-    envelope.set_protocol_minor(ipc::kProtocolMinor);
+    ipc::stampVersion(envelope);
     envelope.mutable_request()->set_correlation_id(correlationId);
     envelope.mutable_request()->mutable_replay()->set_from_offset(1);
     return envelope;
