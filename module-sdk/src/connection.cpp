@@ -172,6 +172,7 @@ void Connection::receive(std::vector<zmq::message_t>& frames) {
       m_ready.push_back(std::move(message.incoming));
       return;
     case DecodedMessage::Kind::Reply:
+      ++m_repliesReceived;
       completeRequest(message.correlationId, std::move(message.reply));
       return;
     case DecodedMessage::Kind::Malformed:
@@ -200,15 +201,20 @@ void Connection::checkMonitor(Clock::time_point now) {
 void Connection::serve(milliseconds maxWait) {
   PLEXUS_ASSERT_THREAD(m_owner);
   // Only what arrives in this round ends the wait early: what already waits for the run() loop
-  // is the run() loop's business (the I/O thread never takes it, and must not spin on it).
+  // is the run() loop's business (the I/O thread never takes it, and must not spin on it). A
+  // reply ends it too: a handler's request() is waiting for it in the caller's loop.
   const std::size_t readyBefore = m_ready.size();
+  const std::uint64_t repliesBefore = m_repliesReceived;
   takeCommands();
   flushOutbox();
   auto now = Clock::now();
   heartbeatIfIdle(now);
   receiveAll();
   checkMonitor(now);
-  if (m_ready.size() > readyBefore || maxWait <= milliseconds(0)) return;
+  if (m_ready.size() > readyBefore || m_repliesReceived != repliesBefore ||
+      maxWait <= milliseconds(0)) {
+    return;
+  }
   auto timeout = std::min(maxWait, milliseconds(60000));
   if (!m_lost) {
     now = Clock::now();

@@ -62,7 +62,8 @@ class Connection {
   void send(const v1::Envelope& envelope);
   // Owner. One round: takes what other threads posted, sends, heartbeats if nothing went out for
   // a heartbeat interval, receives everything that arrived; then, unless this round brought
-  // something for the run() loop, blocks up to `maxWait` (less when a heartbeat is due) for more.
+  // something for the run() loop or a reply to a request, blocks up to `maxWait` (less when a
+  // heartbeat is due) for more.
   void serve(std::chrono::milliseconds maxWait);
   // Owner, between two handlers: takes what other threads posted and heartbeats if due. Does
   // not receive (the next serve() does).
@@ -114,6 +115,7 @@ class Connection {
   // Owner only.
   std::deque<zmq::message_t> m_outbox;  // waiting for the socket to take them (EAGAIN)
   std::deque<Incoming> m_ready;         // for the run() loop, in arrival order
+  std::uint64_t m_repliesReceived = 0;  // Responses and Errors with a correlation id
   std::vector<Command> m_taken;
   std::vector<zmq::message_t> m_frames;
   v1::Envelope m_scratch;

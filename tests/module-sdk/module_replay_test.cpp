@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fake_node.h"
+#include "fake_node_thread.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/protocol.h"
 
@@ -20,66 +21,9 @@ namespace plexus::sdk::test {
 namespace {
 
 using std::chrono::milliseconds;
-constexpr milliseconds kWait{10000};
-
-v1::HandshakeAck ackAt(std::uint32_t minor) {
-  v1::HandshakeAck ack;
-  ack.set_negotiated_minor(minor);
-  ack.set_incarnation(1);
-  ack.set_channel_capacity(100);
-  ack.set_critical_capacity(10);
-  ack.set_replay_capacity(4);
-  ack.set_heartbeat_interval_ms(60000);  // no heartbeats in the way
-  return ack;
-}
-
-// The node's thread: a FakeNode that accepts the handshake with `ack`, then runs `script`, then
-// stays (its socket has no linger: closing it would drop its last answers) until join().
-// The module connects with what `options` yields.
-class NodeThread {
- public:
-  template <class Script>
-  NodeThread(const v1::HandshakeAck& ack, Script script) {
-    std::promise<ConnectOptions> ready;
-    auto options = ready.get_future();
-    m_thread =
-        std::thread([ack, script, ready = std::move(ready), done = m_done.get_future()]() mutable {
-          FakeNode node("replayer");
-          ready.set_value(node.options());
-          if (node.acceptHandshake(ack, kWait)) {
-            script(node);
-          } else {
-            ADD_FAILURE() << "no handshake";
-          }
-          done.wait();
-        });
-    m_options = options.get();
-  }
-  ~NodeThread() { join(); }
-  NodeThread(const NodeThread&) = delete;
-  NodeThread& operator=(const NodeThread&) = delete;
-  const ConnectOptions& options() const { return m_options; }
-  void join() {
-    if (!m_thread.joinable()) return;
-    m_done.set_value();
-    m_thread.join();
-  }
-
- private:
-  std::promise<void> m_done;
-  std::thread m_thread;
-  ConnectOptions m_options;
-};
-
-v1::Envelope response(std::uint64_t correlationId) {
-  v1::Envelope envelope;
-  ipc::stampVersion(envelope);
-  envelope.mutable_response()->set_correlation_id(correlationId);
-  return envelope;
-}
 
 TEST(ModuleReplayTest, Below15ReplayIsUnavailableAndNothingIsSent) {
-  NodeThread node(ackAt(ipc::kMinorReplay - 1), [](FakeNode& fake) {
+  FakeNodeThread node(ackAt(ipc::kMinorReplay - 1), [](FakeNode& fake) {
     // The first request the module sends must be the stats() after the refused replay().
     auto request = fake.receive(kWait);
     ASSERT_TRUE(request.has_value());
@@ -104,7 +48,7 @@ TEST(ModuleReplayTest, Below15ReplayIsUnavailableAndNothingIsSent) {
 }
 
 TEST(ModuleReplayTest, At15ReplayCarriesTheNodesAnswerOrItsError) {
-  NodeThread node(ackAt(ipc::kMinorReplay), [](FakeNode& fake) {
+  FakeNodeThread node(ackAt(ipc::kMinorReplay), [](FakeNode& fake) {
     auto first = fake.receive(kWait);
     ASSERT_TRUE(first.has_value() && first->request().has_replay());
     const auto& asked = first->request().replay();
@@ -137,35 +81,13 @@ TEST(ModuleReplayTest, At15ReplayCarriesTheNodesAnswerOrItsError) {
   EXPECT_EQ(again.error().message, "replay 1 is running");
 }
 
-FakeEvent newBlock(std::uint64_t seq, std::uint64_t height, std::uint32_t flags = 0) {
-  FakeEvent out;
-  out.event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
-  out.event.mutable_new_block()->set_height(height);
-  out.seq = seq;
-  out.offset = height;
-  out.flags = flags;
-  return out;
-}
-
-FakeEvent lifecycle(v1::EventType type, std::uint64_t seq) {
-  FakeEvent out;
-  out.event.set_type(type);
-  out.seq = seq;
-  return out;
-}
-
 // Everything below arrives while the first handler waits in stats() (which reads the socket
 // until its answer, the last message), so the run() loop takes it all at once and the order in
 // which the handlers run is the dispatch order alone.
-// DISABLED: under ASan on a loaded machine the fake node sometimes receives none of the acks nor
-// the Goodbye the module sends after this handler's stats() (the handlers all run, in the right
-// order, and run() returns 0): they seem to leave only when the Module is destroyed, after the
-// fake node gave up. Under investigation (stop 25 note): likely the socket's hand-over between
-// the run() thread and the I/O thread after a request made from a handler.
-TEST(ModuleReplayTest, DISABLED_RunDispatchesReplayLastWithTheReplayEndInOrderAndAcksItsLane) {
+TEST(ModuleReplayTest, RunDispatchesReplayLastWithTheReplayEndInOrderAndAcksItsLane) {
   std::vector<std::string> acks;
   std::string goodbye;
-  NodeThread node(ackAt(ipc::kMinorReplay), [&](FakeNode& fake) {
+  FakeNodeThread node(ackAt(ipc::kMinorReplay), [&](FakeNode& fake) {
     auto subscribe = fake.receive(kWait);
     ASSERT_TRUE(subscribe.has_value() && subscribe->has_subscribe());
     v1::Envelope subscribed;

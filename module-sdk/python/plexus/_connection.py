@@ -68,6 +68,7 @@ class Connection:
         # Owner only.
         self._outbox: Deque[bytes] = deque()
         self._ready: Deque[Incoming] = deque()
+        self._replies_received = 0  # Responses and Errors with a correlation id (owner only)
         self._last_sent = time.monotonic()
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
@@ -149,16 +150,20 @@ class Connection:
     def serve(self, max_wait: float) -> None:
         """One round: takes what other threads posted, sends, heartbeats if nothing went out for a
         heartbeat interval, receives everything that arrived; then, unless this round brought
-        something for the run() loop, waits up to `max_wait` seconds (less when a heartbeat is
-        due) for more."""
+        something for the run() loop or a reply, waits up to `max_wait` seconds (less when a
+        heartbeat is due) for more."""
         ready_before = len(self._ready)
+        replies_before = self._replies_received
         self._take_commands()
         self._flush_outbox()
         now = time.monotonic()
         self._heartbeat_if_idle(now)
         self._receive_all()
         self._check_monitor()
-        if len(self._ready) > ready_before or max_wait <= 0:
+        # A reply ends the round too: a handler's request() waits for it in the caller's loop.
+        if len(self._ready) > ready_before or self._replies_received != replies_before:
+            return
+        if max_wait <= 0:
             return
         # Drained before the last look at the commands: a post() after that look wakes the poll.
         self._drain_wakes()
@@ -265,6 +270,7 @@ class Connection:
         if isinstance(decoded, Incoming):
             self._ready.append(decoded)
         elif isinstance(decoded, Reply):
+            self._replies_received += 1
             with self._requests_lock:
                 answer = self._requests.pop(decoded.correlation_id, None)
             if answer is not None:  # else the caller gave up waiting

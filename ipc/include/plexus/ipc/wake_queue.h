@@ -144,11 +144,15 @@ class WakeQueue {
   }
 
  private:
+  // The count is written before the flag is raised: a drain() between the two leaves the count
+  // for the next drain (one extra wake-up). The other order let a drain take the flag and read
+  // nothing, and the count written after it was then never read: every later poll returned at
+  // once, a busy loop until the next signal.
   void signal() {
-    m_signalled.store(true);
     std::uint64_t one = 1;
     while (::write(m_fd, &one, sizeof one) < 0 && errno == EINTR) {
     }
+    m_signalled.store(true);
   }
 
   const std::size_t m_capacity;

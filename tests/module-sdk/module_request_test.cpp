@@ -1,0 +1,91 @@
+// A request made from a handler (the run() thread, which owns the socket while run() runs, serves
+// it until the answer comes): it returns as soon as its answer is received, also when the answer
+// comes in a receive that brings nothing else, and events that arrive meanwhile wait for their
+// handlers in order. Against a FakeNode whose heartbeat interval is a minute: a wait for the next
+// thing on the socket after the answer was already read would cost that minute.
+
+#include <gtest/gtest.h>
+#include <plexus/sdk/module.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "fake_node.h"
+#include "fake_node_thread.h"
+#include "plexus/ipc/envelope_codec.h"
+#include "plexus/ipc/protocol.h"
+
+namespace plexus::sdk::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRequests = 40;
+
+// Each answer follows an event by one send: whether the module reads them in one receive or two
+// (the answer alone) is up to the scheduler, so over kRequests rounds both happen.
+TEST(ModuleRequestTest, AHandlersRequestReturnsAsSoonAsItsAnswerIsReceived) {
+  std::string goodbye;
+  FakeNodeThread node(ackAt(ipc::kProtocolMinor), [&](FakeNode& fake) {
+    auto subscribe = fake.receive(kWait);
+    ASSERT_TRUE(subscribe.has_value() && subscribe->has_subscribe());
+    v1::Envelope subscribed;
+    ipc::stampVersion(subscribed);
+    subscribed.mutable_subscribe_ack();
+    fake.send(subscribed);
+    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_MODULE_LOADED, 1)});
+    for (int i = 1; i <= kRequests; ++i) {
+      auto asked = fake.receive(kWait);
+      ASSERT_TRUE(asked.has_value() && asked->request().has_stats()) << "request " << i;
+      fake.sendBatch(v1::LANE_EVENT, {newBlock(i, 100 + i)});
+      auto answer = response(asked->request().correlation_id());
+      answer.mutable_response()->mutable_stats()->set_routed(i);
+      fake.send(answer);
+    }
+    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 2)});
+    while (auto in = fake.receive(kWait)) {
+      if (in->has_goodbye()) {
+        goodbye = in->goodbye().reason();
+        return;
+      }
+    }
+    ADD_FAILURE() << "no Goodbye";
+  });
+  Module module = Module::connect(node.options());
+  std::vector<std::uint64_t> routed;
+  std::vector<std::uint64_t> heights;
+  Clock::duration slowest{};
+  module.on(v1::EVENT_TYPE_MODULE_LOADED, [&](const Delivery&) {
+    for (int i = 1; i <= kRequests; ++i) {
+      const auto asked = Clock::now();
+      auto stats = module.stats();
+      slowest = std::max(slowest, Clock::now() - asked);
+      if (!stats.ok()) {  // fail, and end run() rather than wait for a node that gave up
+        ADD_FAILURE() << "request " << i << ": " << stats.error().message;
+        module.stop();
+        return;
+      }
+      routed.push_back(stats->routed());
+    }
+  });
+  module.on(v1::EVENT_TYPE_NEW_BLOCK,
+            [&](const Delivery& d) { heights.push_back(d.event().new_block().height()); });
+  module.on(v1::EVENT_TYPE_NODE_SHUTDOWN, [](const Delivery&) {});
+  EXPECT_EQ(module.run(), 0);
+  node.join();
+  // A missed return waits for the next message or heartbeat: a minute here, or the request's own
+  // timeout. Anything under 20 s is an answer taken when it came, whatever the machine's load.
+  EXPECT_LT(slowest, std::chrono::seconds(20));
+  ASSERT_EQ(routed.size(), static_cast<std::size_t>(kRequests));
+  std::vector<std::uint64_t> expectedHeights;
+  for (int i = 1; i <= kRequests; ++i) {
+    EXPECT_EQ(routed[i - 1], static_cast<std::uint64_t>(i));
+    expectedHeights.push_back(100 + i);
+  }
+  EXPECT_EQ(heights, expectedHeights) << "the events that came meanwhile, in order, after";
+  EXPECT_EQ(goodbye, "node shutdown");
+}
+
+}  // namespace
+}  // namespace plexus::sdk::test
