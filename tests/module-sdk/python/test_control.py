@@ -252,3 +252,39 @@ def test_tail_ends_with_the_node_shutdown(start_node, tmp_path):
         assert got[-1].event.type == EventType.NODE_SHUTDOWN_COMPLETED
         assert got[-1].lifecycle and stream.closed
         assert node.process.wait(30) == 0
+
+
+def test_publish_a_block_subscriber_did_not_take_is_answered_with_missed(start_node, tmp_path):
+    out = tmp_path / "rec.jsonl"
+    node = start_node(module_block("rec", out, {"subscribe": "NEW_BLOCK", "sleep_in_block": "3"},
+                                   "  channel_capacity: 1\n  policy: DELIVERY_POLICY_BLOCK\n"),
+                      timings="  block_timeout_ms: 100\n")
+    wait_for(lambda: node.state("rec") == "MODULE_STATE_READY", what="rec ready")
+    with ControlClient(node.runtime_dir) as client:
+        answer = client.publish("NewBlock", BLOCK, count=5)  # returned, not raised
+        assert (answer.requested, answer.published) == (5, 2)  # stops at the event not taken
+        assert (answer.accepted, answer.timed_out) == (1, 1)
+        assert [(m.module_id, m.reason) for m in answer.missed] == [("rec", 4)]  # TIMED_OUT
+        assert to_dict(answer)["missed"] == \
+            [{"module_id": "rec", "reason": "MISS_REASON_TIMED_OUT"}]
+
+
+def test_cursors_and_journal_read(start_node, tmp_path):
+    node, out = start_recorder(start_node, tmp_path)
+    with ControlClient(node.runtime_dir) as client:
+        client.publish("NewBlock", BLOCK, count=3)
+        assert list(client.cursors().cursors) == []  # no durable module
+        with pytest.raises(ControlRefused) as refused:
+            client.cursors(delete_module="nosuch")
+        assert refused.value.code == ErrorCode.NOT_FOUND
+        page = wait_for(lambda: (p := client.journal_read(from_offset=1, types=["NewBlock"]))
+                        and len(p.entries) == 3 and p, what="3 journaled blocks")
+        events = [events_pb2.Event.FromString(e.event) for e in page.entries]
+        assert [e.new_block.height for e in events] == [7, 7, 7]
+        assert [e.type for e in page.entries] == [EventType.NEW_BLOCK] * 3
+        assert not page.more and page.next_offset > page.entries[-1].offset
+        first = client.journal_read(from_offset=1, types=["NewBlock"], count=1)
+        assert len(first.entries) == 1 and first.more
+        with pytest.raises(ControlRefused) as refused:
+            client.journal_read(from_offset=1, count=10001)
+        assert refused.value.code == ErrorCode.INVALID_ARGUMENT
