@@ -107,7 +107,7 @@ class ControlSocket:
         ControlError for a reply that does not parse (the node answered, unusably)."""
         self._check_thread()
         if self._socket is None:
-            return None
+            raise ControlError("the control client is closed")
         if not self._socket.poll(max(0, int(timeout * 1000)), zmq.POLLIN):
             return None
         frame = self._socket.recv(zmq.DONTWAIT)

@@ -5,6 +5,7 @@ socket that never answers or answers wrongly."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -228,7 +229,7 @@ def test_tail_ends_after_idle_timeout_and_at_close(start_node, tmp_path):
         wait_for(lambda: "tail session tail:1 ended" in node.log(), what="tail:1 ended")
         stream = client.tail(types=["NewBlock"])
         wait_for(lambda: "tail session tail:2 started" in node.log(), what="tail:2")
-    assert stream.closed  # the client's close() ended its tail
+    assert stream.closed and list(stream) == []  # the client's close() ended its tail
     wait_for(lambda: "tail session tail:2 ended" in node.log(), what="tail:2 ended")
 
 
@@ -288,3 +289,22 @@ def test_cursors_and_journal_read(start_node, tmp_path):
         with pytest.raises(ControlRefused) as refused:
             client.journal_read(from_offset=1, count=10001)
         assert refused.value.code == ErrorCode.INVALID_ARGUMENT
+
+
+def test_tail_events_print_as_plexusctl_tail_lines(start_node, tmp_path):
+    node, _ = start_recorder(start_node, tmp_path)
+    ctl = subprocess.Popen([str(node.bin_dir / "plexusctl"), "--runtime-dir", str(node.runtime_dir),
+                            "tail", "--type", "NewBlock", "--count", "1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with ControlClient(node.runtime_dir) as client:
+            with client.tail(types=["NewBlock"], count=1) as stream:
+                wait_for(lambda: "tail session tail:2 started" in node.log(), what="both tails")
+                client.publish("NewBlock", {"hash": "00ab", "height": 7, "time_unix_s": 3})
+                ours = [event.to_dict() for event in stream]
+            out, err = ctl.communicate(timeout=30)
+    finally:
+        ctl.kill()
+    assert ctl.returncode == 0, err
+    assert ours == [json.loads(line) for line in out.splitlines()]
+    assert ours[0]["event"]["new_block"]["time_unix_s"] == "3"
