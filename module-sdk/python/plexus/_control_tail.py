@@ -124,6 +124,8 @@ class TailStream:
                 continue
             heard = time.monotonic()
             self._take(response)
+            if not self._pending:
+                self._ack()  # a batch of nothing decodable still returns its credit
 
     def _check_alive(self) -> None:
         probe = control_pb2.ControlRequest()

@@ -18,7 +18,7 @@ sys.path.insert(0, os.environ.get("PLEXUS_PYTHON_DIR", str(REPO / "build" / "pyt
 
 import zmq  # noqa: E402
 
-from plexus import ErrorCode  # noqa: E402
+from plexus import ErrorCode, EventType, events_pb2  # noqa: E402
 from plexus.control import (  # noqa: E402
     ControlClient,
     ControlError,
@@ -176,3 +176,44 @@ def _raises(call):
     except Exception as e:  # noqa: BLE001 - returned for the test to look at
         return e
     return None
+
+
+def tail_batch(seqs, bodies) -> bytes:
+    batch = control_pb2.TailEvents(lane=1, bodies=bodies)  # LANE_EVENT
+    for seq in seqs:
+        batch.events.add(seq=seq)
+    return answer(0, tail_events=batch)
+
+
+def test_tail_skips_undecodable_events_and_refuses_malformed_batches(tmp_path):
+    block = events_pb2.Event(type=EventType.NEW_BLOCK, new_block=events_pb2.NewBlock(height=5))
+    batches = {"good": tail_batch([1, 2], [b"\xff\xff", block.SerializeToString()]),
+               "bad": tail_batch([1, 2], [block.SerializeToString()])}
+    mode = ["good"]
+
+    def reply(request):
+        body = request.WhichOneof("body")
+        if body == "status":
+            return answer(request.correlation_id, status=control_pb2.StatusResponse())
+        if body == "tail":
+            return batches[mode[0]]
+        if body == "tail_stop":
+            return answer(request.correlation_id, tail_stopped=control_pb2.TailStopped())
+        return None
+
+    fake = FakeNode(tmp_path, reply)
+    try:
+        with ControlClient(tmp_path, timeout=5) as client:
+            with client.tail(types=["NewBlock"], count=1) as stream:
+                got = list(stream)
+            assert [(e.seq, e.event.new_block.height) for e in got] == [(2, 5)]
+            assert stream.stopped_confirmed
+            mode[0] = "bad"
+            with pytest.raises(ControlError, match="malformed tail batch"):
+                next(client.tail(types=["NewBlock"]))
+        wait_for(lambda: any(r.WhichOneof("body") == "tail_ack" for r in fake.requests),
+                 what="the ack")
+        acks = [r.tail_ack.through_seq for r in fake.requests if r.WhichOneof("body") == "tail_ack"]
+        assert acks == [2]  # the whole batch, the undecodable event included
+    finally:
+        fake.close()
