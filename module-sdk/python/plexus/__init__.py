@@ -11,6 +11,9 @@
 
     sys.exit(module.run())
 
+plexus.control (imported on its own) is the control client: the node's status, modules,
+statistics, subscribers, publish and tail from a script, as plexusctl asks them.
+
 See README.md next to this package (module-sdk/python/README.md in the repository).
 """
 
@@ -33,12 +36,24 @@ from plexus._pb import (
 )
 from plexus._version import PROTOCOL_MAJOR, PROTOCOL_MINOR, __version__
 from plexus.delivery import Delivery
-from plexus.errors import ConnectError, PlexusError, PublishError, RequestError
+from plexus.errors import (
+    ConnectError,
+    ControlError,
+    ControlRefused,
+    ControlTimeout,
+    NodeNotRunning,
+    PlexusError,
+    PublishError,
+    RequestError,
+)
 from plexus.module import Module
 
 __all__ = [
     "ConnectError",
     "ConnectOptions",
+    "ControlError",
+    "ControlRefused",
+    "ControlTimeout",
     "Delivery",
     "DeliveryStats",
     "ErrorCode",
@@ -47,6 +62,7 @@ __all__ = [
     "EventType",
     "Lane",
     "Module",
+    "NodeNotRunning",
     "PlexusError",
     "PublishError",
     "PublishResponse",

@@ -50,3 +50,35 @@ class PublishError(RequestError):
     ) -> None:
         super().__init__(code, message)
         self.response = response
+
+
+class ControlError(PlexusError):
+    """plexus.control: a control request failed (base of the three below). Raised as such for an
+    answer that cannot be used: one that does not parse, or the wrong kind of answer."""
+
+
+class NodeNotRunning(ControlError, ConnectionError):
+    """No plexus-node listens at the runtime dir: its control socket is missing (or is not a
+    socket). `socket_path` is the path looked at."""
+
+    def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
+        super().__init__(f"plexus-node is not running (no control socket at {socket_path})")
+
+
+class ControlTimeout(ControlError, TimeoutError):
+    """The node did not answer (or, for publish, report progress) within the timeout: it hangs,
+    it was killed and left its socket behind, or it does not admit this user."""
+
+
+class ControlRefused(ControlError):
+    """The node answered the request with an error. `code` is a plexus.ErrorCode
+    (INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE, ...), `message` the node's."""
+
+    def __init__(self, code: int, message: str) -> None:
+        try:
+            self.code: int = ErrorCode(code)
+        except ValueError:
+            self.code = code
+        self.message = message
+        super().__init__(f"{getattr(self.code, 'name', self.code)}: {message}")

@@ -24,11 +24,12 @@ def test_pip_install_into_a_venv_offline(tmp_path):
         [str(venv / "bin/pip"), "install", "--no-build-isolation", "--no-index", "--no-cache-dir",
          str(REPO / "module-sdk/python")], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    probe = ("import plexus, plexus.v1.wire_pb2 as w; "
-             "print(plexus.__file__, plexus.EventType.NEW_BLOCK.name, w.Envelope.DESCRIPTOR.name)")
+    probe = ("import plexus, plexus.control, plexus.v1.wire_pb2 as w; "
+             "print(plexus.__file__, plexus.EventType.NEW_BLOCK.name, w.Envelope.DESCRIPTOR.name, "
+             "plexus.control.ControlClient('/nowhere').socket_path)")
     out = subprocess.run([str(venv / "bin/python"), "-c", probe], env=env, cwd=tmp_path,
                          capture_output=True, text=True, check=True).stdout
-    assert str(venv) in out and "NEW_BLOCK Envelope" in out
+    assert str(venv) in out and "NEW_BLOCK Envelope /nowhere/control.sock" in out
 
 
 def test_a_node_run_from_an_install_prefix_gives_its_modules_the_sdk(tmp_path):
