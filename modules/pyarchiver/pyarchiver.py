@@ -118,7 +118,8 @@ class Settings:
         known = {"types", "path", "max_bytes", "keep", "flush", "on_write_error"}
         unknown = sorted(set(settings) - known)
         if unknown:
-            raise SettingError(f"unknown setting '{unknown[0]}' (known: {', '.join(sorted(known))})")
+            names = ", ".join(sorted(known))
+            raise SettingError(f"unknown setting '{unknown[0]}' (known: {names})")
         path = settings.get("path", "").strip()
         return Settings(
             types=parse_types(settings.get("types", ""), event_types),

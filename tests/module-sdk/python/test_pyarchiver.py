@@ -50,7 +50,8 @@ def test_events_are_archived_as_json_lines(start_node, tmp_path):
     wait_for(lambda: node.state("arch") == "MODULE_STATE_READY", what="arch ready")
     publish_blocks(node, 2)
     node.ctl("publish", "NewTransaction", "--payload", '{"txid":"t1","fee":5}')  # not archived
-    node.ctl("publish", "ChainReorg", "--payload", '{"old_tip":"aa","new_tip":"bb","fork_height":7}')
+    node.ctl("publish", "ChainReorg", "--payload",
+             '{"old_tip":"aa","new_tip":"bb","fork_height":7}')
     wait_for(lambda: len(lines_of(path)) == 3, what="3 archived lines")
     blocks, reorg = lines_of(path)[:2], lines_of(path)[2]
     assert [b["type"] for b in blocks] == ["NewBlock", "NewBlock"] and reorg["type"] == "ChainReorg"
@@ -110,12 +111,14 @@ def test_a_bad_setting_or_an_unwritable_path_fails_the_start(start_node, tmp_pat
     expected = {}
     for index, (key, (value, message)) in enumerate(BAD_SETTINGS.items()):
         name = f"bad{index}"
-        modules += archiver_block(name, {"path": str(tmp_path / f"{name}.jsonl"), key: value}, never)
+        settings = {"path": str(tmp_path / f"{name}.jsonl"), key: value}
+        modules += archiver_block(name, settings, never)
         expected[name] = message
     modules += archiver_block("unwritable", {"path": str(tmp_path / "plain-file/a.jsonl")}, never)
     expected["unwritable"] = f"setting path: {tmp_path / 'plain-file'} is not a directory"
     modules += archiver_block("nodir", {"path": str(tmp_path / "plain-file/sub/a.jsonl")}, never)
-    expected["nodir"] = f"setting path: cannot create {tmp_path / 'plain-file/sub'}: Not a directory"
+    expected["nodir"] = \
+        f"setting path: cannot create {tmp_path / 'plain-file/sub'}: Not a directory"
     modules += archiver_block("first", {"path": str(tmp_path / "shared.jsonl")})
     node = start_node(modules)
     wait_for(lambda: node.state("first") == "MODULE_STATE_READY", what="first ready")
@@ -213,9 +216,76 @@ def test_the_default_path_follows_the_journal_s_state_directory():
     parse = lambda environ: script.Settings.parse({}, "arch", environ, types)  # noqa: E731
     assert parse({"STATE_DIRECTORY": "/var/lib/plexus:/x", "XDG_STATE_HOME": "/s"}).path == \
         Path("/var/lib/plexus/arch/archive.jsonl")
-    assert parse({"XDG_STATE_HOME": "/s", "HOME": "/h"}).path == Path("/s/plexus/arch/archive.jsonl")
+    assert parse({"XDG_STATE_HOME": "/s", "HOME": "/h"}).path == \
+        Path("/s/plexus/arch/archive.jsonl")
     assert parse({"HOME": "/h"}).path == Path("/h/.local/state/plexus/arch/archive.jsonl")
     defaults = parse({"HOME": "/h"})
     assert (defaults.types, defaults.max_bytes, defaults.keep) == ([1, 2], 64 << 20, 5)
     assert not defaults.fsync and not defaults.exit_on_write_error
     assert script.parse_types("EVENT_TYPE_NEW_TRANSACTION,newblock,NewBlock", types) == [2, 1]
+
+
+def test_keep_0_empties_the_file_and_a_long_line_gets_a_file_of_its_own(tmp_path):
+    script = load_script()
+    path = tmp_path / "a.jsonl"
+    archive = script.Archive(path, max_bytes=10, keep=0, fsync=True)
+    archive.append(b"12345\n")
+    archive.append(b"abcdefghijklmnop\n")  # longer than max_bytes: alone in the file
+    assert path.read_bytes() == b"abcdefghijklmnop\n" and not list(tmp_path.glob("a.jsonl.*[0-9]"))
+    archive.close()
+    archive = script.Archive(path, max_bytes=10, keep=1, fsync=False)  # reopens and appends
+    archive.append(b"xy\n")
+    assert Path(f"{path}.1").read_bytes() == b"abcdefghijklmnop\n"
+    assert path.read_bytes() == b"xy\n"
+    archive.close()
+
+
+class FailingArchive:
+    """Stands in for Archive: its appends fail while `failing`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.failing, self.lines = path, True, []
+
+    def append(self, line: bytes) -> None:
+        if self.failing:
+            raise OSError(28, "No space left on device")
+        self.lines.append(line)
+
+
+class FakeDelivery:
+    def __init__(self, seq: int) -> None:
+        self.type, self.lane, self.sequence, self.dropped_before = 1, 1, seq, 0
+        self.is_lifecycle, self.offset, self.flags, self.event = False, 0, 0, None
+
+
+def test_write_errors_are_reported_once_then_on_recovery(tmp_path, capsys):
+    script = load_script()
+    archive = FailingArchive(tmp_path / "a.jsonl")
+    archiver = script.Archiver(archive, lambda event: {}, lambda t: "NewBlock", lambda l: "EVENT",
+                               exit_on_write_error=False)
+    for seq in (1, 2, 3):
+        archiver.handle(FakeDelivery(seq))
+    archive.failing = False
+    archiver.handle(FakeDelivery(4))
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"plexus-pyarchiver: cannot write NewBlock seq 1 to {archive.path}: [Errno 28] No space "
+        "left on device; 1 event(s) not archived so far (1 write error(s)); carrying on",
+        f"plexus-pyarchiver: writing to {archive.path} works again; 3 event(s) were not "
+        "archived meanwhile"]
+    assert (archiver.archived, archiver.not_archived, archiver.write_errors) == (1, 3, 3)
+    assert json.loads(archive.lines[0])["seq"] == 4
+    assert archiver.summary() == \
+        f"1 event(s) archived to {archive.path}, 3 not archived (3 write error(s))"
+
+
+def test_write_errors_that_go_on_are_reported_again_after_the_interval(tmp_path, capsys):
+    script = load_script()
+    script.ERROR_REPORT_INTERVAL = 0.0  # every failure is "10 s later"
+    archiver = script.Archiver(FailingArchive(tmp_path / "a.jsonl"), lambda event: {},
+                               lambda t: "NewBlock", lambda l: "EVENT", exit_on_write_error=False)
+    for seq in (1, 2, 3):
+        archiver.handle(FakeDelivery(seq))
+    err = capsys.readouterr().err
+    assert [line.split("; ")[1] for line in err.splitlines()] == [
+        f"{n} event(s) not archived so far ({n} write error(s))" for n in (1, 2, 3)]
