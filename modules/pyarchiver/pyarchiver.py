@@ -149,6 +149,8 @@ class Archive:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise SettingError(f"setting path: cannot create {path.parent}: {e.strerror}") from None
+        if path.exists() and not path.is_file():  # a device or directory is not rotated
+            raise SettingError(f"setting path: {path} is not a regular file")
         # One archiver per path: a second one would rotate the first one's file away.
         self._lock = self._open(Path(f"{path}.lock"), os.O_RDWR)
         try:
@@ -168,8 +170,11 @@ class Archive:
             raise SettingError(f"setting path: cannot open {path}: {e.strerror}") from None
 
     def append(self, line: bytes) -> None:
-        """Writes one line (with its newline) whole, or raises OSError with the file as before."""
+        """Writes one line (with its newline) whole, or raises OSError with the file as before
+        (a rotation or reopening that failed is tried again by the next line)."""
         assert threading.get_ident() == self._owner, "Archive is owned by one thread"
+        if self._fd < 0:
+            self._reopen()
         if self._size > 0 and self._size + len(line) > self._max_bytes:
             self._rotate()
         written = 0
@@ -187,8 +192,13 @@ class Archive:
             raise
         self._size += written
 
+    def _reopen(self) -> None:
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self._size = os.fstat(self._fd).st_size
+
     def _rotate(self) -> None:
-        """Raises OSError when it could not (then the file just grows on)."""
+        """path.N-1 -> path.N ... path -> path.1, then a new path. Raises OSError when a step
+        fails: the files are then as that step left them, and the next line tries again."""
         name = str(self.path)
         if self._keep == 0:
             os.ftruncate(self._fd, 0)
@@ -200,8 +210,8 @@ class Archive:
                 os.replace(older, f"{name}.{index + 1}")
         os.replace(name, f"{name}.1")
         os.close(self._fd)
-        self._fd = self._open(self.path, os.O_WRONLY | os.O_APPEND)
-        self._size = 0
+        self._fd = -1
+        self._reopen()
         if self._fsync:
             directory = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
             try:
@@ -210,7 +220,8 @@ class Archive:
                 os.close(directory)
 
     def close(self) -> None:
-        os.close(self._fd)
+        if self._fd >= 0:
+            os.close(self._fd)
         os.close(self._lock)
 
 

@@ -116,6 +116,8 @@ def test_a_bad_setting_or_an_unwritable_path_fails_the_start(start_node, tmp_pat
         expected[name] = message
     modules += archiver_block("unwritable", {"path": str(tmp_path / "plain-file/a.jsonl")}, never)
     expected["unwritable"] = f"setting path: {tmp_path / 'plain-file'} is not a directory"
+    modules += archiver_block("dir", {"path": str(tmp_path)}, never)
+    expected["dir"] = f"setting path: {tmp_path} is not a regular file"
     modules += archiver_block("nodir", {"path": str(tmp_path / "plain-file/sub/a.jsonl")}, never)
     expected["nodir"] = \
         f"setting path: cannot create {tmp_path / 'plain-file/sub'}: Not a directory"
@@ -237,6 +239,23 @@ def test_keep_0_empties_the_file_and_a_long_line_gets_a_file_of_its_own(tmp_path
     archive.append(b"xy\n")
     assert Path(f"{path}.1").read_bytes() == b"abcdefghijklmnop\n"
     assert path.read_bytes() == b"xy\n"
+    archive.close()
+
+
+def test_a_rotation_that_fails_is_a_write_error_and_is_tried_again(tmp_path):
+    script = load_script()
+    path = tmp_path / "a.jsonl"
+    archive = script.Archive(path, max_bytes=10, keep=1, fsync=False)
+    archive.append(b"first\n")
+    (tmp_path / "a.jsonl.1" / "x").mkdir(parents=True)  # a.jsonl.1 cannot be replaced
+    with pytest.raises(OSError):
+        archive.append(b"second\n")
+    assert path.read_bytes() == b"first\n"  # as before: the line is not written
+    (tmp_path / "a.jsonl.1" / "x").rmdir()
+    (tmp_path / "a.jsonl.1").rmdir()
+    archive.append(b"third\n")
+    assert (tmp_path / "a.jsonl.1").read_bytes() == b"first\n"
+    assert path.read_bytes() == b"third\n"
     archive.close()
 
 
