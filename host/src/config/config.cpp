@@ -95,8 +95,8 @@ const std::string& embeddedDefaultConfig() {
 # The configuration plexus-node runs with when no --config is given: the shipped modules.
 # chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
 # JSON line, slowpoke handles events slowly so its small channel fills and drops are counted,
-# pyarchiver (Python) appends every NewBlock to $XDG_STATE_HOME/plexus/pyarchiver/archive.jsonl
-# (or ~/.local/state/plexus/pyarchiver/archive.jsonl), rotated at 64 MiB, 5 files kept.
+# pyarchiver (Python) appends every NewBlock as a JSON line to pyarchiver/archive.jsonl in the
+# journal's state dir (~/.local/state/plexus by default), rotated at 64 MiB, 5 files kept.
 module {
   name: "chainsim"
   exec: "plexus-chainsim"
