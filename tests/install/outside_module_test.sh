@@ -20,6 +20,7 @@ until_ok() { for _ in $(seq 400); do "$@" && return 0; sleep 0.05; done; return 
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 [[ -f $work/prefix/lib/cmake/Plexus/PlexusConfig.cmake ]] || fail "no CMake package installed"
 for f in bin/plexus-node bin/plexusctl bin/plexus-logger bin/plexus-slowpoke bin/plexus-chainsim \
+         bin/plexus-pyarchiver \
          include/plexus/sdk/module.h include/plexus/v1/events.pb.h share/plexus/proto/plexus/v1/events.proto; do
   [[ -e $work/prefix/$f ]] || fail "not installed: $f"
 done

@@ -94,7 +94,9 @@ const std::string& embeddedDefaultConfig() {
   static const std::string text = R"pb(
 # The configuration plexus-node runs with when no --config is given: the shipped modules.
 # chainsim publishes NewBlock and NewTransaction, logger prints every event it receives as a
-# JSON line, slowpoke handles events slowly so its small channel fills and drops are counted.
+# JSON line, slowpoke handles events slowly so its small channel fills and drops are counted,
+# pyarchiver (Python) appends every NewBlock as a JSON line to pyarchiver/archive.jsonl in the
+# journal's state dir (~/.local/state/plexus by default), rotated at 64 MiB, 5 files kept.
 module {
   name: "chainsim"
   exec: "plexus-chainsim"
@@ -112,6 +114,11 @@ module {
   exec: "plexus-slowpoke"
   channel_capacity: 20
   settings { key: "delay_ms" value: "200" }
+}
+module {
+  name: "pyarchiver"
+  exec: "plexus-pyarchiver"
+  settings { key: "types" value: "NewBlock" }
 }
 timings { stats_log_interval_ms: 5000 }
 )pb";

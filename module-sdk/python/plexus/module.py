@@ -98,6 +98,7 @@ class Module:
         self._filters: Dict[int, str] = {}
         self._refused: Dict[int, str] = {}
         self._decode_errors = 0
+        self._run_loop: Optional[RunLoop] = None  # while run() runs: counts decode errors
         self._lock = threading.Lock()
         self._state = "idle"  # idle -> running -> closed
         self._async_loop: Optional[asyncio.AbstractEventLoop] = None
@@ -177,8 +178,10 @@ class Module:
 
     @property
     def local_decode_errors(self) -> int:
-        """Events whose body could not be decoded (acknowledged and skipped)."""
-        return self._decode_errors
+        """Events whose body could not be decoded (acknowledged and skipped); any thread, also
+        while run() runs (as the C++ SDK's localDecodeErrors())."""
+        loop = self._run_loop
+        return loop.decode_errors if loop is not None else self._decode_errors
 
     # ---- handlers ----
     def on(self, event_type: int, handler: Optional[H] = None, *, filter: str = "") -> Any:
@@ -232,10 +235,12 @@ class Module:
             self._connection, self.id, self._handlers, self._invoke, self._replay_end_handler
         )
         loop.refused = self._refused
+        self._run_loop = loop
         try:
             return loop.run(self._filters)
         finally:
             self._decode_errors = loop.decode_errors
+            self._run_loop = None
             if not loop.said_goodbye:  # a handler raised BaseException (SystemExit, ...)
                 self._goodbye("module closed")
             self._shut(io)

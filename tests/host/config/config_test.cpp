@@ -298,12 +298,13 @@ TEST(ConfigTest, EmbeddedDefaultParsesValidatesAndDefinesTheShippedModules) {
   std::vector<std::string> names;
   for (const auto& module : config->module())
     names.push_back(module.name());
-  EXPECT_EQ(names, (std::vector<std::string>{"chainsim", "logger", "slowpoke"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"chainsim", "logger", "slowpoke", "pyarchiver"}));
 
   const auto& chainsim = config->module(0);
   EXPECT_EQ(chainsim.exec(), "plexus-chainsim");
   EXPECT_EQ(chainsim.capabilities().publish_size(), 2);
   EXPECT_EQ(config->module(2).channel_capacity(), 20u);
+  EXPECT_EQ(config->module(3).exec(), "plexus-pyarchiver");  // a Python module, beside the node
 
   const v1::NodeConfig filled = withDefaults(*config);
   EXPECT_EQ(filled.module(1).channel_capacity(), 100u);  // logger inherits the default

@@ -1,0 +1,93 @@
+"""FakeNode: the node's end of one module connection, in Python, scripted by a test, for what the
+real plexus-node never sends (an event body that does not parse), as tests/module-sdk/fake_node.h
+does for the C++ SDK: a ROUTER whose PLAIN credentials (module id, a token made here) pyzmq's
+ThreadAuthenticator checks in place of the node's ZAP handler; it answers the module's Handshake
+with a HandshakeAck, then sends and receives what the test says.
+Thread rule: construct it and call every method on one thread (the test's); the module under
+test runs on another."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import zmq
+from zmq.auth.thread import ThreadAuthenticator
+
+from plexus import ConnectOptions, Lane, wire_pb2
+from plexus._version import PROTOCOL_MAJOR, PROTOCOL_MINOR
+
+# One event to send: (seq, body bytes), on the batch's lane.
+FakeEvent = Tuple[int, bytes]
+
+
+class FakeNode:
+    def __init__(self, module_id: str) -> None:
+        self.module_id = module_id
+        self._dir = tempfile.TemporaryDirectory(prefix="pxfake")
+        self.endpoint = f"ipc://{Path(self._dir.name) / 'modules.sock'}"
+        self._token = secrets.token_hex(32)
+        self._context = zmq.Context()
+        self._auth = ThreadAuthenticator(self._context)
+        self._auth.start()
+        self._auth.configure_plain(domain="*", passwords={module_id: self._token})
+        self._router = self._context.socket(zmq.ROUTER)
+        self._router.plain_server = True
+        self._router.linger = 0
+        self._router.bind(self.endpoint)
+        self._peer: Optional[bytes] = None
+
+    def options(self, timeout: float = 10.0) -> ConnectOptions:
+        return ConnectOptions(self.module_id, self.endpoint, self._token, timeout=timeout)
+
+    def accept_handshake(self, capacity: int, timeout: float = 10.0) -> None:
+        """Answers the module's Handshake (AssertionError if none comes within `timeout`)."""
+        envelope = self.receive(timeout)
+        assert envelope is not None and envelope.HasField("handshake"), envelope
+        self.send(wire_pb2.Envelope(handshake_ack=wire_pb2.HandshakeAck(
+            negotiated_minor=PROTOCOL_MINOR, channel_capacity=capacity, critical_capacity=4,
+            heartbeat_interval_ms=1000, incarnation=1)))
+
+    def receive(self, timeout: float) -> Optional[wire_pb2.Envelope]:
+        """The module's next envelope other than a Heartbeat; None after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._router.poll(left * 1000):
+                return None
+            frames = self._router.recv_multipart()
+            self._peer = frames[0]
+            envelope = wire_pb2.Envelope.FromString(frames[1])
+            if not envelope.HasField("heartbeat"):
+                return envelope
+
+    def receive_ack(self, through_seq: int, timeout: float = 10.0) -> None:
+        """Waits for the event lane's Ack through `through_seq` (AssertionError otherwise)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            envelope = self.receive(max(0.0, deadline - time.monotonic()))
+            assert envelope is not None, f"no Ack through {through_seq} within {timeout} s"
+            if envelope.HasField("ack") and envelope.ack.through_seq >= through_seq:
+                assert envelope.ack.through_seq == through_seq, envelope
+                return
+
+    def send(self, envelope: wire_pb2.Envelope, bodies: Sequence[bytes] = ()) -> None:
+        assert self._peer is not None, "no module connected yet"
+        envelope.protocol_major, envelope.protocol_minor = PROTOCOL_MAJOR, PROTOCOL_MINOR
+        self._router.send_multipart([self._peer, envelope.SerializeToString(), *bodies])
+
+    def send_batch(self, events: List[FakeEvent], lane: int = Lane.EVENT) -> None:
+        """An unpacked batch: one frame per body, sent as given (parsable or not)."""
+        batch = wire_pb2.EventBatch(lane=lane, packed=False)
+        for seq, body in events:
+            batch.events.add(seq=seq, size=len(body))
+        self.send(wire_pb2.Envelope(event_batch=batch), [body for _, body in events])
+
+    def close(self) -> None:
+        self._router.close(0)
+        self._auth.stop()
+        self._context.term()
+        self._dir.cleanup()
