@@ -116,9 +116,10 @@ TEST(SystemdNotifyTest, AModuleThatNeverConnectsIsNamedAtTheReadyTimeout) {
   NotifySocket notify;
   // `sleep` is spawned like a module but never connects: starting until its handshake timeout,
   // far beyond the ready timeout.
-  TestNode node(ModuleSpec{"alpha", {}, {"--report", "/dev/null"}}.text() +
-                    ModuleSpec{"sleeper", "/bin/sleep", {"60"}}.text(),
-                "  handshake_timeout_ms: 30000\n  ready_timeout_ms: 1500\n");
+  TestNode node(
+      ModuleSpec{"alpha", {}, {"--report", "/dev/null"}}.text() +
+          ModuleSpec{"sleeper", "/bin/sleep", {"60"}}.text(),
+      "  handshake_timeout_ms: 30000\n  ready_timeout_ms: 1500\n  shutdown_grace_ms: 300\n");
   const auto started = Clock::now();
   node.start();
   std::vector<std::string> seen;
