@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -140,6 +141,28 @@ TEST(SystemdNotifyTest, AModuleThatNeverConnectsIsNamedAtTheReadyTimeout) {
   auto status = node.stop(SIGTERM);
   ASSERT_TRUE(status);
   EXPECT_TRUE(notify.until("STOPPING=1", seen, 1s)) << joined(seen);
+}
+
+TEST(SystemdNotifyTest, WatchdogPingsAtHalfTheIntervalSystemdAsksFor) {
+  NotifySocket notify;
+  ::setenv("WATCHDOG_USEC", "200000", 1);  // WatchdogSec=200ms; no WATCHDOG_PID: any pid
+  const auto started = Clock::now();
+  TestNode node("");
+  node.start();
+  ::unsetenv("WATCHDOG_USEC");
+  // Everything the node sends in its first second: a ping at start, then one per 100 ms.
+  std::vector<std::string> seen;
+  const auto window = started + 1s;
+  while (Clock::now() < window) {
+    auto message =
+        notify.next(std::chrono::duration_cast<std::chrono::milliseconds>(window - Clock::now()));
+    if (message) seen.push_back(*message);
+  }
+  const auto pings = std::count(seen.begin(), seen.end(), "WATCHDOG=1");
+  EXPECT_GE(pings, 7) << joined(seen);  // about 11; 200 ms apart would be 6 at most
+  EXPECT_LE(pings, 15) << joined(seen);
+  EXPECT_NE(node.log().find("WATCHDOG=1 every 100 ms"), std::string::npos) << node.log();
+  node.stop(SIGTERM);
 }
 
 TEST(SystemdNotifyTest, ANodeWithoutModulesIsReadyAtOnceAndWithoutTheSocketSendsNothing) {

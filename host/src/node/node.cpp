@@ -50,6 +50,7 @@
 #include "services/periodic_events.h"
 #include "services/readiness_tracker.h"
 #include "services/resource_monitor.h"
+#include "services/service_watchdog.h"
 #include "supervision/output_pump.h"
 #include "supervision/process_spawner.h"
 #include "supervision/supervisor.h"
@@ -153,6 +154,7 @@ class Node::Impl {
         m_tails(m_loop, m_events, m_control, ms(m_config.timings().heartbeat_interval_ms())),
         m_readiness(m_loop, *m_notifier, [this] { return moduleStates(); },
                     {.readyTimeout = ms(m_config.timings().ready_timeout_ms())}),
+        m_watchdog(m_loop, *m_notifier),
         m_shutdown(m_loop, m_events, ms(m_config.timings().shutdown_grace_ms()),
                    static_cast<std::uint32_t>(m_config.module_size()), shutdownSteps()) {
     PLEXUS_ASSERT_THREAD(m_thread);
@@ -188,6 +190,7 @@ class Node::Impl {
     startup.mutable_node_startup()->set_protocol_version(ipc::protocolVersionString());
     m_events.publishSticky(startup.type(), serializeEvent(startup));  // for every later subscriber
     m_supervisor.startConfigured();
+    m_watchdog.start();   // WATCHDOG=1 when systemd asks for it (WatchdogSec=)
     m_readiness.start();  // READY=1 to systemd once the modules settled
     m_periodic.start();
     m_tails.start();
@@ -339,6 +342,7 @@ class Node::Impl {
   TailSessions m_tails;
   std::unique_ptr<ServiceNotifier> m_notifier = makeSystemdNotifier();  // NOTIFY_SOCKET
   ReadinessTracker m_readiness;
+  ServiceWatchdog m_watchdog;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;
 };

@@ -2,6 +2,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,6 +21,12 @@ class SystemdNotifier final : public ServiceNotifier {
   }
 
   bool enabled() const override { return m_enabled; }
+
+  std::optional<std::chrono::microseconds> watchdogInterval() const override {
+    std::uint64_t usec = 0;
+    if (!m_enabled || ::sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return std::nullopt;
+    return std::chrono::microseconds(usec);
+  }
 
   void notify(const std::string& assignments) override {
     PLEXUS_ASSERT_THREAD(m_thread);

@@ -111,7 +111,7 @@ void ReadinessTracker::poll() {
 }
 
 std::string ReadinessTracker::statusOf(const std::vector<ModuleStateView>& modules) const {
-  const std::string counts = moduleCounts(modules);
+  std::string counts = moduleCounts(modules);
   if (!m_ready) return "starting: " + counts;
   if (!m_timedOut) return counts;
   const std::string late = laggards(modules);
