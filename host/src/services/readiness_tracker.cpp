@@ -76,7 +76,9 @@ void ReadinessTracker::stopping() {
 }
 
 void ReadinessTracker::schedule() {
-  m_timer = m_timers.runAfter(m_options.pollInterval, [this] {
+  // Once ready, only the status is left to follow: no need to look more often than it may go.
+  const auto interval = m_ready ? m_options.statusInterval : m_options.pollInterval;
+  m_timer = m_timers.runAfter(interval, [this] {
     m_timer.reset();
     poll();
   });

@@ -9,10 +9,10 @@
 // - STATUS= "<n> modules: <k> ready, <m> crashed, ..." whenever the counts change, at most one
 //   status-only message per `statusInterval`.
 // - stopping(): STOPPING=1 when the node's shutdown begins; nothing after it.
-// It looks at the modules every `pollInterval` (the supervisor's states are read, not
-// observed: nothing in supervision/ changes for it). With the notifier disabled (no
-// NOTIFY_SOCKET) start() does nothing and no timer runs.
-// Thread rule: loop thread only.
+// It looks at the modules every `pollInterval` until READY=1, then every `statusInterval` (the
+// supervisor's states are read, not observed: nothing in supervision/ changes for it). With the
+// notifier disabled (no NOTIFY_SOCKET) start() does nothing and no timer runs. Thread rule: loop
+// thread only.
 
 #include <plexus/v1/control.pb.h>
 
