@@ -37,3 +37,15 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/PlexusConfigVersion.cmake
                                  COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/PlexusConfig.cmake ${PROJECT_BINARY_DIR}/PlexusConfigVersion.cmake
         DESTINATION ${PLEXUS_CMAKE_DIR})
+
+# The systemd unit (packaging/systemd, docs/operations.md "systemd") in lib/systemd/system, its
+# ExecStart naming the installed plexus-node: the prefix is known only at install time
+# (`cmake --install --prefix`), so the unit is written then.
+install(CODE "
+  file(READ \"${PROJECT_SOURCE_DIR}/packaging/systemd/plexus-node.service\" _unit)
+  string(REPLACE \"/usr/local/bin/plexus-node\"
+         \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/plexus-node\" _unit \"\${_unit}\")
+  file(WRITE \"${PROJECT_BINARY_DIR}/packaging/plexus-node.service\" \"\${_unit}\")
+")
+install(FILES ${PROJECT_BINARY_DIR}/packaging/plexus-node.service
+        DESTINATION lib/systemd/system)

@@ -4,6 +4,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "plexus/ipc/protocol.h"
@@ -63,6 +65,17 @@ void bindPrivate(zmq::socket_t& router, const std::string& socketPath) {
   router.bind("ipc://" + socketPath);
   if (::chmod(socketPath.c_str(), 0600) != 0) {
     throw std::runtime_error("cannot chmod 0600 " + socketPath);
+  }
+}
+
+void bindForGroup(zmq::socket_t& router, const std::string& socketPath, gid_t gid) {
+  bindPrivate(router, socketPath);
+  if (::chown(socketPath.c_str(), static_cast<uid_t>(-1), gid) != 0) {
+    throw std::runtime_error("cannot give " + socketPath + " to group " + std::to_string(gid) +
+                             ": " + std::strerror(errno));
+  }
+  if (::chmod(socketPath.c_str(), 0660) != 0) {
+    throw std::runtime_error("cannot chmod 0660 " + socketPath);
   }
 }
 

@@ -1,5 +1,11 @@
 #include "plexus/ipc/zap_authenticator.h"
 
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <zmq_addon.hpp>
 
@@ -43,6 +49,44 @@ std::optional<PeerCredentials> parsePeerAddress(const std::string& address) {
     return std::nullopt;
   }
   return creds;
+}
+
+std::vector<gid_t> accountGroups(uid_t uid) {
+  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
+  passwd account{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(uid, &account, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+    return {};
+  }
+  int count = 32;
+  std::vector<gid_t> groups(static_cast<std::size_t>(count));
+  while (::getgrouplist(account.pw_name, account.pw_gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<std::size_t>(count));  // count now says how many there are
+  }
+  groups.resize(static_cast<std::size_t>(count));
+  return groups;
+}
+
+std::optional<gid_t> groupByName(const std::string& name) {
+  long size = ::sysconf(_SC_GETGR_R_SIZE_MAX);
+  std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
+  group entry{};
+  group* found = nullptr;
+  while (::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) == ERANGE) {
+    buffer.resize(buffer.size() * 2);
+  }
+  if (found == nullptr) return std::nullopt;
+  return entry.gr_gid;
+}
+
+bool controlAdmits(uid_t hostUid, const std::optional<ControlGroup>& group,
+                   const PeerCredentials& peer) {
+  if (peer.uid == hostUid) return true;
+  if (!group) return false;
+  if (peer.gid == group->gid) return true;
+  const auto groups = group->groupsOf ? group->groupsOf(peer.uid) : accountGroups(peer.uid);
+  return std::find(groups.begin(), groups.end(), group->gid) != groups.end();
 }
 
 std::optional<ZapRequest> parseZapRequest(const std::vector<zmq::message_t>& frames) {
@@ -111,8 +155,11 @@ ZapVerdict ModuleCredentials::check(const ZapRequest& request) {
 }
 
 ZapAuthenticator::ZapAuthenticator(zmq::context_t& context, ModuleCredentials& credentials,
-                                   uid_t hostUid)
-    : m_socket(context, zmq::socket_type::rep), m_credentials(credentials), m_hostUid(hostUid) {
+                                   uid_t hostUid, std::optional<ControlGroup> controlGroup)
+    : m_socket(context, zmq::socket_type::rep),
+      m_credentials(credentials),
+      m_hostUid(hostUid),
+      m_controlGroup(std::move(controlGroup)) {
   m_socket.set(zmq::sockopt::linger, 0);
   m_socket.bind(kZapEndpoint);
 }
@@ -124,8 +171,9 @@ ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
     if (request.mechanism != "NULL") return refuse("control socket requires NULL");
     auto peer = parsePeerAddress(request.address);
     if (!peer) return refuse("peer credentials unavailable");
-    if (peer->uid != m_hostUid) {
-      return refuse("uid " + std::to_string(peer->uid) + " may not operate this node");
+    if (!controlAdmits(m_hostUid, m_controlGroup, *peer)) {
+      return refuse("uid " + std::to_string(peer->uid) + " may not operate this node" +
+                    (m_controlGroup ? " (not in its control group)" : ""));
     }
     return ZapVerdict{true, kOperatorSource, "OK"};
   }

@@ -5,6 +5,8 @@ PLEXUS_BUILD_PACKAGES=(
   g++ make cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler
   libboost1.81-dev libspdlog-dev libfmt-dev libsqlite3-dev
+  # sd_notify: systemd Type=notify readiness (docs/operations.md).
+  libsystemd-dev
   # The Python module SDK (module-sdk/python, PLEXUS_PYTHON): what Python modules run on.
   python3 python3-zmq python3-protobuf
 )

@@ -34,6 +34,19 @@ needed=$(echo '#include <plexus/sdk/module.h>' |
 installed=$(cd "$inc" && find plexus/ipc -type f | sort)
 [[ $installed == "$needed" ]] ||
   fail "installed plexus/ipc headers: $(echo $installed); module.h needs exactly: $(echo $needed)"
+# The systemd unit: installed, its ExecStart the installed node, and clean for systemd-analyze
+# (when there is one: a build machine without systemd skips that check).
+unit=$work/prefix/lib/systemd/system/plexus-node.service
+[[ -f $unit ]] || fail "not installed: lib/systemd/system/plexus-node.service"
+grep -qx "ExecStart=$work/prefix/bin/plexus-node --config /etc/plexus/node.cfg" "$unit" ||
+  fail "the unit's ExecStart is not the installed plexus-node: $(grep ExecStart= "$unit")"
+grep -qx "Type=notify" "$unit" || fail "the unit is not Type=notify"
+if command -v systemd-analyze >/dev/null; then
+  verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $verify"
+  [[ -z $verify ]] || fail "systemd-analyze verify: $verify"
+else
+  echo "systemd-analyze not found: unit not verified"
+fi
 cmake -S "$src" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >"$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure against the installed package"; }
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build"; }

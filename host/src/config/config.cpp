@@ -17,6 +17,7 @@
 #include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
+#include "plexus/ipc/zap_authenticator.h"
 #include "runtime/logging.h"
 
 namespace plexus::host {
@@ -225,6 +226,10 @@ Status validateConfig(const v1::NodeConfig& config) {
   if (auto status = checkPriorities(config); !status) return status;
   if (auto status = checkJournal(config); !status) return status;
   if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
+  if (!config.control_group().empty() && !ipc::groupByName(config.control_group())) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "control_group '" + config.control_group() + "': no such group");
+  }
   std::set<std::string> names;
   for (const auto& module : config.module()) {
     if (auto status = validateModule(module); !status) return status;
@@ -294,6 +299,7 @@ v1::NodeConfig withDefaults(const v1::NodeConfig& config) {
   t->set_health_check_interval_ms(def(t->health_check_interval_ms(), 30000));
   t->set_stats_log_interval_ms(def(t->stats_log_interval_ms(), 10000));
   t->set_resource_check_interval_ms(def(t->resource_check_interval_ms(), 5000));
+  t->set_ready_timeout_ms(def(t->ready_timeout_ms(), 30000));
   if (out.log().level().empty()) out.mutable_log()->set_level("info");
   if (out.max_message_bytes() == 0) out.set_max_message_bytes(ipc::kDefaultMaxMessageBytes);
   if (out.module_request_rate() == 0) out.set_module_request_rate(10000);

@@ -196,6 +196,7 @@ const std::vector<FieldRange>& fieldRanges() {
       {"Timings.stats_log_interval_ms", 100, kDay, "default 10000"},
       {"Timings.resource_check_interval_ms", 10, kDay, "default 5000"},
       {"Timings.handler_timeout_ms", 10, kDay, "off"},
+      {"Timings.ready_timeout_ms", 10, kHour, "default 30000"},
       {"MaintenanceSchedule.interval_ms", 10, 30ULL * kDay, "off"},
       {"MaintenanceSchedule.timeout_ms", 1, kDay, "default 30000"},
   };

@@ -44,10 +44,13 @@
 #include "runtime/event_loop.h"
 #include "runtime/logging.h"
 #include "runtime/runtime_dir.h"
+#include "runtime/service_notifier.h"
 #include "runtime/signal_watcher.h"
 #include "services/maintenance.h"
 #include "services/periodic_events.h"
+#include "services/readiness_tracker.h"
 #include "services/resource_monitor.h"
+#include "services/service_watchdog.h"
 #include "supervision/output_pump.h"
 #include "supervision/process_spawner.h"
 #include "supervision/supervisor.h"
@@ -56,8 +59,18 @@ namespace plexus::host {
 
 namespace {
 
-RuntimeDir acquireOrThrow(const std::filesystem::path& path) {
-  auto dir = RuntimeDir::acquire(path);
+// NodeConfig.control_group's gid; nullopt when none is configured. An unknown group: the node
+// does not start.
+std::optional<gid_t> controlGroupOf(const v1::NodeConfig& config) {
+  if (config.control_group().empty()) return std::nullopt;
+  auto gid = ipc::groupByName(config.control_group());
+  if (!gid)
+    throw std::runtime_error("control_group '" + config.control_group() + "': no such group");
+  return gid;
+}
+
+RuntimeDir acquireOrThrow(const std::filesystem::path& path, std::optional<gid_t> group) {
+  auto dir = RuntimeDir::acquire(path, group);
   if (!dir) throw std::runtime_error(dir.error().message);
   return std::move(dir).value();
 }
@@ -95,10 +108,14 @@ class Node::Impl {
   explicit Impl(Options options)
       : m_options(std::move(options)),
         m_config(withDefaults(m_options.config)),
-        m_runtimeDir(acquireOrThrow(m_options.runtimeDir)),
+        m_controlGroup(controlGroupOf(m_config)),
+        m_runtimeDir(acquireOrThrow(m_options.runtimeDir, m_controlGroup)),
         m_journal(openConfiguredJournal(m_config)),
         m_credentials(::getuid()),
-        m_zap(m_context, m_credentials, ::getuid()),  // bound before any ROUTER
+        m_zap(m_context, m_credentials, ::getuid(),
+              m_controlGroup ? std::optional<ipc::ControlGroup>(
+                                   ipc::ControlGroup{*m_controlGroup, ipc::accountGroups})
+                             : std::nullopt),  // bound before any ROUTER
         m_moduleSocket(m_context, m_loop, m_refusals,
                        {ipc::moduleSocketPath(m_runtimeDir.path()), m_config.max_message_bytes(),
                         m_options.bodyLayout}),
@@ -135,11 +152,19 @@ class Node::Impl {
                           return m_supervisor.isRunning(id) || m_supervisor.restarting(id);
                         }),
         m_tails(m_loop, m_events, m_control, ms(m_config.timings().heartbeat_interval_ms())),
+        m_readiness(m_loop, *m_notifier, [this] { return moduleStates(); },
+                    {.readyTimeout = ms(m_config.timings().ready_timeout_ms())}),
+        m_watchdog(m_loop, *m_notifier),
         m_shutdown(m_loop, m_events, ms(m_config.timings().shutdown_grace_ms()),
                    static_cast<std::uint32_t>(m_config.module_size()), shutdownSteps()) {
     PLEXUS_ASSERT_THREAD(m_thread);
     ipc::configureControlRouter(m_controlRouter);
-    ipc::bindPrivate(m_controlRouter, ipc::controlSocketPath(m_runtimeDir.path()).string());
+    const std::string controlPath = ipc::controlSocketPath(m_runtimeDir.path()).string();
+    if (m_controlGroup) {
+      ipc::bindForGroup(m_controlRouter, controlPath, *m_controlGroup);  // 0660, its group
+    } else {
+      ipc::bindPrivate(m_controlRouter, controlPath);  // 0600
+    }
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
              &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
@@ -165,6 +190,8 @@ class Node::Impl {
     startup.mutable_node_startup()->set_protocol_version(ipc::protocolVersionString());
     m_events.publishSticky(startup.type(), serializeEvent(startup));  // for every later subscriber
     m_supervisor.startConfigured();
+    m_watchdog.start();   // WATCHDOG=1 when systemd asks for it (WatchdogSec=)
+    m_readiness.start();  // READY=1 to systemd once the modules settled
     m_periodic.start();
     m_tails.start();
     m_maintenance.startSchedules();
@@ -220,6 +247,7 @@ class Node::Impl {
     return {
         .closeIntake =
             [this] {
+              m_readiness.stopping();  // STOPPING=1 to systemd
               m_publisher.close();
               m_periodic.stop();
             },
@@ -228,6 +256,17 @@ class Node::Impl {
         .killModules = [this] { m_supervisor.killAll(); },
         .stopped = [this] { m_periodic.logStats(); },
     };
+  }
+
+  // For the readiness tracker: a crashed module waiting for its restart is not settled.
+  std::vector<ModuleStateView> moduleStates() const {
+    std::vector<ModuleStateView> states;
+    for (const v1::ModuleInfo& info : m_supervisor.modules()) {
+      states.push_back(
+          {info.module_id(), info.state(),
+           info.state() == v1::MODULE_STATE_CRASHED && m_supervisor.restarting(info.module_id())});
+    }
+    return states;
   }
 
   void wireLoop() {
@@ -270,9 +309,10 @@ class Node::Impl {
   ThreadChecker m_thread;
   Options m_options;
   v1::NodeConfig m_config;
-  RuntimeDir m_runtimeDir;             // destroyed last: removes the socket files
-  std::unique_ptr<Journal> m_journal;  // nullptr when no type is journaled
-  zmq::context_t m_context;            // outlives every socket below
+  std::optional<gid_t> m_controlGroup;  // NodeConfig.control_group
+  RuntimeDir m_runtimeDir;              // destroyed last: removes the socket files
+  std::unique_ptr<Journal> m_journal;   // nullptr when no type is journaled
+  zmq::context_t m_context;             // outlives every socket below
   std::chrono::steady_clock::time_point m_startedAt = std::chrono::steady_clock::now();
   ipc::ModuleCredentials m_credentials;
   ipc::ZapAuthenticator m_zap;
@@ -300,6 +340,9 @@ class Node::Impl {
   JournalReadQueries m_journalReads;
   CursorQueries m_cursorQueries;
   TailSessions m_tails;
+  std::unique_ptr<ServiceNotifier> m_notifier = makeSystemdNotifier();  // NOTIFY_SOCKET
+  ReadinessTracker m_readiness;
+  ServiceWatchdog m_watchdog;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;
 };

@@ -13,7 +13,8 @@
 
 namespace plexus::host {
 
-Result<RuntimeDir> RuntimeDir::acquire(const std::filesystem::path& path) {
+Result<RuntimeDir> RuntimeDir::acquire(const std::filesystem::path& path,
+                                       std::optional<gid_t> group) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) {
@@ -28,9 +29,16 @@ Result<RuntimeDir> RuntimeDir::acquire(const std::filesystem::path& path) {
     return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
                      "runtime dir '" + path.string() + "' belongs to another user");
   }
-  if (::chmod(path.c_str(), 0700) != 0) {
-    return makeError(v1::ERROR_CODE_INTERNAL,
-                     "cannot chmod 0700 '" + path.string() + "': " + std::strerror(errno));
+  if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    return makeError(v1::ERROR_CODE_PERMISSION_DENIED, "cannot give runtime dir '" + path.string() +
+                                                           "' to group " + std::to_string(*group) +
+                                                           ": " + std::strerror(errno));
+  }
+  const mode_t mode = group ? 0750 : 0700;
+  if (::chmod(path.c_str(), mode) != 0) {
+    return makeError(v1::ERROR_CODE_INTERNAL, std::string("cannot chmod ") +
+                                                  (group ? "0750" : "0700") + " '" + path.string() +
+                                                  "': " + std::strerror(errno));
   }
   const auto lockPath = ipc::lockFilePath(path);
   int fd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -112,6 +112,19 @@ TEST(ConfigTest, RejectsDuplicateModuleNames) {
   expectInvalid(validateConfig(config), {"'twin'", "twice"});
 }
 
+TEST(ConfigTest, ControlGroupMustNameAnExistingGroupAndReadyTimeoutHasADefault) {
+  v1::NodeConfig config;
+  config.set_control_group("root");
+  EXPECT_TRUE(validateConfig(config).ok());
+  config.set_control_group("plexus-no-such-group-4711");
+  expectInvalid(validateConfig(config), {"control_group", "'plexus-no-such-group-4711'"});
+  EXPECT_EQ(withDefaults(v1::NodeConfig{}).timings().ready_timeout_ms(), 30000u);
+  auto parsed = parseConfig("timings { ready_timeout_ms: 5 }", "test.cfg");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("ready_timeout_ms"), std::string::npos)
+      << parsed.error().message;
+}
+
 TEST(ConfigTest, RejectsMissingExec) {
   v1::ModuleConfig module = validModule("noexec");
   module.clear_exec();

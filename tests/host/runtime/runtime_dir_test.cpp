@@ -62,6 +62,23 @@ TEST_F(RuntimeDirTest, CreatesTheDirectory0700AndRecordsThePid) {
   EXPECT_EQ(readFile(lock), std::to_string(::getpid()) + "\n");
 }
 
+TEST_F(RuntimeDirTest, WithAControlGroupTheDirectoryIs0750OfThatGroup) {
+  const fs::path dir = base / "shared";
+  {
+    auto acquired = RuntimeDir::acquire(dir, ::getgid());  // our own group: no privilege
+    ASSERT_TRUE(acquired.ok()) << acquired.error().message;
+    EXPECT_EQ(permissions(dir), 0750u);
+    struct stat info {};
+    ASSERT_EQ(::stat(dir.c_str(), &info), 0);
+    EXPECT_EQ(info.st_gid, ::getgid());
+  }
+  if (::getuid() != 0) {  // only root may give a directory to a group it is not in
+    auto refused = RuntimeDir::acquire(base / "foreign", gid_t{0});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.error().message.find("to group 0"), std::string::npos);
+  }
+}
+
 TEST_F(RuntimeDirTest, TightensAnExistingDirectoryTo0700) {
   const fs::path dir = base / "loose";
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);

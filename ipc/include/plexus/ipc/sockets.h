@@ -2,6 +2,8 @@
 
 // Socket options for both ends, in one place so the host, the SDK and the tests agree.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <zmq.hpp>
@@ -22,5 +24,7 @@ void configureModuleDealer(zmq::socket_t& dealer, const std::string& moduleId,
 
 // Binds `router` at `endpoint` after removing a stale socket file, then makes it 0600.
 void bindPrivate(zmq::socket_t& router, const std::string& socketPath);
+// The same, then the socket file belongs to group `gid` and is 0660 (its members may connect).
+void bindForGroup(zmq::socket_t& router, const std::string& socketPath, gid_t gid);
 
 }  // namespace plexus::ipc

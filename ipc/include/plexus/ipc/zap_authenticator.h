@@ -5,7 +5,10 @@
 //   token issued for that spawned child. Accepted only when the token matches and is unused,
 //   the connecting process is that child (pid from SO_PEERCRED) and runs as the host's uid.
 //   The token is burnt on success; User-Id = module id.
-// - Control ROUTER (domain plexus-control, NULL): accepted only from the host's uid.
+// - Control ROUTER (domain plexus-control, NULL): accepted from the host's uid and, with a
+//   ControlGroup (NodeConfig.control_group), from members of that group: the peer's gid (from
+//   SO_PEERCRED) is the group's, or the group is among the groups of the peer uid's account
+//   (getgrouplist: supplementary groups are not in the peer's credentials).
 // Any other domain or mechanism is refused, so the sockets fail closed.
 // Thread rule: ModuleCredentials and ZapAuthenticator belong to the node's loop thread, which
 // issues tokens, spawns children and serves ZAP requests (their methods assert it).
@@ -47,6 +50,21 @@ struct PeerCredentials {
 // Parses the ipc peer address libzmq passes to ZAP: "<host>:uid:gid:pid".
 std::optional<PeerCredentials> parsePeerAddress(const std::string& address);
 
+// The control socket's second audience: the members of one group.
+struct ControlGroup {
+  gid_t gid = 0;
+  // The groups of a uid's account; default accountGroups. Unit tests give a fake.
+  std::function<std::vector<gid_t>(uid_t)> groupsOf;
+};
+
+// The groups of the account of `uid` (getpwuid_r + getgrouplist); empty without an account.
+std::vector<gid_t> accountGroups(uid_t uid);
+// The gid of the group called `name` (getgrnam_r); nullopt when there is none.
+std::optional<gid_t> groupByName(const std::string& name);
+// The control socket's rule: the host's uid, or a member of `group` when there is one.
+bool controlAdmits(uid_t hostUid, const std::optional<ControlGroup>& group,
+                   const PeerCredentials& peer);
+
 // Parses a ZAP request's frames; nullopt when they are not a version 1.0 request.
 std::optional<ZapRequest> parseZapRequest(const std::vector<zmq::message_t>& frames);
 
@@ -78,7 +96,8 @@ class ZapAuthenticator {
   using Observer = std::function<void(const ZapRequest&, const ZapVerdict&)>;
 
   // Binds inproc://zeromq.zap.01; construct before binding any ROUTER that uses it.
-  ZapAuthenticator(zmq::context_t& context, ModuleCredentials& credentials, uid_t hostUid);
+  ZapAuthenticator(zmq::context_t& context, ModuleCredentials& credentials, uid_t hostUid,
+                   std::optional<ControlGroup> controlGroup = std::nullopt);
 
   zmq::socket_t& socket() { return m_socket; }
   void setObserver(Observer observer) { m_observer = std::move(observer); }
@@ -92,6 +111,7 @@ class ZapAuthenticator {
   zmq::socket_t m_socket;
   ModuleCredentials& m_credentials;
   uid_t m_hostUid;
+  std::optional<ControlGroup> m_controlGroup;
   Observer m_observer;
   ThreadChecker m_thread;
 };
