@@ -25,6 +25,7 @@ class PendingEvents:
     def __init__(self) -> None:
         # Per lane: (lane, meta, body) in delivery order.
         self._lanes: Tuple[Deque, Deque, Deque, Deque] = (deque(), deque(), deque(), deque())
+        self._live = self._lanes[:_REPLAY]  # lifecycle, critical, event: pop()'s first look
         self._count = 0  # events and ReplayEnd markers
         # ReplayEnds, each with the number of replay events pushed before it.
         self._replay_ends: Deque[Tuple[int, wire_pb2.ReplayEnd]] = deque()
@@ -56,7 +57,7 @@ class PendingEvents:
         due (every replay event pushed before it was popped): (Lane.REPLAY, None, ReplayEnd).
         Precondition: len > 0."""
         self._count -= 1
-        for queue in self._lanes[:_REPLAY]:
+        for queue in self._live:
             if queue:
                 return queue.popleft()
         if self._replay_ends and self._replay_ends[0][0] == self._replay_popped:
