@@ -347,8 +347,8 @@ class Module:
     def _invoke(self, handler: Callable[[Any], Any], argument: Any) -> None:
         """Runs a handler with its Delivery (or ReplayEnd), awaiting an async one."""
         result = handler(argument)
-        if not inspect.isawaitable(result):
-            return
+        if result is None or not inspect.isawaitable(result):
+            return  # None first: a plain handler's, and cheaper than isawaitable's checks
         if self._async_loop is not None and self._async_loop.is_running():
             # On the caller's loop; this thread keeps serving the socket (requests the
             # coroutine posts, heartbeats) until it finishes.
