@@ -132,6 +132,7 @@ void Connection::takeCommands() {
         m_ready.push_back({Incoming::Kind::Stop, {}, {}, {}});
         break;
       case Command::Kind::Wake:
+        m_woken = true;
         break;
     }
   }
@@ -205,13 +206,16 @@ void Connection::serve(milliseconds maxWait) {
   // reply ends it too: a handler's request() is waiting for it in the caller's loop.
   const std::size_t readyBefore = m_ready.size();
   const std::uint64_t repliesBefore = m_repliesReceived;
+  m_woken = false;
   takeCommands();
   flushOutbox();
   auto now = Clock::now();
   heartbeatIfIdle(now);
   receiveAll();
   checkMonitor(now);
-  if (m_ready.size() > readyBefore || m_repliesReceived != repliesBefore ||
+  // And a wake() taken in this round: it was meant for the wait below (the I/O thread asked to
+  // park or close after it looked at its state).
+  if (m_ready.size() > readyBefore || m_repliesReceived != repliesBefore || m_woken ||
       maxWait <= milliseconds(0)) {
     return;
   }

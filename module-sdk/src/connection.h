@@ -116,6 +116,7 @@ class Connection {
   std::deque<zmq::message_t> m_outbox;  // waiting for the socket to take them (EAGAIN)
   std::deque<Incoming> m_ready;         // for the run() loop, in arrival order
   std::uint64_t m_repliesReceived = 0;  // Responses and Errors with a correlation id
+  bool m_woken = false;                 // a wake() was taken in this serve() round
   std::vector<Command> m_taken;
   std::vector<zmq::message_t> m_frames;
   v1::Envelope m_scratch;

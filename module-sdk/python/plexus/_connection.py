@@ -31,6 +31,7 @@ from plexus._wire import Incoming, Kind, Reply
 from plexus.errors import ConnectError
 
 _STOP = object()  # posted by post_stop()
+_WAKE = object()  # posted by wake(): a command, so a wake-up is never lost with the pipe's byte
 
 
 class Connection:
@@ -59,7 +60,8 @@ class Connection:
         interval_ms = self.handshake.heartbeat_interval_ms or 1000
         self._heartbeat = interval_ms / 1000.0
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._commands: Deque[object] = deque()  # envelopes (bytes) or _STOP, any thread
+        # envelopes (bytes), _STOP or _WAKE, from any thread
+        self._commands: Deque[object] = deque()
         self._requests: Dict[int, Future] = {}
         self._requests_lock = threading.Lock()
         self._next_correlation = 1
@@ -69,6 +71,7 @@ class Connection:
         self._outbox: Deque[bytes] = deque()
         self._ready: Deque[Incoming] = deque()
         self._replies_received = 0  # Responses and Errors with a correlation id (owner only)
+        self._woken = False  # a wake() was taken in this serve() round (owner only)
         self._last_sent = time.monotonic()
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
@@ -90,13 +93,20 @@ class Connection:
     # ---- any thread ----
     def post(self, env: wire_pb2.Envelope) -> None:
         self._commands.append(env.SerializeToString())
-        self.wake()
+        self._signal()
 
     def post_stop(self) -> None:
         self._commands.append(_STOP)
-        self.wake()
+        self._signal()
 
     def wake(self) -> None:
+        """The owner returns from serve(): now if it is waiting, else at the end of its round.
+        The command is what serve() looks at after draining the pipe (a byte written before the
+        drain is gone with it; the command stays until _take_commands)."""
+        self._commands.append(_WAKE)
+        self._signal()
+
+    def _signal(self) -> None:
         if self.closed:
             return
         try:
@@ -154,14 +164,18 @@ class Connection:
         heartbeat is due) for more."""
         ready_before = len(self._ready)
         replies_before = self._replies_received
+        self._woken = False
         self._take_commands()
         self._flush_outbox()
         now = time.monotonic()
         self._heartbeat_if_idle(now)
         self._receive_all()
         self._check_monitor()
-        # A reply ends the round too: a handler's request() waits for it in the caller's loop.
+        # A reply ends the round too (a handler's request() waits for it in the caller's loop),
+        # and so does a wake() taken in it (the I/O thread is asked to park or close).
         if len(self._ready) > ready_before or self._replies_received != replies_before:
+            return
+        if self._woken:
             return
         if max_wait <= 0:
             return
@@ -233,6 +247,8 @@ class Connection:
             command = self._commands.popleft()
             if command is _STOP:
                 self._ready.append(Incoming(Kind.STOP))
+            elif command is _WAKE:
+                self._woken = True
             elif not self.lost:
                 self._outbox.append(command)  # type: ignore[arg-type]
 

@@ -43,13 +43,14 @@ class FakeNode:
     def options(self, timeout: float = 10.0) -> ConnectOptions:
         return ConnectOptions(self.module_id, self.endpoint, self._token, timeout=timeout)
 
-    def accept_handshake(self, capacity: int, timeout: float = 10.0) -> None:
+    def accept_handshake(self, capacity: int, timeout: float = 10.0,
+                         heartbeat_ms: int = 1000) -> None:
         """Answers the module's Handshake (AssertionError if none comes within `timeout`)."""
         envelope = self.receive(timeout)
         assert envelope is not None and envelope.HasField("handshake"), envelope
         self.send(wire_pb2.Envelope(handshake_ack=wire_pb2.HandshakeAck(
             negotiated_minor=PROTOCOL_MINOR, channel_capacity=capacity, critical_capacity=4,
-            heartbeat_interval_ms=1000, incarnation=1)))
+            heartbeat_interval_ms=heartbeat_ms, incarnation=1)))
 
     def receive(self, timeout: float) -> Optional[wire_pb2.Envelope]:
         """The module's next envelope other than a Heartbeat; None after `timeout` seconds."""
