@@ -80,6 +80,16 @@ std::optional<v1::Envelope> FakeNode::receive(std::chrono::milliseconds timeout)
   }
 }
 
+std::optional<v1::Subscribe> FakeNode::acceptSubscribe(std::chrono::milliseconds timeout) {
+  auto subscribe = receive(timeout);
+  if (!subscribe || !subscribe->has_subscribe()) return std::nullopt;
+  v1::Envelope subscribed;
+  ipc::stampVersion(subscribed);
+  subscribed.mutable_subscribe_ack();
+  send(subscribed);
+  return subscribe->subscribe();
+}
+
 void FakeNode::sendFrames(std::vector<zmq::message_t>& frames) {
   frames.insert(frames.begin(), zmq::message_t(m_moduleId.data(), m_moduleId.size()));
   zmq::send_multipart(m_router, frames);

@@ -52,6 +52,10 @@ class FakeNode {
   // The module's next envelope other than a heartbeat; nullopt after `timeout`.
   std::optional<v1::Envelope> receive(std::chrono::milliseconds timeout);
 
+  // Waits for the module's Subscribe and answers it with a SubscribeAck; nullopt (nothing sent)
+  // when none came within `timeout`.
+  std::optional<v1::Subscribe> acceptSubscribe(std::chrono::milliseconds timeout);
+
   void send(const v1::Envelope& envelope);
   void sendBatch(v1::Lane lane, const std::vector<FakeEvent>& events);
 

@@ -88,12 +88,7 @@ TEST(ModuleReplayTest, RunDispatchesReplayLastWithTheReplayEndInOrderAndAcksItsL
   std::vector<std::string> acks;
   std::string goodbye;
   FakeNodeThread node(ackAt(ipc::kMinorReplay), [&](FakeNode& fake) {
-    auto subscribe = fake.receive(kWait);
-    ASSERT_TRUE(subscribe.has_value() && subscribe->has_subscribe());
-    v1::Envelope subscribed;
-    ipc::stampVersion(subscribed);
-    subscribed.mutable_subscribe_ack();
-    fake.send(subscribed);
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
     fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_MODULE_LOADED, 1)});
     auto stats = fake.receive(kWait);
     ASSERT_TRUE(stats.has_value() && stats->request().has_stats());

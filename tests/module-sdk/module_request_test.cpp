@@ -28,12 +28,7 @@ constexpr int kRequests = 40;
 TEST(ModuleRequestTest, AHandlersRequestReturnsAsSoonAsItsAnswerIsReceived) {
   std::string goodbye;
   FakeNodeThread node(ackAt(ipc::kProtocolMinor), [&](FakeNode& fake) {
-    auto subscribe = fake.receive(kWait);
-    ASSERT_TRUE(subscribe.has_value() && subscribe->has_subscribe());
-    v1::Envelope subscribed;
-    ipc::stampVersion(subscribed);
-    subscribed.mutable_subscribe_ack();
-    fake.send(subscribed);
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
     fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_MODULE_LOADED, 1)});
     for (int i = 1; i <= kRequests; ++i) {
       auto asked = fake.receive(kWait);

@@ -7,6 +7,18 @@ from typing import Optional
 from plexus._pb import ErrorCode, PublishResponse
 
 
+def _coded(code: int) -> int:
+    """`code` as a plexus.ErrorCode when it is one (a newer node's code stays a plain int)."""
+    try:
+        return ErrorCode(code)
+    except ValueError:
+        return code
+
+
+def _describe(code: int, message: str) -> str:
+    return f"{getattr(code, 'name', code)}: {message}"
+
+
 class PlexusError(Exception):
     """Base of every exception of this SDK."""
 
@@ -30,12 +42,9 @@ class RequestError(PlexusError):
     """
 
     def __init__(self, code: int, message: str) -> None:
-        try:
-            self.code: int = ErrorCode(code)
-        except ValueError:
-            self.code = code
+        self.code: int = _coded(code)
         self.message = message
-        super().__init__(f"{getattr(self.code, 'name', self.code)}: {message}")
+        super().__init__(_describe(self.code, message))
 
 
 class PublishError(RequestError):
@@ -76,9 +85,6 @@ class ControlRefused(ControlError):
     (INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE, ...), `message` the node's."""
 
     def __init__(self, code: int, message: str) -> None:
-        try:
-            self.code: int = ErrorCode(code)
-        except ValueError:
-            self.code = code
+        self.code: int = _coded(code)
         self.message = message
-        super().__init__(f"{getattr(self.code, 'name', self.code)}: {message}")
+        super().__init__(_describe(self.code, message))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import zmq
 from zmq.auth.thread import ThreadAuthenticator
 
-from plexus import ConnectOptions, Lane, wire_pb2
+from plexus import ConnectOptions, Lane, Module, wire_pb2
 from plexus._version import PROTOCOL_MAJOR, PROTOCOL_MINOR
 
 # One event to send: (seq, body bytes), on the batch's lane.
@@ -65,6 +66,13 @@ class FakeNode:
             if not envelope.HasField("heartbeat"):
                 return envelope
 
+    def accept_subscribe(self, timeout: float = 10.0) -> wire_pb2.Subscribe:
+        """Answers the module's Subscribe with a SubscribeAck (AssertionError if none comes)."""
+        envelope = self.receive(timeout)
+        assert envelope is not None and envelope.HasField("subscribe"), envelope
+        self.send(wire_pb2.Envelope(subscribe_ack=wire_pb2.SubscribeAck()))
+        return envelope.subscribe
+
     def receive_ack(self, through_seq: int, timeout: float = 10.0) -> None:
         """Waits for the event lane's Ack through `through_seq` (AssertionError otherwise)."""
         deadline = time.monotonic() + timeout
@@ -92,3 +100,33 @@ class FakeNode:
         self._auth.stop()
         self._context.term()
         self._dir.cleanup()
+
+
+class ModuleThread:
+    """A module connected to `fake` on a thread of its own: `setup(module)` registers its
+    handlers, then run(); `outcome` holds run()'s status or what it raised, `modules` the Module
+    once connected. stop() ends it (stop() then join, a bounded wait)."""
+
+    def __init__(self, fake: FakeNode, setup: Callable[[Module], None]) -> None:
+        self.outcome: List[object] = []
+        self.modules: List[Module] = []
+
+        def main() -> None:
+            try:
+                module = Module.connect(fake.options())
+                self.modules.append(module)
+                setup(module)
+                self.outcome.append(module.run())
+            except BaseException as e:  # noqa: BLE001 - reported by the test
+                self.outcome.append(e)
+
+        self._thread = threading.Thread(target=main, daemon=True)
+        self._thread.start()
+
+    def join(self, timeout: float = 10.0) -> None:
+        self._thread.join(timeout)
+
+    def stop(self) -> None:
+        for module in self.modules:
+            module.stop()
+        self._thread.join(10.0)

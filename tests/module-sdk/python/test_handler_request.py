@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from typing import List
 
@@ -19,7 +18,7 @@ sys.path.insert(0, os.environ.get("PLEXUS_PYTHON_DIR") or str(BIN.parent / "pyth
 import plexus  # noqa: E402
 from plexus import EventType, events_pb2, wire_pb2  # noqa: E402
 
-from fake_node import FakeNode  # noqa: E402
+from fake_node import FakeNode, ModuleThread  # noqa: E402
 
 REQUESTS = 40
 
@@ -33,8 +32,7 @@ def test_a_handlers_request_returns_as_soon_as_its_answer_is_received():
     heights: List[int] = []
     routed: List[int] = []
     slowest = [0.0]
-    outcome: List[object] = []
-    modules: List[plexus.Module] = []
+    failures: List[plexus.RequestError] = []
 
     def on_block(delivery: plexus.Delivery) -> None:
         heights.append(delivery.event.new_block.height)
@@ -43,34 +41,22 @@ def test_a_handlers_request_returns_as_soon_as_its_answer_is_received():
         for _ in range(REQUESTS):  # the first block's handler asks, again and again
             asked = time.monotonic()
             try:
-                stats = modules[0].stats()
+                stats = runner.modules[0].stats()
             except plexus.RequestError as e:  # fail, and end run() (the fake gives up)
-                outcome.append(e)
-                modules[0].stop()
+                failures.append(e)
+                runner.modules[0].stop()
                 return
             slowest[0] = max(slowest[0], time.monotonic() - asked)
             routed.append(stats.routed)
 
-    def module_thread() -> None:
-        try:
-            module = plexus.Module.connect(fake.options())
-            modules.append(module)
-            module.on(EventType.NEW_BLOCK, on_block)
-            outcome.append(module.run())
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            outcome.append(e)
-
-    thread = threading.Thread(target=module_thread, daemon=True)
-    thread.start()
+    runner = ModuleThread(fake, lambda module: module.on(EventType.NEW_BLOCK, on_block))
     try:
         fake.accept_handshake(capacity=1000, heartbeat_ms=60000)
-        subscribe = fake.receive(10.0)
-        assert subscribe is not None and subscribe.HasField("subscribe"), subscribe
-        fake.send(wire_pb2.Envelope(subscribe_ack=wire_pb2.SubscribeAck()))
+        fake.accept_subscribe()
         fake.send_batch([(1, block(0))])
         for i in range(1, REQUESTS + 1):
             asked = fake.receive(30.0)
-            assert asked is not None and asked.request.HasField("stats"), (i, asked)
+            assert asked is not None and asked.request.HasField("stats"), (i, asked, failures)
             # An event, then the answer by the next send: whether the module reads them in one
             # receive or two (the answer alone) is up to the scheduler; over the rounds, both.
             fake.send_batch([(1 + i, block(i))])
@@ -79,12 +65,10 @@ def test_a_handlers_request_returns_as_soon_as_its_answer_is_received():
                 stats=plexus.DeliveryStats(routed=i))))
         fake.receive_ack(1 + REQUESTS)
         fake.send(wire_pb2.Envelope(goodbye=wire_pb2.Goodbye(reason="test over")))
-        thread.join(10.0)
-        assert outcome == [0]
+        runner.join()
+        assert runner.outcome == [0]
     finally:
-        for module in modules:
-            module.stop()
-        thread.join(10.0)
+        runner.stop()
         fake.close()
     # A missed return waits a minute (the heartbeat, or the request's timeout); anything under
     # 20 s is an answer taken when it came, whatever the machine's load.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from typing import List
 
 from node import BIN, wait_for
@@ -17,7 +16,7 @@ sys.path.insert(0, os.environ.get("PLEXUS_PYTHON_DIR") or str(BIN.parent / "pyth
 import plexus  # noqa: E402
 from plexus import EventType, events_pb2, wire_pb2  # noqa: E402
 
-from fake_node import FakeNode  # noqa: E402
+from fake_node import FakeNode, ModuleThread  # noqa: E402
 
 MALFORMED = b"\x0a\xff"  # field 1 (an enum, a varint) as a length-delimited field, cut short
 
@@ -29,31 +28,17 @@ def block(height: int) -> bytes:
 def test_a_malformed_event_is_counted_acked_and_skipped(capfd):
     fake = FakeNode("victim")
     heights: List[int] = []
-    outcome: List[object] = []
-    modules: List[plexus.Module] = []
-
-    def module_thread() -> None:
-        try:
-            module = plexus.Module.connect(fake.options())
-            modules.append(module)
-            module.on(EventType.NEW_BLOCK, lambda d: heights.append(d.event.new_block.height))
-            outcome.append(module.run())
-        except BaseException as e:  # noqa: BLE001 - reported by the test
-            outcome.append(e)
-
-    thread = threading.Thread(target=module_thread, daemon=True)
-    thread.start()
+    runner = ModuleThread(fake, lambda module: module.on(
+        EventType.NEW_BLOCK, lambda d: heights.append(d.event.new_block.height)))
     try:
         fake.accept_handshake(capacity=8)
-        subscribe = fake.receive(10.0)
-        assert subscribe is not None and subscribe.HasField("subscribe"), subscribe
-        assert list(subscribe.subscribe.types) == [EventType.NEW_BLOCK]
-        fake.send(wire_pb2.Envelope(subscribe_ack=wire_pb2.SubscribeAck()))
+        subscribe = fake.accept_subscribe()
+        assert list(subscribe.types) == [EventType.NEW_BLOCK]
 
         fake.send_batch([(1, block(1)), (2, MALFORMED), (3, block(3))])
         fake.receive_ack(3)  # the malformed one is acknowledged with the others
         assert heights == [1, 3]
-        module = modules[0]
+        module = runner.modules[0]
         assert module.local_decode_errors == 1
         fake.send_batch([(4, block(4))])  # and what follows is delivered as usual
         fake.receive_ack(4)
@@ -62,13 +47,11 @@ def test_a_malformed_event_is_counted_acked_and_skipped(capfd):
         fake.send(wire_pb2.Envelope(goodbye=wire_pb2.Goodbye(reason="test over")))
         goodbye = fake.receive(10.0)
         assert goodbye is not None and goodbye.HasField("goodbye"), goodbye
-        thread.join(10.0)
-        assert outcome == [0]
+        runner.join()
+        assert runner.outcome == [0]
         assert module.local_decode_errors == 1  # kept after run() returned
     finally:
-        for module in modules:
-            module.stop()
-        thread.join(10.0)
+        runner.stop()
         fake.close()
     err = capfd.readouterr().err
     assert "plexus-sdk: module 'victim': event seq 2 could not be decoded; skipped" in err
