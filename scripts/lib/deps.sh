@@ -13,10 +13,13 @@ PLEXUS_BUILD_PACKAGES=(
 # The test suite: GoogleTest, Google Benchmark (built, not run), clang with its sanitizer and
 # libFuzzer runtime for the ASan/UBSan build; the source checks: clang-format (scripts/format),
 # clang-tidy, python3 (scripts/check-layers), git (both checks read the tracked files); the
-# Python SDK's suite (tests/module-sdk/python): pyzmq, protobuf, pytest, venv + pip (the offline install).
+# Python SDK's suite (tests/module-sdk/python): pyzmq, protobuf, pytest, venv + pip (the offline install);
+# the metrics tests: Prometheus and promtool (the tests start their own server on a port of their
+# own; where systemd runs, the package's postinst starts its service on :9090, which they never use).
 PLEXUS_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
                       clang-format clang-tidy python3 git
-                      python3-zmq python3-protobuf python3-pytest python3-venv python3-pip)
+                      python3-zmq python3-protobuf python3-pytest python3-venv python3-pip
+                      prometheus)
 # Peer baselines for scripts/bench.
 PLEXUS_BENCH_PACKAGES=(nats-server redis-server libhiredis-dev)
 

@@ -17,6 +17,7 @@ constexpr const char* kUsage =
                     [--layout packed|frames] [--type TYPE] [--module-exec PATH] [--profile]
                     [--filter EXPR --match-every N [--match-field NAME]]
                     [--critical-every N] [--handler-us U] [--journal [--journal-sync full]]
+                    [--metrics-listen HOST:PORT]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
        plexus-bench --catch-up --events E [--size S] [--type TYPE] [--capacity C]
                     (one durable module catching up E journaled events)
@@ -43,6 +44,7 @@ constexpr const char* kUsage =
                    and a "journal:" line says how many were journaled, overflowed (holes)
                    or failed; without it the journal is off, as for the peers
   --journal-sync M normal (default) or full (an fsync per group commit)
+  --metrics-listen A  the node serves /metrics on A (metrics_listen), to scrape during the run
   --catch-up       journal E events with no module running, then start one durable
                    block-policy module (start: everything) and time its catch-up; a
                    "catch-up:" line gives events/s and the node's RSS growth (peak)
@@ -141,6 +143,8 @@ Options parseOptions(int argc, char** argv) {
       o.stopModule = true;
     } else if (arg == "--profile") {
       o.profile = true;
+    } else if (arg == "--metrics-listen") {
+      o.metricsListen = value();
     } else if (arg == "--journal") {
       o.journal = true;
     } else if (arg == "--journal-sync") {

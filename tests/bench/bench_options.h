@@ -28,6 +28,7 @@ struct Options {
   ipc::BodyLayout layout = ipc::BodyLayout::Packed;
   v1::EventType type = v1::EVENT_TYPE_MESSAGE_RECEIVED;
   std::string moduleExec = "plexus-bench-module";
+  std::string metricsListen;     // the node's metrics_listen; "" = no /metrics
   std::string filter;            // module 0's content filter; "" = none
   std::uint64_t matchEvery = 0;  // every Nth event has matchField = 1000, the rest 1
   std::string matchField = "fee";

@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
   config.mutable_timings()->set_stats_log_interval_ms(3600000);
   config.mutable_timings()->set_shutdown_grace_ms(2000);
   config.mutable_timings()->set_kill_after_ms(500);
+  config.set_metrics_listen(options.metricsListen);
   if (options.journal) {
     config.mutable_journal()->set_path((dir / "journal").string());
     config.mutable_journal()->add_types(options.type);

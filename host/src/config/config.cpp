@@ -122,6 +122,7 @@ module {
   settings { key: "types" value: "NewBlock" }
 }
 timings { stats_log_interval_ms: 5000 }
+metrics_listen: "127.0.0.1:9464"
 )pb";
   // clang-format on
   return text;

@@ -105,7 +105,9 @@ void OperatorPublish::pump(std::uint64_t publishId) {
     stampEvent(event, ipc::kOperatorSource);
     --op.remaining;
     op.waiting = true;
-    auto report = m_events.publish(event.type(), serializeEvent(event), {this, publishId});
+    auto report =
+        m_events.publish(event.type(), serializeEvent(event),
+                         {.waiter = this, .token = publishId, .source = PublishSource::Operator});
     if (!report) return;  // onPublishDone continues
     resolved(op, *report);
   }

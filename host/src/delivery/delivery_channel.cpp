@@ -9,18 +9,20 @@ DeliveryChannel::DeliveryChannel(std::uint32_t capacity)
     : m_capacity(std::max<std::uint32_t>(capacity, 1)), m_ring(m_capacity) {}
 
 void DeliveryChannel::accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset,
-                             std::uint32_t flags) {
+                             std::uint32_t flags, std::int64_t acceptedNs) {
   PLEXUS_ASSERT_THREAD(m_thread);
   assert(hasRoom());
   Slot& slot = at(m_held);
   slot.seq = seq;
   slot.offset = offset;
   slot.flags = flags;
+  slot.acceptedNs = acceptedNs;
   slot.body = body;
   ++m_held;
 }
 
-Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq) {
+Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq, HoldHistogram* holds,
+                                                   std::int64_t nowNs) {
   PLEXUS_ASSERT_THREAD(m_thread);
   if (throughSeq > m_lastSentSeq) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
@@ -30,6 +32,7 @@ Result<std::uint32_t> DeliveryChannel::acknowledge(std::uint64_t throughSeq) {
   std::uint32_t released = 0;
   while (m_inFlight > 0 && at(0).seq <= throughSeq) {
     m_ackedOffset = std::max<std::uint64_t>(m_ackedOffset, at(0).offset);
+    if (holds != nullptr && at(0).acceptedNs != 0) holds->observe(nowNs - at(0).acceptedNs);
     at(0).body = {};
     m_head = index(1);
     --m_inFlight;

@@ -16,6 +16,7 @@
 #include <deque>
 #include <vector>
 
+#include "delivery/hold_histogram.h"
 #include "plexus/ipc/event_batch_codec.h"
 #include "plexus/ipc/result.h"
 #include "plexus/ipc/shared_bytes.h"
@@ -44,17 +45,20 @@ class DeliveryChannel {
 
   // Takes a slot. Precondition: hasRoom(). `offset`: the event's journal offset (0 = not
   // journaled), kept with it until it is acked; `flags`: its v1::EventFlag bits (a durable
-  // module's catch-up: replayed, redelivered).
+  // module's catch-up: replayed, redelivered); `acceptedNs`: the steady clock at acceptance
+  // (0: no hold time is recorded for it).
   void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::uint64_t offset = 0,
-              std::uint32_t flags = 0);
+              std::uint32_t flags = 0, std::int64_t acceptedNs = 0);
   // A hint that accept() comes soon: starts loading the ring slot it would write (publish
   // touches one ring slot per subscriber, each in its own channel: a cache miss apiece with
   // many subscribers). Harmless when the lane is full: the index stays inside the ring.
   void prefetchAccept() const { __builtin_prefetch(&m_ring[index(m_held)], 1, 3); }
 
   // Releases every sent event with seq <= throughSeq; returns how many. Acking an event that
-  // was never sent is a protocol error; acking an old seq again is harmless.
-  Result<std::uint32_t> acknowledge(std::uint64_t throughSeq);
+  // was never sent is a protocol error; acking an old seq again is harmless. With `holds`, each
+  // released event's time held (acceptance to `nowNs`, steady clock) is observed there.
+  Result<std::uint32_t> acknowledge(std::uint64_t throughSeq, HoldHistogram* holds = nullptr,
+                                    std::int64_t nowNs = 0);
   // The highest journal offset among the events acked / sent so far (0 = none): a durable
   // module's cursor and redelivery mark (its journaled events travel in offset order).
   // sentOffset() looks through what is in flight (at most the capacity), so that sending costs
@@ -99,9 +103,10 @@ class DeliveryChannel {
   struct Slot {
     std::uint64_t seq = 0;
     // Journal offset (0 = not journaled; offsets stay far below 2^56) and v1::EventFlag bits,
-    // in one word: the slot stays 40 bytes.
+    // in one word.
     std::uint64_t offset : 56 = 0;
     std::uint64_t flags : 8 = 0;
+    std::int64_t acceptedNs = 0;  // steady clock at acceptance (HoldHistogram); 0 = not recorded
     ipc::SharedBytes body;
   };
   struct LifecycleEntry {

@@ -1,5 +1,7 @@
 #include "delivery/delivery_stats.h"
 
+#include <algorithm>
+
 namespace plexus::host {
 
 LaneCounters DeliveryCounters::total() const {
@@ -14,6 +16,47 @@ LaneCounters DeliveryCounters::total() const {
   }
   sum.maxHeld = maxHeld;
   return sum;
+}
+
+namespace {
+
+// Unsigned arithmetic: `base + before - after` is exact modulo 2^64 even when a reset re-seeded
+// a counter (routed, successful) with what the channel still holds.
+void addLane(LaneCounters& into, const LaneCounters& plus, const LaneCounters& minus) {
+  into.routed += plus.routed - minus.routed;
+  into.successful += plus.successful - minus.successful;
+  into.channelFull += plus.channelFull - minus.channelFull;
+  into.failed += plus.failed - minus.failed;
+  into.acked += plus.acked - minus.acked;
+  into.lost += plus.lost - minus.lost;
+  into.maxHeld = std::max(into.maxHeld, plus.maxHeld);
+}
+
+void addAll(DeliveryCounters& into, const DeliveryCounters& plus, const DeliveryCounters& minus) {
+  for (std::size_t i = 0; i < kAckedLanes; ++i)
+    addLane(into.lanes[i], plus.lanes[i], minus.lanes[i]);
+  into.decodeErrors += plus.decodeErrors - minus.decodeErrors;
+  into.rejected += plus.rejected - minus.rejected;
+  into.filtered += plus.filtered - minus.filtered;
+  into.replayed += plus.replayed - minus.replayed;
+  into.redelivered += plus.redelivered - minus.redelivered;
+  into.holes += plus.holes - minus.holes;
+  into.trimmed += plus.trimmed - minus.trimmed;
+  into.maxHeld = std::max(into.maxHeld, plus.maxHeld);
+}
+
+}  // namespace
+
+DeliveryCounters sinceStart(const DeliveryCounters& base, const DeliveryCounters& now) {
+  DeliveryCounters out = base;
+  addAll(out, now, DeliveryCounters{});
+  out.lastEventAtUnixMs = now.lastEventAtUnixMs;
+  return out;
+}
+
+void addReset(DeliveryCounters& base, const DeliveryCounters& before,
+              const DeliveryCounters& after) {
+  addAll(base, before, after);
 }
 
 v1::DeliveryStats toProto(const std::string& moduleId, const DeliveryCounters& counters,

@@ -73,6 +73,12 @@ struct DeliveryCounters {
   LaneCounters total() const;
 };
 
+// Since node start: `base` (what resets zeroed) plus `now`; a reset adds what it takes away to
+// the base (addReset), so counters since start never go down (docs/design.md "Metrics").
+DeliveryCounters sinceStart(const DeliveryCounters& base, const DeliveryCounters& now);
+void addReset(DeliveryCounters& base, const DeliveryCounters& before,
+              const DeliveryCounters& after);
+
 struct LaneGauges {
   std::uint32_t queued = 0;
   std::uint32_t inFlight = 0;

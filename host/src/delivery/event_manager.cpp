@@ -32,6 +32,16 @@ EventManager::EventManager(EventSink& sink, Options options)
 
 EventManager::~EventManager() = default;
 
+std::int64_t EventManager::steadyNs() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             m_options.steadyNow().time_since_epoch())
+      .count();
+}
+
+AcceptTime EventManager::acceptTime() const {
+  return {wallNowMs(), steadyNs()};
+}
+
 std::int64_t EventManager::wallNowMs() const {
   if (m_options.wallNowMs) return m_options.wallNowMs();
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -97,7 +107,7 @@ void EventManager::catchUp(ModuleSlot& slot, v1::EventType type) {
   const AckedLane lane = slot.laneFor(m_options.criticalTypes.test(static_cast<std::size_t>(type)));
   DeliveryChannel& channel = slot.lane(lane);
   if (channel.hasRoom() && !channel.hasBlocked()) {
-    acceptInto(slot, lane, channel.assignSeq(), *missed.event, wallNowMs(), 0);  // not journaled
+    acceptInto(slot, lane, channel.assignSeq(), *missed.event, acceptTime(), 0);  // not journaled
   } else {
     channel.assignSeq();
     slot.countDropped(lane);
@@ -139,7 +149,7 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
                          (which == AckedLane::Critical ? "critical" : "replay") +
                          " lane, which module '" + moduleId + "' does not have");
   }
-  auto released = slot->acknowledge(which, throughSeq);
+  auto released = slot->acknowledge(which, throughSeq, steadyNs());
   if (!released) return released.error();
   if (*released > 0) {
     slot->unackedSince = slot->hasInFlight() ? std::optional(m_options.steadyNow()) : std::nullopt;
@@ -197,9 +207,8 @@ void EventManager::removeTap(const std::string& tapId) {
 // ---- publishing ----
 
 void EventManager::acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq,
-                              const ipc::SharedBytes& body, std::int64_t nowMs,
-                              std::uint64_t offset) {
-  slot.accept(seq, body, nowMs, lane, offset);
+                              const ipc::SharedBytes& body, AcceptTime now, std::uint64_t offset) {
+  slot.accept(seq, body, now, lane, offset);
   m_flusher.markDirty(slot);
 }
 
@@ -214,6 +223,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     return std::nullopt;
   }
   ++m_eventsPublished;
+  ++m_publishedBy[static_cast<std::size_t>(options.source)];
   const auto& subscribers = m_routing.subscribers(type);
   PublishReport report;
   report.subscribers = static_cast<std::uint32_t>(subscribers.size());
@@ -224,14 +234,14 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
   const bool critical =
       options.critical || m_options.criticalTypes.test(static_cast<std::size_t>(type));
   std::optional<BlockedPublishes::Id> waiting;  // opened at the first full block subscriber
-  std::int64_t nowMs = -1;                      // read once, at the first acceptance
+  AcceptTime now;                               // read once, at the first acceptance
   LazyEvent event(m_parsed, body);              // parsed for the first filter, if any
   const std::size_t count = subscribers.size();
   for (std::size_t k = 0; k < count; ++k) {
     ModuleSlot* slot = subscribers[k];
     if (k + kPrefetchAhead < count) subscribers[k + kPrefetchAhead]->channel->prefetchAccept();
     if (offset != 0 && slot->durable && !slot->stopping &&
-        routeDurable(*slot, type, body, offset, event, report, nowMs)) {
+        routeDurable(*slot, type, body, offset, event, report, now)) {
       continue;
     }
     if (!passesFilter(*slot, type, event)) {
@@ -250,8 +260,8 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     }
     const std::uint64_t seq = channel.assignSeq();
     if (!channel.hasBlocked() && channel.hasRoom()) {
-      if (nowMs < 0) nowMs = wallNowMs();
-      acceptInto(*slot, lane, seq, body, nowMs, offset);
+      if (now.wallMs < 0) now = acceptTime();
+      acceptInto(*slot, lane, seq, body, now, offset);
       ++report.accepted;
       if (accepted != nullptr) {
         accepted->push_back({slot->id, slot->module.incarnation, seq, lane});

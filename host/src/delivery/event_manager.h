@@ -49,6 +49,7 @@
 #include "delivery/batch_flusher.h"
 #include "delivery/blocked_publishes.h"
 #include "delivery/event_sink.h"
+#include "delivery/hold_histogram.h"
 #include "delivery/module_attachment.h"
 #include "delivery/module_slot.h"
 #include "delivery/publish_waiter.h"
@@ -187,7 +188,14 @@ class EventManager {
   void countRejected(const std::string& moduleId);
   std::optional<v1::DeliveryStats> stats(const std::string& moduleId) const;
   std::vector<v1::DeliveryStats> allStats() const;  // every module id ever seen, sorted
-  bool resetStats(const std::string& moduleId);     // false when unknown
+  // The same with counters since node start (resets do not touch them), and each module's hold
+  // times: for /metrics.
+  struct SinceStart {
+    v1::DeliveryStats stats;
+    HoldHistogram holdTimes;
+  };
+  std::vector<SinceStart> allStatsSinceStart() const;
+  bool resetStats(const std::string& moduleId);  // false when unknown
   void resetAllStats();
   std::vector<std::string> subscribers(v1::EventType type) const;
   // The effective filter of a subscriber of `type` ("" when none): SubscriptionFilters::describe.
@@ -201,12 +209,14 @@ class EventManager {
   std::size_t slotCount() const;
   std::uint64_t eventsSent() const;
   std::uint64_t batchesSent() const;
+  // eventsPublished() by source (PublishSource order); sticky and to-all publishes are the host's.
+  PublishCounts eventsPublishedBySource() const;
   // Time of the last ack that made progress while events were in flight (stall detection).
   std::optional<SteadyClock::time_point> oldestUnackedSince(const std::string& moduleId) const;
 
  private:
   void acceptInto(ModuleSlot& slot, AckedLane lane, std::uint64_t seq, const ipc::SharedBytes& body,
-                  std::int64_t nowMs, std::uint64_t offset);
+                  AcceptTime now, std::uint64_t offset);
   void catchUp(ModuleSlot& slot, v1::EventType type);
   void admitBlocked(ModuleSlot& slot, AckedLane lane);
   void failBlocked(ModuleSlot& slot, MissReason reason);
@@ -216,6 +226,8 @@ class EventManager {
   // False when `slot` has a filter for `type` that `event` does not match (counted as filtered).
   bool passesFilter(ModuleSlot& slot, v1::EventType type, LazyEvent& event);
   std::int64_t wallNowMs() const;
+  std::int64_t steadyNs() const;  // of m_options.steadyNow
+  AcceptTime acceptTime() const;  // both clocks, for an acceptance
   // Durable modules (event_manager_durable.cpp).
   void beginDurable(ModuleSlot& slot);
   void endDurable(ModuleSlot& slot);
@@ -223,12 +235,11 @@ class EventManager {
   // here (taken live, left to the catch-up, or filtered out); false for an event without an
   // offset, which the module's policy takes as for any module.
   bool routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
-                    std::uint64_t offset, LazyEvent& event, PublishReport& report,
-                    std::int64_t& nowMs);
+                    std::uint64_t offset, LazyEvent& event, PublishReport& report, AcceptTime& now);
   // Catching up: takes what memory holds, then asks the journal for the rest, or goes live.
   void pumpDurable(ModuleSlot& slot);
   void takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
-                       const ipc::SharedBytes& body, std::int64_t nowMs);
+                       const ipc::SharedBytes& body, AcceptTime now);
   void saveProgress(ModuleSlot& slot);
   void retryReads();
   // A publish of a journaled type a durable module subscribes to, from a publisher that can
@@ -265,6 +276,7 @@ class EventManager {
   };
   std::vector<Absence> m_absent;
   std::uint64_t m_eventsPublished = 0;
+  PublishCounts m_publishedBy{};           // of m_eventsPublished, by PublishOptions::source
   std::vector<std::string> m_readRetries;  // modules whose last read (catch-up, replay) failed
   // The types some durable module subscribes to, and the publishes waiting for the journal.
   std::bitset<ipc::kEventTypeSlots> m_durableTypes;

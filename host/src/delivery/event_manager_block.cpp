@@ -13,10 +13,10 @@ constexpr auto kRetryInterval = std::chrono::milliseconds(1);
 // Moves waiting block-policy events into the channel while it has room.
 void EventManager::admitBlocked(ModuleSlot& slot, AckedLane lane) {
   DeliveryChannel& channel = slot.lane(lane);
-  const std::int64_t nowMs = channel.hasBlocked() ? wallNowMs() : 0;
+  const AcceptTime now = channel.hasBlocked() ? acceptTime() : AcceptTime(0);
   while (channel.hasBlocked() && channel.hasRoom()) {
     BlockedEvent event = channel.popBlocked();
-    acceptInto(slot, lane, event.seq, event.body, nowMs, event.offset);
+    acceptInto(slot, lane, event.seq, event.body, now, event.offset);
     m_blocked.admitted(event.publishId);
   }
 }

@@ -64,7 +64,7 @@ void EventManager::endDurable(ModuleSlot& slot) {
 
 bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
                                 std::uint64_t offset, LazyEvent& event, PublishReport& report,
-                                std::int64_t& nowMs) {
+                                AcceptTime& now) {
   // Not in the journal (no offset): no catch-up can bring it, and no position is below it; the
   // module's policy decides, as for a type that is not journaled.
   if (offset == 0) return false;
@@ -77,8 +77,8 @@ bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc:
   }
   DeliveryChannel& channel = *slot.channel;
   if (!channel.hasBlocked() && channel.hasRoom()) {
-    if (nowMs < 0) nowMs = wallNowMs();
-    acceptInto(slot, AckedLane::Event, channel.assignSeq(), body, nowMs, offset);
+    if (now.wallMs < 0) now = acceptTime();
+    acceptInto(slot, AckedLane::Event, channel.assignSeq(), body, now, offset);
     ++report.accepted;
     return true;
   }
@@ -90,7 +90,7 @@ bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc:
 }
 
 void EventManager::takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
-                                   const ipc::SharedBytes& body, std::int64_t nowMs) {
+                                   const ipc::SharedBytes& body, AcceptTime now) {
   if (!slot.subscribed.test(static_cast<std::size_t>(type))) return;
   LazyEvent event(m_parsed, body);
   if (!passesFilter(slot, type, event)) return;
@@ -102,7 +102,7 @@ void EventManager::takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::E
     ++slot.counters.redelivered;
   }
   DeliveryChannel& channel = *slot.channel;
-  slot.accept(channel.assignSeq(), body, nowMs, AckedLane::Event, offset, flags);
+  slot.accept(channel.assignSeq(), body, now, AckedLane::Event, offset, flags);
   m_flusher.markDirty(slot);
 }
 
@@ -115,11 +115,11 @@ void EventManager::pumpDurable(ModuleSlot& slot) {
   Journal& journal = *m_options.journal;
   DeliveryChannel& channel = *slot.channel;
   const std::uint64_t head = journal.lastOffset();
-  const std::int64_t nowMs = wallNowMs();
+  const AcceptTime now = acceptTime();
   while (durable.position < head && channel.hasRoom()) {
     const RecentEvent* recent = journal.recent(durable.position + 1);
     if (recent == nullptr) break;
-    takeFromJournal(slot, recent->offset, recent->type, recent->body, nowMs);
+    takeFromJournal(slot, recent->offset, recent->type, recent->body, now);
     durable.position = recent->offset;
   }
   if (durable.position >= head) {
@@ -177,7 +177,7 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
              std::to_string(through) + " before it read them";
     });
   }
-  const std::int64_t nowMs = wallNowMs();
+  const AcceptTime now = acceptTime();
   bool complete = true;
   for (JournalEvent& event : result.events) {
     if (event.offset <= durable.position) continue;
@@ -187,7 +187,7 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
     }
     walk.passHoles(event.offset);
     takeFromJournal(*slot, event.offset, static_cast<v1::EventType>(event.type),
-                    ipc::SharedBytes::copyOf(event.body), nowMs);
+                    ipc::SharedBytes::copyOf(event.body), now);
     durable.position = event.offset;
   }
   if (complete) walk.finish();

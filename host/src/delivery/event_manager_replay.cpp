@@ -167,7 +167,7 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
   DeliveryChannel& lane = *slot->replayLane;
   JournalReadWalk walk(result, replay.position, lane);
   walk.passTrimmed();
-  const std::int64_t nowMs = wallNowMs();
+  const AcceptTime now = acceptTime();
   bool complete = true;
   for (JournalEvent& event : result.events) {
     if (event.offset <= replay.position) continue;
@@ -180,7 +180,7 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
     ipc::SharedBytes body = ipc::SharedBytes::copyOf(event.body);
     LazyEvent parsed(m_parsed, body);
     if (passesFilter(*slot, type, parsed)) {
-      slot->accept(lane.assignSeq(), body, nowMs, AckedLane::Replay, event.offset,
+      slot->accept(lane.assignSeq(), body, now, AckedLane::Replay, event.offset,
                    v1::EVENT_FLAG_REPLAYED);
       ++slot->counters.replayed;
       ++replay.events;

@@ -36,6 +36,18 @@ std::vector<v1::DeliveryStats> EventManager::allStats() const {
   return out;
 }
 
+std::vector<EventManager::SinceStart> EventManager::allStatsSinceStart() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  std::vector<SinceStart> out;
+  out.reserve(m_slots.size());
+  m_slots.forEach([&](const ModuleSlot& slot) {
+    if (!slot.module.tap) out.push_back({slot.statsSinceStart(), slot.holdTimes});
+  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.stats.module_id() < b.stats.module_id(); });
+  return out;
+}
+
 bool EventManager::forget(const std::string& moduleId) {
   PLEXUS_ASSERT_THREAD(m_thread);
   const ModuleSlot* slot = m_slots.find(moduleId);
@@ -106,6 +118,17 @@ std::size_t EventManager::slotCount() const {
 std::uint64_t EventManager::eventsPublished() const {
   PLEXUS_ASSERT_THREAD(m_thread);
   return m_eventsPublished;
+}
+
+PublishCounts EventManager::eventsPublishedBySource() const {
+  PLEXUS_ASSERT_THREAD(m_thread);
+  PublishCounts out = m_publishedBy;
+  std::uint64_t counted = 0;
+  for (std::uint64_t count : out)
+    counted += count;
+  out[static_cast<std::size_t>(PublishSource::Host)] +=
+      m_eventsPublished - counted;  // sticky, to all
+  return out;
 }
 
 std::uint64_t EventManager::eventsSent() const {

@@ -87,7 +87,9 @@ void InProcessPublisher::drain() {
   m_queue.drain(m_batch);
   for (Submission& submission : m_batch) {
     const std::uint64_t token = m_nextToken++;
-    auto report = m_events.publish(submission.type, submission.body, {this, token});
+    auto report =
+        m_events.publish(submission.type, submission.body,
+                         {.waiter = this, .token = token, .source = PublishSource::InProcess});
     if (report) {
       if (submission.done) submission.done(*report);
     } else {

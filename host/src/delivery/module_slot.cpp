@@ -51,8 +51,9 @@ void ModuleSlot::endIncarnation() {
   m_held = 0;
 }
 
-Result<std::uint32_t> ModuleSlot::acknowledge(AckedLane which, std::uint64_t throughSeq) {
-  auto released = lane(which).acknowledge(throughSeq);
+Result<std::uint32_t> ModuleSlot::acknowledge(AckedLane which, std::uint64_t throughSeq,
+                                              std::int64_t nowNs) {
+  auto released = lane(which).acknowledge(throughSeq, nowNs != 0 ? &holdTimes : nullptr, nowNs);
   if (released) {
     m_held -= *released;
     counters.lane(which).acked += *released;
@@ -125,6 +126,7 @@ DeliveryGauges ModuleSlot::gauges() const {
 }
 
 void ModuleSlot::resetCounters() {
+  const DeliveryCounters before = counters;
   const std::int64_t lastEventAt = counters.lastEventAtUnixMs;
   counters = DeliveryCounters{};
   for (std::size_t i = 0; i < kAckedLanes; ++i) {
@@ -136,6 +138,7 @@ void ModuleSlot::resetCounters() {
   }
   counters.maxHeld = channel ? m_held : 0;
   counters.lastEventAtUnixMs = lastEventAt;
+  addReset(resetBase, before, counters);
 }
 
 ModuleSlot& ModuleSlots::getOrCreate(const std::string& moduleId) {

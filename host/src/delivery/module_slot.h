@@ -26,6 +26,7 @@
 
 #include "delivery/delivery_channel.h"
 #include "delivery/delivery_stats.h"
+#include "delivery/hold_histogram.h"
 #include "delivery/module_attachment.h"
 #include "delivery/publish_waiter.h"
 #include "delivery/subscription_filters.h"
@@ -112,24 +113,27 @@ struct ModuleSlot {
   }
 
   // ---- one routed event's fate (acked lanes) ----
-  // Takes a slot of `which`. Precondition: that lane has room. `nowMs`: the wall clock;
+  // Takes a slot of `which`. Precondition: that lane has room. `now`: the clocks (wall for
+  // last_event_at, steady for the hold time);
   // `offset`: the event's journal offset (0 = not journaled), kept in the lane with the event.
-  void accept(std::uint64_t seq, const ipc::SharedBytes& body, std::int64_t nowMs,
+  void accept(std::uint64_t seq, const ipc::SharedBytes& body, AcceptTime now,
               AckedLane which = AckedLane::Event, std::uint64_t offset = 0,
               std::uint32_t flags = 0) {
     DeliveryChannel& into = lane(which);
-    into.accept(seq, body, offset, flags);
+    into.accept(seq, body, offset, flags, now.steadyNs);
     ++m_held;
     LaneCounters& count = counters.lane(which);
     ++count.routed;
     ++count.successful;
     count.maxHeld = std::max(count.maxHeld, into.held());
     counters.maxHeld = std::max(counters.maxHeld, m_held);
-    counters.lastEventAtUnixMs = nowMs;
+    counters.lastEventAtUnixMs = now.wallMs;
   }
   // The module acked `which` through `throughSeq`: releases those slots and counts them acked;
-  // returns how many were released (errors as DeliveryChannel::acknowledge).
-  Result<std::uint32_t> acknowledge(AckedLane which, std::uint64_t throughSeq);
+  // returns how many were released (errors as DeliveryChannel::acknowledge). `nowNs`: the steady
+  // clock, for their hold times (0: none observed).
+  Result<std::uint32_t> acknowledge(AckedLane which, std::uint64_t throughSeq,
+                                    std::int64_t nowNs = 0);
   // The incarnation is gone: what `which` held is counted lost (nothing when it has no such lane).
   void discardHeld(AckedLane which);
   // Its filter turned the event away: no slot, no sequence number; not routed.
@@ -159,11 +163,17 @@ struct ModuleSlot {
   // Zeroes the counters, except that what the channel holds stays counted as routed and
   // successful (so both invariants still hold) and the time of the last event is kept.
   void resetCounters();
+  // The same, counted since node start: resets do not touch these (metrics).
+  v1::DeliveryStats statsSinceStart() const {
+    return toProto(id, sinceStart(resetBase, counters), gauges());
+  }
 
   const std::string id;
   DeliveryCounters counters;
-  ModuleAttachment module;                      // the current (or last) incarnation
-  std::unique_ptr<DeliveryChannel> channel;     // event lane (and the lifecycle lane)
+  DeliveryCounters resetBase;                // what resets took away (sinceStart)
+  HoldHistogram holdTimes;                   // acceptance to ack, all acked lanes, since node start
+  ModuleAttachment module;                   // the current (or last) incarnation
+  std::unique_ptr<DeliveryChannel> channel;  // event lane (and the lifecycle lane)
   std::unique_ptr<DeliveryChannel> critical;    // critical lane; null when it has none
   std::unique_ptr<DeliveryChannel> replayLane;  // replay lane, from its first replay; else null
   std::unique_ptr<DurableState> durable;        // a durable incarnation's, else null

@@ -5,7 +5,9 @@
 // when the publish resolves. SteadyClock is the clock of block deadlines and stall detection.
 // Thread rule: onPublishDone runs on the loop thread.
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 #include "plexus/host/publish_report.h"
@@ -13,6 +15,13 @@
 namespace plexus::host {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// Who published an event (counted per source for /metrics): the node itself (its services and
+// lifecycle events), a module, an operator (plexusctl publish), or a Publisher in the process
+// (InProcessPublisher: an embedding program, plexus-bench).
+enum class PublishSource : std::uint8_t { Host = 0, Module = 1, Operator = 2, InProcess = 3 };
+inline constexpr std::size_t kPublishSources = 4;
+using PublishCounts = std::array<std::uint64_t, kPublishSources>;
 
 // Told, on the loop thread, when a publish that had to wait for block subscribers resolves.
 class PublishWaiter {
@@ -30,6 +39,7 @@ struct PublishOptions {
   // The event's journal offset (> 0), 0 when it is not journaled. Every subscriber that takes
   // the event gets it with this offset, also when it is admitted later from a block wait.
   std::uint64_t offset = 0;
+  PublishSource source = PublishSource::Host;
 };
 
 }  // namespace plexus::host

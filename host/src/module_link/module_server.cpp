@@ -327,7 +327,9 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
   ++peer.outstanding;
   // Resolved now unless it waits for block subscribers; then the EventManager calls back.
-  if (auto report = m_events.publish(event.type(), serializeEvent(event), {this, token})) {
+  if (auto report =
+          m_events.publish(event.type(), serializeEvent(event),
+                           {.waiter = this, .token = token, .source = PublishSource::Module})) {
     onPublishDone(token, *report);
   }
 }

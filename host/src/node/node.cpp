@@ -30,6 +30,8 @@
 #include "delivery/event_manager.h"
 #include "delivery/in_process_publisher.h"
 #include "journal/journal.h"
+#include "metrics/metrics_collector.h"
+#include "metrics/metrics_server.h"
 #include "module_link/module_server.h"
 #include "module_link/module_socket.h"
 #include "module_link/refusal_log.h"
@@ -172,6 +174,7 @@ class Node::Impl {
       m_control.add(*handler);
     }
     wireLoop();
+    startMetrics();
   }
 
   // Members go in reverse order: the Supervisor's destructor kills whatever module still runs
@@ -269,6 +272,22 @@ class Node::Impl {
     return states;
   }
 
+  // The metrics server when metrics_listen is set; one that cannot bind fails the start unless
+  // metricsOptional (then it warns and the node runs without metrics).
+  void startMetrics() {
+    if (m_config.metrics_listen().empty()) return;
+    MetricsServerOptions options;
+    options.listen = m_config.metrics_listen();
+    auto server = makeMetricsServer(options, m_metricsCollector);
+    if (server) {
+      m_metrics = std::move(server).value();
+    } else if (m_options.metricsOptional) {
+      logger("node")->warn("no metrics: {}", server.error().message);
+    } else {
+      throw std::runtime_error(server.error().message);
+    }
+  }
+
   void wireLoop() {
     // After a pause of the node, the modules get as long to be heard as a module may be silent
     // before it counts as unhealthy: missed_heartbeats heartbeat intervals.
@@ -345,6 +364,8 @@ class Node::Impl {
   ServiceWatchdog m_watchdog;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;
+  MetricsCollector m_metricsCollector{m_loop, m_events, m_supervisor};
+  std::unique_ptr<MetricsServer> m_metrics;  // destroyed first: its thread joined
 };
 
 Node::Node(Options options) : m_impl(std::make_unique<Impl>(std::move(options))) {}

@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
     options.config = *config;
     options.runtimeDir = plexus::ipc::resolveRuntimeDir(runtimeDir, config->runtime_dir());
     options.handleSignals = true;
+    options.metricsOptional = configPath.empty();  // the embedded default: warn, run without
     int status = 1;
     {
       plexus::host::Node node(std::move(options));

@@ -112,5 +112,33 @@ TEST(DeliveryChannelTest, ABlockedEventKeepsItsJournalOffset) {
   EXPECT_EQ(out[0].offset, 42u);
 }
 
+TEST(DeliveryChannelTest, AcknowledgeObservesHoldTimesOfEventsWithAnAcceptanceTime) {
+  DeliveryChannel channel(4);
+  channel.accept(channel.assignSeq(), bytes("a"), 0, 0, 1'000);
+  channel.accept(channel.assignSeq(), bytes("b"), 0, 0, 2'000);
+  channel.accept(channel.assignSeq(), bytes("c"));  // no acceptance time: not observed
+  channel.markSent(3);
+  HoldHistogram holds;
+  ASSERT_EQ(*channel.acknowledge(3, &holds, 1'000'000), 3u);
+  EXPECT_EQ(holds.counts[3], 2u) << "~1 ms: le 1 ms";
+  EXPECT_EQ(holds.sumNs, 999'000u + 998'000u);
+  std::uint64_t total = 0;
+  for (auto count : holds.counts)
+    total += count;
+  EXPECT_EQ(total, 2u);
+}
+
+TEST(HoldHistogramTest, BoundsAreInclusiveAndNegativeTimesCountAsZero) {
+  HoldHistogram holds;
+  holds.observe(100'000);  // exactly the first bound: le 100 us
+  holds.observe(100'001);
+  holds.observe(-5);
+  holds.observe(10'000'000'001);
+  EXPECT_EQ(holds.counts[0], 2u);
+  EXPECT_EQ(holds.counts[1], 1u);
+  EXPECT_EQ(holds.counts.back(), 1u);
+  EXPECT_EQ(holds.sumNs, 100'000u + 100'001u + 10'000'000'001u);
+}
+
 }  // namespace
 }  // namespace plexus::host

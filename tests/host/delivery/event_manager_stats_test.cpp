@@ -50,6 +50,30 @@ TEST_F(EventManagerTest, ResetKeepsBothInvariants) {
   EXPECT_FALSE(em.resetStats("unknown"));
 }
 
+TEST_F(EventManagerTest, SinceStartStatsAndHoldTimesIgnoreResets) {
+  load("m", 3);
+  for (int i = 1; i <= 4; ++i)
+    publishBlock(i);  // 3 accepted at t0, 1 dropped
+  em.flush();
+  now += std::chrono::milliseconds(3);
+  ASSERT_TRUE(em.ack("m", 1).ok());  // held 3 ms
+  em.resetAllStats();
+  now += std::chrono::seconds(20);
+  ASSERT_TRUE(em.ack("m", 3).ok());  // held 20.003 s: past every bound
+  const auto all = em.allStatsSinceStart();
+  ASSERT_EQ(all.size(), 1u);
+  const v1::DeliveryStats& s = all[0].stats;
+  EXPECT_EQ(s.routed(), 4u);
+  EXPECT_EQ(s.successful(), 3u);
+  EXPECT_EQ(s.channel_full(), 1u);
+  EXPECT_EQ(s.acked(), 3u);
+  EXPECT_EQ(stats("m").acked(), 2u) << "the reset view";
+  const HoldHistogram& holds = all[0].holdTimes;
+  EXPECT_EQ(holds.counts[5], 1u) << "3 ms: le 5 ms";
+  EXPECT_EQ(holds.counts.back(), 2u) << "20 s: +Inf";
+  EXPECT_EQ(holds.sumNs, 3'000'000u + 2 * 20'003'000'000u);
+}
+
 TEST_F(EventManagerTest, ForgetRemovesADetachedModulesStatisticsAndNothingElse) {
   load("gone", 5);
   load("kept", 5);

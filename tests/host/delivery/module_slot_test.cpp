@@ -84,6 +84,34 @@ TEST(ModuleSlotTest, ResetCountersKeepsWhatTheChannelHolds) {
   expectInvariants(s);
 }
 
+TEST(ModuleSlotTest, StatsSinceStartAreUntouchedByResets) {
+  ModuleSlot slot("m");
+  slot.beginIncarnation(attachment("m", 3));
+  for (int i = 0; i < 2; ++i)
+    slot.accept(slot.channel->assignSeq(), bytes("e"), 500);
+  slot.countDropped();
+  slot.countFiltered();
+  ++slot.counters.decodeErrors;
+  const v1::DeliveryStats before = slot.statsSinceStart();
+  slot.resetCounters();
+  slot.resetCounters();  // twice: what the channel holds is not counted again
+  EXPECT_EQ(slot.statsSinceStart().SerializeAsString(), before.SerializeAsString());
+  slot.channel->markSent(2);
+  ASSERT_TRUE(slot.acknowledge(AckedLane::Event, 2).ok());
+  slot.countFailed();
+  auto s = slot.statsSinceStart();
+  EXPECT_EQ(s.routed(), 4u);
+  EXPECT_EQ(s.successful(), 2u);
+  EXPECT_EQ(s.acked(), 2u);
+  EXPECT_EQ(s.channel_full(), 1u);
+  EXPECT_EQ(s.failed(), 1u);
+  EXPECT_EQ(s.filtered(), 1u);
+  EXPECT_EQ(s.decode_errors(), 1u);
+  EXPECT_EQ(s.max_held(), 2u);
+  expectInvariants(s);
+  EXPECT_EQ(slot.stats().routed(), 3u) << "the reset view: 2 held at the reset, 1 failed since";
+}
+
 TEST(ModuleSlotTest, AnIncarnationStartsFreshAndTheCountersOutliveIt) {
   ModuleSlot slot("m");
   slot.beginIncarnation(attachment("m", 7));

@@ -26,6 +26,9 @@ class Node {
     // have blocked the three signals in every thread before constructing the node.
     bool handleSignals = false;
     std::filesystem::path moduleDir;  // relative module execs resolve here; default: ours
+    // A config.metrics_listen that cannot be bound only warns (the embedded default config)
+    // instead of failing the start.
+    bool metricsOptional = false;
   };
 
   // Takes the runtime dir and binds the sockets; throws std::runtime_error with a clear message.

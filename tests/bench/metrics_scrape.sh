@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Scrapes a node's /metrics SCRAPES times, every INTERVAL seconds, with curl, and prints the
+# latency median and p99 (curl's time_total, one connection per scrape), the loop's time per
+# snapshot (plexus_metrics_snapshot_duration_seconds of each answer) median and p99, and the CPU
+# time of the process's plexus-metrics thread over the scrapes (with PID). docs/performance.md
+# "Metrics" runs it against plexus-bench --metrics-listen.
+# usage: tests/bench/metrics_scrape.sh PORT SCRAPES [INTERVAL_S=0.1] [PID]
+set -euo pipefail
+port=$1 scrapes=$2 interval=${3:-0.1} pid=${4:-}
+url=http://127.0.0.1:$port/metrics
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# utime + stime of the plexus-metrics thread, in clock ticks (0 without a PID).
+metrics_cpu() {
+  local task
+  [[ -n $pid ]] || { echo 0; return; }
+  for task in /proc/"$pid"/task/*; do
+    if [[ $(cat "$task/comm" 2>/dev/null) == plexus-metrics ]]; then
+      awk '{ print $14 + $15 }' "$task/stat"
+      return
+    fi
+  done
+  echo 0
+}
+
+for _ in $(seq 200); do  # the node may still be starting: up to 20 s
+  curl -sf -o /dev/null "$url" && break
+  sleep 0.1
+done
+cpu_before=$(metrics_cpu)
+started=$(date +%s.%N)
+for _ in $(seq "$scrapes"); do
+  curl -sf -o "$work/body" -w '%{time_total}\n' "$url" >>"$work/latency"
+  awk '$1 == "plexus_metrics_snapshot_duration_seconds" { print $2 }' "$work/body" >>"$work/snapshot"
+  sleep "$interval"
+done
+elapsed=$(echo "$(date +%s.%N) - $started" | bc)
+cpu_after=$(metrics_cpu)
+quantiles() {  # median and p99 of a column of seconds, in ms
+  sort -g "$1" | awk '{ v[NR] = $1 } END {
+    p99 = int(NR * 0.99); if (p99 < 1) p99 = 1
+    printf "median_ms=%.3f p99_ms=%.3f", v[int((NR + 1) / 2)] * 1000, v[p99] * 1000 }'
+}
+echo "scrapes=$scrapes bytes=$(wc -c <"$work/body") latency: $(quantiles "$work/latency")" \
+     "loop_snapshot: $(quantiles "$work/snapshot")" \
+     "metrics_thread_cpu_s=$(echo "scale=3; ($cpu_after - $cpu_before) / $(getconf CLK_TCK)" | bc)" \
+     "over_s=$(printf %.1f "$elapsed")"

@@ -1,0 +1,152 @@
+#include "metrics/metrics_text.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace plexus::host {
+namespace {
+
+MetricsSnapshot oneModule(const std::string& id) {
+  MetricsSnapshot snapshot;
+  snapshot.version = "1.2.3";
+  snapshot.protocolVersion = "1.5";
+  snapshot.startTimeSeconds = 1700000000.5;
+  snapshot.eventsPublished = 42;
+  snapshot.publishedBySource = {40, 1, 1, 0};
+  ModuleMetrics module;
+  module.id = id;
+  module.hasDelivery = true;
+  module.delivery.set_module_id(id);
+  module.delivery.set_filtered(7);
+  module.delivery.set_last_event_at_unix_ms(1500);
+  v1::LaneStats* event = module.delivery.add_lanes();
+  event->set_lane(v1::LANE_EVENT);
+  event->set_routed(10);
+  event->set_acked(9);
+  v1::LaneStats* critical = module.delivery.add_lanes();
+  critical->set_lane(v1::LANE_CRITICAL);
+  critical->set_routed(3);
+  module.supervised = true;
+  module.state = v1::MODULE_STATE_READY;
+  module.restarts = 2;
+  module.health = v1::HEALTH_HEALTHY;
+  snapshot.modules.push_back(module);
+  return snapshot;
+}
+
+// Every sample line "name{labels} value" as a map; HELP and TYPE lines counted per name.
+struct Parsed {
+  std::map<std::string, std::string> samples;
+  std::map<std::string, int> help, type;
+};
+
+Parsed parse(const std::string& text) {
+  Parsed out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# HELP ", 0) == 0) {
+      ++out.help[line.substr(7, line.find(' ', 7) - 7)];
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      ++out.type[line.substr(7, line.find(' ', 7) - 7)];
+    } else {
+      const auto space = line.rfind(' ');
+      out.samples[line.substr(0, space)] = line.substr(space + 1);
+    }
+  }
+  return out;
+}
+
+TEST(MetricsTextTest, EscapesBackslashQuoteAndNewlineInLabelValues) {
+  EXPECT_EQ(escapeLabelValue("plain-id_1"), "plain-id_1");
+  EXPECT_EQ(escapeLabelValue("a\\b\"c\nd"), "a\\\\b\\\"c\\nd");
+}
+
+TEST(MetricsTextTest, AModuleIdIsEscapedInEveryLabel) {
+  const Parsed parsed = parse(formatMetrics(oneModule("we\"ird\\id\n")));
+  EXPECT_EQ(parsed.samples.at(
+                "plexus_module_events_routed_total{module=\"we\\\"ird\\\\id\\n\",lane=\"event\"}"),
+            "10");
+}
+
+TEST(MetricsTextTest, EveryFamilyHasOneHelpAndOneTypeLine) {
+  const Parsed parsed = parse(formatMetrics(oneModule("m")));
+  ASSERT_FALSE(parsed.type.empty());
+  for (const auto& [name, count] : parsed.type) {
+    EXPECT_EQ(count, 1) << name;
+    EXPECT_EQ(parsed.help.count(name), 1U) << name;
+  }
+  for (const auto& [sample, value] : parsed.samples) {
+    std::string name = sample.substr(0, sample.find('{'));
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string tail = suffix;
+      if (!parsed.type.count(name) && name.size() > tail.size() &&
+          name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
+        name.resize(name.size() - tail.size());
+    }
+    EXPECT_EQ(parsed.type.count(name), 1U) << sample;
+  }
+}
+
+TEST(MetricsTextTest, LaneCountersPerLaneModuleCountersPerModule) {
+  const Parsed parsed = parse(formatMetrics(oneModule("m")));
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_routed_total{module=\"m\",lane=\"event\"}"),
+            "10");
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_routed_total{module=\"m\",lane=\"critical\"}"),
+            "3");
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_acked_total{module=\"m\",lane=\"event\"}"),
+            "9");
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_filtered_total{module=\"m\"}"), "7");
+  EXPECT_EQ(parsed.samples.at("plexus_module_last_event_timestamp_seconds{module=\"m\"}"), "1.5");
+  EXPECT_EQ(parsed.samples.at("plexus_events_published_total{source=\"host\"}"), "40");
+  EXPECT_EQ(parsed.samples.at("plexus_events_published_total{source=\"operator\"}"), "1");
+  EXPECT_EQ(parsed.samples.at("plexus_events_published_total{source=\"in_process\"}"), "0");
+  EXPECT_EQ(parsed.samples.at("plexus_node_info{version=\"1.2.3\",protocol=\"1.5\"}"), "1");
+  EXPECT_EQ(parsed.samples.at("plexus_node_start_time_seconds"), "1700000000.5");
+}
+
+TEST(MetricsTextTest, StateAndHealthAreOneHotEnums) {
+  const Parsed parsed = parse(formatMetrics(oneModule("m")));
+  EXPECT_EQ(parsed.samples.at("plexus_module_state{module=\"m\",state=\"ready\"}"), "1");
+  EXPECT_EQ(parsed.samples.at("plexus_module_state{module=\"m\",state=\"crashed\"}"), "0");
+  EXPECT_EQ(parsed.samples.at("plexus_module_health{module=\"m\",health=\"healthy\"}"), "1");
+  EXPECT_EQ(parsed.samples.at("plexus_module_health{module=\"m\",health=\"unhealthy\"}"), "0");
+  EXPECT_EQ(parsed.samples.at("plexus_module_restarts_total{module=\"m\"}"), "2");
+}
+
+TEST(MetricsTextTest, AModuleWithoutDeliveryOrSupervisionHasNoSuchRows) {
+  MetricsSnapshot snapshot = oneModule("m");
+  snapshot.modules[0].hasDelivery = false;
+  snapshot.modules[0].supervised = false;
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  for (const auto& [sample, value] : parsed.samples)
+    EXPECT_EQ(sample.find("module=\"m\""), std::string::npos) << sample;
+}
+
+TEST(MetricsTextTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
+  MetricsSnapshot snapshot = oneModule("m");
+  snapshot.modules[0].holdSeconds = Histogram{{0.001, 0.01}, {2, 3, 4}, 1.5};
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  EXPECT_EQ(parsed.type.at("plexus_module_event_hold_seconds"), 1);
+  EXPECT_EQ(parsed.samples.at("plexus_module_event_hold_seconds_bucket{module=\"m\",le=\"0.001\"}"),
+            "2");
+  EXPECT_EQ(parsed.samples.at("plexus_module_event_hold_seconds_bucket{module=\"m\",le=\"0.01\"}"),
+            "5");
+  EXPECT_EQ(parsed.samples.at("plexus_module_event_hold_seconds_bucket{module=\"m\",le=\"+Inf\"}"),
+            "9");
+  EXPECT_EQ(parsed.samples.at("plexus_module_event_hold_seconds_count{module=\"m\"}"), "9");
+  EXPECT_EQ(parsed.samples.at("plexus_module_event_hold_seconds_sum{module=\"m\"}"), "1.5");
+}
+
+TEST(MetricsTextTest, AMalformedHistogramIsLeftOut) {
+  MetricsSnapshot snapshot = oneModule("m");
+  snapshot.modules[0].holdSeconds = Histogram{{0.001, 0.01}, {2}, 1.5};  // counts too short
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  EXPECT_EQ(parsed.samples.count("plexus_module_event_hold_seconds_count{module=\"m\"}"), 0U);
+}
+
+}  // namespace
+}  // namespace plexus::host

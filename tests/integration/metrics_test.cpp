@@ -1,0 +1,243 @@
+// /metrics of the real node with real modules: on a quiet node every delivery number equals
+// `plexusctl stats --json`; a reset does not lower the counters; promtool finds the text clean;
+// a real Prometheus (Debian's package, started here on a port of its own) scrapes the node and
+// its query API reports the same numbers; a metrics_listen that cannot bind stops the start.
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "http_get.h"
+#include "prometheus_server.h"
+#include "test_node.h"
+
+namespace plexus::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Samples = std::map<std::string, double>;  // "name{labels}" -> value
+
+Samples parseMetrics(const std::string& text) {
+  Samples out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+const char* laneName(v1::Lane lane) {
+  return lane == v1::LANE_CRITICAL ? "critical" : lane == v1::LANE_REPLAY ? "replay" : "event";
+}
+
+std::string key(const std::string& name, const std::string& module, const char* lane = nullptr) {
+  std::string out = name + "{module=\"" + module + "\"";
+  if (lane != nullptr) out += std::string(",lane=\"") + lane + "\"";
+  return out + "}";
+}
+
+// What /metrics must say for every module of a `stats --json` answer.
+Samples expectedFrom(const v1::StatsResponse& stats) {
+  Samples out;
+  for (const v1::DeliveryStats& m : stats.modules()) {
+    const std::string& id = m.module_id();
+    for (const v1::LaneStats& l : m.lanes()) {
+      const char* lane = laneName(l.lane());
+      out[key("plexus_module_events_routed_total", id, lane)] = l.routed();
+      out[key("plexus_module_events_successful_total", id, lane)] = l.successful();
+      out[key("plexus_module_events_channel_full_total", id, lane)] = l.channel_full();
+      out[key("plexus_module_events_failed_total", id, lane)] = l.failed();
+      out[key("plexus_module_events_acked_total", id, lane)] = l.acked();
+      out[key("plexus_module_events_lost_total", id, lane)] = l.lost();
+      out[key("plexus_module_events_queued", id, lane)] = l.queued();
+      out[key("plexus_module_events_in_flight", id, lane)] = l.in_flight();
+      out[key("plexus_module_events_blocked", id, lane)] = l.blocked();
+      out[key("plexus_module_channel_capacity", id, lane)] = l.capacity();
+      out[key("plexus_module_lane_max_held", id, lane)] = l.max_held();
+    }
+    out[key("plexus_module_events_filtered_total", id)] = m.filtered();
+    out[key("plexus_module_decode_errors_total", id)] = m.decode_errors();
+    out[key("plexus_module_rejected_requests_total", id)] = m.rejected();
+    out[key("plexus_module_events_replayed_total", id)] = m.replayed();
+    out[key("plexus_module_events_redelivered_total", id)] = m.redelivered();
+    out[key("plexus_module_journal_holes_total", id)] = m.journal_holes();
+    out[key("plexus_module_journal_trimmed_total", id)] = m.trimmed();
+    out[key("plexus_module_max_held", id)] = m.max_held();
+    out[key("plexus_module_last_event_timestamp_seconds", id)] =
+        static_cast<double>(m.last_event_at_unix_ms()) / 1000.0;
+  }
+  return out;
+}
+
+v1::StatsResponse statsJson(const TestNode& node, const std::string& args = "stats --json") {
+  const CtlRun run = runCtl(node, args);
+  EXPECT_EQ(run.exitCode, 0) << run.out;
+  v1::StatsResponse stats;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(run.out, &stats).ok()) << run.out;
+  return stats;
+}
+
+// Every expected sample present with the same value; the count of mismatches.
+int compare(const Samples& expected, const Samples& actual, const std::string& what) {
+  int mismatches = 0;
+  for (const auto& [name, value] : expected) {
+    auto it = actual.find(name);
+    if (it == actual.end() || std::abs(it->second - value) > 1e-6) {
+      ADD_FAILURE() << what << ": " << name << " expected " << value << ", got "
+                    << (it == actual.end() ? std::string("nothing") : std::to_string(it->second));
+      ++mismatches;
+    }
+  }
+  return mismatches;
+}
+
+// Two modules on NewBlock: "a" keeps up, "b" is slow with 2 slots, so 5 events give it drops.
+class MetricsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ModuleSpec a{"a", {}, {"--report", "/dev/null"}};
+    a.capacity = 3;
+    ModuleSpec b{"b", {}, {"--report", "/dev/null", "--delay-ms", "300"}};
+    b.capacity = 2;
+    m_port = freeLoopbackPort();
+    m_node = std::make_unique<TestNode>(
+        a.text() + b.text() + "metrics_listen: \"127.0.0.1:" + std::to_string(m_port) + "\"\n");
+    m_node->start();
+    ASSERT_TRUE(m_node->waitAllReady()) << m_node->log();
+    const CtlRun published =
+        runCtl(*m_node, "publish NewBlock --payload '{\"height\":5}' --count 5");
+    ASSERT_EQ(published.exitCode, 0) << published.out;
+    ASSERT_TRUE(drainAndCheckInvariants(*m_node)) << m_node->log();
+  }
+
+  Samples scrape() {
+    const HttpReply reply = httpGet(m_port, "/metrics");
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.contentType, "text/plain; version=0.0.4; charset=utf-8");
+    m_lastBody = reply.body;
+    return parseMetrics(reply.body);
+  }
+
+  std::uint16_t m_port = 0;
+  std::unique_ptr<TestNode> m_node;
+  std::string m_lastBody;
+};
+
+TEST_F(MetricsTest, AQuietNodeReportsWhatStatsJsonSaysAndAResetLowersNothing) {
+  const v1::StatsResponse stats = statsJson(*m_node);
+  ASSERT_EQ(stats.modules_size(), 2);
+  ASSERT_GT(stats.modules(1).channel_full(), 0U) << "b dropped some";
+  Samples before = scrape();
+  EXPECT_EQ(compare(expectedFrom(stats), before, "/metrics"), 0) << m_lastBody;
+  EXPECT_EQ(before.at("plexus_module_state{module=\"a\",state=\"ready\"}"), 1);
+  EXPECT_EQ(before.at("plexus_module_state{module=\"a\",state=\"crashed\"}"), 0);
+  EXPECT_EQ(before.at("plexus_module_restarts_total{module=\"b\"}"), 0);
+  EXPECT_EQ(before.count("plexus_node_start_time_seconds"), 1U);
+  EXPECT_EQ(before.at("plexus_events_published_total{source=\"operator\"}"), 5);
+  EXPECT_EQ(before.at("plexus_events_published_total{source=\"module\"}"), 0);
+  EXPECT_GT(before.at("plexus_events_published_total{source=\"host\"}"), 0) << "ModuleLoaded";
+  const std::string hold = "plexus_module_event_hold_seconds_";
+  EXPECT_EQ(before.at(hold + "count{module=\"a\"}"), 5) << "every acked event observed";
+  EXPECT_EQ(before.at(hold + "bucket{module=\"a\",le=\"+Inf\"}"), 5);
+  EXPECT_GT(before.at(hold + "sum{module=\"a\"}"), 0);
+  EXPECT_EQ(before.at(hold + "count{module=\"b\"}"), stats.modules(1).acked());
+  EXPECT_GE(before.at(hold + "sum{module=\"b\"}"),
+            0.3 * static_cast<double>(stats.modules(1).acked()))
+      << "b's handler takes 300 ms per event";
+
+  const v1::StatsResponse reset = statsJson(*m_node, "stats --reset --json");
+  ASSERT_EQ(reset.modules(0).acked(), 0U) << "the control view was reset";
+  const Samples after = scrape();
+  for (const auto& [name, value] : before) {
+    if (name.find("_total") == std::string::npos) continue;
+    ASSERT_EQ(after.count(name), 1U) << name;
+    EXPECT_GE(after.at(name), value) << name << " went down after stats --reset";
+  }
+  EXPECT_EQ(after.at(key("plexus_module_events_acked_total", "a", "event")), 5);
+}
+
+TEST_F(MetricsTest, PromtoolFindsTheTextClean) {
+  if (!std::filesystem::exists("/usr/bin/promtool")) GTEST_SKIP() << "promtool not installed";
+  scrape();
+  TempDir scratch;
+  std::ofstream(scratch / "metrics.txt") << m_lastBody;
+  const CtlRun check = runCommand("/usr/bin/promtool check metrics < " +
+                                  (scratch / "metrics.txt").string() + " 2>&1");
+  EXPECT_EQ(check.exitCode, 0) << check.out;
+  EXPECT_EQ(check.out, "") << "no lint findings";
+}
+
+// value of each series of a Prometheus instant query, by "module/lane".
+std::map<std::string, double> queryValues(PrometheusServer& prometheus, const std::string& promql) {
+  std::map<std::string, double> out;
+  google::protobuf::Struct answer;
+  const std::string body = prometheus.query(promql);
+  if (body.empty() || !google::protobuf::util::JsonStringToMessage(body, &answer).ok()) return out;
+  const auto& result = answer.fields().at("data").struct_value().fields().at("result").list_value();
+  for (const auto& series : result.values()) {
+    const auto& fields = series.struct_value().fields();
+    const auto& metric = fields.at("metric").struct_value().fields();
+    std::string name = metric.at("module").string_value();
+    if (metric.count("lane") != 0) name += "/" + metric.at("lane").string_value();
+    out[name] = std::stod(fields.at("value").list_value().values(1).string_value());
+  }
+  return out;
+}
+
+TEST_F(MetricsTest, ARealPrometheusScrapesTheSameNumbers) {
+  if (!PrometheusServer::available())
+    GTEST_SKIP() << "prometheus not installed (Debian package prometheus)";
+  const v1::StatsResponse stats = statsJson(*m_node);
+  PrometheusServer prometheus(m_port);
+  ASSERT_TRUE(prometheus.waitTargetUp(60s)) << readFile(prometheus.logFile());
+  struct Check {
+    const char* promql;
+    std::function<double(const v1::LaneStats&)> lane;
+  };
+  const std::vector<Check> checks{
+      {"plexus_module_events_routed_total", [](const auto& l) { return l.routed(); }},
+      {"plexus_module_events_acked_total", [](const auto& l) { return l.acked(); }},
+      {"plexus_module_events_channel_full_total", [](const auto& l) { return l.channel_full(); }},
+      {"plexus_module_channel_capacity", [](const auto& l) { return l.capacity(); }},
+  };
+  for (const Check& check : checks) {
+    std::map<std::string, double> expected;
+    for (const auto& m : stats.modules())
+      for (const auto& l : m.lanes())
+        expected[m.module_id() + "/" + laneName(l.lane())] = check.lane(l);
+    EXPECT_EQ(queryValues(prometheus, check.promql), expected) << check.promql;
+  }
+  std::map<std::string, double> totals;
+  for (const auto& m : stats.modules())
+    totals[m.module_id()] = static_cast<double>(m.routed());
+  EXPECT_EQ(queryValues(prometheus, "sum by (module) (plexus_module_events_routed_total)"), totals);
+  EXPECT_EQ(queryValues(prometheus, "plexus_module_state{state=\"ready\"}"),
+            (std::map<std::string, double>{{"a", 1}, {"b", 1}}));
+}
+
+TEST(MetricsListenTest, AnAddressInUseStopsTheStartWithAClearMessage) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor taken(io, {boost::asio::ip::address_v4::loopback(), 0});
+  const auto port = taken.local_endpoint().port();
+  TestNode node("metrics_listen: \"127.0.0.1:" + std::to_string(port) + "\"\n");
+  const CtlRun run =
+      runCommand(nodeBinary().string() + " --config " + node.file("node.cfg").string() +
+                 " --runtime-dir " + node.runtimeDir().string() + " 2>&1");
+  EXPECT_EQ(run.exitCode, 1) << run.out;
+  EXPECT_NE(run.out.find("metrics_listen '127.0.0.1:" + std::to_string(port) + "'"),
+            std::string::npos)
+      << run.out;
+}
+
+}  // namespace
+}  // namespace plexus::test
