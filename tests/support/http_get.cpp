@@ -32,7 +32,7 @@ HttpReply httpGet(std::uint16_t port, const std::string& target,
   if (error) return reply;
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
+  parser.body_limit(std::uint64_t{64} * 1024 * 1024);
   http::read(socket, buffer, parser, error);
   if (error) return reply;
   reply.status = static_cast<int>(parser.get().result_int());
