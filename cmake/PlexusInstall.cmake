@@ -50,7 +50,7 @@ install(CODE "
 install(FILES ${PROJECT_BINARY_DIR}/packaging/plexus-node.service
         DESTINATION lib/systemd/system)
 
-# Monitoring (docs/operations_metrics.md): Prometheus alert rules and a Grafana dashboard.
+# Monitoring (docs/operations.md#metrics): Prometheus alert rules and a Grafana dashboard.
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/prometheus/plexus-rules.yml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/plexus/prometheus)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/grafana/plexus-dashboard.json

@@ -1,7 +1,7 @@
 #pragma once
 
 // The Prometheus text exposition format (version 0.0.4) of a MetricsSnapshot: HELP and TYPE lines
-// per family, label values escaped. docs/operations_metrics.md lists the families.
+// per family, label values escaped. docs/operations.md lists the families.
 // Thread rule: pure functions, any thread (the metrics thread calls them).
 
 #include <string>
