@@ -33,8 +33,8 @@ std::string quoted(const std::filesystem::path& path) {
 }
 
 Error fileError(const std::filesystem::path& path, const std::string& action, int error) {
-  const auto code = error == ENOENT   ? v1::ERROR_CODE_NOT_FOUND
-                    : error == EEXIST ? v1::ERROR_CODE_ALREADY_EXISTS
+  const auto code = error == ENOENT                     ? v1::ERROR_CODE_NOT_FOUND
+                    : error == EEXIST                   ? v1::ERROR_CODE_ALREADY_EXISTS
                     : error == EACCES || error == EPERM ? v1::ERROR_CODE_PERMISSION_DENIED
                                                         : v1::ERROR_CODE_INVALID_ARGUMENT;
   return makeError(code, "cannot " + action + " " + quoted(path) + ": " + std::strerror(error));
@@ -146,12 +146,12 @@ Result<std::string> publicKeyOf(std::string_view secretKey) {
 
 Status checkKeyName(std::string_view name) {
   constexpr std::string_view kExtra = "._-";
-  const bool valid =
-      !name.empty() && name.size() <= 64 && name.front() != '.' &&
-      std::all_of(name.begin(), name.end(), [&](char c) {
-        const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        return alnum || kExtra.find(c) != std::string_view::npos;
-      });
+  const bool valid = !name.empty() && name.size() <= 64 && name.front() != '.' &&
+                     std::all_of(name.begin(), name.end(), [&](char c) {
+                       const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                          (c >= '0' && c <= '9');
+                       return alnum || kExtra.find(c) != std::string_view::npos;
+                     });
   if (valid) return {};
   return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                    "key name '" + std::string(name) +

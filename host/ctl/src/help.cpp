@@ -10,8 +10,8 @@ namespace plexus::ctl {
 namespace {
 
 constexpr std::array<std::string_view, 15> kCommands = {
-    "status",      "modules", "stats", "subscribers", "journal", "cursors", "publish", "load",
-    "unload",      "reload",  "forget", "maintenance", "tail",   "keygen",  "help"};
+    "status", "modules", "stats",  "subscribers", "journal", "cursors", "publish", "load",
+    "unload", "reload",  "forget", "maintenance", "tail",    "keygen",  "help"};
 
 constexpr std::string_view kGeneral =
     R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]

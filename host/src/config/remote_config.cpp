@@ -91,8 +91,9 @@ Status checkRemote(const v1::NodeConfig& config) {
     if (auto status = checkRemoteListen(config.remote().listen()); !status) return status;
     const auto& keyFile = config.remote().secret_key_file();
     if (keyFile.empty()) {
-      return invalid("remote.secret_key_file is required: the node's CURVE secret key "
-                     "(plexusctl keygen NAME writes NAME.key)");
+      return invalid(
+          "remote.secret_key_file is required: the node's CURVE secret key "
+          "(plexusctl keygen NAME writes NAME.key)");
     }
     if (keyFile.front() != '/') {
       return invalid("remote.secret_key_file '" + keyFile + "' must be an absolute path");
@@ -107,8 +108,8 @@ Status checkRemote(const v1::NodeConfig& config) {
     }
     const auto [it, inserted] = owners.emplace(module.public_key(), module.name());
     if (!inserted) {
-      return invalid("module '" + module.name() + "': public_key is already module '" +
-                     it->second + "''s (a key maps to exactly one module)");
+      return invalid("module '" + module.name() + "': public_key is already module '" + it->second +
+                     "''s (a key maps to exactly one module)");
     }
   }
   return {};
