@@ -28,9 +28,9 @@ std::string keygen(const std::string& args) {
 
 // The remote block and a remote module `far` whose key is `farKey`.
 std::string remoteConfig(const std::filesystem::path& secretKeyFile, const std::string& farKey) {
-  return "remote { listen: \"tcp://127.0.0.1:7400\" secret_key_file: \"" +
-         secretKeyFile.string() + "\" }\nmodule { name: \"far\" kind: MODULE_KIND_REMOTE " +
-         "public_key: \"" + farKey + "\" settings { key: \"k\" value: \"v\" } }\n";
+  return "remote { listen: \"tcp://127.0.0.1:7400\" secret_key_file: \"" + secretKeyFile.string() +
+         "\" }\nmodule { name: \"far\" kind: MODULE_KIND_REMOTE " + "public_key: \"" + farKey +
+         "\" settings { key: \"k\" value: \"v\" } }\n";
 }
 
 TEST(RemoteConfigTest, KeygenWritesAPrivateSecretAndPrintsThePublicKey) {

@@ -98,8 +98,7 @@ TEST(ConfigRemoteTest, AnUnknownKindIsRefused) {
 
 TEST(ConfigRemoteTest, TwoModulesWithOneKeyAreRefused) {
   expectInvalid(check(kRemoteBlock + remoteModule("first", kKeyA) + remoteModule("second", kKeyA)),
-                {"module 'second'", "public_key is already module 'first'",
-                 "exactly one module"});
+                {"module 'second'", "public_key is already module 'first'", "exactly one module"});
 }
 
 TEST(ConfigRemoteTest, RemoteModulesNeedARemoteBlock) {

@@ -15,7 +15,8 @@ class SupervisorRemoteTest : public SupervisorFixture {
  protected:
   static std::string remote(const std::string& name) {
     return "module { name: \"" + name +
-           "\" kind: MODULE_KIND_REMOTE public_key: \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\" }\n";
+           "\" kind: MODULE_KIND_REMOTE public_key: \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\" "
+           "}\n";
   }
   static void expectRefused(const Reply& reply, const std::string& command) {
     ASSERT_EQ(reply.calls, 1);
