@@ -30,7 +30,7 @@ mode_t modeOf(const std::filesystem::path& path) {
 
 std::filesystem::path writeFile(const TempDir& dir, const std::string& name,
                                 const std::string& text, mode_t mode) {
-  const auto path = dir / name;
+  auto path = dir / name;
   std::ofstream(path, std::ios::binary) << text;
   EXPECT_EQ(::chmod(path.c_str(), mode), 0);
   return path;
