@@ -37,8 +37,7 @@ TEST(CtlKeygen, ParsesNameAndDirWithoutANode) {
 }
 
 TEST(CtlKeygen, UsageErrors) {
-  for (const auto& [args, fragment] :
-       std::vector<std::pair<std::vector<std::string>, std::string>>{
+  for (const auto& [args, fragment] : std::vector<std::pair<std::vector<std::string>, std::string>>{
            {{"keygen"}, "keygen: missing NAME"},
            {{"keygen", "a", "b"}, "unexpected argument 'b'"},
            {{"keygen", "a", "--dir", ""}, "--dir needs a directory"},
