@@ -1,6 +1,7 @@
 // config_fuzz: the node's configuration text (protobuf text format) through parseConfig; an
 // accepted config through validateConfig and withDefaults. Defaults must be stable and must not
-// turn a valid config into an invalid one, and every module's effective settings must be filled.
+// turn a valid config into an invalid one, and every module's effective settings must be filled
+// (a remote module's restart policy excepted).
 
 #include <google/protobuf/util/message_differencer.h>
 
@@ -31,9 +32,12 @@ int config(const std::uint8_t* data, std::size_t size) {
                                        (status.ok() ? std::string() : status.error().message));
   }
   for (const v1::ModuleConfig& module : filled.module()) {
+    // A remote module has no restart policy (the node never restarts it): a default there would
+    // make a valid config invalid.
+    const bool remote = module.kind() == v1::MODULE_KIND_REMOTE;
     PLEXUS_FUZZ_CHECK(module.channel_capacity() != 0 &&
                           module.policy() != v1::DELIVERY_POLICY_UNSPECIFIED &&
-                          module.restart() != v1::RESTART_POLICY_UNSPECIFIED,
+                          (remote || module.restart() != v1::RESTART_POLICY_UNSPECIFIED),
                       "module '" + module.name() + "' has an unfilled default");
   }
   PLEXUS_FUZZ_CHECK(filled.timings().heartbeat_interval_ms() != 0 &&

@@ -122,6 +122,25 @@ void configs(Writer& out) {
   out.write(target, "bad_unknown_field", "modules { name: \"a\" }\n");
   out.write(target, "bad_unterminated", "module { name: \"a\n");
   out.write(target, "bad_negative", "default_channel_capacity: -1\n");
+  const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+  const std::string remoteBlock =
+      "remote { listen: \"tcp://0.0.0.0:7400\" secret_key_file: \"/etc/plexus/node.key\" }\n";
+  const std::string remoteModule =
+      "module { name: \"far\" kind: MODULE_KIND_REMOTE public_key: \"" + key + "\" }\n";
+  out.write(target, "remote_module", remoteBlock + remoteModule);
+  out.write(target, "bad_remote_no_block", remoteModule);
+  out.write(target, "bad_remote_duplicate_key",
+            remoteBlock + remoteModule + "module { name: \"far2\" kind: 2 public_key: \"" + key +
+                "\" }\n");
+  out.write(target, "bad_remote_listen",
+            "remote { listen: \"ipc:///tmp/x\" secret_key_file: \"/k\" }\n" + remoteModule);
+  out.write(target, "bad_remote_exec",
+            remoteBlock +
+                "module { name: \"far\" kind: MODULE_KIND_REMOTE exec: \"x\" public_key: "
+                "\"" +
+                key + "\" }\n");
+  out.write(target, "bad_local_public_key",
+            "module { name: \"a\" exec: \"x\" public_key: \"" + key + "\" }\n");
 }
 
 }  // namespace plexus::fuzz::seeds

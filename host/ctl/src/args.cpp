@@ -225,6 +225,17 @@ Result<Command> parseJournalRead(const RawArgs& raw) {
   return Command{std::move(command)};
 }
 
+Result<KeygenRequest> parseKeygen(const RawArgs& raw) {
+  static constexpr const char* kNames[] = {"NAME"};
+  if (auto status = expectPositionals(raw, 1, kNames); !status) return status.error();
+  KeygenRequest request{raw.positionals[0]};
+  if (auto dir = raw.one("--dir")) {
+    if (dir->empty()) return usageError(raw.command, "--dir needs a directory");
+    request.dir = *dir;
+  }
+  return request;
+}
+
 Result<Command> parseCommand(const RawArgs& raw) {
   const std::string& name = raw.command;
   if (name == "journal" && !raw.positionals.empty()) return parseJournalRead(raw);
@@ -268,6 +279,11 @@ Result<ParsedArgs> parseArgs(std::span<const std::string> args) {
   }
   if (raw->globals.count("--version") > 0) return ParsedArgs{VersionRequest{}};
   if (raw->command.empty()) return usageError({}, "missing command");
+  if (raw->command == "keygen") {
+    auto keygen = parseKeygen(*raw);
+    if (!keygen) return keygen.error();
+    return ParsedArgs{std::move(*keygen)};
+  }
   auto globals = parseGlobals(*raw);
   if (!globals) return globals.error();
   auto command = parseCommand(*raw);

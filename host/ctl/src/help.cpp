@@ -9,9 +9,9 @@ namespace plexus::ctl {
 
 namespace {
 
-constexpr std::array<std::string_view, 14> kCommands = {
-    "status", "modules", "stats",  "subscribers", "journal",     "cursors", "publish",
-    "load",   "unload",  "reload", "forget",      "maintenance", "tail",    "help"};
+constexpr std::array<std::string_view, 15> kCommands = {
+    "status", "modules", "stats",  "subscribers", "journal", "cursors", "publish", "load",
+    "unload", "reload",  "forget", "maintenance", "tail",    "keygen",  "help"};
 
 constexpr std::string_view kGeneral =
     R"~(usage: plexusctl [--runtime-dir DIR] [--timeout MS] [--json] <command> [args]
@@ -44,6 +44,8 @@ Commands:
                             start a DataMaintenance round
   tail [--type TYPE]... [--count N] [--filter EXPR]
                             print the live event stream, one JSON object per line
+  keygen NAME [--dir DIR]   write a CURVE key pair NAME.key (0600) and NAME.pub, print the
+                            public key (no node needed)
   help [COMMAND]            this text, or the details of one command
 
 Global options (before or after the command):
@@ -81,7 +83,8 @@ constexpr std::string_view kModules = R"~(usage: plexusctl [global options] modu
 
 Lists every module the node knows, one row each:
   MODULE     module id
-  STATE      starting, handshaking, ready, stopping, stopped, crashed or failed
+  STATE      starting, handshaking, ready, stopping, stopped, crashed or failed;
+             disconnected: a remote module (never spawned) that is not connected
   PID        process id of the running incarnation ("-" when not running)
   RESTARTS   restarts so far
   UPTIME     since the running incarnation became ready
@@ -167,6 +170,18 @@ Without any cursor it prints "no cursors (journal at offset N)".
 A node without a journal answers with an error.
 With --json: the CursorsResponse (lag_ms is 0 when lag_events is 0; after a delete,
 `deleted` names the module and `cursors` is empty).
+)~";
+
+constexpr std::string_view kKeygen = R"~(usage: plexusctl keygen NAME [--dir DIR]
+
+Generates a CURVE (Curve25519) key pair for remote modules and the node's remote endpoint,
+and writes it in ZeroMQ's text form, one line holding the 40-character Z85 key:
+  DIR/NAME.key  the secret key, mode 0600 (created so, never readable by others)
+  DIR/NAME.pub  the public key, mode 0644
+Prints the public key (the value of a remote module's public_key). Refuses to overwrite
+either file; NAME is 1 to 64 of A-Z a-z 0-9 . _ - (not starting with '.').
+  --dir DIR  where to write the files (default: the current directory)
+Needs no running node. Exit 1 when the files cannot be written or libzmq lacks CURVE.
 )~";
 
 constexpr std::string_view kPublish =
@@ -314,6 +329,7 @@ std::string commandHelp(std::string_view command) {
   if (command == "forget") return std::string(kForget);
   if (command == "maintenance") return std::string(kMaintenance);
   if (command == "tail") return std::string(kTail) + types;
+  if (command == "keygen") return std::string(kKeygen);
   if (command == "help") return std::string(kHelp);
   return {};
 }

@@ -11,6 +11,7 @@
 #include "plexus/ctl/connection.h"
 #include "plexus/ctl/control_client.h"
 #include "plexus/ctl/help.h"
+#include "plexus/ctl/keygen.h"
 #include "plexus/ctl/run.h"
 #include "plexus/ctl/stop_signals.h"
 #include "plexus/ipc/endpoints.h"
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
     std::cout << "plexusctl " << kPlexusVersion << " (protocol " << ipc::protocolVersionString()
               << ")\n";
     return exitCode(ctl::ExitCode::Ok);
+  }
+  if (const auto* keygen = std::get_if<ctl::KeygenRequest>(&*parsed)) {
+    return exitCode(ctl::runKeygen(*keygen, std::cout, std::cerr));
   }
   return runInvocation(std::get<ctl::Invocation>(*parsed));
 }

@@ -38,6 +38,7 @@ std::span<const OptionSpec> commandOptions(std::string_view command) {
       {"maintenance",
        {{"--urgency", true, false}, {"--reason", true, false}, {"--timeout-ms", true, false}}},
       {"cursors", {{"--delete", true, false}}},
+      {"keygen", {{"--dir", true, false}}},
       {"journal",
        {{"--from", true, false},
         {"--since", true, false},

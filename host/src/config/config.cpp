@@ -14,6 +14,7 @@
 #include "config/config_checks.h"
 #include "config/journal_config.h"
 #include "config/priorities.h"
+#include "config/remote_config.h"
 #include "filter/filter.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
@@ -179,7 +180,8 @@ Status validateModule(const v1::ModuleConfig& module) {
   if (auto problem = ipc::validateModuleId(module.name()); !problem.empty()) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "module name: " + problem);
   }
-  if (module.exec().empty()) {
+  if (auto status = checkModuleKind(module, where); !status) return status;
+  if (module.exec().empty() && !isRemoteModule(module)) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, where + "exec is required");
   }
   if (auto status = checkFields(module); !status) {
@@ -226,6 +228,7 @@ Status validateConfig(const v1::NodeConfig& config) {
   if (auto status = checkFields(config); !status) return status;
   if (auto status = checkPriorities(config); !status) return status;
   if (auto status = checkJournal(config); !status) return status;
+  if (auto status = checkRemote(config); !status) return status;
   if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
   if (!config.control_group().empty() && !ipc::groupByName(config.control_group())) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
@@ -266,7 +269,8 @@ v1::ModuleConfig moduleWithDefaults(const v1::ModuleConfig& module, const v1::No
                                   : ipc::kDefaultCriticalCapacity);
   }
   if (out.policy() == v1::DELIVERY_POLICY_UNSPECIFIED) out.set_policy(v1::DELIVERY_POLICY_DROP);
-  if (out.restart() == v1::RESTART_POLICY_UNSPECIFIED) {
+  // A remote module is never restarted by the node: it keeps no restart policy.
+  if (out.restart() == v1::RESTART_POLICY_UNSPECIFIED && !isRemoteModule(out)) {
     out.set_restart(v1::RESTART_POLICY_ON_FAILURE);
   }
   return out;

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/remote_config.h"
 #include "plexus/host/node.h"
 #include "plexus/ipc/endpoints.h"
 #include "plexus/ipc/protocol.h"
@@ -112,6 +113,11 @@ int main(int argc, char** argv) {
               << status.error().message << "\n";
     return 2;
   }
+  // The node's CURVE secret key (remote modules): readable, private and valid, or no start.
+  if (auto status = plexus::host::checkRemoteSecretKey(*config); !status) {
+    std::cerr << "plexus-node: " << status.error().message << "\n";
+    return 2;
+  }
   if (auto error = runtimeDirError(runtimeDir, config->runtime_dir()); !error.empty()) {
     std::cerr << "plexus-node: " << error << "\n";
     return 2;
@@ -119,6 +125,7 @@ int main(int argc, char** argv) {
   if (checkOnly) {
     int problems = 0;
     for (const auto& module : config->module()) {
+      if (plexus::host::isRemoteModule(module)) continue;  // not spawned: no executable
       auto exec = plexus::host::resolveExecutable(module.exec(), plexus::host::selfDirectory());
       if (!exec) {
         std::cerr << "plexus-node: module '" << module.name() << "': " << exec.error().message

@@ -22,6 +22,8 @@ const char* stateName(v1::ModuleState state) {
       return "crashed";
     case v1::MODULE_STATE_FAILED:
       return "failed";
+    case v1::MODULE_STATE_DISCONNECTED:
+      return "disconnected";
     default:
       return "unknown";
   }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "config/config.h"
+#include "config/remote_config.h"
 #include "runtime/logging.h"
 #include "supervision/module_info.h"
 #include "supervision/module_signal.h"
@@ -63,6 +64,9 @@ ModuleRecord& Supervisor::add(const v1::ModuleConfig& module, bool fromConfig) {
   m_records.push_back(
       std::make_unique<ModuleRecord>(m_deps.timers, moduleWithDefaults(module, m_config),
                                      fromConfig, restartPolicyOf(m_config.timings())));
+  // A remote module is never spawned: it waits for its own connection (the CURVE endpoint,
+  // docs/design.md "Remote modules"), which this node does not serve yet.
+  if (isRemoteModule(module)) m_records.back()->state = v1::MODULE_STATE_DISCONNECTED;
   return *m_records.back();
 }
 
@@ -73,7 +77,7 @@ v1::ModuleInfo Supervisor::infoOf(const ModuleRecord& record) const {
 void Supervisor::startConfigured() {
   PLEXUS_ASSERT_THREAD(m_thread);
   for (auto& record : m_records) {
-    if (!record->config.disabled()) (void)start(*record);
+    if (!record->config.disabled() && !isRemoteModule(record->config)) (void)start(*record);
   }
   m_liveness.start();
 }

@@ -9,12 +9,25 @@
 
 #include "config/config.h"
 #include "config/journal_config.h"
+#include "config/remote_config.h"
 #include "runtime/logging.h"
 #include "supervision/module_info.h"
 #include "supervision/module_signal.h"
 #include "supervision/supervisor.h"
 
 namespace plexus::host {
+
+namespace {
+
+// load, reload and unload do not apply to remote modules yet (docs/design.md "Remote modules").
+Error remoteRefusal(const std::string& moduleId, const char* command) {
+  return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                   std::string(command) + ": module '" + moduleId +
+                       "' is a remote module: the node does not spawn it and cannot " + command +
+                       " it (remote modules connect over the CURVE endpoint, not served yet)");
+}
+
+}  // namespace
 
 void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
   PLEXUS_ASSERT_THREAD(m_thread);
@@ -23,6 +36,10 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
     return;
   }
   ModuleRecord* record = find(module.name());
+  if (isRemoteModule(module) || (record != nullptr && isRemoteModule(record->config))) {
+    done(remoteRefusal(module.name(), "load"));
+    return;
+  }
   const bool nameOnly = module.exec().empty();
   if (nameOnly && record == nullptr) {
     done(makeError(v1::ERROR_CODE_NOT_FOUND,
@@ -61,6 +78,10 @@ void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
     done(makeError(v1::ERROR_CODE_NOT_FOUND, "no module '" + moduleId + "'"));
     return;
   }
+  if (isRemoteModule(record->config)) {
+    done(remoteRefusal(moduleId, "unload"));
+    return;
+  }
   if (record->pid == 0) {
     const bool waitingRestart = record->restartTimer.pending();
     m_stopper.stop(*record, "unloaded by operator", false);  // cancels a pending restart
@@ -92,6 +113,10 @@ void Supervisor::reload(const std::string& moduleId, ModuleCallback done) {
   }
   if (m_shuttingDown) {
     done(makeError(v1::ERROR_CODE_UNAVAILABLE, "the node is shutting down"));
+    return;
+  }
+  if (isRemoteModule(record->config)) {
+    done(remoteRefusal(moduleId, "reload"));
     return;
   }
   record->readyWaiters.push_back(std::move(done));

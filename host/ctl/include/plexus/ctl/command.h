@@ -101,7 +101,12 @@ struct HelpRequest {
   std::string command;  // empty: the general help
 };
 struct VersionRequest {};
+// `plexusctl keygen NAME [--dir DIR]`: writes a CURVE key pair; needs no node.
+struct KeygenRequest {
+  std::string name;
+  std::string dir = ".";
+};
 
-using ParsedArgs = std::variant<Invocation, HelpRequest, VersionRequest>;
+using ParsedArgs = std::variant<Invocation, HelpRequest, VersionRequest, KeygenRequest>;
 
 }  // namespace plexus::ctl
