@@ -59,7 +59,7 @@ const char* laneName(v1::Lane lane) {
   }
 }
 
-constexpr std::array<std::pair<v1::ModuleState, const char*>, 7> kStates{{
+constexpr std::array<std::pair<v1::ModuleState, const char*>, 8> kStates{{
     {v1::MODULE_STATE_STARTING, "starting"},
     {v1::MODULE_STATE_HANDSHAKING, "handshaking"},
     {v1::MODULE_STATE_READY, "ready"},
@@ -67,6 +67,7 @@ constexpr std::array<std::pair<v1::ModuleState, const char*>, 7> kStates{{
     {v1::MODULE_STATE_STOPPED, "stopped"},
     {v1::MODULE_STATE_CRASHED, "crashed"},
     {v1::MODULE_STATE_FAILED, "failed"},
+    {v1::MODULE_STATE_DISCONNECTED, "disconnected"},
 }};
 
 constexpr std::array<std::pair<v1::Health, const char*>, 3> kHealth{{

@@ -112,6 +112,7 @@ TEST(MetricsTextTest, StateAndHealthAreOneHotEnums) {
   const Parsed parsed = parse(formatMetrics(oneModule("m")));
   EXPECT_EQ(parsed.samples.at("plexus_module_state{module=\"m\",state=\"ready\"}"), "1");
   EXPECT_EQ(parsed.samples.at("plexus_module_state{module=\"m\",state=\"crashed\"}"), "0");
+  EXPECT_EQ(parsed.samples.at("plexus_module_state{module=\"m\",state=\"disconnected\"}"), "0");
   EXPECT_EQ(parsed.samples.at("plexus_module_health{module=\"m\",health=\"healthy\"}"), "1");
   EXPECT_EQ(parsed.samples.at("plexus_module_health{module=\"m\",health=\"unhealthy\"}"), "0");
   EXPECT_EQ(parsed.samples.at("plexus_module_restarts_total{module=\"m\"}"), "2");

@@ -159,7 +159,11 @@ TEST(ReadinessTrackerNamesTest, SettledStatesAndCounts) {
   EXPECT_FALSE(settled({"a", v1::MODULE_STATE_STARTING, false}));
   EXPECT_FALSE(settled({"a", v1::MODULE_STATE_HANDSHAKING, false}));
   EXPECT_FALSE(settled({"a", v1::MODULE_STATE_STOPPING, false}));
+  EXPECT_TRUE(settled({"far", v1::MODULE_STATE_DISCONNECTED, false})) << "remote: not awaited";
   EXPECT_EQ(moduleCounts({}), "0 modules");
+  EXPECT_EQ(moduleCounts({{"a", v1::MODULE_STATE_READY, false},
+                          {"far", v1::MODULE_STATE_DISCONNECTED, false}}),
+            "2 modules: 1 ready, 1 disconnected");
   EXPECT_EQ(laggards({{"a", v1::MODULE_STATE_READY, false}}), "");
 }
 
