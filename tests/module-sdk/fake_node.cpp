@@ -90,6 +90,15 @@ std::optional<v1::Subscribe> FakeNode::acceptSubscribe(std::chrono::milliseconds
   return subscribe->subscribe();
 }
 
+std::optional<std::string> FakeNode::receiveUntilGoodbye(
+    std::chrono::milliseconds timeout, const std::function<void(const v1::Envelope&)>& each) {
+  while (auto in = receive(timeout)) {
+    if (in->has_goodbye()) return in->goodbye().reason();
+    if (each) each(*in);
+  }
+  return std::nullopt;
+}
+
 void FakeNode::sendFrames(std::vector<zmq::message_t>& frames) {
   frames.insert(frames.begin(), zmq::message_t(m_moduleId.data(), m_moduleId.size()));
   zmq::send_multipart(m_router, frames);

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,11 @@ class FakeNode {
   // Waits for the module's Subscribe and answers it with a SubscribeAck; nullopt (nothing sent)
   // when none came within `timeout`.
   std::optional<v1::Subscribe> acceptSubscribe(std::chrono::milliseconds timeout);
+
+  // Receives until the module's Goodbye (its reason returned), handing every other envelope to
+  // `each`; nullopt when `timeout` passes between two of them without a Goodbye.
+  std::optional<std::string> receiveUntilGoodbye(
+      std::chrono::milliseconds timeout, const std::function<void(const v1::Envelope&)>& each = {});
 
   void send(const v1::Envelope& envelope);
   void sendBatch(v1::Lane lane, const std::vector<FakeEvent>& events);

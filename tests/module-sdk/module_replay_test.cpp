@@ -104,17 +104,14 @@ TEST(ModuleReplayTest, RunDispatchesReplayLastWithTheReplayEndInOrderAndAcksItsL
     fake.sendBatch(v1::LANE_CRITICAL, {newBlock(1, 22)});
     fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 2)});
     fake.send(response(stats->request().correlation_id()));
-    while (auto in = fake.receive(kWait)) {
-      if (in->has_ack()) {
-        acks.push_back(v1::Lane_Name(in->ack().lane()) + ":" +
-                       std::to_string(in->ack().through_seq()));
+    auto reason = fake.receiveUntilGoodbye(kWait, [&](const v1::Envelope& in) {
+      if (in.has_ack()) {
+        acks.push_back(v1::Lane_Name(in.ack().lane()) + ":" +
+                       std::to_string(in.ack().through_seq()));
       }
-      if (in->has_goodbye()) {
-        goodbye = in->goodbye().reason();
-        return;
-      }
-    }
-    ADD_FAILURE() << "no Goodbye";
+    });
+    ASSERT_TRUE(reason.has_value()) << "no Goodbye";
+    goodbye = *reason;
   });
   Module module = Module::connect(node.options());
   std::vector<std::string> handled;

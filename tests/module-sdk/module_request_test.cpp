@@ -39,13 +39,9 @@ TEST(ModuleRequestTest, AHandlersRequestReturnsAsSoonAsItsAnswerIsReceived) {
       fake.send(answer);
     }
     fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 2)});
-    while (auto in = fake.receive(kWait)) {
-      if (in->has_goodbye()) {
-        goodbye = in->goodbye().reason();
-        return;
-      }
-    }
-    ADD_FAILURE() << "no Goodbye";
+    auto reason = fake.receiveUntilGoodbye(kWait);
+    ASSERT_TRUE(reason.has_value()) << "no Goodbye";
+    goodbye = *reason;
   });
   Module module = Module::connect(node.options());
   std::vector<std::uint64_t> routed;

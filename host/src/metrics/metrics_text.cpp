@@ -5,6 +5,8 @@
 #include <functional>
 #include <utility>
 
+#include "supervision/module_info.h"
+
 namespace plexus::host {
 
 namespace {
@@ -58,17 +60,6 @@ const char* laneName(v1::Lane lane) {
       return "event";
   }
 }
-
-constexpr std::array<std::pair<v1::ModuleState, const char*>, 8> kStates{{
-    {v1::MODULE_STATE_STARTING, "starting"},
-    {v1::MODULE_STATE_HANDSHAKING, "handshaking"},
-    {v1::MODULE_STATE_READY, "ready"},
-    {v1::MODULE_STATE_STOPPING, "stopping"},
-    {v1::MODULE_STATE_STOPPED, "stopped"},
-    {v1::MODULE_STATE_CRASHED, "crashed"},
-    {v1::MODULE_STATE_FAILED, "failed"},
-    {v1::MODULE_STATE_DISCONNECTED, "disconnected"},
-}};
 
 constexpr std::array<std::pair<v1::Health, const char*>, 3> kHealth{{
     {v1::HEALTH_UNSPECIFIED, "unknown"},
@@ -144,9 +135,13 @@ void writeSupervision(Writer& out, const MetricsSnapshot& snapshot) {
   out.family("plexus_module_state", "gauge", "1 for the module's current state, 0 for the others.");
   for (const ModuleMetrics& module : snapshot.modules) {
     if (!module.supervised) continue;
-    for (const auto& [state, name] : kStates)
-      out.sample("plexus_module_state", {{"module", module.id}, {"state", name}},
+    // Every state of the enum, named as plexusctl names it: a new state needs no list here.
+    for (int state = v1::ModuleState_MIN + 1; state <= v1::ModuleState_MAX; ++state) {
+      if (!v1::ModuleState_IsValid(state)) continue;
+      out.sample("plexus_module_state",
+                 {{"module", module.id}, {"state", stateName(static_cast<v1::ModuleState>(state))}},
                  module.state == state ? "1" : "0");
+    }
   }
   out.family("plexus_module_restarts_total", "counter", "Restarts of the module by the node.");
   for (const ModuleMetrics& module : snapshot.modules) {
