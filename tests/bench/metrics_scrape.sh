@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scrapes a node's /metrics SCRAPES times, every INTERVAL seconds, with curl, and prints the
-# latency median and p99 (curl's time_total, one connection per scrape), the loop's time per
+# latency median and p99 (curl's time_total, one connection per scrape), the same for the first
+# byte (time_starttransfer: connect, request, snapshot and formatting), the loop's time per
 # snapshot (plexus_metrics_snapshot_duration_seconds of each answer) median and p99, and the CPU
 # time of the process's plexus-metrics thread over the scrapes (with PID). docs/performance.md
 # "Metrics" runs it against plexus-bench --metrics-listen.
@@ -31,7 +32,10 @@ done
 cpu_before=$(metrics_cpu)
 started=$(date +%s.%N)
 for _ in $(seq "$scrapes"); do
-  curl -sf -o "$work/body" -w '%{time_total}\n' "$url" >>"$work/latency"
+  curl -sf -o "$work/body" -w '%{time_total} %{time_starttransfer}\n' "$url" >"$work/times"
+  read -r total first <"$work/times"
+  echo "$total" >>"$work/latency"
+  echo "$first" >>"$work/first_byte"
   awk '$1 == "plexus_metrics_snapshot_duration_seconds" { print $2 }' "$work/body" >>"$work/snapshot"
   sleep "$interval"
 done
@@ -43,6 +47,7 @@ quantiles() {  # median and p99 of a column of seconds, in ms
     printf "median_ms=%.3f p99_ms=%.3f", v[int((NR + 1) / 2)] * 1000, v[p99] * 1000 }'
 }
 echo "scrapes=$scrapes bytes=$(wc -c <"$work/body") latency: $(quantiles "$work/latency")" \
+     "first_byte: $(quantiles "$work/first_byte")" \
      "loop_snapshot: $(quantiles "$work/snapshot")" \
      "metrics_thread_cpu_s=$(echo "scale=3; ($cpu_after - $cpu_before) / $(getconf CLK_TCK)" | bc)" \
      "over_s=$(printf %.1f "$elapsed")"

@@ -1,7 +1,8 @@
 // /metrics of the real node with real modules: on a quiet node every delivery number equals
 // `plexusctl stats --json`; a reset does not lower the counters; promtool finds the text clean;
 // a real Prometheus (Debian's package, started here on a port of its own) scrapes the node and
-// its query API reports the same numbers; a metrics_listen that cannot bind stops the start.
+// its query API reports the same numbers; the control socket's refusals of plexusctl's requests
+// are counted by reason; a metrics_listen that cannot bind stops the start.
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -170,6 +171,30 @@ TEST_F(MetricsTest, AQuietNodeReportsWhatStatsJsonSaysAndAResetLowersNothing) {
   }
   EXPECT_EQ(after.at(key("plexus_module_events_acked_total", "a", "event")),
             stats.modules(0).acked());
+}
+
+TEST_F(MetricsTest, TheControlSocketsRefusalsAreCountedByReason) {
+  const std::string family = "plexus_control_requests_rejected_total";
+  const std::string notFound = family + "{reason=\"not_found\"}";
+  const Samples before = scrape();
+  ASSERT_EQ(before.count(notFound), 1U) << m_lastBody;
+  EXPECT_EQ(before.at(family + "{reason=\"peer_refused\"}"), 0);
+  for (int i = 0; i < 2; ++i) {
+    const CtlRun refused = runCtl(*m_node, "stats nosuch");
+    EXPECT_NE(refused.exitCode, 0) << refused.out;  // the node answered NOT_FOUND
+  }
+  ASSERT_EQ(runCtl(*m_node, "stats").exitCode, 0) << "an answered request is no refusal";
+  const Samples after = scrape();
+  EXPECT_EQ(after.at(notFound), before.at(notFound) + 2);
+  int reasons = 0;
+  for (const auto& [name, value] : after) {
+    if (name.rfind(family + "{", 0) != 0) continue;
+    ++reasons;
+    if (name != notFound) {
+      EXPECT_EQ(value, before.at(name)) << name;
+    }
+  }
+  EXPECT_GE(reasons, 13) << "every reason, even at 0";
 }
 
 TEST_F(MetricsTest, PromtoolFindsTheTextClean) {

@@ -28,6 +28,7 @@ void ControlServer::serve() {
 
 SendStatus ControlServer::send(const std::string& clientId, v1::ControlResponse response) {
   PLEXUS_ASSERT_THREAD(m_thread);
+  if (response.has_error()) m_rejections.count(response.error().code());
   ipc::stampVersion(response);
   zmq::message_t frame(response.ByteSizeLong());
   response.SerializeWithCachedSizesToArray(static_cast<std::uint8_t*>(frame.data()));

@@ -5,7 +5,9 @@
 // a ControlRequest of our protocol major, and routes every request to the ControlHandler that
 // serves its body (status_queries, module_commands, operator_publish, maintenance_requests,
 // tail_sessions); a body nobody serves is answered INVALID_ARGUMENT. Every answer leaves through
-// send(), stamped with the protocol version.
+// send(), stamped with the protocol version; every Error answer is counted by its code
+// (rejections(): plexus_control_requests_rejected_total), as are the connections ZAP refused
+// (countPeerRefused(), from the node).
 // Thread rule: loop thread only (it owns the control socket).
 
 #include <plexus/v1/control.pb.h>
@@ -15,6 +17,7 @@
 #include <zmq.hpp>
 
 #include "control/control_handler.h"
+#include "metrics/control_rejections.h"
 #include "plexus/ipc/thread_checker.h"
 #include "runtime/event_loop.h"
 
@@ -34,12 +37,18 @@ class ControlServer final : public ControlReplier {
 
   SendStatus send(const std::string& clientId, v1::ControlResponse response) override;
 
+  // A connection to the control socket that ZAP refused (peer not admitted).
+  void countPeerRefused() { m_rejections.countPeerRefused(); }
+  // The refusals since node start, by reason.
+  const ControlRejections& rejections() const { return m_rejections; }
+
  private:
   void dispatch(const std::string& clientId, const v1::ControlRequest& request);
 
   zmq::socket_t& m_router;
   EventLoop& m_loop;
   std::unordered_map<int, ControlHandler*> m_handlers;  // by ControlRequest::BodyCase
+  ControlRejections m_rejections;
   ThreadChecker m_thread;
 };
 

@@ -29,10 +29,11 @@ Histogram holdSeconds(const HoldHistogram& holds) {
 }  // namespace
 
 MetricsCollector::MetricsCollector(Timers& loop, const EventManager& events,
-                                   const ModuleDirectory& modules)
+                                   const ModuleDirectory& modules, const ControlRejections& control)
     : m_loop(loop),
       m_events(events),
       m_modules(modules),
+      m_control(control),
       m_startTimeSeconds(unixSeconds(std::chrono::system_clock::now())) {}
 
 std::optional<MetricsSnapshot> MetricsCollector::take(std::chrono::milliseconds deadline) {
@@ -55,6 +56,7 @@ MetricsSnapshot MetricsCollector::build() const {
   std::copy(bySource.begin(), bySource.end(), out.publishedBySource.begin());
   out.eventsSent = m_events.eventsSent();
   out.batchesSent = m_events.batchesSent();
+  out.controlRejected = m_control.counts();
   out.snapshotSeconds = m_lastBuildSeconds.load(std::memory_order_relaxed);
   std::map<std::string, ModuleMetrics> byId;
   for (EventManager::SinceStart& totals : m_events.allStatsSinceStart()) {

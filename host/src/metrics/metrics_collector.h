@@ -2,16 +2,17 @@
 
 // MetricsCollector: the bridge between the event loop and the metrics thread. take() (metrics
 // thread) posts a task to the loop and waits, up to a deadline, for the MetricsSnapshot that task
-// builds (build(): copies of the EventManager's and the supervisor's numbers, counters since node
-// start). The metrics thread never touches loop-owned state; the loop never formats text.
-// Thread rule: build() on the loop thread; take() from any other thread (never the loop's: it
-// would wait for itself).
+// builds (build(): copies of the EventManager's, the supervisor's and the control socket's
+// numbers, counters since node start). The metrics thread never touches loop-owned state; the loop
+// never formats text. Thread rule: build() on the loop thread; take() from any other thread (never
+// the loop's: it would wait for itself).
 
 #include <atomic>
 #include <chrono>
 #include <optional>
 
 #include "delivery/event_manager.h"
+#include "metrics/control_rejections.h"
 #include "metrics/metrics_snapshot.h"
 #include "plexus/ipc/thread_checker.h"
 #include "runtime/timers.h"
@@ -29,7 +30,8 @@ class SnapshotSource {
 
 class MetricsCollector final : public SnapshotSource {
  public:
-  MetricsCollector(Timers& loop, const EventManager& events, const ModuleDirectory& modules);
+  MetricsCollector(Timers& loop, const EventManager& events, const ModuleDirectory& modules,
+                   const ControlRejections& control);
 
   std::optional<MetricsSnapshot> take(std::chrono::milliseconds deadline) override;
   MetricsSnapshot build() const;  // loop thread
@@ -39,6 +41,7 @@ class MetricsCollector final : public SnapshotSource {
   Timers& m_loop;
   const EventManager& m_events;
   const ModuleDirectory& m_modules;
+  const ControlRejections& m_control;
   double m_startTimeSeconds;
   mutable std::atomic<double> m_lastBuildSeconds{0};
 };

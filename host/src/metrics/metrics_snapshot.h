@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "metrics/control_rejections.h"
+
 namespace plexus::host {
 
 // A histogram with fixed upper bounds: counts[i] events fell in (bounds[i-1], bounds[i]], the last
@@ -47,7 +49,9 @@ struct MetricsSnapshot {
   std::uint64_t eventsSent = 0;
   std::uint64_t batchesSent = 0;
   std::vector<ModuleMetrics> modules;  // sorted by id
-  double snapshotSeconds = 0;          // the loop's time building the previous snapshot
+  // The control socket's refusals by reason (ControlRejections' slots), since node start.
+  ControlRejections::Counts controlRejected{};
+  double snapshotSeconds = 0;  // the loop's time building the previous snapshot
 };
 
 }  // namespace plexus::host

@@ -296,6 +296,8 @@ class Node::Impl {
     m_loop.addSocket(m_zap.socket(), [this] { m_zap.serveReady(); });
     m_zap.setObserver([this](const ipc::ZapRequest& request, const ipc::ZapVerdict& verdict) {
       m_refusals.zapVerdict(request, verdict);
+      if (!verdict.accepted && request.domain == ipc::kControlZapDomain)
+        m_control.countPeerRefused();
     });
     m_moduleSocket.serve([this](ReceivedMessage& message) {
       m_moduleServer.handle(message.routingId, message.userId, message.frames, message.peerPid);
@@ -364,7 +366,7 @@ class Node::Impl {
   ServiceWatchdog m_watchdog;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;
-  MetricsCollector m_metricsCollector{m_loop, m_events, m_supervisor};
+  MetricsCollector m_metricsCollector{m_loop, m_events, m_supervisor, m_control.rejections()};
   std::unique_ptr<MetricsServer> m_metrics;  // destroyed first: its thread joined
 };
 

@@ -1,6 +1,7 @@
 // ControlServer over a real ROUTER (inproc, ROUTER_MANDATORY) with a DEALER as the operator's
 // client and recording handlers: routing by body, the protocol version stamped on every answer,
-// malformed requests, another major, a body nobody serves, a client that is gone.
+// malformed requests, another major, a body nobody serves, a client that is gone; every Error
+// answer counted by its code (ControlRejections), peer refusals in their own slot.
 
 #include "control/control_server.h"
 
@@ -146,6 +147,33 @@ TEST_F(ControlServerTest, WhatIsNotOneControlRequestIsMalformed) {
   EXPECT_TRUE(queries.handled.empty());
   // The connection still works.
   EXPECT_EQ(exchange(status).correlation_id(), 11u);
+}
+
+TEST_F(ControlServerTest, EveryErrorAnswerIsCountedByItsCodeAndAnswersAreNot) {
+  const auto& counts = server.rejections().counts();
+  v1::ControlRequest status = request(13);
+  status.mutable_status();
+  exchange(status);
+  EXPECT_EQ(counts, ControlRejections::Counts{}) << "an answer is no rejection";
+
+  exchange(std::vector<std::string>{"\xff\xff\xff garbage"});
+  exchange({status.SerializeAsString(), "second"});
+  v1::ControlRequest load = request(14);
+  load.mutable_load()->mutable_module()->set_name("x");
+  exchange(load);
+  status.set_protocol_major(ipc::kProtocolMajor + 1);
+  exchange(status);
+  EXPECT_EQ(counts[v1::ERROR_CODE_MALFORMED], 2U);
+  EXPECT_EQ(counts[v1::ERROR_CODE_INVALID_ARGUMENT], 1U);
+  EXPECT_EQ(counts[v1::ERROR_CODE_UNSUPPORTED_VERSION], 1U);
+  EXPECT_EQ(counts[ControlRejections::kPeerRefused], 0U);
+
+  // A handler's refusal goes out through the same send(): counted too.
+  server.replyError("client-1", 15, makeError(v1::ERROR_CODE_NOT_FOUND, "no module 'x'"));
+  EXPECT_EQ(counts[v1::ERROR_CODE_NOT_FOUND], 1U);
+  server.countPeerRefused();
+  server.countPeerRefused();
+  EXPECT_EQ(counts[ControlRejections::kPeerRefused], 2U);
 }
 
 TEST_F(ControlServerTest, ABodyWithTwoHandlersIsAProgrammingError) {

@@ -149,5 +149,36 @@ TEST(MetricsTextTest, AMalformedHistogramIsLeftOut) {
   EXPECT_EQ(parsed.samples.count("plexus_module_event_hold_seconds_count{module=\"m\"}"), 0U);
 }
 
+TEST(MetricsTextTest, ControlRejectionsHaveEveryReasonEvenAtZero) {
+  MetricsSnapshot snapshot = oneModule("m");
+  snapshot.controlRejected[v1::ERROR_CODE_NOT_FOUND] = 3;
+  snapshot.controlRejected[ControlRejections::kPeerRefused] = 2;
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  const std::string name = "plexus_control_requests_rejected_total";
+  EXPECT_EQ(parsed.type.at(name), 1);
+  EXPECT_EQ(parsed.samples.at(name + "{reason=\"not_found\"}"), "3");
+  EXPECT_EQ(parsed.samples.at(name + "{reason=\"peer_refused\"}"), "2");
+  EXPECT_EQ(parsed.samples.at(name + "{reason=\"malformed\"}"), "0");
+  int reasons = 0;
+  for (const auto& [sample, value] : parsed.samples)
+    reasons += sample.rfind(name + "{reason=", 0) == 0 ? 1 : 0;
+  EXPECT_EQ(reasons, static_cast<int>(ControlRejections::kReasons));
+}
+
+TEST(MetricsTextTest, TheSameSnapshotFormatsTheSameAndLargeNumbersExactly) {
+  MetricsSnapshot snapshot = oneModule("m");
+  snapshot.eventsSent = 18446744073709551615ULL;
+  snapshot.modules[0].delivery.mutable_lanes(0)->set_routed(1ULL << 60);
+  snapshot.modules[0].delivery.set_rejected(100000);
+  const std::string first = formatMetrics(snapshot);
+  EXPECT_EQ(formatMetrics(snapshot), first) << "no state carried from one scrape to the next";
+  const Parsed parsed = parse(first);
+  EXPECT_EQ(parsed.samples.at("plexus_events_sent_total"), "18446744073709551615");
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_routed_total{module=\"m\",lane=\"event\"}"),
+            "1152921504606846976");
+  // Module counters are formatted as doubles (shortest form), as they always were.
+  EXPECT_EQ(parsed.samples.at("plexus_module_rejected_requests_total{module=\"m\"}"), "1e+05");
+}
+
 }  // namespace
 }  // namespace plexus::host
