@@ -25,10 +25,6 @@ struct MetricsServerOptions {
   std::size_t maxRequestBytes = 8192;         // header and body, each
   std::chrono::milliseconds ioTimeout{5000};  // per read (including idle keep-alive) and write
   std::chrono::milliseconds snapshotDeadline{2000};
-  // SO_SNDBUF of each connection (0: the kernel's): room for a whole body (100 modules: 410 KB),
-  // so an answer is one write and its transfer waits only on the client, not on this thread
-  // being scheduled again for each part. The kernel caps it at net.core.wmem_max.
-  int sendBufferBytes = 2 * 1024 * 1024;
 };
 
 class MetricsServer {

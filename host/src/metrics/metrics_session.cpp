@@ -13,11 +13,6 @@ namespace http = boost::beast::http;
 MetricsSession::MetricsSession(boost::asio::ip::tcp::socket socket, MetricsShared& shared)
     : m_stream(std::move(socket)), m_shared(shared), m_buffer(2 * shared.options.maxRequestBytes) {
   ++m_shared.connections;
-  if (shared.options.sendBufferBytes > 0) {
-    boost::system::error_code ignored;  // the kernel's default buffer still works, more slowly
-    m_stream.socket().set_option(
-        boost::asio::socket_base::send_buffer_size(shared.options.sendBufferBytes), ignored);
-  }
 }
 
 MetricsSession::~MetricsSession() {

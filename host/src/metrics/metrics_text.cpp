@@ -59,7 +59,7 @@ std::string label(std::string_view key, std::string_view value) {
 
 // The previous scrape's body size: the next one reserves a little more than that, so formatting
 // grows its buffer at most once (100 modules: about 410 KB).
-std::atomic<std::size_t> g_lastBodySize{64 * 1024};
+std::atomic<std::size_t> g_lastBodySize{std::size_t{64} * 1024};
 
 // Appends to one reserved string: numbers with std::to_chars, labels escaped and joined once per
 // scrape by the caller, so a sample allocates nothing of its own.
