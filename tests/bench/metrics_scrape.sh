@@ -25,14 +25,19 @@ metrics_cpu() {
   echo 0
 }
 
-for _ in $(seq 200); do  # the node may still be starting: up to 20 s
+for _ in $(seq 600); do  # the node may still be starting (100 modules, busy machine): up to 60 s
   curl -sf -o /dev/null "$url" && break
   sleep 0.1
 done
 cpu_before=$(metrics_cpu)
 started=$(date +%s.%N)
+failed=0
 for _ in $(seq "$scrapes"); do
-  curl -sf -o "$work/body" -w '%{time_total} %{time_starttransfer}\n' "$url" >"$work/times"
+  if ! curl -sf -o "$work/body" -w '%{time_total} %{time_starttransfer}\n' "$url" >"$work/times"; then
+    failed=$((failed + 1))  # counted and reported, not timed
+    sleep "$interval"
+    continue
+  fi
   read -r total first <"$work/times"
   echo "$total" >>"$work/latency"
   echo "$first" >>"$work/first_byte"
@@ -46,7 +51,7 @@ quantiles() {  # median and p99 of a column of seconds, in ms
     p99 = int(NR * 0.99); if (p99 < 1) p99 = 1
     printf "median_ms=%.3f p99_ms=%.3f", v[int((NR + 1) / 2)] * 1000, v[p99] * 1000 }'
 }
-echo "scrapes=$scrapes bytes=$(wc -c <"$work/body") latency: $(quantiles "$work/latency")" \
+echo "scrapes=$scrapes failed=$failed bytes=$(wc -c <"$work/body") latency: $(quantiles "$work/latency")" \
      "first_byte: $(quantiles "$work/first_byte")" \
      "loop_snapshot: $(quantiles "$work/snapshot")" \
      "metrics_thread_cpu_s=$(echo "scale=3; ($cpu_after - $cpu_before) / $(getconf CLK_TCK)" | bc)" \
