@@ -6,7 +6,9 @@
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -254,6 +256,30 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheSameNumbers) {
   EXPECT_EQ(queryValues(prometheus, "sum by (module) (plexus_module_events_routed_total)"), totals);
   EXPECT_EQ(queryValues(prometheus, "plexus_module_state{state=\"ready\"}"),
             (std::map<std::string, double>{{"a", 1}, {"b", 1}}));
+}
+
+// nobody with the control group only as a supplementary group: the socket's mode lets it
+// connect, ZAP (the peer's gid, the groups of nobody's account) refuses it: peer_refused.
+TEST(ControlRefusalMetricsTest, APeerZapRefusesCountsAsPeerRefused) {
+  const group* daemon = ::getgrnam("daemon");
+  if (::geteuid() != 0 || daemon == nullptr || !std::filesystem::exists("/usr/bin/setpriv"))
+    GTEST_SKIP() << "needs root, the group daemon and setpriv to connect as another user";
+  const std::uint16_t port = freeLoopbackPort();
+  TestNode node("control_group: \"daemon\"\nmetrics_listen: \"127.0.0.1:" + std::to_string(port) +
+                "\"\n" + ModuleSpec{"alpha", {}, {"--report", "/dev/null"}}.text());
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  const std::string peerRefused = "plexus_control_requests_rejected_total{reason=\"peer_refused\"}";
+  EXPECT_EQ(parseMetrics(httpGet(port, "/metrics").body).at(peerRefused), 0);
+  const CtlRun refused = runCommand(
+      "/usr/bin/setpriv --reuid=65534 --regid=65534 --groups=" + std::to_string(daemon->gr_gid) +
+      " " + ctlBinary().string() + " --runtime-dir " + node.runtimeDir().string() +
+      " --timeout 1000 status 2>&1");
+  EXPECT_EQ(refused.exitCode, 3) << "not reachable: " << refused.out;
+  EXPECT_EQ(runCtl(node, "status").exitCode, 0) << "the node's own uid is admitted";
+  const Samples after = parseMetrics(httpGet(port, "/metrics").body);
+  EXPECT_GE(after.at(peerRefused), 1) << "libzmq retries: one count per attempt";
+  EXPECT_EQ(after.at("plexus_control_requests_rejected_total{reason=\"malformed\"}"), 0);
 }
 
 TEST(MetricsListenTest, AnAddressInUseStopsTheStartWithAClearMessage) {
