@@ -104,10 +104,13 @@ class Connection {
     zmq::message_t frame;
   };
   void openSocket();
-  void connectAndHandshake(Clock::time_point deadline);
+  // False when stop() was called meanwhile (looked at only while reconnecting).
+  bool connectAndHandshake(Clock::time_point deadline);
   void handshaken();
   // Waits `delay` for stop(): false when it came.
   bool waitUnlessStopped(std::chrono::milliseconds delay);
+  // Takes what other threads posted: whether a stop() is among it (then Incoming::Stop waits).
+  bool stopRequested();
   bool onOwnerThread() const;
   void takeCommands();
   void flushOutbox();

@@ -87,13 +87,16 @@ void Connection::handshaken() {
   m_lost = false;
 }
 
+bool Connection::stopRequested() {
+  takeCommands();  // sends are dropped while lost; a Stop goes to m_ready
+  return std::any_of(m_ready.begin(), m_ready.end(),
+                     [](const Incoming& item) { return item.kind == Incoming::Kind::Stop; });
+}
+
 bool Connection::waitUnlessStopped(milliseconds delay) {
   const auto deadline = Clock::now() + delay;
   for (;;) {
-    takeCommands();  // sends are dropped while lost; a Stop goes to m_ready
-    for (const Incoming& item : m_ready) {
-      if (item.kind == Incoming::Kind::Stop) return false;
-    }
+    if (stopRequested()) return false;
     const auto left = remaining(deadline);
     if (left <= milliseconds(0)) return true;
     pollfd fd{m_commands.fd(), POLLIN, 0};
@@ -111,7 +114,7 @@ bool Connection::reconnect() {
     if (!waitUnlessStopped(delay)) return false;
     try {
       openSocket();
-      connectAndHandshake(Clock::now() + m_options.timeout);
+      if (!connectAndHandshake(Clock::now() + m_options.timeout)) return false;
     } catch (const RetryableConnectError& e) {
       std::cerr << "plexus-sdk: " << e.what() << "\n";
       continue;
@@ -127,7 +130,7 @@ bool Connection::reconnect() {
   }
 }
 
-void Connection::connectAndHandshake(Clock::time_point deadline) {
+bool Connection::connectAndHandshake(Clock::time_point deadline) {
   PLEXUS_ASSERT_THREAD(m_owner);
   const std::string who = "module '" + m_options.moduleId + "'";
   // 1. The ZeroMQ handshake, where the node's ZAP handler checks the token or the key.
@@ -138,6 +141,7 @@ void Connection::connectAndHandshake(Clock::time_point deadline) {
                                   who +
                                   (m_remote ? "; is the server key the node's public key?)" : ")"));
     }
+    if (m_lost && stopRequested()) return false;
     auto event = m_monitor->next(std::min(remaining(deadline), milliseconds(100)));
     if (!event) continue;
     if (event->event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) break;
@@ -175,6 +179,7 @@ void Connection::connectAndHandshake(Clock::time_point deadline) {
       throw RetryableConnectError("plexus-node did not answer the handshake of " + who +
                                   " within " + std::to_string(m_options.timeout.count()) + " ms");
     }
+    if (m_lost && stopRequested()) return false;
     zmq::pollitem_t items[] = {{m_socket.handle(), 0, ZMQ_POLLIN, 0},
                                {m_monitor->socket().handle(), 0, ZMQ_POLLIN, 0}};
     zmq::poll(items, 2, std::min(remaining(deadline), milliseconds(100)));
@@ -200,7 +205,7 @@ void Connection::connectAndHandshake(Clock::time_point deadline) {
     }
     if (reply.has_handshake_ack()) {
       m_handshake = reply.handshake_ack();
-      return;
+      return true;
     }
   }
 }

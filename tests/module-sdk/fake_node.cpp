@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <iterator>
+#include <thread>
 #include <zmq_addon.hpp>
 
 #include "plexus/ipc/envelope_codec.h"
@@ -48,12 +50,29 @@ void FakeNode::bindCurveRouter() {
   m_router.set(zmq::sockopt::zap_domain, "plexus-remote");
   m_router.set(zmq::sockopt::router_mandatory, 1);
   m_router.set(zmq::sockopt::linger, 0);
-  m_router.bind(m_endpoint);
+  // libzmq closes the previous ROUTER's listener on its I/O thread, after close() returned: the
+  // port may still be taken for a moment.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    try {
+      m_router.bind(m_endpoint);
+      return;
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EADDRINUSE || std::chrono::steady_clock::now() >= deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polls the port's release
+  }
 }
 
-void FakeNode::dropConnection() {
+void FakeNode::dropConnection(bool rebind) {
   m_router.close();
-  bindCurveRouter();
+  if (rebind) bindCurveRouter();
+}
+
+void FakeNode::serveZapFor(std::chrono::milliseconds duration) {
+  zmq::pollitem_t item{m_curveZap.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, duration);
+  serveCurveZap();
 }
 
 // ZAP (RFC 27): version, request id, domain, address, identity, mechanism, then the client's

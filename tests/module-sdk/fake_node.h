@@ -81,8 +81,13 @@ class FakeNode {
   // Answers the module's next Handshake with an Error of `code`; false if none came in time.
   bool refuseHandshake(v1::ErrorCode code, std::chrono::milliseconds timeout);
   // Remote mode: closes the ROUTER (the module's connection drops) and binds a new one on the
-  // same port.
-  void dropConnection();
+  // same port, at once or (`rebind` false) when rebind() is called; nothing else meanwhile.
+  void dropConnection(bool rebind = true);
+  void rebind() { bindCurveRouter(); }
+  // Remote mode, while the ROUTER is closed: serves ZAP only, for `duration`. A dropped
+  // connection's session ends only once the ZAP socket took its pipe's end, so a fake that
+  // stopped serving would keep the TCP connection open.
+  void serveZapFor(std::chrono::milliseconds duration);
   // Remote mode: the ZAP requests answered so far (admitted or refused).
   int zapRequests() const { return m_zapRequests; }
 
