@@ -49,6 +49,9 @@ void FakeNode::bindCurveRouter() {
   m_router.set(zmq::sockopt::curve_secretkey, m_curve->server.secretKey);
   m_router.set(zmq::sockopt::zap_domain, "plexus-remote");
   m_router.set(zmq::sockopt::router_mandatory, 1);
+  // A module that reconnects while its old connection still looks alive here (a frozen relay)
+  // takes its routing id over: the fake does not judge liveness as the node does.
+  m_router.set(zmq::sockopt::router_handover, 1);
   m_router.set(zmq::sockopt::linger, 0);
   // libzmq closes the previous ROUTER's listener on its I/O thread, after close() returned: the
   // port may still be taken for a moment.

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "fake_node_thread.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/protocol.h"
+#include "tcp_relay.h"
 
 namespace plexus::sdk::test {
 namespace {
@@ -81,6 +83,43 @@ TEST(ModuleReconnectTest, ALostConnectionComesBackAsANewIncarnationWithTheSameSu
   EXPECT_EQ(seen, expected);
   EXPECT_FALSE(firstTypes.empty());
   EXPECT_EQ(firstTypes, secondTypes);
+}
+
+// A node that goes silent with its connection open (SIGSTOP, a cut cable): the ZMTP heartbeats
+// go unanswered, the SDK drops the connection and reconnects. The first connection's heartbeat
+// is the SDK's default (1 s, timeout 3 s): the node's interval is known only after it.
+TEST(ModuleReconnectTest, ANodeThatStopsAnsweringIsFoundByHeartbeatsAndReconnected) {
+  Remote remote;
+  std::promise<TcpRelay*> relayReady;
+  auto relayFuture = relayReady.get_future();
+  FakeNodeThread node(remote.curve, [&](FakeNode& fake) {
+    TcpRelay* relay = relayFuture.get();
+    ASSERT_TRUE(fake.acceptHandshake(remoteAck(1), kWait));
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
+    fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 1)});
+    expectAck(fake, 1);
+    relay->freeze();
+    ASSERT_TRUE(fake.acceptHandshake(remoteAck(2), kWait)) << "no second handshake";
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
+    fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 2)});
+    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
+    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "node shutdown");
+  });
+  ConnectOptions options = remote.options(node);
+  const auto port = options.endpoint.substr(options.endpoint.rfind(':') + 1);
+  TcpRelay relay(static_cast<std::uint16_t>(std::stoi(port)));
+  relayReady.set_value(&relay);
+  options.endpoint = "tcp://127.0.0.1:" + std::to_string(relay.port());
+  Module module = Module::connect(options);
+  module.on(v1::EVENT_TYPE_NODE_SHUTDOWN, [](const Delivery&) {});
+  std::vector<std::uint64_t> incarnations;
+  module.on(v1::EVENT_TYPE_NEW_BLOCK,
+            [&](const Delivery&) { incarnations.push_back(module.incarnation()); });
+  const auto started = Clock::now();
+  EXPECT_EQ(module.run(), 0);
+  node.join();
+  EXPECT_EQ(incarnations, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(8)) << "1 s heartbeats, 3 s timeout";
 }
 
 TEST(ModuleReconnectTest, AHandshakeAnsweredUnavailableIsRetriedWithBackoff) {
