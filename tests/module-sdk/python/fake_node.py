@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import errno
 import secrets
+import select
+import socket
 import tempfile
 import threading
 import time
@@ -71,6 +73,7 @@ class FakeNode:
         if self._curve is not None:
             self._router.curve_server = True
             self._router.curve_secretkey = self._curve.server_secret
+            self._router.router_handover = 1  # a reconnecting module takes its id over
         else:
             self._router.plain_server = True
         self._router.linger = 0
@@ -192,3 +195,54 @@ class ModuleThread:
         for module in self.modules:
             module.stop()
         self._thread.join(10.0)
+
+
+class TcpRelay:
+    """Forwards TCP connections from a port of its own on 127.0.0.1 to `target_port` until
+    freeze(): then the connections it holds stay open but pass nothing (a node that stopped, a
+    cut cable); later connections are forwarded again. As tests/module-sdk/tcp_relay.h.
+    Thread rule: a thread of its own moves the bytes; freeze() and close() from the test's."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target = target_port
+        self._listen = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listen.getsockname()[1]
+        self._pairs: List[Tuple[socket.socket, socket.socket]] = []
+        self._frozen: List[socket.socket] = []
+        self._freeze = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def freeze(self) -> None:
+        self._freeze.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(10.0)
+        for sock in [self._listen, *self._frozen, *(s for pair in self._pairs for s in pair)]:
+            sock.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self._freeze.is_set():
+                self._freeze.clear()
+                self._frozen += [s for pair in self._pairs for s in pair]
+                self._pairs = []
+            peers = {}
+            for a, b in self._pairs:
+                peers[a], peers[b] = b, a
+            ready, _, _ = select.select([self._listen, *peers], [], [], 0.02)
+            for sock in ready:
+                if sock is self._listen:
+                    client, _ = self._listen.accept()
+                    self._pairs.append((client, socket.create_connection(("127.0.0.1",
+                                                                          self._target))))
+                    continue
+                data = sock.recv(65536)
+                if data:
+                    peers[sock].sendall(data)
+                    continue
+                self._pairs = [p for p in self._pairs if sock not in p]
+                sock.close()
+                peers[sock].close()

@@ -25,7 +25,7 @@ import plexus  # noqa: E402
 from plexus import ConnectError, ErrorCode, EventType, Lane, RequestError, events_pb2  # noqa: E402
 from plexus import wire_pb2  # noqa: E402
 
-from fake_node import Curve, FakeNode, ModuleThread  # noqa: E402
+from fake_node import Curve, FakeNode, ModuleThread, TcpRelay  # noqa: E402
 
 
 def key_pair() -> Tuple[bytes, bytes]:
@@ -243,4 +243,57 @@ def test_requests_while_disconnected_are_unavailable_and_stop_ends_the_waiting()
         assert runner.outcome == [0]
     finally:
         runner.stop()
+        fake.close()
+
+
+def test_a_fatal_refusal_at_reconnection_ends_run_with_2():
+    fake, secret = remote_fake()
+    options = fake.options()
+    options.secret_key = secret.decode()
+    runner = ModuleThread(fake, lambda module: None, options)
+    try:
+        fake.accept_handshake(capacity=8, heartbeat_ms=100)
+        fake.accept_subscribe()
+        fake.drop_connection()
+        fake.refuse_handshake(ErrorCode.PERMISSION_DENIED)
+        runner.join()
+        assert runner.outcome == [2]
+    finally:
+        runner.stop()
+        fake.close()
+
+
+def test_a_node_that_stops_answering_is_found_by_heartbeats():
+    """ZMTP heartbeats: 1 s on the first connection (the node's interval comes with the
+    HandshakeAck), dropped after 3 s unanswered; then a new connection, incarnation 2."""
+    fake, secret = remote_fake()
+    relay = TcpRelay(int(fake.endpoint.rsplit(":", 1)[1]))
+    options = fake.options()
+    options.secret_key = secret.decode()
+    options.endpoint = f"tcp://127.0.0.1:{relay.port}"
+    seen: List[int] = []
+
+    def setup(module: plexus.Module) -> None:
+        module.on(EventType.NEW_BLOCK, lambda d: seen.append(module.incarnation))
+
+    runner = ModuleThread(fake, setup, options)
+    try:
+        fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=1)
+        fake.accept_subscribe()
+        fake.send_batch([(1, block(1))])
+        fake.receive_ack(1)
+        frozen = time.monotonic()
+        relay.freeze()
+        fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=2)
+        assert time.monotonic() - frozen < 8.0
+        fake.accept_subscribe()
+        fake.send_batch([(1, block(2))])
+        fake.receive_ack(1)
+        assert seen == [1, 2]
+        fake.send(wire_pb2.Envelope(goodbye=wire_pb2.Goodbye(reason="unloaded")))
+        runner.join()
+        assert runner.outcome == [0]
+    finally:
+        runner.stop()
+        relay.close()
         fake.close()
