@@ -58,6 +58,13 @@ class FakeNodeThread {
   FakeNodeThread(const FakeNodeThread&) = delete;
   FakeNodeThread& operator=(const FakeNodeThread&) = delete;
   const ConnectOptions& options() const { return m_options; }
+  void join() {
+    if (!m_thread.joinable()) return;
+    m_done.set_value();
+    m_thread.join();
+  }
+
+ private:
   template <class Script>
   void start(Script script, std::optional<FakeNode::Curve> curve = std::nullopt) {
     std::promise<ConnectOptions> ready;
@@ -72,13 +79,6 @@ class FakeNodeThread {
         });
     m_options = options.get();
   }
-  void join() {
-    if (!m_thread.joinable()) return;
-    m_done.set_value();
-    m_thread.join();
-  }
-
- private:
   std::promise<void> m_done;
   std::thread m_thread;
   ConnectOptions m_options;
