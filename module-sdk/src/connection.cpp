@@ -71,6 +71,11 @@ Result<v1::Response> Connection::request(v1::Request request, milliseconds timeo
     MutexLock lock(m_requestsMutex);
     answer = m_requests[correlationId].get_future();
   }
+  if (m_lost) {  // lost since the check above: nobody would fail this request any more
+    MutexLock lock(m_requestsMutex);
+    m_requests.erase(correlationId);
+    return makeError(v1::ERROR_CODE_UNAVAILABLE, "the connection to plexus-node is lost");
+  }
   v1::Envelope envelope;
   ipc::stampVersion(envelope);
   *envelope.mutable_request() = std::move(request);

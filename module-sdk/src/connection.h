@@ -11,6 +11,8 @@
 // changes threads). The owner's methods assert it. post(), postStop(), wake() and request() may
 // be called from any thread: the owner serves them. A request() from the owner itself (a handler
 // publishing) serves the socket until its answer comes, keeping what else arrives for later.
+// A remote (tcp://) connection authenticates with CURVE instead of the token, and its owner may
+// reconnect() it after a loss: a new socket, handshake and incarnation.
 
 #include <plexus/v1/wire.pb.h>
 
@@ -32,21 +34,38 @@
 #include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/wake_queue.h"
 #include "plexus/sdk/module.h"
+#include "remote_connect.h"
 
 namespace plexus::sdk::detail {
+
+// A connection attempt that may succeed later: no answer in time, the connection closed during
+// the handshake, or the handshake answered UNAVAILABLE. A remote module tries again.
+class RetryableConnectError : public ConnectError {
+ public:
+  using ConnectError::ConnectError;
+};
 
 class Connection {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Connects, authenticates (PLAIN with the one-time token) and handshakes on the calling thread,
-  // which then owns the connection. Throws ConnectError with the reason.
+  // Connects, authenticates (PLAIN with the one-time token, or CURVE for tcp://) and handshakes
+  // on the calling thread, which then owns the connection. Throws ConnectError with the reason.
   explicit Connection(ConnectOptions options);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // The owner's (it changes at reconnect()); others read it only while no run() loop runs.
   const v1::HandshakeAck& handshake() const { return m_handshake; }
+  bool remote() const { return m_remote; }
+
+  // Owner, a remote connection that was lost (Incoming::HostLost taken): waits the backoff,
+  // opens a new socket and handshakes, again until it succeeds (true), stop() is called while
+  // it waits (false, with Incoming::Stop ready), or the node refuses for good (ConnectError).
+  bool reconnect();
+  // Owner: the connection did its work (handshake and subscription): the backoff starts over.
+  void productive() { m_backoff.reset(); }
 
   // Any thread. Queues an envelope; the owner sends it, in queue order.
   void post(const v1::Envelope& envelope);
@@ -84,7 +103,14 @@ class Connection {
     Kind kind = Kind::Wake;
     zmq::message_t frame;
   };
-  void connectAndHandshake();
+  void openSocket();
+  // False when stop() was called meanwhile (looked at only while reconnecting).
+  bool connectAndHandshake(Clock::time_point deadline);
+  void handshaken();
+  // Waits `delay` for stop(): false when it came.
+  bool waitUnlessStopped(std::chrono::milliseconds delay);
+  // Takes what other threads posted: whether a stop() is among it (then Incoming::Stop waits).
+  bool stopRequested();
   bool onOwnerThread() const;
   void takeCommands();
   void flushOutbox();
@@ -97,6 +123,9 @@ class Connection {
   void completeRequest(std::uint64_t correlationId, Result<v1::Response> result);
 
   ConnectOptions m_options;
+  bool m_remote = false;
+  CurveKeys m_keys;  // remote only
+  Backoff m_backoff;
   zmq::context_t m_context{1};
   zmq::socket_t m_socket;
   std::optional<ipc::SocketMonitor> m_monitor;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <deque>
 #include <iostream>
+#include <optional>
 
 #include "connection.h"
 #include "io_thread.h"
@@ -122,6 +123,11 @@ class Module::Impl {
     m_saidGoodbye = true;
   }
   int runLoop();
+  // Sends the Subscribe of every handler's type and resets the acks to the handshake's windows.
+  void subscribe();
+  // A remote module's lost connection: reconnects, then subscribes again (nullopt), or run()'s
+  // status when it cannot (0 after stop(), 2 when the node refuses it for good).
+  std::optional<int> reconnect();
   // Hands the next pending event (highest lane first) to its handler and returns its lane's
   // credit when half its window was handled, so the node refills while the rest is handled.
   // True when it was NodeShutdown. A ReplayEnd goes to its handler instead (nothing to ack).
@@ -224,13 +230,29 @@ void Module::Impl::takeReceived() {
   }
 }
 
-int Module::Impl::runLoop() {
+void Module::Impl::subscribe() {
   m_connection.send(
       detail::subscribeRequest(m_id, m_handlers, m_filters, handshake().negotiated_minor()));
   // Each lane's credit goes back at half its window.
   m_acks = detail::LaneAcks(std::max<std::uint64_t>(1, handshake().channel_capacity() / 2),
                             std::max<std::uint64_t>(1, handshake().critical_capacity() / 2),
                             std::max<std::uint64_t>(1, handshake().replay_capacity() / 2));
+}
+
+std::optional<int> Module::Impl::reconnect() {
+  // What was received before the loss was handled (it came first); its acks went nowhere.
+  try {
+    if (!m_connection.reconnect()) return 0;  // stop() while waiting: nobody to say Goodbye to
+  } catch (const ConnectError& e) {
+    std::cerr << "plexus-sdk: module '" << m_id << "': " << e.what() << "\n";
+    return 2;
+  }
+  subscribe();
+  return std::nullopt;
+}
+
+int Module::Impl::runLoop() {
+  subscribe();
   bool subscribed = false;
   bool shuttingDown = false;  // NodeShutdown handled: what was received is handled, then leave
   using Clock = detail::Connection::Clock;
@@ -281,6 +303,7 @@ int Module::Impl::runLoop() {
         break;
       case Kind::SubscribeAck:
         subscribed = true;
+        m_connection.productive();
         detail::reportRefused(m_id, in.message);
         break;
       case Kind::HostError:
@@ -303,8 +326,12 @@ int Module::Impl::runLoop() {
         return 0;
       case Kind::HostLost:
         std::cerr << "plexus-sdk: module '" << m_id << "': " << in.message << "\n";
-        m_saidGoodbye = true;  // nobody to say it to
-        return 2;
+        if (auto status = m_connection.remote() ? reconnect() : 2; status) {
+          m_saidGoodbye = true;  // nobody to say it to
+          return *status;
+        }
+        subscribed = false;
+        break;
     }
   }
 }

@@ -1,5 +1,6 @@
 // Module::fromEnvironment: the spawn contract (the module id and endpoint from the environment,
-// the one-time token as one line on stdin), then Module::connect.
+// the one-time token as one line on stdin), or for a tcp:// endpoint a remote module's keys
+// (PLEXUS_SERVER_KEY, PLEXUS_SECRET_KEY_FILE), then Module::connect.
 
 #include <poll.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 
 #include "plexus/ipc/protocol.h"
 #include "plexus/sdk/module.h"
+#include "remote_connect.h"
 
 namespace plexus::sdk {
 
@@ -56,7 +58,21 @@ Module Module::fromEnvironment(Identity identity) {
   options.moduleId = id;
   options.endpoint = endpoint;
   options.identity = std::move(identity);
-  options.token = readToken(options.timeout);
+  if (detail::isRemoteEndpoint(options.endpoint)) {
+    // A remote module: started by whoever runs it, not by the node; nothing comes on stdin.
+    const char* serverKey = std::getenv(detail::kEnvServerKey);
+    const char* secretFile = std::getenv(detail::kEnvSecretKeyFile);
+    if (serverKey == nullptr || *serverKey == '\0' || secretFile == nullptr ||
+        *secretFile == '\0') {
+      throw ConnectError(std::string("a remote module (") + ipc::kEnvEndpoint + "=" + endpoint +
+                         ") needs " + detail::kEnvServerKey + " (the node's public key) and " +
+                         detail::kEnvSecretKeyFile + " (this module's secret key file)");
+    }
+    options.serverKey = serverKey;
+    options.secretKeyFile = secretFile;
+  } else {
+    options.token = readToken(options.timeout);
+  }
   return connect(options);
 }
 

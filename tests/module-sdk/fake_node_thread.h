@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstdint>
 #include <future>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "fake_node.h"
@@ -34,25 +36,23 @@ FakeEvent lifecycle(v1::EventType type, std::uint64_t seq);
 
 // The node's thread: a FakeNode that accepts the handshake with `ack`, then runs `script`, then
 // stays (its socket has no linger: closing it would drop its last answers) until join().
-// The module connects with what options() yields.
+// The module connects with what options() yields. With a Curve, the FakeNode is remote (tcp://,
+// CURVE; fake_node.h) and the script itself takes the handshake (which it may refuse).
 class FakeNodeThread {
  public:
   template <class Script>
   FakeNodeThread(const v1::HandshakeAck& ack, Script script) {
-    std::promise<ConnectOptions> ready;
-    auto options = ready.get_future();
-    m_thread =
-        std::thread([ack, script, ready = std::move(ready), done = m_done.get_future()]() mutable {
-          FakeNode node("replayer");
-          ready.set_value(node.options());
-          if (node.acceptHandshake(ack, kWait)) {
-            script(node);
-          } else {
-            ADD_FAILURE() << "no handshake";
-          }
-          done.wait();
-        });
-    m_options = options.get();
+    start([ack, script](FakeNode& node) mutable {
+      if (node.acceptHandshake(ack, kWait)) {
+        script(node);
+      } else {
+        ADD_FAILURE() << "no handshake";
+      }
+    });
+  }
+  template <class Script>
+  FakeNodeThread(FakeNode::Curve curve, Script script) {
+    start(std::move(script), std::move(curve));
   }
   ~FakeNodeThread() { join(); }
   FakeNodeThread(const FakeNodeThread&) = delete;
@@ -65,6 +65,20 @@ class FakeNodeThread {
   }
 
  private:
+  template <class Script>
+  void start(Script script, std::optional<FakeNode::Curve> curve = std::nullopt) {
+    std::promise<ConnectOptions> ready;
+    auto options = ready.get_future();
+    m_thread = std::thread(
+        [script, curve, ready = std::move(ready), done = m_done.get_future()]() mutable {
+          auto node = curve ? std::make_unique<FakeNode>("remote", *curve)
+                            : std::make_unique<FakeNode>("replayer");
+          ready.set_value(node->options());
+          script(*node);
+          done.wait();
+        });
+    m_options = options.get();
+  }
   std::promise<void> m_done;
   std::thread m_thread;
   ConnectOptions m_options;

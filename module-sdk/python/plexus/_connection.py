@@ -9,7 +9,8 @@ run() runs, then the I/O thread again. Ownership moves only through hand_over() 
 take_over() on the next owner, with a lock hand-over in between. post(), post_stop(), wake()
 and request() may be called from any thread: the owner serves them. A request() from the owner
 itself (a handler publishing) serves the socket until its answer comes, keeping what else
-arrives for later.
+arrives for later. A remote (tcp://) connection authenticates with CURVE instead of the token,
+and its owner may reconnect() it after a loss: a new socket, handshake and incarnation.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from typing import Deque, Dict, List, Optional
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from plexus import _handshake, _wire
+from plexus import _handshake, _remote, _wire
 from plexus._pb import ErrorCode, wire_pb2
+from plexus._connection_setup import ConnectionSetup
+from plexus._remote import RetryableConnectError
 from plexus._wire import Incoming, Kind, Reply
 from plexus.errors import ConnectError
 
@@ -34,31 +37,38 @@ _STOP = object()  # posted by post_stop()
 _WAKE = object()  # posted by wake(): a command, so a wake-up is never lost with the pipe's byte
 
 
-class Connection:
+class Connection(ConnectionSetup):
     def __init__(self, options: _handshake.ConnectOptions) -> None:
         self.options = options
+        self.remote = _remote.is_remote(options.endpoint)
+        self._keys = _remote.resolve_keys(options) if self.remote else None
+        self._backoff = _remote.Backoff()
+        self._heartbeat = 1.0  # until a HandshakeAck says (a remote socket's ZMTP heartbeats)
         self._context = zmq.Context(1)
-        self._socket = self._context.socket(zmq.DEALER)
+        self._socket: Optional[zmq.Socket] = None
         self._monitor: Optional[zmq.Socket] = None
         self._owner: Optional[int] = threading.get_ident()
-        try:
-            _handshake.configure_dealer(self._socket, options)
-            self._monitor = self._socket.get_monitor_socket(_handshake.MONITOR_EVENTS)
-            self._socket.connect(options.endpoint)
-            deadline = time.monotonic() + options.timeout
-            _handshake.wait_authenticated(self._monitor, options, deadline)
-            self.handshake: wire_pb2.HandshakeAck = _handshake.plexus_handshake(
-                self._socket, self._monitor, options, deadline
-            )
-        except ConnectError:
-            self._close_sockets()
-            raise
-        except zmq.ZMQError as e:
-            self._close_sockets()
-            raise ConnectError(f"cannot connect to plexus-node at {options.endpoint}: {e}") from e
-        self.minor = self.handshake.negotiated_minor
-        interval_ms = self.handshake.heartbeat_interval_ms or 1000
-        self._heartbeat = interval_ms / 1000.0
+        deadline = time.monotonic() + options.timeout
+        while True:
+            try:
+                self.handshake: wire_pb2.HandshakeAck = self._attempt(deadline)
+                break
+            except RetryableConnectError as e:
+                # A remote module tries again within its timeout (the node may still hold its
+                # previous connection); a local one was spawned for this very connection.
+                delay = self._backoff.next()
+                if not self.remote or time.monotonic() + delay >= deadline:
+                    self._close_sockets()
+                    raise ConnectError(str(e)) from None
+                print(f"plexus-sdk: {e}; trying again", file=sys.stderr, flush=True)
+                time.sleep(delay)  # the backoff itself: nobody can stop() a module not made yet
+            except ConnectError:
+                self._close_sockets()
+                raise
+            except zmq.ZMQError as e:
+                self._close_sockets()
+                raise ConnectError(f"cannot connect to plexus-node at {options.endpoint}: {e}") from e
+        self._handshaken()
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         # envelopes (bytes), _STOP or _WAKE, from any thread
         self._commands: Deque[object] = deque()
@@ -73,12 +83,9 @@ class Connection:
         self._replies_received = 0  # Responses and Errors with a correlation id (owner only)
         self._woken = False  # a wake() was taken in this serve() round (owner only)
         self._last_sent = time.monotonic()
-        self._poller = zmq.Poller()
-        self._poller.register(self._socket, zmq.POLLIN)
-        self._poller.register(self._monitor, zmq.POLLIN)
-        self._poller.register(self._wake_r, zmq.POLLIN)
         self._lost_poller = zmq.Poller()  # once lost, only other threads can wake the owner
         self._lost_poller.register(self._wake_r, zmq.POLLIN)
+        self._make_poller()
 
     # ---- ownership ----
     def hand_over(self) -> None:
@@ -228,11 +235,21 @@ class Connection:
             return "the module closed its connection to plexus-node"
         return "the connection to plexus-node is lost"
 
-    def _close_sockets(self) -> None:
+    def _close_socket(self) -> None:
+        if self._socket is None:
+            return
         if self._monitor is not None:
             self._socket.disable_monitor()
             self._monitor.close(0)
-        self._socket.close()
+            self._monitor = None
+        if self.remote and getattr(self, "lost", False):
+            self._socket.close(0)  # what it holds belongs to a lost connection
+        else:
+            self._socket.close()
+        self._socket = None
+
+    def _close_sockets(self) -> None:
+        self._close_socket()
         self._context.term()
 
     def _drain_wakes(self) -> None:

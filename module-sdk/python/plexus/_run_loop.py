@@ -7,7 +7,9 @@ as handlers finish, the critical lane's as soon as no critical event waits, and 
 unacked after 10 ms idle. Between two handlers: other threads' requests and heartbeats, and at
 most every 0.5 ms a receive, so a critical event overtakes the event-lane backlog.
 Returns 0 after NodeShutdown (its handler and those of the events already received ran), the
-node's Goodbye or stop(); 1 when the node refused the subscription; 2 when the connection is lost.
+node's Goodbye or stop(); 1 when the node refused the subscription; 2 when the connection is lost
+(a remote module reconnects instead, subscribes again and goes on as a new incarnation; 2 only
+when the node refuses it for good).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from plexus._pending import LaneAcks, PendingEvents
 from plexus._version import MINOR_FILTERS, PROTOCOL_MAJOR
 from plexus._wire import Incoming, Kind, envelope
 from plexus.delivery import Delivery
+from plexus.errors import ConnectError
 
 IDLE_ACK_DELAY = 0.010
 RECEIVE_INTERVAL = 0.0005
@@ -76,12 +79,7 @@ class RunLoop:
         self._handlers = handlers
         self._invoke = invoke
         self._replay_end_handler = replay_end_handler
-        ack = connection.handshake
-        self._acks = LaneAcks(
-            max(1, ack.channel_capacity // 2),
-            max(1, ack.critical_capacity // 2),
-            max(1, ack.replay_capacity // 2),
-        )
+        self._acks = LaneAcks(1, 1, 1)  # set by _subscribe()
         self._pending = PendingEvents()
         self._deferred: Deque[Incoming] = deque()  # after the pending events, in order
         self._last_receive = 0.0
@@ -91,7 +89,7 @@ class RunLoop:
 
     def run(self, filters: Dict[int, str]) -> int:
         connection = self._connection
-        connection.send(subscribe_request(self._id, self._handlers, filters, connection.minor))
+        self._subscribe(filters)
         subscribed = False
         shutting_down = False  # NodeShutdown handled: what was received is handled, then leave
         self._last_receive = time.monotonic()
@@ -131,6 +129,7 @@ class RunLoop:
                 self._take_received()
             elif kind is Kind.SUBSCRIBE_ACK:
                 subscribed = True
+                connection.productive()
                 for event_type, reason in incoming.refused:
                     self.refused[event_type] = reason
                     _say(self._id, f"subscription refused: {display_name(event_type)}: {reason}")
@@ -145,8 +144,36 @@ class RunLoop:
                 return self._leave("stopped", 0)
             elif kind is Kind.HOST_LOST:
                 _say(self._id, incoming.message)
-                self.said_goodbye = True  # nobody to say it to
-                return 2
+                status = self._reconnect(filters) if connection.remote else 2
+                if status is not None:
+                    self.said_goodbye = True  # nobody to say it to
+                    return status
+                subscribed = False
+
+    def _subscribe(self, filters: Dict[int, str]) -> None:
+        """The Subscribe of every handler's type; each lane's credit goes back at half its
+        window (this connection's)."""
+        connection = self._connection
+        connection.send(subscribe_request(self._id, self._handlers, filters, connection.minor))
+        ack = connection.handshake
+        self._acks = LaneAcks(
+            max(1, ack.channel_capacity // 2),
+            max(1, ack.critical_capacity // 2),
+            max(1, ack.replay_capacity // 2),
+        )
+
+    def _reconnect(self, filters: Dict[int, str]) -> Optional[int]:
+        """A remote module's lost connection: reconnects and subscribes again (None), or run()'s
+        status when it cannot (0 after stop(), 2 when the node refuses it for good). What was
+        received before the loss was handled (it came first); its acks went nowhere."""
+        try:
+            if not self._connection.reconnect():
+                return 0
+        except ConnectError as e:
+            _say(self._id, str(e))
+            return 2
+        self._subscribe(filters)
+        return None
 
     def _leave(self, reason: str, status: int) -> int:
         self._flush_acks()

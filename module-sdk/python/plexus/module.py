@@ -36,8 +36,9 @@ from typing import Any, Callable, Dict, Iterable, Mapping, Optional, TypeVar, Un
 from google.protobuf.message import Message
 
 from plexus._connection import Connection
-from plexus._handshake import ConnectOptions
+from plexus._handshake import ConnectOptions, remote_options
 from plexus._io_thread import IoThread
+from plexus._remote import is_remote
 from plexus._pb import (
     DeliveryStats,
     Event,
@@ -109,7 +110,10 @@ class Module:
     @classmethod
     def from_environment(cls, name: str = "", version: str = "", timeout: float = 10.0) -> "Module":
         """The spawn contract: PLEXUS_MODULE_ID and PLEXUS_ENDPOINT from the environment, the
-        token as one line on stdin. Raises ConnectError with a clear message."""
+        token as one line on stdin. For a tcp:// PLEXUS_ENDPOINT (a remote module) nothing is
+        read from stdin: PLEXUS_SERVER_KEY (the node's Z85 public key) and
+        PLEXUS_SECRET_KEY_FILE (the module's secret key file, mode 0600) instead. Raises
+        ConnectError with a clear message."""
         module_id = os.environ.get(ENV_MODULE_ID, "")
         endpoint = os.environ.get(ENV_ENDPOINT, "")
         if not module_id or not endpoint:
@@ -117,6 +121,8 @@ class Module:
                 f"{ENV_MODULE_ID} and {ENV_ENDPOINT} are not set: a module is started by "
                 "plexus-node (add it to the node's configuration or use `plexusctl load`)"
             )
+        if is_remote(endpoint):  # started by whoever runs it, not by the node: no token
+            return cls.connect(remote_options(module_id, endpoint, name, version, timeout))
         token = read_token(timeout)
         return cls.connect(ConnectOptions(module_id, endpoint, token, name, version, timeout=timeout))
 

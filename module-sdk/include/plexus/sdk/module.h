@@ -49,6 +49,19 @@
 // (retention) or never held (holes) show as droppedBefore() gaps. After the last event the
 // onReplayEnd() handler gets the ReplayEnd (what was sent, holes, trimmed), after every replay
 // event received before it. One replay at a time: asking while one runs is ALREADY_EXISTS.
+//
+// Remote modules (a tcp:// endpoint; README, "More than one machine"): the module connects
+// itself over CURVE with its own key pair, and the node takes its id from its key. connect()
+// retries a handshake the node answers UNAVAILABLE (the id is still connected from an earlier
+// connection) with backoff within ConnectOptions::timeout. When the connection is lost (the
+// node closed it or ZMTP heartbeats went unanswered), run() reconnects with backoff (100 ms
+// doubling to 5 s, with jitter; back to 100 ms only after a handshake and subscription
+// succeeded), handshakes and subscribes again and goes on: a new incarnation (incarnation()
+// changes, sequences start over, the ModuleLoaded replay comes again). Events received but not
+// acknowledged at the loss count as lost on the node. Meanwhile publish(), stats() and
+// replay() return UNAVAILABLE at once. The host's Goodbye (unload, node shutdown) ends run()
+// as for a local module: no reconnection. A refused key, or a fatal refusal of the handshake,
+// ends run() with 2. Local (ipc://) modules never reconnect: the node respawns them.
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
@@ -130,14 +143,23 @@ struct Identity {
 
 struct ConnectOptions {
   std::string moduleId;
-  std::string endpoint;  // ipc://.../modules.sock
-  std::string token;     // the one-time token plexus-node wrote on stdin
+  // ipc://.../modules.sock: a module plexus-node spawned (with `token`); tcp://HOST:PORT: a
+  // remote module (CURVE, with the keys below; see "Remote modules" above).
+  std::string endpoint;
+  std::string token;  // ipc:// only: the one-time token plexus-node wrote on stdin
+  // tcp:// only: the node's public key (Z85, 40 characters), and the module's secret key,
+  // either itself (Z85) or the file that holds it (readable by its owner only). The public key
+  // the node knows this module by is derived from the secret key.
+  std::string serverKey;
+  std::string secretKey;
+  std::string secretKeyFile;
   Identity identity;
   // 0: the SDK's own version (both). Otherwise the version the handshake claims, to test how
   // the node serves an older minor or refuses another major.
   std::uint32_t protocolMajor = 0;
   std::uint32_t protocolMinor = 0;
-  std::chrono::milliseconds timeout{10000};  // connect + authenticate + handshake
+  // Connect + authenticate + handshake (for a remote module: every attempt within it).
+  std::chrono::milliseconds timeout{10000};
 };
 
 class Module {
@@ -145,7 +167,9 @@ class Module {
   using Handler = std::function<void(const Delivery&)>;
 
   // The spawn contract: PLEXUS_MODULE_ID and PLEXUS_ENDPOINT from the environment, the token as
-  // one line on stdin. Throws ConnectError with a clear message.
+  // one line on stdin. For a tcp:// PLEXUS_ENDPOINT (a remote module) nothing is read from
+  // stdin: PLEXUS_SERVER_KEY (the node's Z85 public key) and PLEXUS_SECRET_KEY_FILE (the
+  // module's secret key file, mode 0600) instead. Throws ConnectError with a clear message.
   static Module fromEnvironment(Identity identity = {});
   static Module connect(const ConnectOptions& options);
 
@@ -154,6 +178,7 @@ class Module {
   ~Module();  // says Goodbye if run() did not, stops the I/O thread
 
   const std::string& id() const;
+  // Changes when a remote module reconnects: read it from a handler (or outside run()).
   std::uint64_t incarnation() const;
   std::uint32_t channelCapacity() const;
   // The protocol minor the node answered with: the lower of the node's and the one asked for
@@ -178,7 +203,8 @@ class Module {
   // until the node shuts down (NodeShutdown; its handler runs first if there is one, then the
   // handlers of the events already received), the node
   // unloads the module, or stop() is called: then returns 0. Returns 1 if the node refused the
-  // subscription, 2 if the connection to the node was lost.
+  // subscription, 2 if the connection to the node was lost (a remote module reconnects
+  // instead, and returns 2 only when the node refuses it for good).
   int run();
 
   // Any thread: run() returns 0 once the events already received are handled, and the module
