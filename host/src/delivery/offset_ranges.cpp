@@ -12,10 +12,9 @@ OffsetRanges::OffsetRanges(const std::vector<Range>& ranges) {
 
 void OffsetRanges::insert(std::uint64_t first, std::uint64_t last) {
   // The first range that ends at or after first - 1 (it may touch or overlap).
-  auto it = std::lower_bound(m_ranges.begin(), m_ranges.end(), first,
-                             [](const Range& range, std::uint64_t value) {
-                               return range.second + 1 < value;
-                             });
+  auto it = std::lower_bound(
+      m_ranges.begin(), m_ranges.end(), first,
+      [](const Range& range, std::uint64_t value) { return range.second + 1 < value; });
   auto end = it;
   while (end != m_ranges.end() && end->first <= last + 1) {
     first = std::min(first, end->first);

@@ -52,7 +52,8 @@ TEST_F(DurableTest, ACatchUpMakesProgressWhilePublishersKeepTheJournalQueueFull)
     turn(true);
     if (caughtUpAt == 0 && all.size() > kAbsent) caughtUpAt = all.size();
     return caughtUpAt > 0;
-  })) << "the catch-up got " << all.size() << " of " << kAbsent << " while the queue was full";
+  })) << "the catch-up got "
+      << all.size() << " of " << kAbsent << " while the queue was full";
   EXPECT_GT(fullTurns, 10u) << "the publishers did keep the journal's queue full";
   EXPECT_GT(published, kWindow);
 
@@ -60,7 +61,8 @@ TEST_F(DurableTest, ACatchUpMakesProgressWhilePublishersKeepTheJournalQueueFull)
   ASSERT_TRUE(until([&] {
     turn(false);
     return all.size() == kAbsent + published && waiter.calls == waited;
-  })) << all.size() << " of " << kAbsent + published;
+  })) << all.size()
+      << " of " << kAbsent + published;
   EXPECT_EQ(offsets(all), range(1, kAbsent + published)) << "no gap, no duplicate";
   for (std::size_t i = 0; i < all.size(); ++i)
     ASSERT_EQ(all[i].seq, i + 1) << "offset " << all[i].offset;
