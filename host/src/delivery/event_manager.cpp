@@ -130,6 +130,7 @@ Result<std::vector<v1::EventType>> EventManager::unsubscribe(const std::string& 
     slot->subscribed.reset(static_cast<std::size_t>(type));
   }
   if (slot->durable) noteDurableTypes();
+  if (slot->requested) endReplayOf(*slot);
   return slot->subscriptions();
 }
 
@@ -154,9 +155,9 @@ Status EventManager::ack(const std::string& moduleId, std::uint64_t throughSeq, 
   if (*released > 0) {
     slot->unackedSince = slot->hasInFlight() ? std::optional(m_options.steadyNow()) : std::nullopt;
     admitBlocked(*slot, which);
-    if (slot->durable && which == AckedLane::Event) {
+    if (slot->durable && which != AckedLane::Replay) {
       saveProgress(*slot);
-      pumpDurable(*slot);
+      if (which == AckedLane::Event) pumpDurable(*slot);
     }
     if (slot->requested && which != AckedLane::Critical) pumpReplay(*slot);
   }
@@ -241,7 +242,7 @@ std::optional<PublishReport> EventManager::publish(v1::EventType type, const ipc
     ModuleSlot* slot = subscribers[k];
     if (k + kPrefetchAhead < count) subscribers[k + kPrefetchAhead]->channel->prefetchAccept();
     if (offset != 0 && slot->durable && !slot->stopping &&
-        routeDurable(*slot, type, body, offset, event, report, now)) {
+        routeDurable(*slot, type, body, offset, critical, event, report, now)) {
       continue;
     }
     if (!passesFilter(*slot, type, event)) {

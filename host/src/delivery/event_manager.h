@@ -234,8 +234,10 @@ class EventManager {
   // A live publish of a journaled event to a durable subscriber: true when it was dealt with
   // here (taken live, left to the catch-up, or filtered out); false for an event without an
   // offset, which the module's policy takes as for any module.
+  // A critical one goes on its critical lane at once, catching up or not, when it has room.
   bool routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
-                    std::uint64_t offset, LazyEvent& event, PublishReport& report, AcceptTime& now);
+                    std::uint64_t offset, bool critical, LazyEvent& event, PublishReport& report,
+                    AcceptTime& now);
   // Catching up: takes what memory holds, then asks the journal for the rest, or goes live.
   void pumpDurable(ModuleSlot& slot);
   void takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
@@ -257,6 +259,9 @@ class EventManager {
   // Replay on request (event_manager_replay.cpp).
   static std::uint32_t replayRoom(const ModuleSlot& slot);
   void pumpReplay(ModuleSlot& slot);
+  // After an unsubscribe: the replay goes on with the types still subscribed; with none left
+  // it ends where its reads got to.
+  void endReplayOf(ModuleSlot& slot);
   void onReplayRead(const std::string& moduleId, std::uint64_t incarnation, std::uint64_t replayId,
                     ReadResult& result);
 

@@ -9,10 +9,14 @@
 // the seam. A live journaled event that finds the lane full is not dropped: the module goes back
 // to catching up from that offset (the journal is its buffer; block publishers never wait for it
 // on journaled types).
+// A live journaled critical event goes on the critical lane at once, catching up or not; the
+// catch-up passes over it (DurableState::early, then ::acked once acked).
 // The cursor (everything up to it acked) moves with the acks: the highest offset acked on the
 // event lane (journaled events travel there in offset order), or, when the lane holds nothing,
-// `position` (catching up) or the last offset handed out (live). `deliveredThrough` - the highest
-// offset ever sent - marks the events a next incarnation gets again as redelivered.
+// `position` (catching up) or the last offset handed out (live) - but never past an offset the
+// critical lane still holds; what was acked beyond that is kept as the cursor's ackedAbove.
+// `deliveredThrough` - the highest offset ever sent - marks the events a next incarnation gets
+// again as redelivered.
 
 #include <algorithm>
 
@@ -24,6 +28,13 @@ namespace plexus::host {
 
 namespace {
 constexpr auto kReadRetry = std::chrono::milliseconds(200);
+
+// Whether `event` passes the module's filter for `type`, not counted (the catch-up counts it).
+bool matches(const ModuleSlot& slot, v1::EventType type, LazyEvent& event) {
+  if (!slot.filters.active(type)) return true;
+  const v1::Event* parsed = event.get();
+  return parsed != nullptr && slot.filters.matches(type, *parsed);
+}
 }  // namespace
 
 void EventManager::beginDurable(ModuleSlot& slot) {
@@ -53,6 +64,7 @@ void EventManager::beginDurable(ModuleSlot& slot) {
     journal.saveCursor(cursor);
   }
   state->position = state->cursor.cursor;
+  state->acked = OffsetRanges(state->cursor.ackedAbove);
   slot.durable = std::move(state);
   logger("events")->info("durable module '{}' resumes after offset {} (journal at {})", slot.id,
                          slot.durable->cursor.cursor, journal.lastOffset());
@@ -63,18 +75,32 @@ void EventManager::endDurable(ModuleSlot& slot) {
 }
 
 bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc::SharedBytes& body,
-                                std::uint64_t offset, LazyEvent& event, PublishReport& report,
-                                AcceptTime& now) {
+                                std::uint64_t offset, bool critical, LazyEvent& event,
+                                PublishReport& report, AcceptTime& now) {
   // Not in the journal (no offset): no catch-up can bring it, and no position is below it; the
   // module's policy decides, as for a type that is not journaled.
   if (offset == 0) return false;
   DurableState& durable = *slot.durable;
-  if (!durable.live) return true;  // its catch-up reaches this offset from the journal
-  if (!passesFilter(slot, type, event)) {
-    --report.subscribers;
-    ++report.filtered;
+  DeliveryChannel* urgent = critical ? slot.laneIfAny(AckedLane::Critical) : nullptr;
+  if (!durable.live && urgent == nullptr) return true;  // its catch-up reaches this offset
+  // Filtered out: counted now when live; while it catches up, when the catch-up reaches it.
+  const bool passes = durable.live ? passesFilter(slot, type, event) : matches(slot, type, event);
+  if (!passes) {
+    if (durable.live) {
+      --report.subscribers;
+      ++report.filtered;
+    }
     return true;
   }
+  if (urgent != nullptr && !urgent->hasBlocked() && urgent->hasRoom()) {
+    // Critical: on its lane at once, live or catching up; the catch-up passes over it.
+    if (now.wallMs < 0) now = acceptTime();
+    acceptInto(slot, AckedLane::Critical, urgent->assignSeq(), body, now, offset);
+    durable.early.push_back(offset);
+    ++report.accepted;
+    return true;
+  }
+  if (!durable.live) return true;  // no critical slot free: the catch-up brings it, in order
   DeliveryChannel& channel = *slot.channel;
   if (!channel.hasBlocked() && channel.hasRoom()) {
     if (now.wallMs < 0) now = acceptTime();
@@ -92,6 +118,7 @@ bool EventManager::routeDurable(ModuleSlot& slot, v1::EventType type, const ipc:
 void EventManager::takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
                                    const ipc::SharedBytes& body, AcceptTime now) {
   if (!slot.subscribed.test(static_cast<std::size_t>(type))) return;
+  if (slot.durable->taken(offset)) return;  // on its critical lane already, or acked
   LazyEvent event(m_parsed, body);
   if (!passesFilter(slot, type, event)) return;
   DurableState& durable = *slot.durable;
@@ -216,18 +243,42 @@ void EventManager::retryReads() {
   }
 }
 
+// The cursor: everything up to it acked (or not for the module). The event lane is acked in
+// offset order through its highest acked offset - or, holding nothing, through `position`
+// (catching up) or the last offset handed out (live) - except the offsets the critical lane
+// still holds; what lies above the first of those is kept as acked above the cursor.
 void EventManager::saveProgress(ModuleSlot& slot) {
   DurableState& durable = *slot.durable;
   const DeliveryChannel& channel = *slot.channel;
-  std::uint64_t cursor = std::max(durable.cursor.cursor, channel.ackedOffset());
-  if (channel.held() == 0) {
-    cursor = std::max(cursor, durable.live ? m_options.journal->lastOffset() : durable.position);
+  const DeliveryChannel* urgent = slot.laneIfAny(AckedLane::Critical);
+  if (urgent != nullptr) {  // its journaled offsets ascend: acked through its highest acked one
+    while (!durable.early.empty() && durable.early.front() <= urgent->ackedOffset()) {
+      durable.acked.insert(durable.early.front());
+      durable.early.pop_front();
+    }
   }
-  const std::uint64_t delivered =
-      std::max({durable.cursor.deliveredThrough, channel.sentOffset(), cursor});
-  if (cursor == durable.cursor.cursor && delivered == durable.cursor.deliveredThrough) return;
+  std::uint64_t through = std::max(durable.cursor.cursor, channel.ackedOffset());
+  if (channel.held() == 0) {
+    through = std::max(through, durable.live ? m_options.journal->lastOffset() : durable.position);
+  }
+  std::uint64_t from = durable.cursor.cursor + 1;
+  for (const std::uint64_t held : durable.early) {
+    if (held > through) break;
+    if (held > from) durable.acked.insert(from, held - 1);
+    from = std::max(from, held + 1);
+  }
+  if (from <= through) durable.acked.insert(from, through);
+  const std::uint64_t cursor = durable.acked.extend(durable.cursor.cursor);
+  durable.acked.eraseThrough(cursor);
+  const std::uint64_t delivered = std::max({durable.cursor.deliveredThrough, channel.sentOffset(),
+                                            urgent != nullptr ? urgent->sentOffset() : 0, cursor});
+  if (cursor == durable.cursor.cursor && delivered == durable.cursor.deliveredThrough &&
+      durable.acked.ranges() == durable.cursor.ackedAbove) {
+    return;
+  }
   durable.cursor.cursor = cursor;
   durable.cursor.deliveredThrough = delivered;
+  durable.cursor.ackedAbove = durable.acked.ranges();
   durable.cursor.updatedNs = wallNowMs() * 1'000'000;
   m_options.journal->saveCursor(durable.cursor);
 }

@@ -148,6 +148,7 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
   }
   RequestedReplay& replay = *slot->requested;
   replay.reading = false;
+  if (replay.done) return;  // ended while the read was on its way (endReplayOf)
   if (!result.ok) {
     m_durableLog.warn(slot->id + "/replay", [&] {
       return "module '" + slot->id + "': reading the journal for its replay failed (" +
@@ -177,6 +178,10 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
     }
     walk.passHoles(event.offset);
     const auto type = static_cast<v1::EventType>(event.type);
+    if (!replay.types.test(static_cast<std::size_t>(type))) {  // unsubscribed meanwhile
+      replay.position = event.offset;
+      continue;
+    }
     ipc::SharedBytes body = ipc::SharedBytes::copyOf(event.body);
     LazyEvent parsed(m_parsed, body);
     if (passesFilter(*slot, type, parsed)) {
@@ -194,6 +199,16 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
   slot->counters.holes += walk.holes();
   slot->counters.trimmed += walk.trimmed();
   pumpReplay(*slot);
+}
+
+void EventManager::endReplayOf(ModuleSlot& slot) {
+  RequestedReplay& replay = *slot.requested;
+  replay.types &= slot.subscribed;
+  if (replay.done || replay.types.any()) return;
+  replay.done = true;
+  replay.through = replay.position;  // its ReplayEnd says how far it read
+  replay.retryAt.reset();
+  m_flusher.markDirty(slot);  // the ReplayEnd leaves after what its lane still holds
 }
 
 }  // namespace plexus::host

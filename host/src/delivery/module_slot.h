@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <bitset>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -28,6 +29,7 @@
 #include "delivery/delivery_stats.h"
 #include "delivery/hold_histogram.h"
 #include "delivery/module_attachment.h"
+#include "delivery/offset_ranges.h"
 #include "delivery/publish_waiter.h"
 #include "delivery/subscription_filters.h"
 #include "journal/journal_types.h"
@@ -41,10 +43,21 @@ namespace plexus::host {
 // A durable incarnation's delivery of its journaled types (docs/design.md "Durable modules"):
 // catching up from the journal (`position`: every offset up to it was taken into the channel or
 // was not for it), then live from the head on.
+// Critical events (docs/design.md "Critical events of a durable module"): a live journaled
+// event of critical priority goes on the critical lane at once, even while the module catches
+// up; `early` holds the offsets the critical lane holds (ascending: taken in publish order),
+// `acked` the offsets acked above the cursor (critical acks, and the saved ackedAbove of
+// earlier incarnations). The catch-up passes over both: nothing is delivered twice.
 struct DurableState {
   Cursor cursor;  // as last saved (the journal keeps it across incarnations and restarts)
   bool live = false;
   std::uint64_t position = 0;
+  std::deque<std::uint64_t> early;  // on the critical lane, not acked yet
+  OffsetRanges acked;               // acked above cursor.cursor
+  // Whether the catch-up must pass over `offset` (taken on the critical lane, or acked).
+  bool taken(std::uint64_t offset) const {
+    return acked.contains(offset) || std::find(early.begin(), early.end(), offset) != early.end();
+  }
   bool reading = false;                            // a read of the journal is on its way
   std::optional<SteadyClock::time_point> retryAt;  // a failed read is tried again then
 };

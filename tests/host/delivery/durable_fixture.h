@@ -26,6 +26,26 @@ namespace plexus::host {
 constexpr std::uint32_t kReplayed = v1::EVENT_FLAG_REPLAYED;
 constexpr std::uint32_t kRedelivered = v1::EVENT_FLAG_REDELIVERED;
 
+// NewBlock at height `offset`, as the journal stores it at `offset`.
+inline JournalEvent blockAt(std::uint64_t offset) {
+  v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
+  block.mutable_new_block()->set_height(offset);
+  return {offset, static_cast<std::int64_t>(offset), v1::EVENT_TYPE_NEW_BLOCK,
+          std::string(serializeEvent(block).view())};
+}
+
+// A store as a previous run left it: NewBlocks at 1..last, and `saved` as a module's cursor.
+inline std::unique_ptr<MemoryJournal> storeOf(std::uint64_t last, std::optional<Cursor> saved) {
+  auto store = std::make_unique<MemoryJournal>();
+  JournalBatch batch;
+  for (std::uint64_t offset = 1; offset <= last; ++offset)
+    batch.events.push_back(blockAt(offset));
+  if (saved) batch.cursors.push_back(*saved);
+  batch.reservedThrough = last;
+  EXPECT_TRUE(store->append(batch).ok());
+  return store;
+}
+
 class DurableTest : public ::testing::Test {
  protected:
   DurableTest() { open(std::make_unique<MemoryJournal>()); }
@@ -64,14 +84,18 @@ class DurableTest : public ::testing::Test {
     module.durable = true;
     module.policy = policy;
     module.start = start;
+    module.criticalCapacity = m_criticalCapacity;
     m_em->attach(module);
     ASSERT_TRUE(m_em->subscribe(id, std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
   }
-  std::optional<PublishReport> publishBlock(std::uint64_t height, PublishWaiter* waiter = nullptr) {
+  // `critical`: published with critical priority (PublishOptions::critical).
+  std::optional<PublishReport> publishBlock(std::uint64_t height, PublishWaiter* waiter = nullptr,
+                                            bool critical = false) {
     v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
     block.mutable_new_block()->set_height(height);
     PublishOptions options;
     options.waiter = waiter;
+    options.critical = critical;
     return m_em->publish(v1::EVENT_TYPE_NEW_BLOCK, serializeEvent(block), options);
   }
   void publishBlocks(std::uint64_t from, std::uint64_t to) {
@@ -135,6 +159,7 @@ class DurableTest : public ::testing::Test {
 
   RecordingSink m_sink;
   EventManager::Options m_options;
+  std::uint32_t m_criticalCapacity = 0;  // of the modules attach() attaches
   std::unique_ptr<Journal> m_journal;
   std::unique_ptr<EventManager> m_em;
 };

@@ -9,13 +9,6 @@
 namespace plexus::host {
 namespace {
 
-JournalEvent blockAt(std::uint64_t offset) {
-  v1::Event block = hostEvent(v1::EVENT_TYPE_NEW_BLOCK);
-  block.mutable_new_block()->set_height(offset);
-  return {offset, static_cast<std::int64_t>(offset), v1::EVENT_TYPE_NEW_BLOCK,
-          std::string(serializeEvent(block).view())};
-}
-
 // A store as a previous run left it: events 1..10 but for `holes`, and `d`'s cursor at `cursor`.
 std::unique_ptr<MemoryJournal> previousRun(std::uint64_t cursor, std::vector<Hole> holes) {
   auto store = std::make_unique<MemoryJournal>();

@@ -3,56 +3,10 @@
 // sequence numbers and credit, only in the room live events leave - then a ReplayEnd after the
 // last one. Holes and trimmed offsets are gaps of the lane, counted apart from drops.
 
-#include "durable_fixture.h"
+#include "replay_fixture.h"
 
 namespace plexus::host {
 namespace {
-
-class ReplayOnRequestTest : public DurableTest {
- protected:
-  // A plain (not durable) module of protocol 1.5 subscribed to NewBlock.
-  void attachPlain(const std::string& id, std::uint32_t capacity, bool replay = true) {
-    ModuleAttachment module;
-    module.moduleId = module.name = id;
-    module.capacity = capacity;
-    module.offsets = true;
-    module.replay = replay;
-    m_em->attach(module);
-    ASSERT_TRUE(m_em->subscribe(id, std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
-  }
-  static v1::ReplayRequest from(std::uint64_t first, std::uint64_t until = 0) {
-    v1::ReplayRequest request;
-    request.set_from_offset(first);
-    request.set_until_offset(until);
-    return request;
-  }
-  // What `id` was sent on `lane`, flushed first (everything sent is kept in m_sink).
-  std::vector<Delivered> sent(const std::string& id, v1::Lane lane) {
-    m_em->flush();
-    return m_sink.lane(id, lane);
-  }
-  // Serves journal reads and acks the replay lane until `id` got its ReplayEnd.
-  bool replayToEnd(const std::string& id) {
-    return until([&] {
-      std::vector<Delivered> replayed = sent(id, v1::LANE_REPLAY);
-      if (!replayed.empty()) {
-        EXPECT_TRUE(m_em->ack(id, replayed.back().seq, v1::LANE_REPLAY).ok());
-      }
-      if (m_journal->reads().mayHaveItems()) m_journal->onReads();
-      return !m_sink.replayEnds[id].empty();
-    });
-  }
-  // The error code of each request in turn (UNSPECIFIED: it was accepted).
-  std::vector<v1::ErrorCode> errorsOf(const std::string& id,
-                                      const std::vector<v1::ReplayRequest>& requests) {
-    std::vector<v1::ErrorCode> codes;
-    for (const auto& request : requests) {
-      auto answer = m_em->requestReplay(id, request);
-      codes.push_back(answer ? v1::ERROR_CODE_UNSPECIFIED : answer.error().code);
-    }
-    return codes;
-  }
-};
 
 TEST_F(ReplayOnRequestTest, ADropModuleFillsItsGapFromTheReplayLaneThenGetsTheEnd) {
   attachPlain("m", 4);

@@ -37,7 +37,7 @@ class RecordingSink : public EventSink {
     return SendStatus::Sent;
   }
   SendStatus sendReplayEnd(const std::string& id, const v1::ReplayEnd& end) override {
-    auto mode = modes[id];
+    auto mode = endModes.contains(id) ? endModes[id] : modes[id];
     if (mode != SendStatus::Sent) return mode;
     replayEnds[id].push_back({end, delivered[id].size()});
     return SendStatus::Sent;
@@ -59,6 +59,7 @@ class RecordingSink : public EventSink {
   std::map<std::string, std::vector<RecordedEnd>> replayEnds;
   std::map<std::string, int> batches;
   std::map<std::string, SendStatus> modes;
+  std::map<std::string, SendStatus> endModes;  // for ReplayEnds only, when set (else modes)
 };
 
 struct RecordingWaiter : PublishWaiter {
