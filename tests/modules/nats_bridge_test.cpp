@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -119,8 +120,10 @@ class NatsBridgeTest : public ::testing::Test {
     b = std::make_unique<TestNode>(nodeConfig("b", "a", *nats, dir), kTimings);
     a->start();
     b->start();
-    ASSERT_TRUE(a->waitAllReady()) << a->log();
-    ASSERT_TRUE(b->waitAllReady()) << b->log();
+    for (TestNode* node : {a.get(), b.get()}) {  // not a disabled chainsim
+      ASSERT_TRUE(node->waitForState("bridge", v1::MODULE_STATE_READY)) << node->log();
+      ASSERT_TRUE(node->waitForState("probe", v1::MODULE_STATE_READY)) << node->log();
+    }
   }
 
   // Waits until each probe saw `fromA` events of a and `fromB` of b.
@@ -236,6 +239,24 @@ TEST_F(NatsBridgeTest, AStreamConfiguredOtherwiseIsRefusedAndLeftAlone) {
   jsStreamInfo_Destroy(info);
   jsCtx_Destroy(js);
   natsConnection_Destroy(connection);
+}
+
+// The real node refuses a node_name that is not a NATS subject token, for --check-config and a
+// start alike (no NATS needed).
+TEST(NodeNameStartTest, ANodeNameThatIsNotSubjectSafeStopsTheStart) {
+  TempDir dir;
+  const auto config = dir / "node.cfg";
+  std::ofstream(config) << "node_name: \"dc1.a\"\n";
+  for (const std::string& flags :
+       std::vector<std::string>{"--check-config", "--runtime-dir " + (dir / "run").string()}) {
+    SCOPED_TRACE(flags);
+    const CtlRun run = runCommand(nodeBinary().string() + " --config " + config.string() + " " +
+                                  flags + " 2>&1");
+    EXPECT_NE(run.exitCode, 0) << run.out;
+    EXPECT_NE(run.out.find("node_name 'dc1.a' may hold only letters"), std::string::npos)
+        << run.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "run" / "control.sock"));
 }
 
 // a -> b latency at 1 000 NewBlock/s for 5 s (chainsim on a; the probe on b takes now minus
