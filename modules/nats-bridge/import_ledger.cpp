@@ -43,13 +43,16 @@ ImportLedger::ImportLedger(const std::filesystem::path& stateDir, const std::str
       if (in.eof() || line.empty() || line.find_first_not_of("0123456789") != std::string::npos) {
         continue;
       }
-      m_highest = std::max<std::uint64_t>(m_highest, std::stoull(line));
+      insert(std::stoull(line));
     }
   }
+  std::string compacted;
+  for (std::uint64_t offset : m_recent)
+    compacted += std::to_string(offset) + "\n";
   const std::filesystem::path temporary = m_path.string() + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw failure("cannot write", temporary);
-  const bool written = writeAll(fd, std::to_string(m_highest) + "\n") && ::fsync(fd) == 0;
+  const bool written = writeAll(fd, compacted) && ::fsync(fd) == 0;
   ::close(fd);
   if (!written || ::rename(temporary.c_str(), m_path.c_str()) != 0) {
     throw failure("cannot write", m_path);
@@ -64,7 +67,15 @@ ImportLedger::~ImportLedger() {
 
 void ImportLedger::record(std::uint64_t offset) {
   if (!writeAll(m_fd, std::to_string(offset) + "\n")) throw failure("cannot append to", m_path);
-  m_highest = std::max(m_highest, offset);
+  insert(offset);
+}
+
+void ImportLedger::insert(std::uint64_t offset) {
+  m_recent.insert(offset);
+  if (m_recent.size() > kWindow) {
+    m_floor = std::max(m_floor, *m_recent.begin());
+    m_recent.erase(m_recent.begin());
+  }
 }
 
 }  // namespace plexus::bridge

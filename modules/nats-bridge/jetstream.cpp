@@ -168,6 +168,7 @@ std::unique_ptr<PullConsumer> JetStream::pullSubscribe(const std::string& filter
   options.Config.AckPolicy = js_AckExplicit;
   options.Config.DeliverPolicy = js_DeliverAll;
   options.Config.AckWait = kAckWaitNs;
+  options.Config.MaxAckPending = 1000;  // bounds what can be redelivered (ImportLedger::kWindow)
   options.Config.FilterSubject = filter.c_str();
   natsSubscription* sub = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);

@@ -9,7 +9,8 @@
 // The stream (docs/design.md "The NATS bridge"): name PLEXUS, subjects ["plexus.>"], file
 // storage, limits retention, discard old, duplicate window 2 min. Limits (max age, bytes,
 // messages) and replicas are the operator's: the bridge neither sets nor checks them.
-// A durable consumer: explicit acks, deliver all, ack wait 3 s, filter `plexus.<origin>.>`.
+// A durable consumer: explicit acks, deliver all, ack wait 3 s, max ack pending 1000, filter
+// `plexus.<origin>.>`.
 //
 // Thread rule: the connection is thread-safe (nats.c); a PullConsumer is owned by one thread.
 // Errors are std::string (empty = ok) on the per-message paths; setup throws

@@ -8,7 +8,7 @@
 // Import: per node in `import`, a thread pulls `plexus.<origin>.>` through the durable consumer
 // `<node>_from_<origin>`, publishes each event into this node with its origin kept (needs
 // capabilities.relay and the types in capabilities.publish), records its offset in the import
-// ledger, then acks it to JetStream; an offset at or below the ledger's is a redelivery: dropped.
+// ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped.
 // Settings: nats_url, node (required, this node's node_name), export, import, state_dir.
 //
 // Threads: run() thread = the export handlers; one import thread per origin node, owning its

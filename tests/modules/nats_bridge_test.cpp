@@ -48,12 +48,19 @@ std::size_t countFrom(const std::filesystem::path& report, const std::string& no
       std::count_if(all.begin(), all.end(), [&](const Seen& s) { return s.node == node; }));
 }
 
-// Every (origin node, offset) of `node` in the report, each seen exactly once (else a failure).
-std::set<std::uint64_t> offsetsFrom(const std::filesystem::path& report, const std::string& node) {
+// Every (origin node, offset) of `node` in the report; each one seen more than once is a failure,
+// unless `duplicates` is given: then it counts them.
+std::set<std::uint64_t> offsetsFrom(const std::filesystem::path& report, const std::string& node,
+                                    std::size_t* duplicates = nullptr) {
   std::set<std::uint64_t> offsets;
   for (const auto& s : seen(report)) {
     if (s.node != node) continue;
-    EXPECT_TRUE(offsets.insert(s.offset).second) << node << ":" << s.offset << " seen twice";
+    if (offsets.insert(s.offset).second) continue;
+    if (duplicates != nullptr) {
+      ++*duplicates;
+    } else {
+      ADD_FAILURE() << node << ":" << s.offset << " seen twice";
+    }
   }
   return offsets;
 }
@@ -142,14 +149,16 @@ class NatsBridgeTest : public ::testing::Test {
                       << b->log();
   }
 
-  // Each node's events reached the other exactly once, the same offsets it delivered locally.
-  void expectExactlyOnce(std::size_t fromA, std::size_t fromB) {
+  // Each node's events reached the other, the same offsets it delivered locally: exactly once,
+  // or (`duplicates` given) counting the ones imported twice.
+  void expectExactlyOnce(std::size_t fromA, std::size_t fromB, std::size_t* duplicatesOnB = nullptr,
+                         std::size_t* duplicatesOnA = nullptr) {
     const auto localA = offsetsFrom(dir / "probe-a", "a");
     const auto localB = offsetsFrom(dir / "probe-b", "b");
     EXPECT_EQ(localA.size(), fromA);
     EXPECT_EQ(localB.size(), fromB);
-    EXPECT_EQ(offsetsFrom(dir / "probe-b", "a"), localA);
-    EXPECT_EQ(offsetsFrom(dir / "probe-a", "b"), localB);
+    EXPECT_EQ(offsetsFrom(dir / "probe-b", "a", duplicatesOnB), localA);
+    EXPECT_EQ(offsetsFrom(dir / "probe-a", "b", duplicatesOnA), localB);
   }
 
   TempDir dir{"pxbr"};
@@ -188,6 +197,7 @@ TEST_F(NatsBridgeTest, NothingIsLostOrDuplicatedAcrossANatsRestartAndBridgeSigki
   ASSERT_TRUE(nats->waitReady(10s));
   ASSERT_TRUE(a->publish(newBlock(4), 100).has_publish());
   waitCounts(300, 100);
+  expectExactlyOnce(300, 100);  // across the NATS restart: no loss, no duplicate
 
   // Mid-stream: both bridges are still exporting and importing these when they are killed.
   ASSERT_TRUE(a->publish(newBlock(5), 300).has_publish());
@@ -202,7 +212,16 @@ TEST_F(NatsBridgeTest, NothingIsLostOrDuplicatedAcrossANatsRestartAndBridgeSigki
     return m && m->pid() > 0 && m->pid() != bridgeA->pid() && m->state() == v1::MODULE_STATE_READY;
   }));
   waitCounts(600, 400, 90s);
-  expectExactlyOnce(600, 400);
+  // No loss. A killed importer may import once more the one event whose publish into its node
+  // was answered but not yet written to its ledger (docs/design.md "The NATS bridge"): at most
+  // one per SIGKILL. Export never duplicates: the stream holds each event once.
+  std::size_t duplicatesOnB = 0;
+  std::size_t duplicatesOnA = 0;
+  expectExactlyOnce(600, 400, &duplicatesOnB, &duplicatesOnA);
+  EXPECT_LE(duplicatesOnB, 1u);
+  EXPECT_LE(duplicatesOnA, 1u);
+  std::cout << "after one SIGKILL per bridge: " << duplicatesOnB << " duplicate(s) on b, "
+            << duplicatesOnA << " on a\n";
   EXPECT_EQ(streamMessages(*nats), 1000);
 }
 
@@ -250,8 +269,8 @@ TEST(NodeNameStartTest, ANodeNameThatIsNotSubjectSafeStopsTheStart) {
   for (const std::string& flags :
        std::vector<std::string>{"--check-config", "--runtime-dir " + (dir / "run").string()}) {
     SCOPED_TRACE(flags);
-    const CtlRun run = runCommand(nodeBinary().string() + " --config " + config.string() + " " +
-                                  flags + " 2>&1");
+    const CtlRun run =
+        runCommand(nodeBinary().string() + " --config " + config.string() + " " + flags + " 2>&1");
     EXPECT_NE(run.exitCode, 0) << run.out;
     EXPECT_NE(run.out.find("node_name 'dc1.a' may hold only letters"), std::string::npos)
         << run.out;
