@@ -74,6 +74,7 @@ JetStream::JetStream(const std::string& url) {
     if (!server.empty()) servers.push_back(server);
   }
   std::vector<const char*> pointers;
+  pointers.reserve(servers.size());
   for (const auto& server : servers)
     pointers.push_back(server.c_str());
   if (pointers.empty()) throw std::runtime_error("setting nats_url is empty");

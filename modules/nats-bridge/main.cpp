@@ -87,8 +87,13 @@ class Exporter {
         m_failures.recovered("export: JetStream publishes work again");
         return;
       }
-      m_failures.failed("export: publish of " + id + " to " + subject + " failed: " + error +
-                        "; retrying (the event stays unacked)");
+      m_failures.failed(std::string("export: publish of ")
+                            .append(id)
+                            .append(" to ")
+                            .append(subject)
+                            .append(" failed: ")
+                            .append(error)
+                            .append("; retrying (the event stays unacked)"));
       std::this_thread::sleep_for(backoff);  // retry backoff while NATS is unreachable
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
     }
@@ -121,8 +126,13 @@ class Importer {
       if (!consumer) {
         try {
           consumer = m_js.pullSubscribe(filter, durable);
-          log("import: " + durable + " pulls " + filter + " (imported through offset " +
-              std::to_string(m_ledger.highest()) + ")");
+          log(std::string("import: ")
+                  .append(durable)
+                  .append(" pulls ")
+                  .append(filter)
+                  .append(" (imported through offset ")
+                  .append(std::to_string(m_ledger.highest()))
+                  .append(")"));
         } catch (const std::exception& e) {
           m_failures.failed(std::string("import: ") + e.what());
           std::this_thread::sleep_for(500ms);  // retry backoff: NATS unreachable
@@ -132,7 +142,8 @@ class Importer {
       std::string error;
       auto messages = consumer->fetch(256, 200ms, error);
       if (!error.empty()) {
-        m_failures.failed("import: fetch from " + durable + " failed: " + error);
+        m_failures.failed(
+            std::string("import: fetch from ").append(durable).append(" failed: ").append(error));
         if (messages.empty()) std::this_thread::sleep_for(200ms);  // retry backoff
       }
       for (auto& message : messages) {
