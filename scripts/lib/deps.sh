@@ -7,6 +7,8 @@ PLEXUS_BUILD_PACKAGES=(
   libboost1.81-dev libspdlog-dev libfmt-dev libsqlite3-dev
   # sd_notify: systemd Type=notify readiness (docs/operations.md).
   libsystemd-dev
+  # plexus-nats-bridge (modules/nats-bridge): the NATS C client with JetStream.
+  libnats-dev
   # The Python module SDK (module-sdk/python, PLEXUS_PYTHON): what Python modules run on.
   python3 python3-zmq python3-protobuf
 )
@@ -15,11 +17,12 @@ PLEXUS_BUILD_PACKAGES=(
 # clang-tidy, python3 (scripts/check-layers), git (both checks read the tracked files); the
 # Python SDK's suite (tests/module-sdk/python): pyzmq, protobuf, pytest, venv + pip (the offline install);
 # the metrics tests: Prometheus and promtool (the tests start their own server on a port of their
-# own; where systemd runs, the package's postinst starts its service on :9090, which they never use).
+# own; where systemd runs, the package's postinst starts its service on :9090, which they never use);
+# the NATS bridge tests: nats-server (each test starts its own with -js on a free port).
 PLEXUS_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
                       clang-format clang-tidy python3 git
                       python3-zmq python3-protobuf python3-pytest python3-venv python3-pip
-                      prometheus)
+                      prometheus nats-server)
 # Peer baselines for scripts/bench.
 PLEXUS_BENCH_PACKAGES=(nats-server redis-server libhiredis-dev)
 

@@ -13,6 +13,7 @@
 
 #include "config/config_checks.h"
 #include "config/journal_config.h"
+#include "config/node_name.h"
 #include "config/priorities.h"
 #include "config/remote_config.h"
 #include "filter/filter.h"
@@ -229,6 +230,11 @@ Status validateConfig(const v1::NodeConfig& config) {
   if (auto status = checkPriorities(config); !status) return status;
   if (auto status = checkJournal(config); !status) return status;
   if (auto status = checkRemote(config); !status) return status;
+  if (!config.node_name().empty()) {
+    if (auto problem = nodeNameProblem(config.node_name()); !problem.empty()) {
+      return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, problem);
+    }
+  }
   if (auto status = checkTimingRelations(withDefaults(config)); !status) return status;
   if (!config.control_group().empty() && !ipc::groupByName(config.control_group())) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
@@ -308,6 +314,7 @@ v1::NodeConfig withDefaults(const v1::NodeConfig& config) {
   if (out.log().level().empty()) out.mutable_log()->set_level("info");
   if (out.max_message_bytes() == 0) out.set_max_message_bytes(ipc::kDefaultMaxMessageBytes);
   if (out.module_request_rate() == 0) out.set_module_request_rate(10000);
+  if (out.node_name().empty()) out.set_node_name(defaultNodeName());
   return out;
 }
 

@@ -16,6 +16,10 @@
 namespace plexus::host {
 
 void stampEvent(v1::Event& event, std::string_view source);
+// Sets origin {node, publisher, offset 0, the event's published_at}: where and when an event was
+// first accepted; call after stampEvent. The module, operator and in-process publish paths call
+// it; a relay module's own origin is kept instead.
+void stampOrigin(v1::Event& event, std::string_view node, std::string_view publisher);
 ipc::SharedBytes serializeEvent(const v1::Event& event);
 
 // A stamped event from the host with its type set; the caller fills the payload.

@@ -101,6 +101,8 @@ class EventManager {
     // The node's journal (issue 13): each published event of a type it journals gets an offset
     // before it is routed. Optional; owned by the caller, outlives the EventManager.
     Journal* journal = nullptr;
+    // This node's name (NodeConfig.node_name), stamped as origin.node by the publish paths.
+    std::string nodeName;
   };
 
   EventManager(EventSink& sink, Options options);
@@ -177,6 +179,8 @@ class EventManager {
                                            const v1::ReplayRequest& request);
   // Whether the node journals (so modules of 1.5 or later may ask for replays).
   bool journals() const { return m_options.journal != nullptr; }
+  // Options::nodeName; set at construction, never changed: any thread may read it.
+  const std::string& nodeName() const { return m_options.nodeName; }
 
   // ---- the journal's back-pressure (event_manager_durable.cpp) ----
   // The journal has room again (after Journal::onNotices: its thread's queue took a group, or a

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "config/node_name.h"
 #include "plexus/ipc/event_types.h"
 
 namespace plexus::host {
@@ -18,6 +19,11 @@ Status checkPublish(const v1::Event& event, std::string_view publisher,
     return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
                      name + " is a host-only event type: only the node publishes it");
   }
+  if (event.has_origin() && (module == nullptr || !module->capabilities().relay())) {
+    return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
+                     "'" + std::string(publisher) +
+                         "' may not set origin (only a module with capabilities.relay may)");
+  }
   if (module != nullptr) {
     const auto& granted = module->capabilities().publish();
     if (std::find(granted.begin(), granted.end(), event.type()) == granted.end()) {
@@ -27,6 +33,23 @@ Status checkPublish(const v1::Event& event, std::string_view publisher,
     }
   }
   return ipc::checkPayloadMatchesType(event);
+}
+
+Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode) {
+  if (!event.has_origin()) return {};
+  const v1::Origin& origin = event.origin();
+  if (auto problem = nodeNameProblem(origin.node()); !problem.empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin: " + problem);
+  }
+  if (origin.node() == ownNode) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "origin.node '" + origin.node() +
+                         "' is this node: an event of this node does not come back (a loop)");
+  }
+  if (origin.module().empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin.module is empty");
+  }
+  return {};
 }
 
 }  // namespace plexus::host

@@ -15,7 +15,14 @@
 namespace plexus::host {
 
 // `module` is the publishing module's config; nullptr for the operator.
+// An event with `origin` set is refused (PERMISSION_DENIED) unless `module` has
+// capabilities.relay: the operator and other modules get the node's own origin stamped.
 Status checkPublish(const v1::Event& event, std::string_view publisher,
                     const v1::ModuleConfig* module);
+
+// For an event a relay module publishes with `origin` set (after checkPublish): the origin names
+// a valid node other than `ownNode` (an event of this node coming back is a loop: refused) and a
+// publisher. No origin: nothing to check.
+Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode);
 
 }  // namespace plexus::host

@@ -312,6 +312,10 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
     reject(moduleId, status.error(), correlationId);
     return;
   }
+  if (auto status = checkRelayedOrigin(received, m_events.nodeName()); !status) {
+    reject(moduleId, status.error(), correlationId);
+    return;
+  }
   Peer& peer = m_peers[moduleId];
   if (peer.outstanding >= m_limits.maxOutstandingPublishes) {
     reject(moduleId,
@@ -323,6 +327,7 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   }
   v1::Event event = received;
   stampEvent(event, moduleId);
+  if (!event.has_origin()) stampOrigin(event, m_events.nodeName(), moduleId);  // else relayed
   const std::uint64_t token = m_nextToken++;
   m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
   ++peer.outstanding;

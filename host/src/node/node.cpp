@@ -231,6 +231,7 @@ class Node::Impl {
     options.returning = [this](const std::string& id) { return m_supervisor.restarting(id); };
     options.criticalTypes = criticalTypes(m_config);
     options.journal = m_journal.get();
+    options.nodeName = m_config.node_name();  // withDefaults: never empty
     return options;
   }
 

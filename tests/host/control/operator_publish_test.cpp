@@ -37,6 +37,7 @@ class OperatorPublishTest : public ::testing::Test {
   static EventManager::Options options() {
     EventManager::Options o;
     o.blockTimeout = 50ms;
+    o.nodeName = "node-a";
     return o;
   }
 
@@ -110,6 +111,23 @@ TEST_F(OperatorPublishTest, ACountBeyondAChunkIsPumpedThroughTheLoopAndTotalled)
   ASSERT_EQ(delivered.size(), 2u);
   EXPECT_EQ(delivered[0].source(), ipc::kOperatorSource);
   EXPECT_EQ(delivered[0].new_block().height(), 9u);
+}
+
+TEST_F(OperatorPublishTest, TheOperatorsEventsHaveThisNodeAsOriginAndMayNotSetOne) {
+  attach("sub", 4, DeliveryPolicy::Drop);
+  ASSERT_TRUE(answer(publishRequest(1, v1::EVENT_TYPE_NEW_BLOCK)).has_publish());
+  const auto delivered = sink.events("sub");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].origin().node(), "node-a");
+  EXPECT_EQ(delivered[0].origin().module(), ipc::kOperatorSource);
+
+  v1::ControlRequest forged = publishRequest(1, v1::EVENT_TYPE_NEW_BLOCK);
+  forged.mutable_publish()->mutable_event()->mutable_origin()->set_node("node-b");
+  publish.handle("op", forged);
+  ASSERT_EQ(replier.sent.size(), 2u);
+  ASSERT_TRUE(replier.last().has_error());
+  EXPECT_EQ(replier.last().error().code(), v1::ERROR_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(sink.events("sub").size(), 1u);
 }
 
 TEST_F(OperatorPublishTest, ACountOfZeroIsOneEvent) {

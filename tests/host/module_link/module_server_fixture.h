@@ -211,7 +211,11 @@ class ModuleServerTest : public ::testing::Test {
   }
 
   FakeTransport transport;
-  EventManager em{transport, EventManager::Options()};
+  EventManager em{transport, [] {
+                    EventManager::Options options;
+                    options.nodeName = "node-a";  // stamped as origin.node
+                    return options;
+                  }()};
   FakeRegistry registry{em};
   ModuleServer server{transport, em, registry, ModuleServer::Limits()};
 };
