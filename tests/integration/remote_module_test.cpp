@@ -121,7 +121,7 @@ TEST_F(RemoteModuleTest, ARemoteModuleReceivesAndPublishes) {
   const CtlRun modules = runCtl(*m_node, "modules");
   EXPECT_NE(modules.out.find("127.0.0.1"), std::string::npos) << modules.out;
   const CtlRun json = runCtl(*m_node, "modules --json");
-  EXPECT_NE(json.out.find("\"peer_address\": \"127.0.0.1\""), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"peer_address\":\"127.0.0.1\""), std::string::npos) << json.out;
 }
 
 TEST_F(RemoteModuleTest, PlaintextWrongKeyStolenIdAndSecondConnectionsAreRefused) {
