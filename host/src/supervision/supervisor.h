@@ -137,8 +137,8 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void loseRemote(ModuleRecord& record, std::string reason);  // a copy: it may be killReason
   // It left (its Goodbye) or was unloaded: ModuleUnloaded, then `next`.
   void endRemote(ModuleRecord& record, const std::string& reason, v1::ModuleState next);
-  void unloadRemote(ModuleRecord& record, ModuleCallback done);
-  void loadRemote(ModuleRecord& record, ModuleCallback done);
+  void unloadRemote(ModuleRecord& record, const ModuleCallback& done);
+  void loadRemote(ModuleRecord& record, const ModuleCallback& done);
 
   // supervisor_commands.cpp
   void takeOverStop(ModuleRecord& record);

@@ -39,7 +39,7 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
   ModuleRecord* record = find(module.name());
   if (record != nullptr && isRemoteModule(record->config) && module.exec().empty() &&
       !isRemoteModule(module)) {
-    loadRemote(*record, std::move(done));  // by name: admits it again
+    loadRemote(*record, done);  // by name: admits it again
     return;
   }
   if (isRemoteModule(module) || (record != nullptr && isRemoteModule(record->config))) {
@@ -85,7 +85,7 @@ void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
     return;
   }
   if (isRemoteModule(record->config)) {
-    unloadRemote(*record, std::move(done));
+    unloadRemote(*record, done);
     return;
   }
   if (record->pid == 0) {

@@ -86,7 +86,7 @@ void Supervisor::endRemote(ModuleRecord& record, const std::string& reason, v1::
   m_deps.events.publish(event.type(), serializeEvent(event));
 }
 
-void Supervisor::unloadRemote(ModuleRecord& record, ModuleCallback done) {
+void Supervisor::unloadRemote(ModuleRecord& record, const ModuleCallback& done) {
   if (isConnectedState(record.state)) {
     v1::Envelope goodbye;
     ipc::stampVersion(goodbye);
@@ -97,7 +97,7 @@ void Supervisor::unloadRemote(ModuleRecord& record, ModuleCallback done) {
   done(infoOf(record));
 }
 
-void Supervisor::loadRemote(ModuleRecord& record, ModuleCallback done) {
+void Supervisor::loadRemote(ModuleRecord& record, const ModuleCallback& done) {
   if (record.state == v1::MODULE_STATE_UNLOADED) {
     record.state = v1::MODULE_STATE_DISCONNECTED;
     logger("supervisor")->info("remote module '{}' admitted again", record.id());
