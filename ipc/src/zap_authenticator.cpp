@@ -9,6 +9,7 @@
 #include <charconv>
 #include <zmq_addon.hpp>
 
+#include "plexus/ipc/curve_keys.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/ipc/token.h"
 
@@ -101,6 +102,11 @@ std::optional<ZapRequest> parseZapRequest(const std::vector<zmq::message_t>& fra
     if (frames.size() != 8) return std::nullopt;
     request.username = frames[6].to_string();
     request.password = frames[7].to_string();
+  } else if (request.mechanism == "CURVE") {
+    if (frames.size() != 7 || frames[6].size() != 32) return std::nullopt;
+    char z85[kZ85KeyLength + 1] = {};
+    if (zmq_z85_encode(z85, frames[6].data<std::uint8_t>(), 32) == nullptr) return std::nullopt;
+    request.username = z85;
   }
   return request;
 }
@@ -176,6 +182,14 @@ ZapVerdict ZapAuthenticator::decide(const ZapRequest& request) {
                     (m_controlGroup ? " (not in its control group)" : ""));
     }
     return ZapVerdict{true, kOperatorSource, "OK"};
+  }
+  if (request.domain == kRemoteZapDomain) {
+    if (request.mechanism != "CURVE") return refuse("remote endpoint requires CURVE");
+    auto it = m_remoteKeys.find(request.username);
+    if (it == m_remoteKeys.end()) {
+      return refuse("the public key is no remote module's key");
+    }
+    return ZapVerdict{true, it->second, "OK"};
   }
   return refuse("unknown ZAP domain '" + request.domain + "'");
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <zmq_addon.hpp>
 
+#include "plexus/ipc/curve_keys.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/protocol.h"
@@ -35,6 +36,7 @@ Hostile::Hostile(Options options, Report& report)
       m_socket(m_context, zmq::socket_type::dealer) {}
 
 int Hostile::run() {
+  if (!m_options.endpoint.empty()) return runRemote();
   const char* id = std::getenv(ipc::kEnvModuleId);
   const char* endpoint = std::getenv(ipc::kEnvEndpoint);
   if (id == nullptr || endpoint == nullptr) {
@@ -48,6 +50,32 @@ int Hostile::run() {
   if (!m_options.waitFile.empty() && !waitForFile(m_options.waitFile)) return finish(65);
 
   ipc::configureModuleDealer(m_socket, m_id, token);
+  return play(endpoint);
+}
+
+// A remote module: no token, its own keys (or a mechanism the node must refuse).
+int Hostile::runRemote() {
+  m_id = m_options.moduleId;
+  m_socket.set(zmq::sockopt::immediate, 1);
+  m_socket.set(zmq::sockopt::linger, 0);
+  if (m_options.mechanism == "plain") {
+    m_socket.set(zmq::sockopt::plain_username, m_id);
+    m_socket.set(zmq::sockopt::plain_password, "guess");
+  } else if (m_options.mechanism != "null") {
+    auto secret = ipc::readSecretKeyFile(m_options.secretKeyFile);
+    auto publicKey = secret ? ipc::publicKeyOf(*secret) : Result<std::string>(secret.error());
+    if (!publicKey) {
+      m_report.line("key-error " + publicKey.error().message);
+      return finish(64);
+    }
+    m_socket.set(zmq::sockopt::curve_serverkey, m_options.serverKey);
+    m_socket.set(zmq::sockopt::curve_publickey, *publicKey);
+    m_socket.set(zmq::sockopt::curve_secretkey, *secret);
+  }
+  return play(m_options.endpoint);
+}
+
+int Hostile::play(const std::string& endpoint) {
   m_monitor.emplace(m_context, m_socket, kMonitorEvents);
   m_socket.connect(endpoint);
   if (!awaitZmqHandshake()) return finish(3);
@@ -166,7 +194,7 @@ v1::Envelope Hostile::subscribeTo(const std::vector<v1::EventType>& types) {
 
 v1::Envelope Hostile::handshake() {
   v1::Envelope envelope = stamped();
-  envelope.mutable_handshake()->set_module_id(m_id);
+  envelope.mutable_handshake()->set_module_id(m_options.claimId.empty() ? m_id : m_options.claimId);
   envelope.mutable_handshake()->set_name("hostile");
   envelope.mutable_handshake()->set_version("6.6.6");
   return envelope;

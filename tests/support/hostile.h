@@ -45,6 +45,8 @@ class Hostile {
   int run();
 
  private:
+  int runRemote();
+  int play(const std::string& endpoint);  // connects, then the script
   int finish(int status);
   bool waitForFile(const std::string& path);
   bool awaitZmqHandshake();

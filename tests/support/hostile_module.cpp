@@ -24,6 +24,11 @@
 //   --write-token           report the token before connecting (a test steals it)
 //   --wait-file PATH        connect only once PATH exists
 //   --on-disconnect MODE    exit (default: exit 2 as the SDK does) | stay (go silent, keep running)
+// A remote module (started by the test, not the node; docs/design.md "Remote modules"):
+//   --endpoint tcp://...    connect there instead of PLEXUS_ENDPOINT, with no token
+//   --module-id ID          its id; --claim-id ID: the id its Handshake names (a stolen id)
+//   --mechanism M           curve (default) | plain | null (refused by the node)
+//   --server-key Z85 --secret-key-file PATH   its CURVE keys
 // Actions; each waits for the replies it must get (every message before the handshake gets one):
 //   hello, hello-again, subscribe, subscribe:A+B, request-stats, publish:TYPE, heartbeat, ack:N,
 //   ack-beyond, garbage[:N], big-garbage:BYTES, empty, unknown-body, bad-body, nested-garbage,

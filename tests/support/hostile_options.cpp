@@ -27,6 +27,18 @@ Options parseOptions(int argc, char** argv) {
       o.waitFile = next();
     else if (a == "--on-disconnect")
       o.stayOnDisconnect = next() == "stay";
+    else if (a == "--endpoint")
+      o.endpoint = next();
+    else if (a == "--module-id")
+      o.moduleId = next();
+    else if (a == "--claim-id")
+      o.claimId = next();
+    else if (a == "--mechanism")
+      o.mechanism = next();
+    else if (a == "--server-key")
+      o.serverKey = next();
+    else if (a == "--secret-key-file")
+      o.secretKeyFile = next();
   }
   return o;
 }

@@ -19,6 +19,13 @@ struct Options {
   bool writeToken = false;
   std::string waitFile;
   bool stayOnDisconnect = false;
+  // A remote module (not spawned by the node): where, as whom, and how it authenticates.
+  std::string endpoint;       // tcp://...; set: the id and the key come from the options below
+  std::string moduleId;       // the id it is configured as
+  std::string claimId;        // the module_id its Handshake names (default moduleId)
+  std::string mechanism;      // curve (default), plain or null
+  std::string serverKey;      // the node's Z85 public key
+  std::string secretKeyFile;  // its own secret key file (the public key is derived)
 };
 
 Options parseOptions(int argc, char** argv);

@@ -35,6 +35,7 @@ class SpawnedProcess {
   SpawnedProcess& operator=(const SpawnedProcess&) = delete;
 
   bool started() const { return m_pid > 0; }
+  pid_t pid() const { return m_pid; }
   // Still running (not exited); reaps it when it has exited.
   bool running() {
     if (m_pid <= 0) return false;

@@ -106,7 +106,9 @@ std::string formatModules(const v1::ModulesResponse& modules) {
                {"LAST-EXIT", A::Left}});
   for (const auto& module : modules.modules()) {
     const bool ready = module.state() == v1::MODULE_STATE_READY;
-    table.addRow({module.module_id(), stateName(module.state()), pidText(module.pid()),
+    // A connected remote module has no pid here: where it connects from instead.
+    table.addRow({module.module_id(), stateName(module.state()),
+                  module.peer_address().empty() ? pidText(module.pid()) : module.peer_address(),
                   std::to_string(module.restarts()),
                   ready ? formatDuration(module.uptime_ms()) : "-",
                   std::to_string(module.capacity()), policyName(module.policy()),

@@ -84,8 +84,10 @@ constexpr std::string_view kModules = R"~(usage: plexusctl [global options] modu
 Lists every module the node knows, one row each:
   MODULE     module id
   STATE      starting, handshaking, ready, stopping, stopped, crashed or failed;
-             disconnected: a remote module (never spawned) that is not connected
-  PID        process id of the running incarnation ("-" when not running)
+             disconnected: a remote module (never spawned) that is not connected;
+             unloaded: a remote module unloaded by the operator (refused until load)
+  PID        process id of the running incarnation ("-" when not running); for a
+             connected remote module its peer address (e.g. 127.0.0.1)
   RESTARTS   restarts so far
   UPTIME     since the running incarnation became ready
   CAPACITY   event-lane slots

@@ -46,6 +46,11 @@ class ModuleRegistry {
     (void)pid;
     return true;
   }
+  // A remote module's handshake arrives on a new connection from `address` (remote_peers.h).
+  virtual void onRemotePeer(const std::string& moduleId, const std::string& address) {
+    (void)moduleId;
+    (void)address;
+  }
   // The module's configuration (capabilities); nullptr when unknown.
   virtual const v1::ModuleConfig* moduleConfig(const std::string& moduleId) const = 0;
 };

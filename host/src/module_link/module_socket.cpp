@@ -1,6 +1,9 @@
 #include "module_link/module_socket.h"
 
+#include <stdexcept>
+
 #include "plexus/ipc/endpoints.h"
+#include "plexus/ipc/protocol.h"
 #include "plexus/ipc/sockets.h"
 
 namespace plexus::host {
@@ -9,7 +12,8 @@ ModuleSocket::ModuleSocket(zmq::context_t& context, EventLoop& loop, RefusalLog&
                            const Options& options)
     : m_loop(loop),
       m_refusals(refusals),
-      m_endpoint(ipc::ipcEndpoint(options.path)),
+      m_endpoint(options.tcpEndpoint.empty() ? ipc::ipcEndpoint(options.path)
+                                             : options.tcpEndpoint),
       m_router(context, zmq::socket_type::router),
       // Before bind, so no refused connection is missed; PLAIN refusals are ZAP's to log.
       m_monitor(context, m_router,
@@ -17,6 +21,20 @@ ModuleSocket::ModuleSocket(zmq::context_t& context, EventLoop& loop, RefusalLog&
       m_transport(makeZmqModuleTransport(loop, m_router, options.bodyLayout)) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ipc::configureModuleRouter(m_router, options.maxMessageBytes);
+  if (!options.tcpEndpoint.empty()) {
+    m_router.set(zmq::sockopt::plain_server, 0);
+    m_router.set(zmq::sockopt::zap_domain, ipc::kRemoteZapDomain);
+    m_router.set(zmq::sockopt::curve_server, 1);
+    m_router.set(zmq::sockopt::curve_secretkey, options.curveSecretKey);
+    try {
+      m_router.bind(options.tcpEndpoint);
+    } catch (const zmq::error_t& e) {
+      throw std::runtime_error("remote.listen '" + options.tcpEndpoint +
+                               "': cannot bind: " + e.what());
+    }
+    m_endpoint = m_router.get(zmq::sockopt::last_endpoint);
+    return;
+  }
   m_router.set(zmq::sockopt::router_handover, 1);  // a restarted incarnation takes over
   ipc::bindPrivate(m_router, options.path.string());
 }

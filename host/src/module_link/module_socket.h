@@ -7,6 +7,9 @@
 // - the ROUTER's monitor, attached before the bind, which reports the connections ZeroMQ refuses
 //   before ZAP is asked (they go to the RefusalLog);
 // - its ModuleTransport (makeZmqModuleTransport) and its read loop (ModuleReader).
+// With Options.tcpEndpoint set it is the remote modules' ROUTER instead: CURVE server only (the
+// node's secret key; NULL and PLAIN clients fail), ZAP domain plexus-remote, no handover (who is
+// who is decided at the handshake: remote_peers.h), bound on that tcp:// endpoint.
 // serve() puts the monitor and the ROUTER into the loop: every message received then goes to
 // the handler (the ModuleServer). A node may own more than one.
 // Construct after the ZAP handler is bound (ipc::ZapAuthenticator), so no connection is ever
@@ -36,6 +39,8 @@ class ModuleSocket {
     std::filesystem::path path;  // the unix socket file
     std::uint64_t maxMessageBytes = 0;
     ipc::BodyLayout bodyLayout = ipc::BodyLayout::Packed;
+    std::string tcpEndpoint = {};     // set: the remote ROUTER on this tcp:// endpoint (not `path`)
+    std::string curveSecretKey = {};  // Z85; with tcpEndpoint
   };
 
   // Binds the socket; throws (std::runtime_error, zmq::error_t) when it cannot.
@@ -45,7 +50,7 @@ class ModuleSocket {
   ModuleSocket(const ModuleSocket&) = delete;
   ModuleSocket& operator=(const ModuleSocket&) = delete;
 
-  // Where modules connect ("ipc://<path>").
+  // Where modules connect ("ipc://<path>", or the tcp endpoint as bound).
   const std::string& endpoint() const { return m_endpoint; }
   ModuleTransport& transport() { return *m_transport; }
 

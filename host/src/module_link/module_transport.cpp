@@ -36,6 +36,7 @@ class ZmqModuleTransport final : public ModuleTransport {
     out.routingId = first.to_string();
     out.userId.clear();
     out.peerPid = 0;
+    out.peerAddress.clear();
     out.frames.clear();
     for (bool more = first.more(); more;) {
       zmq::message_t part;
@@ -49,6 +50,7 @@ class ZmqModuleTransport final : public ModuleTransport {
       // "<host>:uid:gid:pid" on ipc: which process of the module sent this (module_server.h).
       const char* peer = zmq_msg_gets(out.frames.front().handle(), "Peer-Address");
       if (peer != nullptr) {
+        out.peerAddress = peer;
         if (auto credentials = ipc::parsePeerAddress(peer)) out.peerPid = credentials->pid;
       }
     }

@@ -22,8 +22,9 @@ namespace plexus::host {
 // One message received from a module.
 struct ReceivedMessage {
   std::string routingId;
-  std::string userId;  // ZAP User-Id of the connection ("" if none)
-  int peerPid = 0;     // the connected process (SO_PEERCRED via Peer-Address); 0 if unknown
+  std::string userId;       // ZAP User-Id of the connection ("" if none)
+  int peerPid = 0;          // the connected process (SO_PEERCRED via Peer-Address); 0 if unknown
+  std::string peerAddress;  // ZMQ's Peer-Address ("127.0.0.1" on tcp)
   std::vector<zmq::message_t> frames;  // after the routing id
 };
 

@@ -12,10 +12,15 @@ void RefusalLog::zapVerdict(const ipc::ZapRequest& request, const ipc::ZapVerdic
   if (verdict.accepted) return;
   std::string kind = verdict.reason;
   std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
-  m_log.warn(request.mechanism + "/" + request.username + "/" + kind, [&] {
-    return "refused a connection (" + request.mechanism + " '" + request.username + "' from " +
-           request.address + "): " + verdict.reason;
-  });
+  // CURVE: one bucket for all keys (username is the client's key), so a client trying fresh keys
+  // cannot flood the log.
+  const bool curve = request.mechanism == "CURVE";
+  m_log.warn(request.mechanism + "/" + (curve ? std::string() : request.username) + "/" + kind,
+             [&] {
+               return "refused a connection (" + request.mechanism + (curve ? " key " : " '") +
+                      request.username + (curve ? "" : "'") + " from " + request.address +
+                      "): " + verdict.reason;
+             });
 }
 
 void RefusalLog::handshakeFailed(const ipc::MonitorEvent& event) {

@@ -1,8 +1,8 @@
 #pragma once
 
 // RefusalLog: the node's log lines for connections it refused, from both places that refuse:
-// - ZAP (the token is wrong or used, the process is not the spawned child, ...): zapVerdict(),
-//   the ZapAuthenticator's observer;
+// - ZAP (the token is wrong or used, the process is not the spawned child, an unknown CURVE key
+//   on the remote endpoint, ...): zapVerdict(), the ZapAuthenticator's observer;
 // - ZeroMQ itself, before ZAP is asked (the NULL mechanism, junk instead of ZMTP):
 //   handshakeFailed(), from the module ROUTER's monitor.
 // Rate-limited per claimed id and kind of refusal (the reason without its numbers): a process

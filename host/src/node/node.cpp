@@ -35,6 +35,8 @@
 #include "module_link/module_server.h"
 #include "module_link/module_socket.h"
 #include "module_link/refusal_log.h"
+#include "module_link/remote_peers.h"
+#include "node/remote_endpoint.h"
 #include "node/shutdown_sequence.h"
 #include "node/subscriber_sink.h"
 #include "plexus/ipc/endpoints.h"
@@ -119,10 +121,17 @@ class Node::Impl {
                                    ipc::ControlGroup{*m_controlGroup, ipc::accountGroups})
                              : std::nullopt),  // bound before any ROUTER
         m_moduleSocket(m_context, m_loop, m_refusals,
-                       {ipc::moduleSocketPath(m_runtimeDir.path()), m_config.max_message_bytes(),
-                        m_options.bodyLayout}),
+                       {ipc::moduleSocketPath(m_runtimeDir.path()),
+                        m_config.max_message_bytes(),
+                        m_options.bodyLayout,
+                        {},
+                        {}}),
+        m_remoteSocket(
+            openRemoteSocket(m_context, m_loop, m_refusals, m_config, m_options.bodyLayout)),
+        m_peers(m_moduleSocket.transport(), m_remoteSocket ? &m_remoteSocket->transport() : nullptr,
+                remoteIdsOf(m_config)),
         m_controlRouter(m_context, zmq::socket_type::router),
-        m_sink(m_moduleSocket.transport()),
+        m_sink(m_peers),
         m_events(m_sink, eventOptions()),
         m_supervisor(
             Supervisor::Dependencies{m_loop, m_events, *m_spawner, m_credentials, *m_output,
@@ -131,7 +140,7 @@ class Node::Impl {
                                      }},
             m_config, m_moduleSocket.endpoint(),
             m_options.moduleDir.empty() ? selfDirectory() : m_options.moduleDir),
-        m_moduleServer(m_moduleSocket.transport(), m_events, m_supervisor, moduleLimits()),
+        m_moduleServer(m_peers, m_events, m_supervisor, moduleLimits()),
         m_publisher(m_events, ms(m_config.timings().block_timeout_ms())),
         m_maintenance(m_loop, m_events,
                       std::vector<v1::MaintenanceSchedule>(m_config.maintenance().begin(),
@@ -167,6 +176,7 @@ class Node::Impl {
     } else {
       ipc::bindPrivate(m_controlRouter, controlPath);  // 0600
     }
+    m_zap.setRemoteKeys(remoteKeysOf(m_config));  // before the loop serves any connection
     m_sink.setOwners(m_supervisor, m_tails);
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
              &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
@@ -303,6 +313,11 @@ class Node::Impl {
     m_moduleSocket.serve([this](ReceivedMessage& message) {
       m_moduleServer.handle(message.routingId, message.userId, message.frames, message.peerPid);
     });
+    if (m_remoteSocket) {
+      m_remoteSocket->serve([this](ReceivedMessage& message) {
+        m_peers.route(message, m_moduleServer, m_supervisor);
+      });
+    }
     m_control.serve();
     m_loop.addQueue(m_publisher, [this] { m_publisher.drain(); });
     if (m_journal) {
@@ -341,6 +356,8 @@ class Node::Impl {
   EventLoop m_loop;
   RefusalLog m_refusals{logger("node")};
   ModuleSocket m_moduleSocket;
+  std::unique_ptr<ModuleSocket> m_remoteSocket;  // remote.listen set
+  RemotePeers m_peers;                           // the transport over both
   zmq::socket_t m_controlRouter;
   SubscriberSink m_sink;
   EventManager m_events;

@@ -13,6 +13,7 @@ bool settled(const ModuleStateView& module) {
     case v1::MODULE_STATE_STOPPED:
     case v1::MODULE_STATE_FAILED:
     case v1::MODULE_STATE_DISCONNECTED:  // remote: it connects when it will, never holds READY
+    case v1::MODULE_STATE_UNLOADED:
       return true;
     case v1::MODULE_STATE_CRASHED:
       return !module.restartPending;
@@ -23,9 +24,9 @@ bool settled(const ModuleStateView& module) {
 
 std::string moduleCounts(const std::vector<ModuleStateView>& modules) {
   static constexpr std::array kOrder = {
-      v1::MODULE_STATE_READY,    v1::MODULE_STATE_STARTING,    v1::MODULE_STATE_HANDSHAKING,
-      v1::MODULE_STATE_STOPPING, v1::MODULE_STATE_STOPPED,     v1::MODULE_STATE_CRASHED,
-      v1::MODULE_STATE_FAILED,   v1::MODULE_STATE_DISCONNECTED};
+      v1::MODULE_STATE_READY,    v1::MODULE_STATE_STARTING,     v1::MODULE_STATE_HANDSHAKING,
+      v1::MODULE_STATE_STOPPING, v1::MODULE_STATE_STOPPED,      v1::MODULE_STATE_CRASHED,
+      v1::MODULE_STATE_FAILED,   v1::MODULE_STATE_DISCONNECTED, v1::MODULE_STATE_UNLOADED};
   std::string line =
       std::to_string(modules.size()) + (modules.size() == 1 ? " module" : " modules");
   const char* separator = ": ";

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "config/config.h"
+#include "config/remote_config.h"
 #include "delivery/event_factory.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "runtime/logging.h"
@@ -57,24 +58,29 @@ void LivenessMonitor::check() {
 }
 
 void LivenessMonitor::checkModule(ModuleRecord& record, Timers::Clock::time_point now) {
-  if (record.pid == 0 || !isConnectedState(record.state) || !record.killReason.empty()) return;
+  const bool remote = isRemoteModule(record.config);
+  if ((record.pid == 0 && !remote) || !isConnectedState(record.state) ||
+      !record.killReason.empty()) {
+    return;
+  }
   const auto silence =
       std::chrono::duration_cast<std::chrono::milliseconds>(now - record.lastTraffic);
   const auto unacked = m_deps.events.oldestUnackedSince(record.id());
   // The SDK's run() thread reads events and heartbeats between handlers: a module silent with
   // events in flight is in a handler. That is slow, not hung, while its process runs; a stopped
-  // process is judged on its silence like any other.
-  const bool busy = unacked && silence > ms(m_timings.heartbeat_interval_ms()) &&
+  // process is judged on its silence like any other. A remote module's process is not ours to
+  // look at (stopped, or cut off): it is always judged on its silence.
+  const bool busy = unacked && silence > ms(m_timings.heartbeat_interval_ms()) && !remote &&
                     !m_deps.spawner.isStopped(record.pid);
   if (busy && m_timings.handler_timeout_ms() > 0 && silence > ms(m_timings.handler_timeout_ms())) {
     record.killReason = "hung: a handler ran " + std::to_string(silence.count()) +
                         " ms without returning (handler_timeout_ms)";
-    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
+    end(record);
     return;
   }
   if (!busy && silence > ms(m_timings.dead_timeout_ms())) {
     record.killReason = "hung: no traffic for " + std::to_string(silence.count()) + " ms";
-    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
+    end(record);
     return;
   }
   if (record.state != v1::MODULE_STATE_READY) return;
@@ -97,6 +103,14 @@ void LivenessMonitor::checkModule(ModuleRecord& record, Timers::Clock::time_poin
   }
   if (missedHeartbeats) return;  // in a handler, not stalled yet: judged by its acks
   setHealth(record, v1::HEALTH_HEALTHY, "recovered");
+}
+
+void LivenessMonitor::end(ModuleRecord& record) {
+  if (!isRemoteModule(record.config)) {
+    signalModule(m_deps.spawner, record, SIGKILL, record.killReason);
+  } else if (m_deps.loseRemote) {
+    m_deps.loseRemote(record, record.killReason);
+  }
 }
 
 void LivenessMonitor::setHealth(ModuleRecord& record, v1::Health health,

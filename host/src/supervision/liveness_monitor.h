@@ -36,6 +36,8 @@ class LivenessMonitor {
     EventManager& events;
     ProcessSpawner& spawner;
     SendEnvelope send;  // the probing heartbeat; may be empty
+    // A remote module found dead (no process to kill): the supervisor detaches it.
+    std::function<void(ModuleRecord&, const std::string&)> loseRemote = {};
   };
 
   // `records` is the supervisor's table; it outlives the monitor.
@@ -52,6 +54,8 @@ class LivenessMonitor {
 
  private:
   void checkModule(ModuleRecord& record, Timers::Clock::time_point now);
+  // Kills a local module's process (SIGKILL) or loses a remote module's connection.
+  void end(ModuleRecord& record);
   void setHealth(ModuleRecord& record, v1::Health health, const std::string& reason);
 
   Dependencies m_deps;

@@ -24,6 +24,8 @@ const char* stateName(v1::ModuleState state) {
       return "failed";
     case v1::MODULE_STATE_DISCONNECTED:
       return "disconnected";
+    case v1::MODULE_STATE_UNLOADED:
+      return "unloaded";
     default:
       return "unknown";
   }
@@ -49,6 +51,7 @@ v1::ModuleInfo moduleInfoOf(const ModuleRecord& record, ModuleRecord::Clock::tim
   info.set_health_reason(record.healthReason);
   info.set_incarnation(record.incarnation);
   info.set_exec(record.config.exec());
+  if (isConnectedState(record.state)) info.set_peer_address(record.peerAddress);
   return info;
 }
 

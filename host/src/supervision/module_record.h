@@ -74,6 +74,7 @@ struct ModuleRecord {
   std::string stopReason;         // the operator's, the node's, or its own Goodbye's reason
   int stopSignal = 0;             // the last signal the stop escalation sent (0: none)
   std::string killReason;         // why the node killed it (handshake timeout, hung)
+  std::string peerAddress;        // a remote module's connection (ZMQ Peer-Address)
   std::string refusedReason;      // the node refused its handshake: do not restart
   bool restartAfterStop = false;  // reload
   RestartTracker tracker;

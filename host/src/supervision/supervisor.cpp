@@ -36,8 +36,10 @@ Supervisor::Supervisor(Dependencies deps, v1::NodeConfig config, std::string mod
                  ms(m_config.timings().handshake_timeout_ms())),
       m_stopper({m_deps.spawner, m_deps.events, m_deps.send},
                 ms(m_config.timings().shutdown_grace_ms()), ms(m_config.timings().kill_after_ms())),
-      m_liveness({m_deps.timers, m_deps.events, m_deps.spawner, m_deps.send}, m_records,
-                 m_config.timings()) {
+      m_liveness(
+          {m_deps.timers, m_deps.events, m_deps.spawner, m_deps.send,
+           [this](ModuleRecord& record, const std::string& reason) { loseRemote(record, reason); }},
+          m_records, m_config.timings()) {
   for (const auto& module : m_config.module())
     add(module, /*fromConfig=*/true);
 }
@@ -65,7 +67,7 @@ ModuleRecord& Supervisor::add(const v1::ModuleConfig& module, bool fromConfig) {
       std::make_unique<ModuleRecord>(m_deps.timers, moduleWithDefaults(module, m_config),
                                      fromConfig, restartPolicyOf(m_config.timings())));
   // A remote module is never spawned: it waits for its own connection (the CURVE endpoint,
-  // docs/design.md "Remote modules"), which this node does not serve yet.
+  // docs/design.md "Remote modules").
   if (isRemoteModule(module)) m_records.back()->state = v1::MODULE_STATE_DISCONNECTED;
   return *m_records.back();
 }
@@ -101,6 +103,9 @@ Result<HandshakeGrant> Supervisor::onHandshake(const std::string& moduleId,
                                                std::uint32_t negotiatedMinor) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleRecord* record = find(moduleId);
+  if (record != nullptr && isRemoteModule(record->config)) {
+    return remoteHandshake(*record, handshake, negotiatedMinor);
+  }
   if (record == nullptr || record->pid == 0) {
     return makeError(v1::ERROR_CODE_NOT_FOUND, "module '" + moduleId + "' is not running");
   }
@@ -151,6 +156,12 @@ void Supervisor::onTraffic(const std::string& moduleId) {
 void Supervisor::onGoodbye(const std::string& moduleId, const std::string& reason) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleRecord* record = find(moduleId);
+  if (record != nullptr && isRemoteModule(record->config)) {
+    endRemote(*record, reason.empty() ? std::string("goodbye") : reason,
+              record->state == v1::MODULE_STATE_UNLOADED ? v1::MODULE_STATE_UNLOADED
+                                                         : v1::MODULE_STATE_DISCONNECTED);
+    return;
+  }
   if (record == nullptr || record->pid == 0) return;
   logger("supervisor")
       ->info("module '{}' says goodbye{}{}", moduleId, reason.empty() ? "" : ": ", reason);
@@ -167,6 +178,16 @@ void Supervisor::onGoodbye(const std::string& moduleId, const std::string& reaso
 void Supervisor::onUnreachable(const std::string& moduleId) {
   PLEXUS_ASSERT_THREAD(m_thread);
   ModuleRecord* record = find(moduleId);
+  if (record != nullptr && isRemoteModule(record->config)) {
+    // Later, on the loop: a send found it gone, maybe in the middle of a delivery.
+    if (!isConnectedState(record->state) || !record->killReason.empty()) return;
+    record->killReason = "unreachable";
+    m_deps.timers.post([this, moduleId, incarnation = record->incarnation] {
+      ModuleRecord* lost = find(moduleId);
+      if (lost != nullptr && lost->incarnation == incarnation) loseRemote(*lost, "unreachable");
+    });
+    return;
+  }
   if (record == nullptr || record->pid == 0) return;
   record->killReason = "connection lost";
   signalModule(m_deps.spawner, *record, SIGKILL, record->killReason);

@@ -91,6 +91,7 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void onTraffic(const std::string& moduleId) override;
   void onGoodbye(const std::string& moduleId, const std::string& reason) override;
   void onUnreachable(const std::string& moduleId) override;
+  void onRemotePeer(const std::string& moduleId, const std::string& address) override;
 
   // ---- queries ----
   std::vector<v1::ModuleInfo> modules() const override;
@@ -128,6 +129,16 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void onStopped(ModuleRecord& record, const ExitSeen& seen);
   void onEnded(ModuleRecord& record, const ExitSeen& seen);
   void scheduleRestart(ModuleRecord& record, std::chrono::milliseconds delay);
+
+  // supervisor_remote.cpp: remote modules (docs/design.md "Remote modules")
+  Result<HandshakeGrant> remoteHandshake(ModuleRecord& record, const v1::Handshake& handshake,
+                                         std::uint32_t negotiatedMinor);
+  // Its connection is gone (silent, unreachable): lost counted, ModuleCrashed, disconnected.
+  void loseRemote(ModuleRecord& record, std::string reason);  // a copy: it may be killReason
+  // It left (its Goodbye) or was unloaded: ModuleUnloaded, then `next`.
+  void endRemote(ModuleRecord& record, const std::string& reason, v1::ModuleState next);
+  void unloadRemote(ModuleRecord& record, const ModuleCallback& done);
+  void loadRemote(ModuleRecord& record, const ModuleCallback& done);
 
   // supervisor_commands.cpp
   void takeOverStop(ModuleRecord& record);

@@ -19,12 +19,13 @@ namespace plexus::host {
 
 namespace {
 
-// load, reload and unload do not apply to remote modules yet (docs/design.md "Remote modules").
+// Reload does not apply to remote modules, nor load to a new or redefined remote module
+// (docs/design.md "Remote modules").
 Error remoteRefusal(const std::string& moduleId, const char* command) {
   return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                    std::string(command) + ": module '" + moduleId +
                        "' is a remote module: the node does not spawn it and cannot " + command +
-                       " it (remote modules connect over the CURVE endpoint, not served yet)");
+                       " it (it reconnects by itself; unload and load refuse and admit it)");
 }
 
 }  // namespace
@@ -36,6 +37,11 @@ void Supervisor::load(const v1::ModuleConfig& module, ModuleCallback done) {
     return;
   }
   ModuleRecord* record = find(module.name());
+  if (record != nullptr && isRemoteModule(record->config) && module.exec().empty() &&
+      !isRemoteModule(module)) {
+    loadRemote(*record, done);  // by name: admits it again
+    return;
+  }
   if (isRemoteModule(module) || (record != nullptr && isRemoteModule(record->config))) {
     done(remoteRefusal(module.name(), "load"));
     return;
@@ -79,7 +85,7 @@ void Supervisor::unload(const std::string& moduleId, ModuleCallback done) {
     return;
   }
   if (isRemoteModule(record->config)) {
-    done(remoteRefusal(moduleId, "unload"));
+    unloadRemote(*record, done);
     return;
   }
   if (record->pid == 0) {

@@ -66,6 +66,19 @@ TEST_F(RefusalLogTest, RepeatsOfOneKindAreRateLimitedNewKindsAndIdsAreNot) {
   EXPECT_EQ(lines().size(), 3u);
 }
 
+TEST_F(RefusalLogTest, UnknownCurveKeysShareOneRateLimitAndNameTheKey) {
+  for (const char* key : {"key-one", "key-two", "key-three"}) {
+    ipc::ZapRequest request;
+    request.mechanism = "CURVE";
+    request.username = key;
+    request.address = "10.0.0.9";
+    log.zapVerdict(request, refused("the public key is no remote module's key"));
+  }
+  EXPECT_EQ(lines(), (std::vector<std::string>{
+                         "warning|refused a connection (CURVE key key-one from 10.0.0.9): the "
+                         "public key is no remote module's key"}));
+}
+
 TEST_F(RefusalLogTest, AHandshakeFailureBeforeZapIsLoggedWithItsMeaning) {
   ipc::MonitorEvent event;
   event.event = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;

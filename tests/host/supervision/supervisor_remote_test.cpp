@@ -1,6 +1,8 @@
 // Supervisor on fakes with remote modules (docs/design.md "Remote modules"): never spawned, shown
-// disconnected; load, reload and unload refuse them (the CURVE endpoint is not served yet), and
-// load cannot turn a remote module into a local one or hot-load a remote one.
+// disconnected; a handshake is a new incarnation; silence or an unreachable connection detach it
+// as crashed, its Goodbye as unloaded, both disconnected and never restarted; unload says Goodbye
+// and refuses handshakes until load; reload refuses, and load cannot turn a remote module into a
+// local one or hot-load a remote one.
 
 #include <gtest/gtest.h>
 
@@ -41,16 +43,11 @@ TEST_F(SupervisorRemoteTest, ARemoteModuleIsNeverSpawnedAndShowsDisconnected) {
   EXPECT_STREQ(stateName(v1::MODULE_STATE_DISCONNECTED), "disconnected");
 }
 
-TEST_F(SupervisorRemoteTest, LoadReloadAndUnloadRefuseARemoteModule) {
+TEST_F(SupervisorRemoteTest, ReloadAndRedefiningLoadsRefuseARemoteModule) {
   start(remote("far"));
-  Reply load;
-  v1::ModuleConfig byName;
-  byName.set_name("far");
-  supervisor->load(byName, load.callback());
-  expectRefused(load, "load");
-
   Reply asLocal;  // --exec cannot replace a remote module's definition
-  v1::ModuleConfig local = byName;
+  v1::ModuleConfig local;
+  local.set_name("far");
   local.set_exec("/bin/true");
   supervisor->load(local, asLocal.callback());
   expectRefused(asLocal, "load");
@@ -58,11 +55,104 @@ TEST_F(SupervisorRemoteTest, LoadReloadAndUnloadRefuseARemoteModule) {
   Reply reload;
   supervisor->reload("far", reload.callback());
   expectRefused(reload, "reload");
-  Reply unload;
-  supervisor->unload("far", unload.callback());
-  expectRefused(unload, "unload");
   EXPECT_TRUE(spawner.requests.empty());
   EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+}
+
+TEST_F(SupervisorRemoteTest, AHandshakeIsANewIncarnationThenReadyOnSubscribe) {
+  start(remote("far"));
+  supervisor->onRemotePeer("far", "10.0.0.7");
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  EXPECT_EQ(info("far").incarnation(), 1u);
+  EXPECT_EQ(info("far").peer_address(), "10.0.0.7");
+  EXPECT_TRUE(supervisor->isHandshaken("far"));
+  EXPECT_FALSE(supervisor->isRunning("far"));  // no process of ours
+  v1::Handshake again;
+  again.set_module_id("far");
+  auto second = supervisor->onHandshake("far", again, ipc::kProtocolMinor);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
+  v1::Handshake other;
+  other.set_module_id("near");
+  supervisor->onGoodbye("far", "bye");
+  auto wrongId = supervisor->onHandshake("far", other, ipc::kProtocolMinor);
+  ASSERT_FALSE(wrongId.ok());
+  EXPECT_EQ(wrongId.error().code, v1::ERROR_CODE_PERMISSION_DENIED);
+}
+
+TEST_F(SupervisorRemoteTest, SilenceDetachesItAsCrashedAndDisconnected) {
+  start(remote("far"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  events.take();
+  timers.advance(kDeadTimeout + 200ms);
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+  EXPECT_EQ(info("far").peer_address(), "");
+  auto published = events.take();
+  ASSERT_FALSE(published.empty());
+  ASSERT_TRUE(published.back().has_module_crashed());
+  EXPECT_NE(published.back().module_crashed().reason().find("connection lost: hung"),
+            std::string::npos)
+      << published.back().DebugString();
+  EXPECT_FALSE(published.back().module_crashed().restart_scheduled());
+  EXPECT_TRUE(spawner.requests.empty());
+  ASSERT_NO_FATAL_FAILURE(connect("far"));  // the next connection: a new incarnation
+  EXPECT_EQ(info("far").incarnation(), 2u);
+}
+
+TEST_F(SupervisorRemoteTest, UnreachableDetachesItOnTheLoop) {
+  start(remote("far"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  events.take();
+  supervisor->onUnreachable("far");
+  supervisor->onUnreachable("far");  // once
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_READY) << "not in the middle of a send";
+  timers.advance(0ms);
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+  auto published = events.take();
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].module_crashed().reason(), "connection lost: unreachable");
+}
+
+TEST_F(SupervisorRemoteTest, ItsGoodbyeIsUnloadedAndDisconnected) {
+  start(remote("far"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  events.take();
+  supervisor->onGoodbye("far", "done");
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+  auto published = events.take();
+  ASSERT_EQ(published.size(), 1u);
+  ASSERT_TRUE(published[0].has_module_unloaded());
+  EXPECT_EQ(published[0].module_unloaded().reason(), "done");
+}
+
+TEST_F(SupervisorRemoteTest, UnloadSaysGoodbyeAndRefusesHandshakesUntilLoad) {
+  start(remote("far"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  takeSent("far");
+  Reply unload;
+  supervisor->unload("far", unload.callback());
+  ASSERT_TRUE(unload.ok());
+  EXPECT_EQ(unload.info().state(), v1::MODULE_STATE_UNLOADED);
+  auto goodbyes = takeSent("far");
+  ASSERT_EQ(goodbyes.size(), 1u);
+  EXPECT_EQ(goodbyes[0].goodbye().reason(), "unloaded by operator");
+  EXPECT_FALSE(supervisor->isHandshaken("far"));
+  v1::Handshake handshake;
+  handshake.set_module_id("far");
+  auto refused = supervisor->onHandshake("far", handshake, ipc::kProtocolMinor);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, v1::ERROR_CODE_UNAVAILABLE);
+  supervisor->onGoodbye("far", "unloaded");  // its answer changes nothing
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_UNLOADED);
+
+  Reply load;
+  v1::ModuleConfig byName;
+  byName.set_name("far");
+  supervisor->load(byName, load.callback());
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  EXPECT_EQ(info("far").incarnation(), 2u);
 }
 
 TEST_F(SupervisorRemoteTest, ANewRemoteModuleCannotBeHotLoaded) {

@@ -31,6 +31,8 @@ inline constexpr std::uint32_t kMinorReplay = 5;
 // control ROUTER with NULL restricted to the host's uid.
 inline constexpr const char* kModuleZapDomain = "plexus-modules";
 inline constexpr const char* kControlZapDomain = "plexus-control";
+// The remote modules' CURVE ROUTER (docs/design.md "Remote modules").
+inline constexpr const char* kRemoteZapDomain = "plexus-remote";
 
 // Spawn contract.
 inline constexpr const char* kEnvModuleId = "PLEXUS_MODULE_ID";

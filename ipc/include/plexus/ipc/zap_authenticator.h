@@ -9,6 +9,8 @@
 //   ControlGroup (NodeConfig.control_group), from members of that group: the peer's gid (from
 //   SO_PEERCRED) is the group's, or the group is among the groups of the peer uid's account
 //   (getgrouplist: supplementary groups are not in the peer's credentials).
+// - Remote ROUTER (domain plexus-remote, CURVE only): the client's public key must be one of the
+//   configured remote modules' keys (setRemoteKeys); User-Id = the ONE module id of that key.
 // Any other domain or mechanism is refused, so the sockets fail closed.
 // Thread rule: ModuleCredentials and ZapAuthenticator belong to the node's loop thread, which
 // issues tokens, spawns children and serves ZAP requests (their methods assert it).
@@ -31,7 +33,7 @@ struct ZapRequest {
   std::string domain;
   std::string address;
   std::string mechanism;
-  std::string username;
+  std::string username;  // PLAIN: the username; CURVE: the client's public key, Z85
   std::string password;
 };
 
@@ -101,6 +103,10 @@ class ZapAuthenticator {
 
   zmq::socket_t& socket() { return m_socket; }
   void setObserver(Observer observer) { m_observer = std::move(observer); }
+  // The remote modules: Z85 public key -> module id (one id per key).
+  void setRemoteKeys(std::unordered_map<std::string, std::string> keyToModule) {
+    m_remoteKeys = std::move(keyToModule);
+  }
 
   // Serves every request waiting on the socket without blocking.
   void serveReady();
@@ -113,6 +119,7 @@ class ZapAuthenticator {
   uid_t m_hostUid;
   std::optional<ControlGroup> m_controlGroup;
   Observer m_observer;
+  std::unordered_map<std::string, std::string> m_remoteKeys;
   ThreadChecker m_thread;
 };
 
