@@ -1,3 +1,10 @@
+# PLEXUS_PCH: the targets with many sources precompile the standard, third-party and generated
+# protobuf headers most of those sources include (plexus_precompile_headers), which parsing every
+# source again took about half of the build's CPU time (docs/performance.md "Build time").
+# Sources still include what they use: scripts/lint parses every source without the precompiled
+# header, so an include that is missing fails there.
+option(PLEXUS_PCH "Precompile the common headers of the targets with many sources" ON)
+
 # plexus_target_defaults(<target>): warnings (as errors unless PLEXUS_WERROR=OFF) and the
 # sanitizer/fuzzer instrumentation chosen for this build tree. Called for every target we own.
 add_library(plexus_build_flags INTERFACE)
@@ -5,7 +12,13 @@ target_compile_options(plexus_build_flags INTERFACE -Wall -Wextra -Wpedantic
                        $<$<BOOL:${PLEXUS_WERROR}>:-Werror>
                        # GCC 12 reports `"literal" + std::string` at -O2+ as an overlapping
                        # memcpy (false positive, https://gcc.gnu.org/bugzilla/show_bug.cgi?id=105329)
-                       $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+                       $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>
+                       # The same family: with a precompiled header (PLEXUS_PCH) GCC 12 loses the
+                       # system-header status of the standard headers in it and reports the
+                       # inlined memcpy of std::string there as -Wstringop-overflow and
+                       # -Warray-bounds too (105651), which it keeps quiet about without one.
+                       $<$<AND:$<CXX_COMPILER_ID:GNU>,$<BOOL:${PLEXUS_PCH}>>:-Wno-stringop-overflow
+                       -Wno-array-bounds>)
 # Thread-rule checks (PLEXUS_ASSERT_THREAD, plexus/ipc/thread_checker.h): debug and sanitizer
 # builds; compiled out in Release. Clang checks the lock annotations (thread_annotations.h).
 option(PLEXUS_THREAD_CHECKS "Assert thread rules at run time" ${PLEXUS_SANITIZE})
@@ -49,3 +62,19 @@ if(PLEXUS_FUZZ)
   target_compile_options(plexus_build_flags INTERFACE -fsanitize=fuzzer-no-link)
   target_link_options(plexus_build_flags INTERFACE -fsanitize=fuzzer-no-link)
 endif()
+
+set(PLEXUS_PCH_HEADERS
+    <algorithm> <array> <atomic> <chrono> <cstdint> <deque> <filesystem> <fstream> <functional>
+    <future> <map> <memory> <mutex> <optional> <set> <span> <sstream> <string> <string_view>
+    <thread> <unordered_map> <utility> <variant> <vector>
+    <zmq.hpp>
+    <plexus/v1/config.pb.h> <plexus/v1/control.pb.h> <plexus/v1/events.pb.h>
+    <plexus/v1/stats.pb.h> <plexus/v1/wire.pb.h>)
+
+# plexus_precompile_headers(<target> [<header>...]): PLEXUS_PCH_HEADERS and the extra headers
+# given (e.g. <gtest/gtest.h>), precompiled for <target> when PLEXUS_PCH is on.
+function(plexus_precompile_headers target)
+  if(PLEXUS_PCH)
+    target_precompile_headers(${target} PRIVATE ${PLEXUS_PCH_HEADERS} ${ARGN})
+  endif()
+endfunction()
