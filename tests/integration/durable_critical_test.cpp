@@ -47,7 +47,8 @@ TEST(DurableCriticalTest, ACriticalEventReachesACatchingUpDurableModuleAtOnceAnd
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
 
-  constexpr std::size_t kBlocks = 400;  // 100 fill its lane; the rest it catches up from the journal
+  constexpr std::size_t kBlocks =
+      400;  // 100 fill its lane; the rest it catches up from the journal
   ASSERT_TRUE(node.publish(newBlock(1), kBlocks).has_publish()) << node.log();
   v1::Event reorg;
   reorg.set_type(v1::EVENT_TYPE_CHAIN_REORG);
