@@ -17,7 +17,7 @@ constexpr const char* kUsage =
                     [--layout packed|frames] [--type TYPE] [--module-exec PATH] [--profile]
                     [--filter EXPR --match-every N [--match-field NAME]]
                     [--critical-every N] [--handler-us U] [--journal [--journal-sync full]]
-                    [--metrics-listen HOST:PORT]
+                    [--metrics-listen HOST:PORT] [--remote]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
        plexus-bench --catch-up --events E [--size S] [--type TYPE] [--capacity C]
                     (one durable module catching up E journaled events)
@@ -45,6 +45,9 @@ constexpr const char* kUsage =
                    or failed; without it the journal is off, as for the peers
   --journal-sync M normal (default) or full (an fsync per group commit)
   --metrics-listen A  the node serves /metrics on A (metrics_listen), to scrape during the run
+  --remote         the modules are remote modules: the bench starts them itself and they
+                   connect over CURVE to the node's tcp:// endpoint on 127.0.0.1 (keys written
+                   to the run's temporary directory), not over the local ipc:// socket
   --catch-up       journal E events with no module running, then start one durable
                    block-policy module (start: everything) and time its catch-up; a
                    "catch-up:" line gives events/s and the node's RSS growth (peak)
@@ -139,6 +142,8 @@ Options parseOptions(int argc, char** argv) {
       o.type = parseType(value());
     } else if (arg == "--module-exec") {
       o.moduleExec = value();
+    } else if (arg == "--remote") {
+      o.remote = true;
     } else if (arg == "--stop-module") {
       o.stopModule = true;
     } else if (arg == "--profile") {

@@ -34,6 +34,7 @@ struct Options {
   std::string matchField = "fee";
   std::uint64_t criticalEvery = 0;  // after every Nth event also a stamped ChainReorg (critical)
   std::uint32_t handlerUs = 0;      // each module handler takes this long (sleeps)
+  bool remote = false;              // the modules connect as remote modules (remote_modules.h)
 };
 
 // Exits with status 2 and the usage on a bad command line, with status 0 on --help.

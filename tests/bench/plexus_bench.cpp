@@ -14,7 +14,9 @@
 // With --critical-every N, a stamped ChainReorg (critical priority) follows every Nth event; a
 // second line gives their publish-to-handler-start latency and how many were dropped:
 //   critical: published=C received=R dropped=K critical_lane_full=F p50_us= p99_us= max_us=
-// plexus-bench --help gives the options and what a --module-exec module must do.
+// With --remote the modules connect as remote modules over CURVE on loopback TCP
+// (remote_modules.h). plexus-bench --help gives the options and what a --module-exec module
+// must do.
 
 #include <signal.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 #include "latency_histogram.h"
 #include "plexus/host/node.h"
 #include "plexus/ipc/event_types.h"
+#include "remote_modules.h"
 #include "runtime/logging.h"
 
 namespace {
@@ -164,9 +167,19 @@ int main(int argc, char** argv) {
     if (options.criticalEvery > 0) (*module->mutable_settings())["critical"] = "1";
   }
 
+  // --remote: declared before the node, so its modules are killed after the node shut down.
+  std::optional<plexus::bench::RemoteModules> remote;
   std::unique_ptr<plexus::bench::BenchNode> bench;
   try {
+    if (options.remote) {
+      // A bare name, as the node resolves one: next to this executable.
+      std::filesystem::path exec = options.moduleExec;
+      if (exec.is_relative())
+        exec = std::filesystem::read_symlink("/proc/self/exe").parent_path() / exec;
+      remote.emplace(config, dir, exec);
+    }
     bench = std::make_unique<plexus::bench::BenchNode>(config, dir / "run", options.layout);
+    if (remote) remote->start();
   } catch (const std::exception& e) {
     std::cerr << "plexus-bench: " << e.what() << "\n";
     return 1;
@@ -175,6 +188,14 @@ int main(int argc, char** argv) {
   auto call = [&](auto fill) { return bench->call(fill); };
   auto modules = [&] { return call([](auto& r) { r.mutable_modules(); }).modules(); };
   auto stats = [&] { return call([](auto& r) { r.mutable_stats(); }).stats(); };
+  // (module id, pid) of every module process, in configuration order.
+  auto modulePidsNow = [&] {
+    if (remote) return remote->pids();
+    std::vector<std::pair<std::string, int>> pids;
+    for (const auto& m : modules().modules())
+      pids.emplace_back(m.module_id(), m.pid());
+    return pids;
+  };
   int exitCode = 0;
   auto fail = [&](const std::string& why) {
     std::cerr << "plexus-bench: " << why << "\n";
@@ -195,10 +216,7 @@ int main(int argc, char** argv) {
   if (!ready) {
     fail("the bench modules did not become ready");
   } else if (options.idleSeconds > 0) {
-    std::vector<std::pair<std::string, int>> modulePids;
-    const auto running = modules();
-    for (const auto& m : running.modules())
-      modulePids.emplace_back(m.module_id(), m.pid());
+    const auto modulePids = modulePidsNow();
     auto total = [&] { return plexus::bench::totalSeconds(plexus::bench::cpuProfile(modulePids)); };
     const double before = total();
     std::this_thread::sleep_for(std::chrono::seconds(options.idleSeconds));  // the measurement
@@ -208,14 +226,11 @@ int main(int argc, char** argv) {
                 100.0 * used / static_cast<double>(options.idleSeconds));
   } else {
     if (options.stopModule) {
-      stoppedPid = modules().modules(0).pid();
+      stoppedPid = modulePidsNow().front().second;
       ::kill(stoppedPid, SIGSTOP);
     }
     const std::uint64_t rssBefore = plexus::bench::rssKb();
-    std::vector<std::pair<std::string, int>> modulePids;
-    const auto running = modules();
-    for (const auto& m : running.modules())
-      modulePids.emplace_back(m.module_id(), m.pid());
+    const auto modulePids = modulePidsNow();
     const auto cpuBefore = plexus::bench::cpuProfile(modulePids);
     plexus::bench::BenchEvent event(options.type, options.size);
     std::uint64_t matches = 0, criticalPublished = 0;

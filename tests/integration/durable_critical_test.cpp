@@ -6,35 +6,16 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "lanes_report.h"
 #include "test_node.h"
 
 namespace plexus::test {
 namespace {
 
-struct Handled {
-  std::string type;
-  std::string lane;
-  std::uint64_t seq = 0;
-  std::uint64_t droppedBefore = 0;
-};
-
-// The lanes module's report, in the order its handlers ran.
-std::vector<Handled> handledIn(const std::filesystem::path& report) {
-  std::vector<Handled> out;
-  for (const auto& line : reportLines(report, "event ")) {
-    char type[64], lane[32];
-    unsigned long long number = 0, seq = 0, dropped = 0;
-    if (std::sscanf(line.c_str(), "event %63s %llu lane=%31s seq=%llu dropped_before=%llu", type,
-                    &number, lane, &seq, &dropped) == 5) {
-      out.push_back({type, lane, seq, dropped});
-    }
-  }
-  return out;
-}
+using Handled = LaneHandled;
 
 TEST(DurableCriticalTest, ACriticalEventReachesACatchingUpDurableModuleAtOnceAndOnlyOnce) {
   TempDir scratch;
@@ -56,10 +37,10 @@ TEST(DurableCriticalTest, ACriticalEventReachesACatchingUpDurableModuleAtOnceAnd
   reorg.mutable_chain_reorg()->set_fork_height(1);
   ASSERT_TRUE(node.publish(reorg).has_publish()) << node.log();
 
-  ASSERT_TRUE(waitFor([&] { return handledIn(report).size() >= kBlocks + 1; }))
+  ASSERT_TRUE(waitFor([&] { return laneHandledIn(report).size() >= kBlocks + 1; }))
       << readFile(report) << node.log();
   ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
-  const auto handled = handledIn(report);
+  const auto handled = laneHandledIn(report);
   ASSERT_EQ(handled.size(), kBlocks + 1) << "every event exactly once\n" << readFile(report);
   std::size_t reorgAt = handled.size(), blocks = 0;
   for (std::size_t i = 0; i < handled.size(); ++i) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lanes_report.h"
 #include "test_node.h"
 
 namespace plexus::test {
@@ -33,30 +34,7 @@ ModuleSpec lanesModule(const std::string& id, const std::filesystem::path& repor
   return spec;
 }
 
-struct Handled {
-  std::string type;
-  std::uint64_t number = 0;
-  std::string lane;
-  std::uint64_t seq = 0;
-  std::uint64_t droppedBefore = 0;
-};
-
-// The report's event lines, in the order the handlers ran.
-std::vector<Handled> handledIn(const std::filesystem::path& report) {
-  std::vector<Handled> out;
-  for (const auto& line : reportLines(report, "event ")) {
-    Handled h;
-    char type[64], lane[32];
-    unsigned long long number = 0, seq = 0, dropped = 0;
-    if (std::sscanf(line.c_str(), "event %63s %llu lane=%31s seq=%llu dropped_before=%llu", type,
-                    &number, lane, &seq, &dropped) != 5) {
-      ADD_FAILURE() << "unreadable report line: " << line;
-      continue;
-    }
-    out.push_back({type, number, lane, seq, dropped});
-  }
-  return out;
-}
+using Handled = LaneHandled;
 
 std::size_t countOf(const std::vector<Handled>& handled, const std::string& type) {
   std::size_t n = 0;
@@ -101,14 +79,14 @@ TEST(PriorityLaneTest, CriticalEventsOvertakeAFullEventLaneAndNoneIsDropped) {
   for (std::uint64_t k = 1; k <= kRounds; ++k) {
     ASSERT_TRUE(node.publish(newBlock(k), 150).has_publish()) << node.log();  // fills the lane
     ASSERT_TRUE(node.publish(reorg(k)).has_publish()) << node.log();
-    ASSERT_TRUE(waitFor([&] { return countOf(handledIn(slowReport), "ChainReorg") == k; }))
+    ASSERT_TRUE(waitFor([&] { return countOf(laneHandledIn(slowReport), "ChainReorg") == k; }))
         << readFile(slowReport) << node.log();
   }
-  ASSERT_TRUE(waitFor([&] { return countOf(handledIn(oldReport), "ChainReorg") == kRounds; }))
+  ASSERT_TRUE(waitFor([&] { return countOf(laneHandledIn(oldReport), "ChainReorg") == kRounds; }))
       << readFile(oldReport);
   ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
 
-  const auto slowHandled = handledIn(slowReport);
+  const auto slowHandled = laneHandledIn(slowReport);
   std::uint64_t expectedSeq = 1;
   for (std::size_t i = 0; i < slowHandled.size(); ++i) {
     const Handled& h = slowHandled[i];
@@ -135,7 +113,7 @@ TEST(PriorityLaneTest, CriticalEventsOvertakeAFullEventLaneAndNoneIsDropped) {
   EXPECT_EQ(slowStats.channel_full(), event->channel_full());
 
   // 1.2: the same events on its one acked lane, in publish order: nothing overtakes, nothing lost.
-  const auto oldHandled = handledIn(oldReport);
+  const auto oldHandled = laneHandledIn(oldReport);
   EXPECT_EQ(countOf(oldHandled, "NewBlock"), kRounds * 150);
   for (std::size_t i = 0; i < oldHandled.size(); ++i) {
     if (oldHandled[i].type != "ChainReorg") continue;
@@ -159,17 +137,17 @@ TEST(PriorityLaneTest, AnUrgentMaintenanceRoundTravelsOnTheCriticalLaneInBracket
   ASSERT_TRUE(node.publish(newBlock(1), 150).has_publish());  // 100 held, 50 dropped
   const auto urgent = runCtl(node, "maintenance flush --urgency high --reason reorg", true);
   ASSERT_EQ(urgent.exitCode, 0) << urgent.out;
-  ASSERT_TRUE(waitFor([&] { return countOf(handledIn(report), "MaintenanceCompleted") == 1; }))
+  ASSERT_TRUE(waitFor([&] { return countOf(laneHandledIn(report), "MaintenanceCompleted") == 1; }))
       << readFile(report) << node.log();
   ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
   const auto routine = runCtl(node, "maintenance flush --urgency low --reason routine", true);
   ASSERT_EQ(routine.exitCode, 0) << routine.out;
-  ASSERT_TRUE(waitFor([&] { return countOf(handledIn(report), "MaintenanceCompleted") == 2; }))
+  ASSERT_TRUE(waitFor([&] { return countOf(laneHandledIn(report), "MaintenanceCompleted") == 2; }))
       << readFile(report) << node.log();
   ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
 
   std::vector<std::string> urgentBracket, routineBracket;
-  const auto handled = handledIn(report);
+  const auto handled = laneHandledIn(report);
   std::size_t newBlocksAfterUrgentStart = 0;
   bool urgentStarted = false;
   for (const auto& h : handled) {

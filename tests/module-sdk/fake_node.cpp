@@ -115,6 +115,16 @@ ConnectOptions FakeNode::options() const {
 }
 
 bool FakeNode::refuseHandshake(v1::ErrorCode code, std::chrono::milliseconds timeout) {
+  if (!nextHandshake(timeout)) return false;
+  v1::Envelope reply;
+  ipc::stampVersion(reply);
+  reply.mutable_error()->set_code(code);
+  reply.mutable_error()->set_message("refused by the fake node");
+  send(reply);
+  return true;
+}
+
+bool FakeNode::nextHandshake(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -122,13 +132,7 @@ bool FakeNode::refuseHandshake(v1::ErrorCode code, std::chrono::milliseconds tim
     if (left.count() <= 0) return false;
     auto hello = next(left);
     if (!hello) return false;
-    if (!hello->has_handshake()) continue;
-    v1::Envelope reply;
-    ipc::stampVersion(reply);
-    reply.mutable_error()->set_code(code);
-    reply.mutable_error()->set_message("refused by the fake node");
-    send(reply);
-    return true;
+    if (hello->has_handshake()) return true;
   }
 }
 
@@ -153,20 +157,12 @@ std::optional<v1::Envelope> FakeNode::next(std::chrono::milliseconds timeout) {
 }
 
 bool FakeNode::acceptHandshake(const v1::HandshakeAck& ack, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    auto hello = next(left);
-    if (!hello) return false;
-    if (!hello->has_handshake()) continue;
-    v1::Envelope reply;
-    ipc::stampVersion(reply);
-    *reply.mutable_handshake_ack() = ack;
-    send(reply);
-    return true;
-  }
+  if (!nextHandshake(timeout)) return false;
+  v1::Envelope reply;
+  ipc::stampVersion(reply);
+  *reply.mutable_handshake_ack() = ack;
+  send(reply);
+  return true;
 }
 
 std::optional<v1::Envelope> FakeNode::receive(std::chrono::milliseconds timeout) {

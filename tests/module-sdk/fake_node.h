@@ -97,6 +97,8 @@ class FakeNode {
  private:
   // Waits up to `timeout` for the module's next message (serving ZAP meanwhile).
   std::optional<v1::Envelope> next(std::chrono::milliseconds timeout);
+  // Skips the module's messages until its Handshake; false if none came within `timeout`.
+  bool nextHandshake(std::chrono::milliseconds timeout);
   void sendFrames(std::vector<zmq::message_t>& frames);
   void bindCurveRouter();
   void serveCurveZap();

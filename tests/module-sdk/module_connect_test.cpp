@@ -7,22 +7,17 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "connect_error_of.h"
+
 namespace plexus::sdk {
 namespace {
 
-std::string messageOf(const std::function<void()>& attempt) {
-  try {
-    attempt();
-  } catch (const ConnectError& e) {
-    return e.what();
-  }
-  return "(no ConnectError)";
-}
+using test::connectErrorOf;
 
 TEST(ModuleConnectTest, WithoutTheSpawnEnvironmentTheErrorSaysWhoStartsModules) {
   ::unsetenv("PLEXUS_MODULE_ID");
   ::unsetenv("PLEXUS_ENDPOINT");
-  auto message = messageOf([] { (void)Module::fromEnvironment(); });
+  auto message = connectErrorOf([] { (void)Module::fromEnvironment(); });
   EXPECT_NE(message.find("PLEXUS_MODULE_ID and PLEXUS_ENDPOINT are not set"), std::string::npos)
       << message;
   EXPECT_NE(message.find("started by plexus-node"), std::string::npos);
@@ -34,7 +29,7 @@ TEST(ModuleConnectTest, NoNodeAtTheEndpointTimesOutWithTheEndpointInTheMessage) 
   options.endpoint = "ipc:///tmp/plexus-sdk-test-no-such-node.sock";
   options.token = std::string(64, '0');
   options.timeout = std::chrono::milliseconds(300);
-  auto message = messageOf([&] { (void)Module::connect(options); });
+  auto message = connectErrorOf([&] { (void)Module::connect(options); });
   EXPECT_NE(message.find("no connection to plexus-node at " + options.endpoint), std::string::npos)
       << message;
 }
@@ -43,7 +38,7 @@ TEST(ModuleConnectTest, AnInvalidModuleIdIsRefusedBeforeConnecting) {
   ConnectOptions options;
   options.moduleId = "Not Valid";
   options.endpoint = "ipc:///tmp/x.sock";
-  auto message = messageOf([&] { (void)Module::connect(options); });
+  auto message = connectErrorOf([&] { (void)Module::connect(options); });
   EXPECT_NE(message.find("invalid module id 'Not Valid'"), std::string::npos) << message;
 }
 

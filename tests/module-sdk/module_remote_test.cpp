@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 
+#include "connect_error_of.h"
 #include "fake_node.h"
 #include "fake_node_thread.h"
 #include "plexus/ipc/curve_keys.h"
@@ -20,15 +21,6 @@
 
 namespace plexus::sdk::test {
 namespace {
-
-std::string messageOf(const std::function<void()>& attempt) {
-  try {
-    attempt();
-  } catch (const ConnectError& e) {
-    return e.what();
-  }
-  return "(no ConnectError)";
-}
 
 // A fake node that answers one handshake and subscription, then waits for the Goodbye.
 void serveOneSession(FakeNode& node) {
@@ -98,7 +90,7 @@ TEST(ModuleRemoteTest, AKeyTheNodeDoesNotKnowIsRefusedWithAClearError) {
                       [&](FakeNode& fake) { serveUntil(fake, done); });
   ConnectOptions options = node.options();
   options.secretKey = KeyPair::generate().secretKey;
-  const auto message = messageOf([&] { (void)Module::connect(options); });
+  const auto message = connectErrorOf([&] { (void)Module::connect(options); });
   done = true;
   EXPECT_NE(message.find("the node refused this module's key"), std::string::npos) << message;
   EXPECT_NE(message.find("ZAP status 400"), std::string::npos) << message;
@@ -106,7 +98,7 @@ TEST(ModuleRemoteTest, AKeyTheNodeDoesNotKnowIsRefusedWithAClearError) {
 
 TEST(ModuleRemoteTest, ATcpEndpointWithoutKeysInTheEnvironmentSaysWhichAreMissing) {
   RemoteEnvironment env("tcp://127.0.0.1:9", nullptr, nullptr);
-  const auto message = messageOf([] { (void)Module::fromEnvironment(); });
+  const auto message = connectErrorOf([] { (void)Module::fromEnvironment(); });
   EXPECT_NE(message.find("needs PLEXUS_SERVER_KEY (the node's public key) and "
                          "PLEXUS_SECRET_KEY_FILE"),
             std::string::npos)
@@ -117,16 +109,16 @@ TEST(ModuleRemoteTest, ConnectOptionsWithoutKeysOrWithABadServerKeyAreRefusedBef
   ConnectOptions options;
   options.moduleId = "remote";
   options.endpoint = "tcp://127.0.0.1:9";
-  auto message = messageOf([&] { (void)Module::connect(options); });
+  auto message = connectErrorOf([&] { (void)Module::connect(options); });
   EXPECT_NE(message.find("needs the node's public key (ConnectOptions::serverKey"),
             std::string::npos)
       << message;
   options.serverKey = KeyPair::generate().publicKey;
-  message = messageOf([&] { (void)Module::connect(options); });
+  message = connectErrorOf([&] { (void)Module::connect(options); });
   EXPECT_NE(message.find("needs the module's secret key"), std::string::npos) << message;
   options.serverKey = "not a key";
   options.secretKey = KeyPair::generate().secretKey;
-  message = messageOf([&] { (void)Module::connect(options); });
+  message = connectErrorOf([&] { (void)Module::connect(options); });
   EXPECT_NE(message.find("the node's public key"), std::string::npos) << message;
   EXPECT_NE(message.find("40"), std::string::npos) << message;
 }
@@ -138,7 +130,7 @@ TEST(ModuleRemoteTest, ASecretKeyFileOthersCanReadIsRefused) {
   ASSERT_EQ(::chmod(pair->secretFile.c_str(), 0644), 0);
   RemoteEnvironment env("tcp://127.0.0.1:9", KeyPair::generate().publicKey.c_str(),
                         pair->secretFile.c_str());
-  const auto message = messageOf([] { (void)Module::fromEnvironment(); });
+  const auto message = connectErrorOf([] { (void)Module::fromEnvironment(); });
   EXPECT_NE(message.find(pair->secretFile.string()), std::string::npos) << message;
   EXPECT_NE(message.find("644"), std::string::npos) << message;
 }
@@ -146,7 +138,7 @@ TEST(ModuleRemoteTest, ASecretKeyFileOthersCanReadIsRefused) {
 TEST(ModuleRemoteTest, AMissingSecretKeyFileIsNamed) {
   RemoteEnvironment env("tcp://127.0.0.1:9", KeyPair::generate().publicKey.c_str(),
                         "/nonexistent/remote.key");
-  const auto message = messageOf([] { (void)Module::fromEnvironment(); });
+  const auto message = connectErrorOf([] { (void)Module::fromEnvironment(); });
   EXPECT_NE(message.find("/nonexistent/remote.key"), std::string::npos) << message;
 }
 

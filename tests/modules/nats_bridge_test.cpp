@@ -279,10 +279,11 @@ TEST(NodeNameStartTest, ANodeNameThatIsNotSubjectSafeStopsTheStart) {
   EXPECT_FALSE(std::filesystem::exists(dir / "run" / "control.sock"));
 }
 
-// a -> b latency at 1 000 NewBlock/s for 5 s (chainsim on a; the probe on b takes now minus
-// origin.published_at). Prints p50/p99; the target is p99 < 20 ms (issue 15), asserted with a
-// margin for a loaded test machine.
-TEST_F(NatsBridgeTest, LatencyAtAThousandEventsPerSecond) {
+// A measurement, not a test (targets are measured, never asserted by a timed test; run it with
+// --gtest_also_run_disabled_tests --gtest_filter='*Latency*'): a -> b latency at 1 000
+// NewBlock/s for 5 s (chainsim on a; the probe on b takes now minus origin.published_at),
+// printed as p50/p99/max against issue 15's target, p99 < 20 ms.
+TEST_F(NatsBridgeTest, DISABLED_MeasureLatencyAtAThousandEventsPerSecond) {
   ModuleSpec chainsim("chainsim", (binDir() / "plexus-chainsim").string());
   chainsim.settings = {{"blocks_per_s", "1000"}, {"txs_per_block", "0"}};
   chainsim.extra = "disabled: true\ncapabilities { publish: [EVENT_TYPE_NEW_BLOCK] }\n";
@@ -302,7 +303,6 @@ TEST_F(NatsBridgeTest, LatencyAtAThousandEventsPerSecond) {
   };
   std::cout << "a->b latency over " << latencies.size() << " events at 1000/s: p50 " << at(0.5)
             << " us, p99 " << at(0.99) << " us, max " << latencies.back() << " us\n";
-  EXPECT_LT(at(0.99), 100'000) << "p99 far beyond the 20 ms target";
 }
 
 }  // namespace

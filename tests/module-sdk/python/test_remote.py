@@ -12,7 +12,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import List, Tuple
+from contextlib import contextmanager
+from typing import Iterator, List, Tuple
 
 import pytest
 import zmq
@@ -37,6 +38,24 @@ def remote_fake() -> Tuple[FakeNode, bytes]:
     server_public, server_secret = key_pair()
     client_public, client_secret = key_pair()
     return FakeNode("remote", Curve(server_public, server_secret, client_public)), client_secret
+
+def remote_options() -> Tuple[FakeNode, plexus.ConnectOptions]:
+    """A remote FakeNode and the options of the module it admits (its secret key set)."""
+    fake, secret = remote_fake()
+    options = fake.options()
+    options.secret_key = secret.decode()
+    return fake, options
+
+
+@contextmanager
+def running(fake: FakeNode, setup, options) -> Iterator[ModuleThread]:
+    """The module run by a ModuleThread against `fake`; both stopped and closed after."""
+    runner = ModuleThread(fake, setup, options)
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        fake.close()
 
 
 def block(height: int) -> bytes:
@@ -89,12 +108,8 @@ def test_connects_over_curve_from_connect_options():
     options = fake.options()
     assert options.endpoint.startswith("tcp://127.0.0.1:")
     options.secret_key = secret.decode()
-    runner = ModuleThread(fake, lambda module: None, options)
-    try:
+    with running(fake, lambda module: None, options) as runner:
         serve_one_session(fake, runner)
-    finally:
-        runner.stop()
-        fake.close()
 
 
 def test_connects_from_the_environment_with_a_secret_key_file(tmp_path, remote_env):
@@ -164,9 +179,7 @@ def test_a_secret_key_file_others_can_read_is_refused(tmp_path, remote_env):
 
 
 def test_a_lost_connection_comes_back_as_a_new_incarnation():
-    fake, secret = remote_fake()
-    options = fake.options()
-    options.secret_key = secret.decode()
+    fake, options = remote_options()
     seen: List[Tuple[int, int]] = []
     holder: List[plexus.Module] = []
 
@@ -175,8 +188,7 @@ def test_a_lost_connection_comes_back_as_a_new_incarnation():
         module.on(EventType.NEW_BLOCK,
                   lambda d: seen.append((module.incarnation, d.event.new_block.height)))
 
-    runner = ModuleThread(fake, setup, options)
-    try:
+    with running(fake, setup, options) as runner:
         fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=1)
         first = fake.accept_subscribe()
         fake.send_batch([(1, block(1))])
@@ -193,33 +205,21 @@ def test_a_lost_connection_comes_back_as_a_new_incarnation():
         assert goodbye is not None and goodbye.goodbye.reason == "unloaded", goodbye
         runner.join()
         assert runner.outcome == [0]  # the host's Goodbye: no reconnection
-    finally:
-        runner.stop()
-        fake.close()
 
 
 def test_a_handshake_answered_unavailable_is_retried_with_backoff():
-    fake, secret = remote_fake()
-    options = fake.options()
-    options.secret_key = secret.decode()
+    fake, options = remote_options()
     started = time.monotonic()
-    runner = ModuleThread(fake, lambda module: None, options)
-    try:
+    with running(fake, lambda module: None, options) as runner:
         fake.refuse_handshake(ErrorCode.UNAVAILABLE)
         fake.refuse_handshake(ErrorCode.UNAVAILABLE)
         serve_one_session(fake, runner)
         assert time.monotonic() - started >= 0.15  # 100 ms then 200 ms, each in [d/2, d]
-    finally:
-        runner.stop()
-        fake.close()
 
 
 def test_requests_while_disconnected_are_unavailable_and_stop_ends_the_waiting():
-    fake, secret = remote_fake()
-    options = fake.options()
-    options.secret_key = secret.decode()
-    runner = ModuleThread(fake, lambda module: None, options)
-    try:
+    fake, options = remote_options()
+    with running(fake, lambda module: None, options) as runner:
         fake.accept_handshake(capacity=8, heartbeat_ms=100)
         fake.accept_subscribe()
         fake.drop_connection(rebind=False)
@@ -241,26 +241,17 @@ def test_requests_while_disconnected_are_unavailable_and_stop_ends_the_waiting()
         module.stop()
         runner.join()
         assert runner.outcome == [0]
-    finally:
-        runner.stop()
-        fake.close()
 
 
 def test_a_fatal_refusal_at_reconnection_ends_run_with_2():
-    fake, secret = remote_fake()
-    options = fake.options()
-    options.secret_key = secret.decode()
-    runner = ModuleThread(fake, lambda module: None, options)
-    try:
+    fake, options = remote_options()
+    with running(fake, lambda module: None, options) as runner:
         fake.accept_handshake(capacity=8, heartbeat_ms=100)
         fake.accept_subscribe()
         fake.drop_connection()
         fake.refuse_handshake(ErrorCode.PERMISSION_DENIED)
         runner.join()
         assert runner.outcome == [2]
-    finally:
-        runner.stop()
-        fake.close()
 
 
 def test_a_node_that_stops_answering_is_found_by_heartbeats():
