@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
   auto modulePidsNow = [&] {
     if (remote) return remote->pids();
     std::vector<std::pair<std::string, int>> pids;
-    for (const auto& m : modules().modules())
+    const auto list = modules();
+    for (const auto& m : list.modules())
       pids.emplace_back(m.module_id(), m.pid());
     return pids;
   };
