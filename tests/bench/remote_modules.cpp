@@ -65,10 +65,10 @@ RemoteModules::RemoteModules(v1::NodeConfig& config, const std::filesystem::path
 
 void RemoteModules::start() {
   for (const auto& module : m_modules) {
-    std::vector<std::string> variables = {"PLEXUS_MODULE_ID=" + module.id,
-                                          "PLEXUS_ENDPOINT=" + m_endpoint,
-                                          "PLEXUS_SERVER_KEY=" + m_serverKey,
-                                          "PLEXUS_SECRET_KEY_FILE=" + module.secretKeyFile.string()};
+    std::vector<std::string> variables = {
+        "PLEXUS_MODULE_ID=" + module.id, "PLEXUS_ENDPOINT=" + m_endpoint,
+        "PLEXUS_SERVER_KEY=" + m_serverKey,
+        "PLEXUS_SECRET_KEY_FILE=" + module.secretKeyFile.string()};
     std::vector<char*> env;
     for (auto& variable : variables)
       env.push_back(variable.data());
