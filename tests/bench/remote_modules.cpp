@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "plexus/ipc/curve_keys.h"
 
@@ -44,8 +45,8 @@ ipc::KeyPairFiles keyPair(const std::filesystem::path& dir, const std::string& n
 }  // namespace
 
 RemoteModules::RemoteModules(v1::NodeConfig& config, const std::filesystem::path& dir,
-                             const std::filesystem::path& exec)
-    : m_exec(exec) {
+                             std::filesystem::path exec)
+    : m_exec(std::move(exec)) {
   const auto keys = dir / "keys";
   std::filesystem::create_directories(keys);
   const auto node = keyPair(keys, "node");
@@ -70,6 +71,7 @@ void RemoteModules::start() {
         "PLEXUS_SERVER_KEY=" + m_serverKey,
         "PLEXUS_SECRET_KEY_FILE=" + module.secretKeyFile.string()};
     std::vector<char*> env;
+    env.reserve(variables.size() + 64);
     for (auto& variable : variables)
       env.push_back(variable.data());
     for (char** e = environ; *e != nullptr; ++e) {

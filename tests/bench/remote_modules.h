@@ -22,7 +22,7 @@ class RemoteModules {
  public:
   // Throws std::runtime_error when a key pair cannot be written or no port is free.
   RemoteModules(v1::NodeConfig& config, const std::filesystem::path& dir,
-                const std::filesystem::path& exec);
+                std::filesystem::path exec);
   ~RemoteModules();
   RemoteModules(const RemoteModules&) = delete;
   RemoteModules& operator=(const RemoteModules&) = delete;
