@@ -41,7 +41,9 @@ std::vector<v1::ControlRequest::BodyCase> OperatorPublish::bodies() const {
 void OperatorPublish::handle(const std::string& clientId, const v1::ControlRequest& request) {
   PLEXUS_ASSERT_THREAD(m_thread);
   const auto& publish = request.publish();
-  if (auto status = checkPublish(publish.event(), ipc::kOperatorSource, nullptr); !status) {
+  if (auto status =
+          checkPublish(publish.event(), ipc::kOperatorSource, nullptr, m_events.nodeName());
+      !status) {
     logger("control")->warn("operator publish refused: {}", status.error().message);
     m_replier.replyError(clientId, request.correlation_id(), status.error());
     return;

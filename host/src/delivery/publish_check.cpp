@@ -8,8 +8,29 @@
 
 namespace plexus::host {
 
+namespace {
+
+// A relayed event's origin (checkPublish allowed the publisher to set one).
+Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode) {
+  const v1::Origin& origin = event.origin();
+  if (auto problem = nodeNameProblem(origin.node()); !problem.empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin: " + problem);
+  }
+  if (origin.node() == ownNode) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
+                     "origin.node '" + origin.node() +
+                         "' is this node: an event of this node does not come back (a loop)");
+  }
+  if (origin.module().empty()) {
+    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin.module is empty");
+  }
+  return {};
+}
+
+}  // namespace
+
 Status checkPublish(const v1::Event& event, std::string_view publisher,
-                    const v1::ModuleConfig* module) {
+                    const v1::ModuleConfig* module, std::string_view ownNode) {
   if (!ipc::isValidEventType(event.type())) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
                      "event type " + std::to_string(event.type()) + " is not a valid type");
@@ -32,24 +53,8 @@ Status checkPublish(const v1::Event& event, std::string_view publisher,
                                                              " (not in its capabilities.publish)");
     }
   }
-  return ipc::checkPayloadMatchesType(event);
-}
-
-Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode) {
-  if (!event.has_origin()) return {};
-  const v1::Origin& origin = event.origin();
-  if (auto problem = nodeNameProblem(origin.node()); !problem.empty()) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin: " + problem);
-  }
-  if (origin.node() == ownNode) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     "origin.node '" + origin.node() +
-                         "' is this node: an event of this node does not come back (a loop)");
-  }
-  if (origin.module().empty()) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin.module is empty");
-  }
-  return {};
+  if (auto status = ipc::checkPayloadMatchesType(event); !status) return status;
+  return event.has_origin() ? checkRelayedOrigin(event, ownNode) : Status{};
 }
 
 }  // namespace plexus::host

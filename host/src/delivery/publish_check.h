@@ -16,13 +16,10 @@ namespace plexus::host {
 
 // `module` is the publishing module's config; nullptr for the operator.
 // An event with `origin` set is refused (PERMISSION_DENIED) unless `module` has
-// capabilities.relay: the operator and other modules get the node's own origin stamped.
+// capabilities.relay: the operator and other modules get the node's own origin stamped. A
+// relayed origin must name a valid node other than `ownNode` (an event of this node coming back
+// is a loop: refused) and a publisher (INVALID_ARGUMENT).
 Status checkPublish(const v1::Event& event, std::string_view publisher,
-                    const v1::ModuleConfig* module);
-
-// For an event a relay module publishes with `origin` set (after checkPublish): the origin names
-// a valid node other than `ownNode` (an event of this node coming back is a loop: refused) and a
-// publisher. No origin: nothing to check.
-Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode);
+                    const v1::ModuleConfig* module, std::string_view ownNode);
 
 }  // namespace plexus::host

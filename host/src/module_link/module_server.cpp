@@ -308,11 +308,7 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
            correlationId);
     return;
   }
-  if (auto status = checkPublish(received, moduleId, config); !status) {
-    reject(moduleId, status.error(), correlationId);
-    return;
-  }
-  if (auto status = checkRelayedOrigin(received, m_events.nodeName()); !status) {
+  if (auto status = checkPublish(received, moduleId, config, m_events.nodeName()); !status) {
     reject(moduleId, status.error(), correlationId);
     return;
   }
