@@ -19,7 +19,7 @@ constexpr const char* kUsage =
                     [--critical-every N] [--handler-us U] [--journal [--journal-sync full]]
                     [--metrics-listen HOST:PORT] [--remote]
        plexus-bench --modules N --idle SECONDS   (CPU of an idle node and its modules)
-       plexus-bench --catch-up --events E [--size S] [--type TYPE] [--capacity C]
+       plexus-bench --catch-up --events E [--size S] [--type TYPE] [--capacity C] [--saturate]
                     (one durable module catching up E journaled events)
 
   --rate R         publish at R events/s; without --events the run lasts --seconds T
@@ -51,6 +51,8 @@ constexpr const char* kUsage =
   --catch-up       journal E events with no module running, then start one durable
                    block-policy module (start: everything) and time its catch-up; a
                    "catch-up:" line gives events/s and the node's RSS growth (peak)
+  --saturate       with --catch-up: meanwhile publish the same type as fast as the node
+                   takes it (the journal thread saturated; the module stays in catch-up)
 
 Result line: system=plexus modules= events= size= type= delivered= secs= delivered_per_s=
   p50_us= p90_us= p99_us= p999_us= max_us= (over the latencies of all modules merged)
@@ -159,6 +161,8 @@ Options parseOptions(int argc, char** argv) {
       journalSyncGiven = true;
     } else if (arg == "--catch-up") {
       o.catchUp = true;
+    } else if (arg == "--saturate") {
+      o.saturate = true;
     } else if (arg == "--filter") {
       o.filter = value();
     } else if (arg == "--match-every") {

@@ -24,6 +24,7 @@ struct Options {
   bool journal = false;           // the node journals the published type
   bool journalFullSync = false;   // journal.sync full
   bool catchUp = false;           // a durable module's catch-up of --events (catch_up_bench.h)
+  bool saturate = false;          // --catch-up while the bench publishes as fast as it can
   std::uint32_t idleSeconds = 0;  // measure an idle node instead of publishing
   ipc::BodyLayout layout = ipc::BodyLayout::Packed;
   v1::EventType type = v1::EVENT_TYPE_MESSAGE_RECEIVED;

@@ -104,6 +104,21 @@ int runCatchUp(const Options& options) {
     v1::ControlRequest load;
     load.mutable_load()->mutable_module()->set_name("durable");
     (void)bench.call([&](auto& r) { r = load; });
+    // --saturate: publishers keep the journal thread's queue full while the module catches up
+    // (each publish waits for room: a durable module subscribes to the type).
+    std::atomic<bool> stopPublishing{false};
+    std::atomic<std::uint64_t> published{0};
+    std::thread saturating;
+    if (options.saturate) {
+      saturating = std::thread([&] {
+        BenchEvent more(options.type, options.size);
+        while (!stopPublishing.load(std::memory_order_relaxed)) {
+          if (!bench.node().publisher().publishAsync(more.stamped(steadyNowNs()), [](auto&) {}))
+            break;
+          published.fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+    }
     v1::DeliveryStats last;
     const bool caughtUp = pollUntil(
         [&] {
@@ -112,6 +127,8 @@ int runCatchUp(const Options& options) {
         },
         [&] { rssPeak = std::max(rssPeak, rssKb()); }, 300s);
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    stopPublishing = true;
+    if (saturating.joinable()) saturating.join();
     if (!caughtUp) {
       std::cerr << "plexus-bench: the durable module did not catch up (acked " << last.acked()
                 << ")\n";
@@ -119,10 +136,11 @@ int runCatchUp(const Options& options) {
     }
     std::printf(
         "catch-up: events=%lu size=%zu type=%d capacity=%u secs=%.3f events_per_s=%.0f "
-        "rss_before_kb=%lu rss_peak_growth_kb=%lu replayed=%lu channel_full=%lu\n",
+        "rss_before_kb=%lu rss_peak_growth_kb=%lu replayed=%lu channel_full=%lu "
+        "saturating_published_per_s=%.0f\n",
         options.events, options.size, static_cast<int>(options.type), options.capacity, secs,
         static_cast<double>(last.acked()) / secs, rssBefore, rssPeak - rssBefore, last.replayed(),
-        last.channel_full());
+        last.channel_full(), static_cast<double>(published.load()) / secs);
     std::fflush(stdout);
   }
   std::filesystem::remove_all(dir);

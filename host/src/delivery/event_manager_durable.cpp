@@ -159,6 +159,7 @@ void EventManager::pumpDurable(ModuleSlot& slot) {
   read.from = durable.position + 1;
   read.to = head;
   read.maxEvents = channel.capacity() - channel.held();
+  read.mayStopAtCommitted = true;  // reads on from where it got: served at once by the reader
   for (std::size_t type = 0; type < ipc::kEventTypeSlots; ++type) {
     if (slot.subscribed.test(type) && journal.journals(static_cast<v1::EventType>(type)))
       read.types.push_back(static_cast<std::int32_t>(type));

@@ -126,6 +126,7 @@ void EventManager::pumpReplay(ModuleSlot& slot) {
   read.to = replay.through;
   read.maxEvents = room;
   read.sinceNs = replay.sinceNs;
+  read.mayStopAtCommitted = true;  // reads on from where it got: served at once by the reader
   for (std::size_t type = 0; type < ipc::kEventTypeSlots; ++type) {
     if (replay.types.test(type)) read.types.push_back(static_cast<std::int32_t>(type));
   }

@@ -49,7 +49,8 @@ std::int64_t wallNowNs() {
 
 }  // namespace
 
-Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& settings, int lockFd)
+Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& settings, int lockFd,
+                 std::unique_ptr<JournalReads> reader)
     : m_directory(settings.directory),
       m_types(settings.types),
       m_fullSync(settings.sqlite.sync == SqliteOptions::Sync::Full),
@@ -74,6 +75,7 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
   m_oldestRecent = m_allocator.next();
   m_writer =
       std::make_unique<JournalWriter>(std::move(store), m_notices, settings.writer, &m_reads);
+  if (reader) m_reader = std::make_unique<JournalReader>(std::move(reader), m_reads);
 }
 
 Journal::~Journal() {
@@ -205,6 +207,13 @@ void Journal::requestRead(ReadRequest request, ReadDone done) {
     return;
   }
   m_pendingReads.emplace(request.id, std::move(done));
+  const std::uint64_t committed = m_last.committedThrough;
+  if (m_reader && request.sinceNs == 0 && request.from <= committed &&
+      (request.to <= committed || request.mayStopAtCommitted)) {
+    request.to = std::min(request.to, committed);
+    m_reader->request(std::move(request), committed);
+    return;
+  }
   m_writer->requestRead(std::move(request));
 }
 
@@ -270,6 +279,7 @@ void Journal::stop() {
   if (m_stopped) return;
   m_stopped = true;
   m_writer->stopClean(m_allocator.next() - 1);
+  if (m_reader) m_reader->stop();
   onNotices();
 }
 
@@ -311,8 +321,9 @@ std::unique_ptr<Journal> openJournal(const JournalSettings& settings) {
                        ::pwrite(fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
   (void)stamped;  // the pid only makes a second node's message better
   try {
-    return std::make_unique<Journal>(makeSqliteJournal(dir / "journal.sqlite", settings.sqlite),
-                                     settings, fd);
+    auto store = makeSqliteJournal(dir / "journal.sqlite", settings.sqlite);
+    return std::make_unique<Journal>(std::move(store), settings, fd,
+                                     makeSqliteJournalReader(dir / "journal.sqlite"));
   } catch (...) {
     ::close(fd);
     throw;

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "journal/journal_reader.h"
 #include "journal/journal_store.h"
 #include "journal/journal_writer.h"
 #include "journal/offset_allocator.h"
@@ -89,8 +90,11 @@ class Journal {
 
   // Takes `store` (opened) and starts the journal thread; `lockFd` (closed by the destructor,
   // -1 for none) is the lock that keeps other nodes out. Throws std::runtime_error when the
-  // store refuses the first reservation (start-up).
-  Journal(std::unique_ptr<JournalStore> store, const JournalSettings& settings, int lockFd = -1);
+  // store refuses the first reservation (start-up). With `reader` (a second connection to the
+  // same journal), reads of committed offsets are served by a reader thread of their own
+  // (JournalReader), not after the journal thread's next group commit.
+  Journal(std::unique_ptr<JournalStore> store, const JournalSettings& settings, int lockFd = -1,
+          std::unique_ptr<JournalReads> reader = nullptr);
   ~Journal();  // stop()
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -124,7 +128,9 @@ class Journal {
   void saveCursor(const Cursor& cursor);
   bool forgetCursor(const std::string& moduleId);  // false: it had none
   // A read of the journal (its id is assigned here): `done` gets the result on this thread,
-  // from onReads() - or at once when the journal has stopped (ok = false).
+  // from onReads() - or at once when the journal has stopped (ok = false). With a reader, a read
+  // from an offset the journal thread committed (as the latest notice says) goes to it, its
+  // `to` cut to that offset when request.mayStopAtCommitted, else only when it is within.
   using ReadDone = std::function<void(ReadResult&)>;
   void requestRead(ReadRequest request, ReadDone done);
   ReadResults& reads() { return m_reads; }
@@ -160,6 +166,7 @@ class Journal {
   std::uint64_t m_oldestRecent = 1;   // the oldest offset that may still be held
   std::size_t m_recentBytes = 0;
   std::unique_ptr<JournalWriter> m_writer;
+  std::unique_ptr<JournalReader> m_reader;  // null without a second connection
   std::uint64_t m_requested = 0;  // the reservation asked of the writer last
   // How far ahead to reserve: the configured block, more at high hand-out rates.
   ReservationSizer m_sizer;

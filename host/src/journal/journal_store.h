@@ -22,12 +22,13 @@
 
 namespace plexus::host {
 
-class JournalStore {
+// The reads of a journal: the store's own (the journal thread's connection), and a second
+// connection's that serves reads of what is committed while the journal thread writes
+// (makeSqliteJournalReader, docs/design.md "A reader of its own").
+class JournalReads {
  public:
-  virtual ~JournalStore() = default;
+  virtual ~JournalReads() = default;
 
-  // Writes the whole batch in one transaction, or nothing.
-  virtual Status append(const JournalBatch& batch) = 0;
   // Events with from <= offset <= to, in offset order, at most `maxEvents`; only those whose
   // type is in `types` unless it is empty.
   virtual Result<std::vector<JournalEvent>> read(std::uint64_t from, std::uint64_t to,
@@ -38,6 +39,19 @@ class JournalStore {
   // The offset of the first stored event whose time is >= `timeNs` (`plexusctl journal read
   // --since`), 0 when none.
   virtual Result<std::uint64_t> offsetAtOrAfter(std::int64_t timeNs) = 0;
+  // The oldest stored event's offset, 0 when none (moves up with trims).
+  virtual Result<std::uint64_t> firstOffset() = 0;
+  // The reads between beginSnapshot() and endSnapshot() see one state of the journal (a read
+  // transaction), whatever another connection writes or trims meanwhile. No-ops for a store
+  // whose one thread both writes and reads.
+  virtual Status beginSnapshot() { return {}; }
+  virtual void endSnapshot() {}
+};
+
+class JournalStore : public JournalReads {
+ public:
+  // Writes the whole batch in one transaction, or nothing.
+  virtual Status append(const JournalBatch& batch) = 0;
 
   virtual Status putCursor(const Cursor& cursor) = 0;
   virtual Result<std::optional<Cursor>> getCursor(const std::string& moduleId) = 0;
@@ -48,9 +62,8 @@ class JournalStore {
   // what remains (a hole straddling the new first offset is cut there).
   virtual Result<TrimResult> trim(const Retention& retention, std::int64_t nowNs) = 0;
   virtual Result<JournalStats> stats() = 0;
-  // The oldest stored event's offset, 0 when none (moves up with trims). This default asks
-  // stats(); stores that keep the value at hand answer it without a query.
-  virtual Result<std::uint64_t> firstOffset() {
+  // This default asks stats(); stores that keep the value at hand answer it without a query.
+  Result<std::uint64_t> firstOffset() override {
     Result<JournalStats> now = stats();
     if (!now) return now.error();
     return now->firstOffset;
@@ -77,6 +90,10 @@ struct SqliteOptions {
 // path when it cannot: not an SQLite database, another application's, a newer schema, I/O.
 std::unique_ptr<JournalStore> makeSqliteJournal(const std::filesystem::path& path,
                                                 const SqliteOptions& options = {});
+// A read-only second connection to the journal at `path`, which makeSqliteJournal opened (and
+// so created or migrated) first. Throws std::runtime_error naming the path when it cannot open
+// it or it is not a journal of this node's schema.
+std::unique_ptr<JournalReads> makeSqliteJournalReader(const std::filesystem::path& path);
 
 // The error for a failed storage operation (ERROR_CODE_UNAVAILABLE, "journal storage: ...").
 Error makeStorageError(const std::string& what);

@@ -73,6 +73,10 @@ struct ReadRequest {
   // Nonzero: the read starts at the first stored event whose time is >= sinceNs (resolved by
   // the journal thread; `from` is ignored), or past `to` when there is none.
   std::int64_t sinceNs = 0;
+  // The caller reads on from reachedThrough + 1: the read may end at the last offset committed
+  // (reachedThrough < to with fewer than maxEvents events) instead of waiting for the journal
+  // thread to commit the rest, so that a reader of its own serves it at once (Journal).
+  bool mayStopAtCommitted = false;
 };
 
 struct ReadResult {
@@ -180,9 +184,6 @@ class JournalWriter {
   void addCursors(JournalBatch& batch);
   void keepCursors(JournalBatch& batch);
   void serve(const ReadRequest& request);
-  // Journal thread: the trimmedBefore of a read starting at `from` (with sinceNs, `bySince`).
-  Result<std::uint64_t> trimmedBefore(std::uint64_t from, std::uint64_t to, std::uint64_t first,
-                                      bool bySince);
   static ReadResult stoppedResult(const ReadRequest& request);
 
   std::unique_ptr<JournalStore> m_store;

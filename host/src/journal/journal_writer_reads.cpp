@@ -5,6 +5,7 @@
 #include <cassert>
 #include <utility>
 
+#include "journal/journal_read_serve.h"
 #include "journal/journal_writer.h"
 
 namespace plexus::host {
@@ -112,80 +113,9 @@ void JournalWriter::keepCursors(JournalBatch& batch) {
   m_pendingCursors = std::move(failed);
 }
 
-Result<std::uint64_t> JournalWriter::trimmedBefore(std::uint64_t from, std::uint64_t to,
-                                                   std::uint64_t first, bool bySince) {
-  PLEXUS_ASSERT_THREAD(m_journalThread);
-  // With sinceNs, events below the oldest may have been at or after the time too.
-  if (bySince) from = (first != 0 && from == first) ? 1 : first + 1;
-  const std::uint64_t below = first != 0 ? first - 1 : std::min(to, m_store->lastOffset());
-  if (from == 0 || from > below) return std::uint64_t{0};
-  // Offsets below the oldest event are holes or trimmed events: trimmed unless holes cover them.
-  Result<std::vector<Hole>> holes = m_store->holes(from, below);
-  if (!holes) return holes.error();
-  std::uint64_t covered = from - 1;
-  for (const Hole& hole : *holes) {
-    if (hole.first > covered + 1) break;
-    covered = std::max(covered, hole.last);
-  }
-  if (covered >= below) return std::uint64_t{0};
-  return first != 0 ? first : m_store->lastOffset() + 1;
-}
-
 void JournalWriter::serve(const ReadRequest& request) {
   PLEXUS_ASSERT_THREAD(m_journalThread);
-  ReadResult result;
-  result.id = request.id;
-  std::uint64_t from = request.from;
-  auto fail = [&](const Error& error) {
-    result.events.clear();
-    result.holes.clear();
-    result.reachedThrough = from - 1;
-    result.ok = false;
-    result.error = error.message;
-  };
-  Result<std::uint64_t> first = m_store->firstOffset();
-  if (request.sinceNs != 0 && first) {
-    Result<std::uint64_t> found = m_store->offsetAtOrAfter(request.sinceNs);
-    if (!found)
-      first = found.error();
-    else
-      from = *found != 0 ? *found : request.to + 1;
-  }
-  result.from = from;
-  Result<std::vector<JournalEvent>> events =
-      first ? m_store->read(from, request.to, request.maxEvents, request.types)
-            : Result<std::vector<JournalEvent>>(first.error());
-  Result<std::uint64_t> trimmed =
-      events ? trimmedBefore(from, request.to, *first, request.sinceNs != 0) : events.error();
-  if (!first) {
-    fail(first.error());
-  } else if (!events) {
-    fail(events.error());
-  } else if (!trimmed) {
-    fail(trimmed.error());
-  } else {
-    result.events = std::move(*events);
-    result.firstOffset = *first;
-    result.trimmedBefore = *trimmed;
-    result.reachedThrough =
-        result.events.size() < request.maxEvents ? request.to : result.events.back().offset;
-    Result<std::vector<Hole>> holes = m_store->holes(from, result.reachedThrough);
-    if (!holes) {
-      fail(holes.error());
-    } else {
-      result.holes = std::move(*holes);
-      // Offsets of failed groups not yet recorded hold no event either: holes to the reader.
-      bool added = false;
-      for (const Hole& hole : m_pendingHoles) {
-        if (hole.last < from || hole.first > result.reachedThrough) continue;
-        result.holes.push_back(hole);
-        added = true;
-      }
-      if (added)
-        std::sort(result.holes.begin(), result.holes.end(),
-                  [](const Hole& a, const Hole& b) { return a.first < b.first; });
-    }
-  }
+  ReadResult result = serveRead(*m_store, request, m_store->lastOffset(), m_pendingHoles);
   if (m_reads != nullptr) m_reads->push(std::move(result));
 }
 

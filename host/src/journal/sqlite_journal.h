@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "journal/journal_store.h"
 #include "journal/sqlite_statement.h"
@@ -24,6 +25,26 @@ inline constexpr std::int32_t kJournalApplicationId = 0x504C5853;
 // Schema versions: 1 (issue 13 stage 1); 2 adds cursors.delivered (Cursor::deliveredThrough).
 // A version 1 file is migrated at open, in one transaction.
 inline constexpr int kJournalSchemaVersion = 2;
+
+// Shared by SqliteJournal and SqliteJournalReader (sqlite_journal_reader.cpp).
+// The SQL of the reads both connections make.
+inline constexpr const char* kReadEventsSql =
+    "SELECT offset, time_ns, type, body FROM events WHERE offset >= ? AND offset <= ? ORDER BY "
+    "offset";
+inline constexpr const char* kReadHolesSql =
+    "SELECT first, last, reason FROM holes WHERE last >= ? AND first <= ? ORDER BY first";
+inline constexpr const char* kOffsetAtTimeSql =
+    "SELECT offset FROM events WHERE time_ns >= ? ORDER BY offset LIMIT 1";
+// An error value for `rc` from `what` on `db` (storage failures: ERROR_CODE_UNAVAILABLE).
+Error sqliteFailure(sqlite3* db, const char* what, int rc);
+// Runs a prepared kReadEventsSql / kReadHolesSql / kOffsetAtTimeSql statement (reset when
+// done, so no read transaction stays open unless the caller began one).
+Result<std::vector<JournalEvent>> readEventRows(sqlite3* db, Statement& events, std::uint64_t from,
+                                                std::uint64_t to, std::size_t maxEvents,
+                                                const std::vector<std::int32_t>& types);
+Result<std::vector<Hole>> readHoleRows(sqlite3* db, Statement& holes, std::uint64_t from,
+                                       std::uint64_t to);
+Result<std::uint64_t> readOffsetAtTime(sqlite3* db, Statement& offsetAtTime, std::int64_t timeNs);
 
 class SqliteJournal final : public JournalStore {
  public:

@@ -213,12 +213,8 @@ void SqliteJournal::prepareStatements() {
                           "INSERT OR REPLACE INTO cursors (module_id, cursor, acked_above, "
                           "updated_ns, delivered) VALUES (?, ?, ?, ?, ?)");
   m_putMeta = Statement(m_db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
-  m_readEvents = Statement(m_db,
-                           "SELECT offset, time_ns, type, body FROM events WHERE offset >= ? "
-                           "AND offset <= ? ORDER BY offset");
-  m_readHoles = Statement(m_db,
-                          "SELECT first, last, reason FROM holes WHERE last >= ? AND first <= ? "
-                          "ORDER BY first");
+  m_readEvents = Statement(m_db, kReadEventsSql);
+  m_readHoles = Statement(m_db, kReadHolesSql);
   m_getCursor = Statement(m_db,
                           "SELECT module_id, cursor, acked_above, updated_ns, delivered FROM "
                           "cursors WHERE module_id = ?");
@@ -227,8 +223,7 @@ void SqliteJournal::prepareStatements() {
                             "SELECT module_id, cursor, acked_above, updated_ns, delivered FROM "
                             "cursors ORDER BY module_id");
   m_eventTime = Statement(m_db, "SELECT time_ns FROM events WHERE offset = ?");
-  m_offsetAtTime =
-      Statement(m_db, "SELECT offset FROM events WHERE time_ns >= ? ORDER BY offset LIMIT 1");
+  m_offsetAtTime = Statement(m_db, kOffsetAtTimeSql);
   m_holeTotals = Statement(m_db, "SELECT count(*), coalesce(sum(last - first + 1), 0) FROM holes");
   m_trimScan = Statement(
       m_db, "SELECT offset, time_ns, length(body) FROM events WHERE offset >= ? ORDER BY offset");
@@ -261,11 +256,15 @@ void SqliteJournal::loadState() {
   m_lastOffset = std::max({m_lastEvent, holes.columnU(0), lastMeta});
 }
 
-Error SqliteJournal::failure(const char* what, int rc) const {
+Error sqliteFailure(sqlite3* db, const char* what, int rc) {
   const std::string message =
-      std::string(what) + ": " + sqlite3_errmsg(m_db) + " (" + sqlite3_errstr(rc) + ")";
+      std::string(what) + ": " + sqlite3_errmsg(db) + " (" + sqlite3_errstr(rc) + ")";
   if (isStorageCode(rc)) return makeStorageError(message);
   return makeError(v1::ERROR_CODE_INTERNAL, "journal: " + message);
+}
+
+Error SqliteJournal::failure(const char* what, int rc) const {
+  return sqliteFailure(m_db, what, rc);
 }
 
 Status SqliteJournal::exec(const char* sql, const char* what) {

@@ -27,47 +27,63 @@ std::uint64_t clampOffset(std::uint64_t offset) {
   return std::min<std::uint64_t>(offset, std::numeric_limits<std::int64_t>::max());
 }
 
+
 }  // namespace
+
+Result<std::vector<JournalEvent>> readEventRows(sqlite3* db, Statement& events, std::uint64_t from,
+                                                std::uint64_t to, std::size_t maxEvents,
+                                                const std::vector<std::int32_t>& types) {
+  std::vector<JournalEvent> out;
+  if (maxEvents == 0 || from > to) return out;
+  ResetAtEnd done(events);
+  events.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
+  int rc = SQLITE_ROW;
+  while (out.size() < maxEvents && (rc = events.step()) == SQLITE_ROW) {
+    const auto type = static_cast<std::int32_t>(events.columnInt(2));
+    if (!types.empty() && std::find(types.begin(), types.end(), type) == types.end()) continue;
+    out.push_back(
+        JournalEvent{events.columnU(0), events.columnInt(1), type, events.columnBlob(3)});
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqliteFailure(db, "read events", rc);
+  return out;
+}
+
+Result<std::vector<Hole>> readHoleRows(sqlite3* db, Statement& holes, std::uint64_t from,
+                                       std::uint64_t to) {
+  std::vector<Hole> out;
+  if (from > to) return out;
+  ResetAtEnd done(holes);
+  holes.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
+  int rc = SQLITE_ROW;
+  while ((rc = holes.step()) == SQLITE_ROW)
+    out.push_back(
+        Hole{holes.columnU(0), holes.columnU(1), static_cast<Hole::Reason>(holes.columnInt(2))});
+  if (rc != SQLITE_DONE) return sqliteFailure(db, "read holes", rc);
+  return out;
+}
+
+Result<std::uint64_t> readOffsetAtTime(sqlite3* db, Statement& offsetAtTime, std::int64_t timeNs) {
+  // No index on time_ns: this walks the events in offset order until the first match (a full
+  // scan when none). Fine for an operator's occasional `journal read --since`.
+  ResetAtEnd done(offsetAtTime);
+  const int rc = offsetAtTime.reset().bind(1, timeNs).step();
+  if (rc == SQLITE_DONE) return std::uint64_t{0};
+  if (rc != SQLITE_ROW) return sqliteFailure(db, "find an event by time", rc);
+  return offsetAtTime.columnU(0);
+}
 
 Result<std::vector<JournalEvent>> SqliteJournal::read(std::uint64_t from, std::uint64_t to,
                                                       std::size_t maxEvents,
                                                       const std::vector<std::int32_t>& types) {
-  std::vector<JournalEvent> out;
-  if (maxEvents == 0 || from > to) return out;
-  ResetAtEnd done(m_readEvents);
-  m_readEvents.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
-  int rc = SQLITE_ROW;
-  while (out.size() < maxEvents && (rc = m_readEvents.step()) == SQLITE_ROW) {
-    const auto type = static_cast<std::int32_t>(m_readEvents.columnInt(2));
-    if (!types.empty() && std::find(types.begin(), types.end(), type) == types.end()) continue;
-    out.push_back(JournalEvent{m_readEvents.columnU(0), m_readEvents.columnInt(1), type,
-                               m_readEvents.columnBlob(3)});
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failure("read events", rc);
-  return out;
+  return readEventRows(m_db, m_readEvents, from, to, maxEvents, types);
 }
 
 Result<std::vector<Hole>> SqliteJournal::holes(std::uint64_t from, std::uint64_t to) {
-  std::vector<Hole> out;
-  if (from > to) return out;
-  ResetAtEnd done(m_readHoles);
-  m_readHoles.reset().bindU(1, clampOffset(from)).bindU(2, clampOffset(to));
-  int rc = SQLITE_ROW;
-  while ((rc = m_readHoles.step()) == SQLITE_ROW)
-    out.push_back(Hole{m_readHoles.columnU(0), m_readHoles.columnU(1),
-                       static_cast<Hole::Reason>(m_readHoles.columnInt(2))});
-  if (rc != SQLITE_DONE) return failure("read holes", rc);
-  return out;
+  return readHoleRows(m_db, m_readHoles, from, to);
 }
 
 Result<std::uint64_t> SqliteJournal::offsetAtOrAfter(std::int64_t timeNs) {
-  // No index on time_ns: this walks the events in offset order until the first match (a full
-  // scan when none). Fine for an operator's occasional `journal read --since`.
-  ResetAtEnd done(m_offsetAtTime);
-  const int rc = m_offsetAtTime.reset().bind(1, timeNs).step();
-  if (rc == SQLITE_DONE) return std::uint64_t{0};
-  if (rc != SQLITE_ROW) return failure("find an event by time", rc);
-  return m_offsetAtTime.columnU(0);
+  return readOffsetAtTime(m_db, m_offsetAtTime, timeNs);
 }
 
 Cursor SqliteJournal::cursorRow(Statement& statement) const {
