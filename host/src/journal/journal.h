@@ -167,7 +167,7 @@ class Journal {
   std::size_t m_recentBytes = 0;
   std::unique_ptr<JournalWriter> m_writer;
   std::unique_ptr<JournalReader> m_reader;  // null without a second connection
-  std::uint64_t m_requested = 0;  // the reservation asked of the writer last
+  std::uint64_t m_requested = 0;            // the reservation asked of the writer last
   // How far ahead to reserve: the configured block, more at high hand-out rates.
   ReservationSizer m_sizer;
   std::function<std::chrono::steady_clock::time_point()> m_now;

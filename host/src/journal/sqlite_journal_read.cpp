@@ -27,7 +27,6 @@ std::uint64_t clampOffset(std::uint64_t offset) {
   return std::min<std::uint64_t>(offset, std::numeric_limits<std::int64_t>::max());
 }
 
-
 }  // namespace
 
 Result<std::vector<JournalEvent>> readEventRows(sqlite3* db, Statement& events, std::uint64_t from,
@@ -41,8 +40,7 @@ Result<std::vector<JournalEvent>> readEventRows(sqlite3* db, Statement& events, 
   while (out.size() < maxEvents && (rc = events.step()) == SQLITE_ROW) {
     const auto type = static_cast<std::int32_t>(events.columnInt(2));
     if (!types.empty() && std::find(types.begin(), types.end(), type) == types.end()) continue;
-    out.push_back(
-        JournalEvent{events.columnU(0), events.columnInt(1), type, events.columnBlob(3)});
+    out.push_back(JournalEvent{events.columnU(0), events.columnInt(1), type, events.columnBlob(3)});
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqliteFailure(db, "read events", rc);
   return out;
