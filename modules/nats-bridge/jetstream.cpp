@@ -3,6 +3,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "bridge_settings.h"
 
@@ -13,6 +14,7 @@ namespace {
 constexpr std::int64_t kDuplicateWindowNs = 120LL * 1'000'000'000;
 constexpr std::int64_t kAckWaitNs = 3LL * 1'000'000'000;
 constexpr std::int64_t kPublishWaitMs = 2000;
+constexpr std::int64_t kMaxAsyncPending = 4096;
 
 void check(natsStatus status, const std::string& what) {
   if (status != NATS_OK) throw std::runtime_error(what + ": " + natsError(status));
@@ -54,15 +56,29 @@ PullConsumer::~PullConsumer() {
 std::vector<MsgPtr> PullConsumer::fetch(int batch, std::chrono::milliseconds wait,
                                         std::string& error) {
   natsMsgList list{};
-  jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus status = natsSubscription_Fetch(&list, m_sub, batch, wait.count(), &code);
+  jsFetchRequest request;
+  jsFetchRequest_Init(&request);
+  request.Batch = batch;
+  request.NoWait = true;  // what is stored now, ended by NATS's "no more" status
+  request.Expires = std::chrono::nanoseconds(wait).count();
+  natsStatus status = natsSubscription_FetchRequest(&list, m_sub, &request);
+  if (list.Count == 0 && (status == NATS_NOT_FOUND || status == NATS_TIMEOUT)) {
+    natsMsgList_Destroy(&list);
+    list = natsMsgList{};
+    jsFetchRequest_Init(&request);
+    request.Batch = 1;  // the long poll ends with the first message stored
+    request.Expires = std::chrono::nanoseconds(wait).count();
+    status = natsSubscription_FetchRequest(&list, m_sub, &request);
+  }
   std::vector<MsgPtr> messages;
   for (int i = 0; i < list.Count; ++i) {
     messages.emplace_back(list.Msgs[i]);
     list.Msgs[i] = nullptr;
   }
   natsMsgList_Destroy(&list);
-  if (status != NATS_OK && status != NATS_TIMEOUT) error = natsError(status);
+  if (status != NATS_OK && status != NATS_TIMEOUT && status != NATS_NOT_FOUND) {
+    error = natsError(status);
+  }
   return messages;
 }
 
@@ -91,6 +107,10 @@ JetStream::JetStream(const std::string& url) {
   jsOptions options;
   jsOptions_Init(&options);
   options.Wait = kPublishWaitMs;
+  options.PublishAsync.AckHandler = &JetStream::onPubAck;
+  options.PublishAsync.AckHandlerClosure = this;
+  options.PublishAsync.MaxPending = kMaxAsyncPending;
+  options.PublishAsync.StallWait = kPublishWaitMs;
   check(natsConnection_JetStream(&m_js, m_connection, &options), "JetStream context");
 }
 
@@ -159,6 +179,55 @@ std::string JetStream::publish(const std::string& subject, const std::string& da
   duplicate = ack->Duplicate;
   jsPubAck_Destroy(ack);
   return {};
+}
+
+void JetStream::onPubAck(jsCtx*, natsMsg* message, jsPubAck* ack, jsPubAckErr*, void* closure) {
+  MsgPtr owned(message);  // ours to destroy (nats.c's AckHandler contract)
+  if (ack != nullptr) return;
+  auto* self = static_cast<JetStream*>(closure);
+  std::lock_guard lock(self->m_mutex);
+  self->m_unstored.push_back(std::move(owned));
+}
+
+std::string JetStream::publishAsync(const std::string& subject, const std::string& data,
+                                    const std::string& msgId) {
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MsgId = msgId.c_str();
+  options.MaxWait = kPublishWaitMs;  // no ack by then: onPubAck gets NATS_TIMEOUT
+  const natsStatus status =
+      js_PublishAsync(m_js, subject.c_str(), data.data(), static_cast<int>(data.size()), &options);
+  return status == NATS_OK ? std::string() : natsError(status);
+}
+
+std::vector<MsgPtr> JetStream::awaitAsync(std::chrono::milliseconds wait) {
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = wait.count();
+  if (js_PublishAsyncComplete(m_js, &options) != NATS_OK) {
+    natsMsgList pending{};  // no ack in time: ours again (a late ack is ignored)
+    if (js_PublishAsyncGetPendingList(&pending, m_js) == NATS_OK) {
+      std::lock_guard lock(m_mutex);
+      for (int i = 0; i < pending.Count; ++i) {
+        m_unstored.emplace_back(pending.Msgs[i]);
+        pending.Msgs[i] = nullptr;
+      }
+    }
+    natsMsgList_Destroy(&pending);
+  }
+  std::lock_guard lock(m_mutex);
+  return std::exchange(m_unstored, {});
+}
+
+std::string JetStream::republish(natsMsg* message) {
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = kPublishWaitMs;  // the message keeps its Nats-Msg-Id header
+  jsPubAck* ack = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus status = js_PublishMsg(&ack, m_js, message, &options, &code);
+  jsPubAck_Destroy(ack);
+  return status == NATS_OK ? std::string() : natsError(status);
 }
 
 std::unique_ptr<PullConsumer> JetStream::pullSubscribe(const std::string& filter,
