@@ -111,8 +111,11 @@ class Exporter {
         m_failures.recovered("export: JetStream publishes work again");
         return;
       }
-      m_failures.failed("export: publish of " + id + " failed: " + error +
-                        "; retrying (the event stays unacked)");
+      m_failures.failed(std::string("export: publish of ")
+                            .append(id)
+                            .append(" failed: ")
+                            .append(error)
+                            .append("; retrying (the event stays unacked)"));
       std::this_thread::sleep_for(backoff);  // retry backoff while NATS is unreachable
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
     }

@@ -18,9 +18,11 @@ from fake_node import FakeNode, ModuleThread  # noqa: E402
 
 def test_node_name_is_the_nodes_configured_name(start_node, tmp_path):
     out = tmp_path / "rec.jsonl"
-    node = start_node('node_name: "py-node-7"\n' + module_block("rec", out, {"subscribe": "NEW_BLOCK"}))
+    modules = module_block("rec", out, {"subscribe": "NEW_BLOCK"})
+    node = start_node('node_name: "py-node-7"\n' + modules)
     wait_for(lambda: node.state("rec") == "MODULE_STATE_READY", what="rec ready")
-    ready = wait_for(lambda: [r for r in read_records(out) if r["kind"] == "ready"], what="ready")[0]
+    ready = wait_for(lambda: [r for r in read_records(out) if r["kind"] == "ready"],
+                     what="ready")[0]
     assert ready["node_name"] == "py-node-7"
 
 
