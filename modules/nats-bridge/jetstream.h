@@ -46,9 +46,9 @@ class PullConsumer {
   PullConsumer& operator=(const PullConsumer&) = delete;
 
   // Up to `batch` messages; none when nothing came within `wait`; `error` set when the fetch
-  // failed otherwise (NATS down: the caller retries). What JetStream holds comes at once (a
-  // no-wait pull of `batch`); when it holds nothing, a long poll for one message returns as soon
-  // as one is stored (a long poll for the whole batch would wait for `batch` or `wait`).
+  // failed otherwise (NATS down: the caller retries). A long poll for one message (it returns
+  // as soon as one is stored), then a pull of exactly the messages the consumer holds behind it
+  // (its metadata's NumPending, at most `batch` - 1), which completes at once.
   std::vector<MsgPtr> fetch(int batch, std::chrono::milliseconds wait, std::string& error);
 
  private:
