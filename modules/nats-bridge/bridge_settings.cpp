@@ -58,7 +58,7 @@ std::string nodeNameProblem(const std::string& name) {
 }
 
 BridgeSettings parseSettings(const std::map<std::string, std::string>& settings,
-                             const std::string& moduleId) {
+                             const std::string& moduleId, const std::string& nodeName) {
   static const std::set<std::string> kKnown = {"nats_url", "node", "export", "import", "state_dir"};
   for (const auto& [key, value] : settings) {
     if (!kKnown.contains(key)) {
@@ -68,9 +68,15 @@ BridgeSettings parseSettings(const std::map<std::string, std::string>& settings,
   }
   BridgeSettings out;
   out.natsUrl = valueOr(settings, "nats_url", out.natsUrl);
-  out.node = valueOr(settings, "node", "");
+  out.node = valueOr(settings, "node", nodeName);
+  if (!nodeName.empty() && out.node != nodeName) {
+    throw std::invalid_argument("setting node '" + out.node + "' is not this node's node_name '" +
+                                nodeName + "': drop the setting (it defaults to the node_name)");
+  }
   if (auto problem = nodeNameProblem(out.node); !problem.empty()) {
-    throw std::invalid_argument("setting node (this node's node_name): " + problem);
+    throw std::invalid_argument(
+        "setting node (this node's node_name; required with a node older than NodeInfo.name): " +
+        problem);
   }
   for (const auto& name : splitList(valueOr(settings, "export", ""))) {
     auto type = ipc::parseEventType(name);

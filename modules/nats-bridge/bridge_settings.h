@@ -19,7 +19,7 @@ inline constexpr const char* kStreamSubjects = "plexus.>";
 
 struct BridgeSettings {
   std::string natsUrl = "nats://127.0.0.1:4222";  // nats_url
-  std::string node;                               // node: this node's node_name (required)
+  std::string node;                               // node: this node's node_name
   std::vector<v1::EventType> exportTypes;         // export: comma-separated types
   std::vector<std::string> importNodes;           // import: comma-separated node names
   std::string stateDir;                           // state_dir: the import ledgers
@@ -27,9 +27,11 @@ struct BridgeSettings {
 
 // Parses the settings; throws std::invalid_argument saying which setting is wrong and why.
 // `moduleId` names the default state dir: $STATE_DIRECTORY, else $XDG_STATE_HOME/plexus, else
-// $HOME/.local/state/plexus, then /<moduleId>.
+// $HOME/.local/state/plexus, then /<moduleId>. `nodeName` is the node's node_name from the
+// handshake (Module::nodeName(), "" from a node older than that field): `node` defaults to it,
+// and a `node` that differs from it is refused; with "" the `node` setting is required.
 BridgeSettings parseSettings(const std::map<std::string, std::string>& settings,
-                             const std::string& moduleId);
+                             const std::string& moduleId, const std::string& nodeName = {});
 
 // Empty when `name` is a valid node name ([A-Za-z0-9_-]{1,64}), else why not.
 std::string nodeNameProblem(const std::string& name);

@@ -2,17 +2,20 @@
 // (README "More than one machine", docs/design.md "The NATS bridge").
 //
 // Export: a durable, drop-policy module subscribed to the `export` types. Each event whose
-// origin is this node goes to `plexus.<node>.<type>` with message id `<node>:<journal offset>`;
-// the handler returns (so the SDK acks it and the durable cursor moves) only after JetStream
-// acked the publish, retrying while NATS is down. Events of other origins are never exported.
+// origin is this node goes to `plexus.<node>.<type>` with message id `<node>:<journal offset>`,
+// published asynchronously (a window of publishes in flight); before the SDK acks anything
+// (Module::beforeAck, so before the durable cursor moves) the exporter waits until JetStream
+// stored every event handed out, publishing again what it did not confirm, retrying while NATS
+// is down. Events of other origins are never exported.
 // Import: per node in `import`, a thread pulls `plexus.<origin>.>` through the durable consumer
 // `<node>_from_<origin>`, publishes each event into this node with its origin kept (needs
 // capabilities.relay and the types in capabilities.publish), records its offset in the import
 // ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped.
-// Settings: nats_url, node (required, this node's node_name), export, import, state_dir.
+// Settings: nats_url, node (default and only accepted value: this node's node_name, from the
+// handshake), export, import, state_dir.
 //
-// Threads: run() thread = the export handlers; one import thread per origin node, owning its
-// consumer and ledger; the JetStream connection is shared (thread-safe).
+// Threads: run() thread = the export handlers and settle(); one import thread per origin node,
+// owning its consumer and ledger; the JetStream connection is shared (thread-safe).
 
 #include <plexus/sdk/module.h>
 
@@ -57,8 +60,8 @@ class FailureLog {
   std::chrono::steady_clock::time_point m_last;
 };
 
-// The run() thread's export of one delivered event: returns only once JetStream stored it (or
-// it is not to be exported), so the SDK acks only what NATS holds.
+// The run() thread's export: handle() sends an event to JetStream, settle() (before every SDK
+// ack) returns once JetStream stored all sent, so the SDK acks only what NATS holds.
 class Exporter {
  public:
   Exporter(JetStream& js, const BridgeSettings& settings) : m_js(js), m_settings(settings) {}
@@ -79,18 +82,37 @@ class Exporter {
     const std::string data = out.SerializeAsString();
     const std::string subject = plexus::bridge::subjectFor(m_settings.node, event.type());
     const std::string id = plexus::bridge::messageId(m_settings.node, d.offset());
+    if (m_js.publishAsync(subject, data, id).empty()) return;  // settle() confirms it
+    untilStored(id, [&] {
+      bool duplicate = false;
+      return m_js.publish(subject, data, id, duplicate);
+    });
+  }
+
+  // Module::beforeAck: the SDK acks (and the durable cursor passes) only what this lets pass, so
+  // it returns once JetStream stored every event handed out so far, publishing again (same
+  // message id: no duplicate) those it did not confirm.
+  void settle() {
+    for (auto& message : m_js.awaitAsync(2s)) {
+      const char* id = nullptr;
+      if (natsMsgHeader_Get(message.get(), "Nats-Msg-Id", &id) != NATS_OK) id = "?";
+      untilStored(id, [&] { return m_js.republish(message.get()); });
+    }
+  }
+
+ private:
+  // Retries `publish` (empty = stored) until JetStream stored the event; logs the failures.
+  template <typename Publish>
+  void untilStored(const std::string& id, Publish publish) {
     auto backoff = 50ms;
     for (;;) {
-      bool duplicate = false;
-      const std::string error = m_js.publish(subject, data, id, duplicate);
+      const std::string error = publish();
       if (error.empty()) {
         m_failures.recovered("export: JetStream publishes work again");
         return;
       }
       m_failures.failed(std::string("export: publish of ")
                             .append(id)
-                            .append(" to ")
-                            .append(subject)
                             .append(" failed: ")
                             .append(error)
                             .append("; retrying (the event stays unacked)"));
@@ -99,7 +121,6 @@ class Exporter {
     }
   }
 
- private:
   JetStream& m_js;
   const BridgeSettings& m_settings;
   FailureLog m_failures;
@@ -204,13 +225,15 @@ class Importer {
 int main() {
   try {
     auto module = plexus::sdk::Module::fromEnvironment({"nats-bridge", "1.0.0"});
-    const BridgeSettings settings = plexus::bridge::parseSettings(module.settings(), module.id());
+    const BridgeSettings settings =
+        plexus::bridge::parseSettings(module.settings(), module.id(), module.nodeName());
     JetStream js(settings.natsUrl);
     js.ensureStream(std::chrono::steady_clock::now() + 30s);
     Exporter exporter(js, settings);
     for (auto type : settings.exportTypes) {
       module.on(type, [&](const plexus::sdk::Delivery& d) { exporter.handle(d); });
     }
+    module.beforeAck([&] { exporter.settle(); });
     std::atomic<bool> stopping{false};
     std::vector<std::unique_ptr<Importer>> importers;
     for (const auto& origin : settings.importNodes) {

@@ -41,6 +41,21 @@ TEST(BridgeSettingsTest, DefaultsTheUrlAndTheStateDir) {
   EXPECT_TRUE(s.importNodes.empty());
 }
 
+TEST(BridgeSettingsTest, TheNodeDefaultsToTheNodesNameAndMustEqualIt) {
+  EXPECT_EQ(parseSettings({{"export", "NewBlock"}}, "bridge", "dc1-a").node, "dc1-a");
+  EXPECT_EQ(parseSettings({{"node", "dc1-a"}, {"export", "NewBlock"}}, "bridge", "dc1-a").node,
+            "dc1-a");
+  std::string why;
+  try {
+    (void)parseSettings({{"node", "dc1-b"}, {"export", "NewBlock"}}, "bridge", "dc1-a");
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
+  }
+  EXPECT_NE(why.find("setting node 'dc1-b' is not this node's node_name 'dc1-a'"),
+            std::string::npos)
+      << why;
+}
+
 TEST(BridgeSettingsTest, RefusesWhatCannotWork) {
   EXPECT_NE(refusal({{"export", "NewBlock"}}).find("setting node"), std::string::npos);
   EXPECT_NE(refusal({{"node", "a.b"}, {"export", "NewBlock"}}).find("only letters"),

@@ -257,6 +257,7 @@ void ModuleServer::handleHandshake(const std::string& moduleId, const v1::Envelo
   ack->set_negotiated_minor(minor);
   ack->mutable_node()->set_version(kPlexusVersion);
   ack->mutable_node()->set_pid(::getpid());
+  ack->mutable_node()->set_name(m_events.nodeName());
   ack->set_channel_capacity(grant->capacity);
   if (minor >= ipc::kMinorLanes) ack->set_critical_capacity(grant->criticalCapacity);
   if (minor >= ipc::kMinorReplay && m_events.journals())

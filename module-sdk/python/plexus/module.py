@@ -170,6 +170,11 @@ class Module:
         return self._connection.handshake.node.version
 
     @property
+    def node_name(self) -> str:
+        """The node's node_name (origin.node of what it stamps); "" from an older node."""
+        return self._connection.handshake.node.name
+
+    @property
     def settings(self) -> Mapping[str, str]:
         """The module's settings from the node's configuration (read-only)."""
         return self._settings

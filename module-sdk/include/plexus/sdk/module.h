@@ -178,6 +178,9 @@ class Module {
   ~Module();  // says Goodbye if run() did not, stops the I/O thread
 
   const std::string& id() const;
+  // The node's node_name (as in origin.node of the events it stamps), from the handshake; empty
+  // when the node is older than that field.
+  std::string nodeName() const;
   // Changes when a remote module reconnects: read it from a handler (or outside run()).
   std::uint64_t incarnation() const;
   std::uint32_t channelCapacity() const;
@@ -237,6 +240,13 @@ class Module {
   // Without one, a ReplayEnd is ignored.
   void onReplayEnd(std::function<void(const v1::ReplayEnd&)> handler);
 
+  // Registers a function the run() thread calls before it acknowledges handled events (each
+  // lane's batch ack, the idle ack, the last acks before run() returns), replacing an earlier
+  // one. Call before run(). A durable module's cursor moves with those acks, so a handler that
+  // hands its work off asynchronously (a publish awaiting a remote store's ack) may return at
+  // once if this function completes that work: what it lets pass is acknowledged. What it
+  // throws is logged and the acks go out.
+  void beforeAck(std::function<void()> settle);
   // Events whose body could not be decoded (acknowledged and skipped).
   std::uint64_t localDecodeErrors() const;
 

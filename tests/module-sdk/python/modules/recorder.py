@@ -96,7 +96,7 @@ for name in types + ["MODULE_LOADED", "NODE_SHUTDOWN"]:
     module.on(EventType[name], handler, filter=module.setting(f"filter.{name}"))
 
 record("ready", id=module.id, capacity=module.channel_capacity, minor=module.protocol_minor,
-       incarnation=module.incarnation, settings=dict(module.settings))
+       incarnation=module.incarnation, settings=dict(module.settings), node_name=module.node_name)
 time.sleep(float(module.setting("sleep_before_run", "0")))  # a slow set-up
 if module.setting("before_run") == "1":
     publish("NEW_BLOCK", 1)
