@@ -8,7 +8,10 @@
 // Import: per node in `import`, a thread pulls `plexus.<origin>.>` through the durable consumer
 // `<node>_from_<origin>`, publishes each event into this node with its origin kept (needs
 // capabilities.relay and the types in capabilities.publish), records its offset in the import
-// ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped.
+// ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped. The
+// node itself drops a relayed (origin node, offset) it took already and answers `duplicate`
+// (what a bridge killed between the node's answer and the ledger write publishes again): the
+// ledger is only the cheap first filter.
 // Settings: nats_url, node (required, this node's node_name), export, import, state_dir.
 //
 // Threads: run() thread = the export handlers; one import thread per origin node, owning its
@@ -172,6 +175,14 @@ class Importer {
     auto backoff = 20ms;
     for (;;) {
       auto answer = m_module.publish(event);
+      if (answer.ok() && answer->duplicate()) {
+        // The node took it before (a redelivery the ledger did not record): not routed again.
+        ++m_duplicates;
+        log("import: " + subject + " offset " + std::to_string(offset) +
+            " was imported before (the node says duplicate; " + std::to_string(m_duplicates) +
+            " so far)");
+        break;
+      }
       // An error with the node's answer attached: the node took it (some block subscriber did not).
       if (answer.ok() || answer.error().publish != nullptr) break;
       const auto code = answer.error().code;
@@ -197,6 +208,7 @@ class Importer {
   const std::atomic<bool>& m_stopping;
   plexus::bridge::ImportLedger m_ledger;
   FailureLog m_failures;
+  std::uint64_t m_duplicates = 0;  // publishes the node answered as duplicates
 };
 
 }  // namespace

@@ -312,6 +312,7 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
     reject(moduleId, status.error(), correlationId);
     return;
   }
+  if (answeredDuplicate(moduleId, correlationId, received)) return;
   Peer& peer = m_peers[moduleId];
   if (peer.outstanding >= m_limits.maxOutstandingPublishes) {
     reject(moduleId,
@@ -323,7 +324,11 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   }
   v1::Event event = received;
   stampEvent(event, moduleId);
-  if (!event.has_origin()) stampOrigin(event, m_events.nodeName(), moduleId);  // else relayed
+  if (event.has_origin()) {
+    m_relayed.take(event.origin().node(), event.origin().offset());  // taken from here on
+  } else {
+    stampOrigin(event, m_events.nodeName(), moduleId);
+  }
   const std::uint64_t token = m_nextToken++;
   m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
   ++peer.outstanding;
