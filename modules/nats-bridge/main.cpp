@@ -1,10 +1,12 @@
 // plexus-nats-bridge: bridges this node's events to NATS JetStream and other nodes' events back
 // (README "More than one machine", docs/design.md "The NATS bridge").
 //
-// Export: a durable, drop-policy module subscribed to the `export` types. Each event whose
-// origin is this node goes to `plexus.<node>.<type>` with message id `<node>:<journal offset>`;
+// Export: a durable, drop-policy module subscribed to the `export` types. Each event without an
+// origin (accepted on this node; a relayed one has one) goes to `plexus.<node>.<type>` with the
+// origin built here {node, source, journal offset, published_at} and message id
+// `<node>:<journal offset>`;
 // the handler returns (so the SDK acks it and the durable cursor moves) only after JetStream
-// acked the publish, retrying while NATS is down. Events of other origins are never exported.
+// acked the publish, retrying while NATS is down. Relayed events are never exported (no loops).
 // Import: per node in `import`, a thread pulls `plexus.<origin>.>` through the durable consumer
 // `<node>_from_<origin>`, publishes each event into this node with its origin kept (needs
 // capabilities.relay and the types in capabilities.publish), records its offset in the import
@@ -68,7 +70,7 @@ class Exporter {
 
   void handle(const plexus::sdk::Delivery& d) {
     const plexus::v1::Event& event = d.event();
-    if (event.origin().node() != m_settings.node) return;  // imported or relayed: no loops
+    if (event.has_origin()) return;  // imported or relayed into this node: no loops
     if (d.offset() == 0) {
       if (!m_warnedUnjournaled) {
         log("event type " + plexus::ipc::displayName(event.type()) +
@@ -78,7 +80,11 @@ class Exporter {
       return;
     }
     plexus::v1::Event out = event;
-    out.mutable_origin()->set_offset(d.offset());
+    auto* origin = out.mutable_origin();  // where and when it was first accepted: here
+    origin->set_node(m_settings.node);
+    origin->set_module(event.source());
+    origin->set_offset(d.offset());
+    origin->set_published_at_unix_ns(event.published_at_unix_ns());
     const std::string data = out.SerializeAsString();
     const std::string subject = plexus::bridge::subjectFor(m_settings.node, event.type());
     const std::string id = plexus::bridge::messageId(m_settings.node, d.offset());

@@ -78,8 +78,9 @@ std::string bridgeSpec(const std::string& self, const std::string& other, const 
   return spec.text();
 }
 
-std::string probeSpec(const std::filesystem::path& report) {
-  ModuleSpec spec("probe", (binDir() / "plexus-test-bridge-probe").string(), {report.string()});
+std::string probeSpec(const std::filesystem::path& report, const std::string& node) {
+  ModuleSpec spec("probe", (binDir() / "plexus-test-bridge-probe").string(),
+                  {report.string(), node});
   spec.capacity = 4096;
   return spec.text();
 }
@@ -87,7 +88,7 @@ std::string probeSpec(const std::filesystem::path& report) {
 std::string nodeConfig(const std::string& self, const std::string& other, const NatsServer& nats,
                        const TempDir& dir, const std::string& more = {}) {
   return "node_name: \"" + self + "\"\n" + bridgeSpec(self, other, nats, dir) +
-         probeSpec(dir / ("probe-" + self)) + more;
+         probeSpec(dir / ("probe-" + self), self) + more;
 }
 
 const std::string kTimings = "restart_backoff_initial_ms: 50\n";

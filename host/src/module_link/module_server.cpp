@@ -324,10 +324,8 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   }
   v1::Event event = received;
   stampEvent(event, moduleId);
-  if (event.has_origin()) {
-    m_relayed.take(event.origin().node(), event.origin().offset());  // taken from here on
-  } else {
-    stampOrigin(event, m_events.nodeName(), moduleId);
+  if (event.has_origin()) {  // relayed (a local event has none): taken from here on
+    m_relayed.take(event.origin().node(), event.origin().offset());
   }
   const std::uint64_t token = m_nextToken++;
   m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
