@@ -1,16 +1,20 @@
 // plexus-nats-bridge: bridges this node's events to NATS JetStream and other nodes' events back
 // (README "More than one machine", docs/design.md "The NATS bridge").
 //
-// Export: a durable, drop-policy module subscribed to the `export` types. Each event whose
-// origin is this node goes to `plexus.<node>.<type>` with message id `<node>:<journal offset>`,
-// published asynchronously (a window of publishes in flight); before the SDK acks anything
-// (Module::beforeAck, so before the durable cursor moves) the exporter waits until JetStream
-// stored every event handed out, publishing again what it did not confirm, retrying while NATS
-// is down. Events of other origins are never exported.
+// Export: a durable, drop-policy module subscribed to the `export` types. Each event without an
+// origin (accepted on this node; a relayed one has one) goes to `plexus.<node>.<type>` with the
+// origin built here {node, source, journal offset, published_at} and message id
+// `<node>:<journal offset>`, published asynchronously (a window of publishes in flight); before
+// the SDK acks anything (Module::beforeAck, so before the durable cursor moves) the exporter
+// waits until JetStream stored every event handed out, publishing again what it did not
+// confirm, retrying while NATS is down. Relayed events are never exported (no loops).
 // Import: per node in `import`, a thread pulls `plexus.<origin>.>` through the durable consumer
 // `<node>_from_<origin>`, publishes each event into this node with its origin kept (needs
 // capabilities.relay and the types in capabilities.publish), records its offset in the import
-// ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped.
+// ledger, then acks it to JetStream; an offset the ledger holds is a redelivery: dropped. The
+// node itself drops a relayed (origin node, offset) it took already and answers `duplicate`
+// (what a bridge killed between the node's answer and the ledger write publishes again): the
+// ledger is only the cheap first filter.
 // Settings: nats_url, node (default and only accepted value: this node's node_name, from the
 // handshake), export, import, state_dir.
 //
@@ -68,7 +72,7 @@ class Exporter {
 
   void handle(const plexus::sdk::Delivery& d) {
     const plexus::v1::Event& event = d.event();
-    if (event.origin().node() != m_settings.node) return;  // imported or relayed: no loops
+    if (event.has_origin()) return;  // imported or relayed into this node: no loops
     if (d.offset() == 0) {
       if (!m_warnedUnjournaled) {
         log("event type " + plexus::ipc::displayName(event.type()) +
@@ -78,7 +82,11 @@ class Exporter {
       return;
     }
     plexus::v1::Event out = event;
-    out.mutable_origin()->set_offset(d.offset());
+    auto* origin = out.mutable_origin();  // where and when it was first accepted: here
+    origin->set_node(m_settings.node);
+    origin->set_module(event.source());
+    origin->set_offset(d.offset());
+    origin->set_published_at_unix_ns(event.published_at_unix_ns());
     const std::string data = out.SerializeAsString();
     const std::string subject = plexus::bridge::subjectFor(m_settings.node, event.type());
     const std::string id = plexus::bridge::messageId(m_settings.node, d.offset());
@@ -193,6 +201,14 @@ class Importer {
     auto backoff = 20ms;
     for (;;) {
       auto answer = m_module.publish(event);
+      if (answer.ok() && answer->duplicate()) {
+        // The node took it before (a redelivery the ledger did not record): not routed again.
+        ++m_duplicates;
+        log("import: " + subject + " offset " + std::to_string(offset) +
+            " was imported before (the node says duplicate; " + std::to_string(m_duplicates) +
+            " so far)");
+        break;
+      }
       // An error with the node's answer attached: the node took it (some block subscriber did not).
       if (answer.ok() || answer.error().publish != nullptr) break;
       const auto code = answer.error().code;
@@ -218,6 +234,7 @@ class Importer {
   const std::atomic<bool>& m_stopping;
   plexus::bridge::ImportLedger m_ledger;
   FailureLog m_failures;
+  std::uint64_t m_duplicates = 0;  // publishes the node answered as duplicates
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 // it until the answer comes): it returns as soon as its answer is received, also when the answer
 // comes in a receive that brings nothing else, and events that arrive meanwhile wait for their
 // handlers in order. Against a FakeNode whose heartbeat interval is a minute: a wait for the next
-// thing on the socket after the answer was already read would cost that minute.
+// thing on the socket after the answer was already read would cost that minute. Also: the
+// publish result of a relayed event the node answers as a duplicate.
 
 #include <gtest/gtest.h>
 #include <plexus/sdk/module.h>
@@ -76,6 +77,41 @@ TEST(ModuleRequestTest, AHandlersRequestReturnsAsSoonAsItsAnswerIsReceived) {
   }
   EXPECT_EQ(heights, expectedHeights) << "the events that came meanwhile, in order, after";
   EXPECT_EQ(goodbye, "node shutdown");
+}
+
+// A relay's publish (origin kept as sent) that the node answers as a duplicate: the publish
+// result says so (PublishResponse.duplicate), the first one does not.
+TEST(ModuleRequestTest, APublishTheNodeTookAlreadyIsADuplicateInTheResult) {
+  FakeNodeThread node(ackAt(ipc::kProtocolMinor), [](FakeNode& fake) {
+    for (const bool duplicate : {false, true}) {
+      auto asked = fake.receive(kWait);
+      ASSERT_TRUE(asked.has_value() && asked->request().has_publish());
+      EXPECT_EQ(asked->request().publish().event().origin().node(), "far");
+      EXPECT_EQ(asked->request().publish().event().origin().offset(), 7u);
+      auto answer = response(asked->request().correlation_id());
+      answer.mutable_response()->mutable_publish()->set_subscribers(duplicate ? 0 : 1);
+      answer.mutable_response()->mutable_publish()->set_duplicate(duplicate);
+      fake.send(answer);
+    }
+  });
+  {
+    Module module = Module::connect(node.options());
+    v1::Event event;
+    event.set_type(v1::EVENT_TYPE_NEW_BLOCK);
+    event.mutable_new_block()->set_height(7);
+    event.mutable_origin()->set_node("far");
+    event.mutable_origin()->set_module("chainsim");
+    event.mutable_origin()->set_offset(7);
+    auto first = module.publish(event);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_FALSE(first->duplicate());
+    EXPECT_EQ(first->subscribers(), 1u);
+    auto again = module.publish(event);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_TRUE(again->duplicate());
+    EXPECT_EQ(again->subscribers(), 0u);
+  }
+  node.join();
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // plexus-test-bridge-probe: records every NewBlock it gets, for the bridge tests, one line each
-// in the file named by its first argument:
+// in the file named by its first argument (its node's name is the second):
 //   <origin node> <origin offset> <source> <height> <latency us>
-// origin offset: the event's origin.offset, or its own journal offset (Delivery::offset()) when
-// the origin is 0 (a local event); latency: now - origin.published_at_unix_ns (same machine).
+// A relayed event: its origin's node and offset, latency now - origin.published_at_unix_ns
+// (same machine). A local one (no origin): the node's name, its journal offset
+// (Delivery::offset()), latency now - published_at_unix_ns.
 
 #include <plexus/sdk/module.h>
 
@@ -11,22 +12,25 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: plexus-test-bridge-probe REPORT\n";
+  if (argc < 3) {
+    std::cerr << "usage: plexus-test-bridge-probe REPORT NODE\n";
     return 2;
   }
   try {
     auto module = plexus::sdk::Module::fromEnvironment({"bridge-probe", "1.0.0"});
     std::ofstream report(argv[1], std::ios::app);
+    const std::string node = argv[2];
     module.on(plexus::v1::EVENT_TYPE_NEW_BLOCK, [&](const plexus::sdk::Delivery& d) {
       const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-      const auto& origin = d.event().origin();
-      const std::uint64_t offset = origin.offset() != 0 ? origin.offset() : d.offset();
-      report << origin.node() << ' ' << offset << ' ' << d.event().source() << ' '
-             << d.event().new_block().height() << ' '
-             << (now - origin.published_at_unix_ns()) / 1000 << '\n';
+      const auto& event = d.event();
+      const bool relayed = event.has_origin();
+      const std::int64_t publishedAt =
+          relayed ? event.origin().published_at_unix_ns() : event.published_at_unix_ns();
+      report << (relayed ? event.origin().node() : node) << ' '
+             << (relayed ? event.origin().offset() : d.offset()) << ' ' << event.source() << ' '
+             << event.new_block().height() << ' ' << (now - publishedAt) / 1000 << '\n';
       report.flush();
     });
     return module.run();

@@ -7,7 +7,7 @@
 //   offset <lane: E|L> <seq> <journal offset>[ flags=<EventFlag bits>]
 //                        (with --report-offsets, after its event line; flags when not 0)
 //   connect-error <message>
-//   publish <ok|CODE> <message>
+//   publish <ok <subscribers>|duplicate|CODE <message>>
 //   publish-answer subscribers=N accepted=A dropped=D failed=F timed_out=T missed=ID:REASON;...
 //                        (after an error that carries the node's answer; with
 //                        --report-answers after a successful publish too)
@@ -22,6 +22,8 @@
 //   --publish TYPE:N     publish N events of TYPE (NewBlock heights 1..N) and report each result
 //   --publish-on TYPE    start publishing when the first TYPE event arrives (default: at once)
 //   --tag-incarnation    published NewBlock heights are incarnation * 1000000 + 1..N instead
+//   --relay-from NODE:P  publish i (from 0) has origin {NODE, "chainsim", offset i % P + 1}: a
+//                        relay (capabilities.relay) sending 1..P, then again
 //   --tag-pid            "connected" and "event" lines end with " pid=<this process's pid>"
 //                        (a report shared by several processes stays attributable)
 //   --report-offsets     after each "event" line, an "offset" line: Delivery::offset() (1.4)
@@ -72,6 +74,8 @@ struct Options {
   std::string publishType;
   int publishCount = 0;
   std::string publishOn;
+  std::string relayFrom;  // --relay-from NODE:P
+  int relayPeriod = 1;
   bool tagIncarnation = false;
   bool tagPid = false;
   bool reportOffsets = false;
@@ -113,7 +117,11 @@ Options parse(int argc, char** argv) {
       o.publishOn = next();
     else if (a == "--tag-incarnation")
       o.tagIncarnation = true;
-    else if (a == "--crash-after")
+    else if (a == "--relay-from") {
+      std::string v = next();
+      o.relayFrom = v.substr(0, v.find(':'));
+      o.relayPeriod = std::stoi(v.substr(v.find(':') + 1));
+    } else if (a == "--crash-after")
       o.crashAfter = std::stol(next());
     else if (a == "--ignore-shutdown")
       o.ignoreShutdown = true;
@@ -307,10 +315,17 @@ int main(int argc, char** argv) {
           } else if (event.type() == plexus::v1::EVENT_TYPE_NODE_SHUTDOWN) {
             event.mutable_node_shutdown()->set_reason("forged");
           }
+          if (!options.relayFrom.empty()) {
+            event.mutable_origin()->set_node(options.relayFrom);
+            event.mutable_origin()->set_module("chainsim");
+            event.mutable_origin()->set_offset(static_cast<std::uint64_t>(i % options.relayPeriod) +
+                                               1);
+          }
           auto result = module->publish(event);
-          report.line(result ? std::string("publish ok ") + std::to_string(result->subscribers())
-                             : "publish " + plexus::v1::ErrorCode_Name(result.error().code) + " " +
-                                   result.error().message);
+          report.line(result && result->duplicate() ? std::string("publish duplicate")
+                      : result ? std::string("publish ok ") + std::to_string(result->subscribers())
+                               : "publish " + plexus::v1::ErrorCode_Name(result.error().code) +
+                                     " " + result.error().message);
           if (!result && result.error().publish) report.line(answerLine(*result.error().publish));
           if (result && options.reportAnswers) report.line(answerLine(*result));
         }

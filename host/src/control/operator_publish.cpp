@@ -105,7 +105,6 @@ void OperatorPublish::pump(std::uint64_t publishId) {
   for (std::uint32_t n = 0; n < kChunk && op.remaining > 0 && !op.waiting; ++n) {
     v1::Event event = op.event;
     stampEvent(event, ipc::kOperatorSource);
-    stampOrigin(event, m_events.nodeName(), ipc::kOperatorSource);
     --op.remaining;
     op.waiting = true;
     auto report =

@@ -24,14 +24,6 @@ void stampEvent(v1::Event& event, std::string_view source) {
   event.set_published_mono_ns(monotonicNs());
 }
 
-void stampOrigin(v1::Event& event, std::string_view node, std::string_view publisher) {
-  auto* origin = event.mutable_origin();
-  origin->set_node(std::string(node));
-  origin->set_module(std::string(publisher));
-  origin->set_offset(0);
-  origin->set_published_at_unix_ns(event.published_at_unix_ns());  // stampEvent's, when called
-}
-
 ipc::SharedBytes serializeEvent(const v1::Event& event) {
   const std::size_t size = event.ByteSizeLong();
   ipc::SharedBytes bytes = ipc::SharedBytes::allocate(size);

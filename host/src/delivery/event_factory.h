@@ -2,7 +2,9 @@
 
 // Building the events the host itself publishes, and stamping any event at publish time.
 // The host stamps `source` and both publish times itself, whatever the publisher sent, then
-// serializes the event exactly once into SharedBytes for every subscriber.
+// serializes the event exactly once into SharedBytes for every subscriber. A local event carries
+// no `origin` (it would only repeat source and published_at): only relayed events do, set by the
+// relay module (docs/design.md "The NATS bridge").
 // Thread rule: pure functions, any thread.
 
 #include <plexus/v1/events.pb.h>
@@ -16,10 +18,6 @@
 namespace plexus::host {
 
 void stampEvent(v1::Event& event, std::string_view source);
-// Sets origin {node, publisher, offset 0, the event's published_at}: where and when an event was
-// first accepted; call after stampEvent. The module, operator and in-process publish paths call
-// it; a relay module's own origin is kept instead.
-void stampOrigin(v1::Event& event, std::string_view node, std::string_view publisher);
 ipc::SharedBytes serializeEvent(const v1::Event& event);
 
 // A stamped event from the host with its type set; the caller fills the payload.

@@ -46,7 +46,6 @@ Status InProcessPublisher::publishAsync(const v1::Event& event, Done done) {
   if (auto status = ipc::checkPayloadMatchesType(event); !status) return status;
   v1::Event stamped = event;
   stampEvent(stamped, ipc::kHostSource);
-  stampOrigin(stamped, m_events.nodeName(), ipc::kHostSource);
   if (!m_queue.push({stamped.type(), serializeEvent(stamped), std::move(done)})) {
     return makeError(v1::ERROR_CODE_UNAVAILABLE, "the node is shutting down");
   }

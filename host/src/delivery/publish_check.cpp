@@ -24,6 +24,12 @@ Status checkRelayedOrigin(const v1::Event& event, std::string_view ownNode) {
   if (origin.module().empty()) {
     return makeError(v1::ERROR_CODE_INVALID_ARGUMENT, "origin.module is empty");
   }
+  if (origin.offset() == 0) {
+    // The node drops a relayed duplicate by (origin.node, origin.offset): it needs the offset.
+    return makeError(
+        v1::ERROR_CODE_INVALID_ARGUMENT,
+        "origin.offset is 0: a relayed event carries its journal offset on " + origin.node());
+  }
   return {};
 }
 

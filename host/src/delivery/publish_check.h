@@ -16,9 +16,10 @@ namespace plexus::host {
 
 // `module` is the publishing module's config; nullptr for the operator.
 // An event with `origin` set is refused (PERMISSION_DENIED) unless `module` has
-// capabilities.relay: the operator and other modules get the node's own origin stamped. A
+// capabilities.relay: the events of the operator and other modules carry no origin. A
 // relayed origin must name a valid node other than `ownNode` (an event of this node coming back
-// is a loop: refused) and a publisher (INVALID_ARGUMENT).
+// is a loop: refused), a publisher and an offset other than 0 (INVALID_ARGUMENT): the node
+// drops a relayed duplicate by (origin.node, origin.offset) (RelayedOffsets).
 Status checkPublish(const v1::Event& event, std::string_view publisher,
                     const v1::ModuleConfig* module, std::string_view ownNode);
 

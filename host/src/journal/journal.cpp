@@ -41,6 +41,26 @@ std::function<std::chrono::steady_clock::time_point()> steadyClock(
   return [] { return std::chrono::steady_clock::now(); };
 }
 
+// The relayed events at the tail (start-up, before the writer takes the store); a read failure
+// leaves none: the node then cannot tell a relayed duplicate of the previous run (logged).
+std::vector<RelayedOrigin> relayedTail(JournalStore& store, const JournalSettings& settings) {
+  const auto started = std::chrono::steady_clock::now();
+  auto relayed = scanRelayedTail(store, settings.relayedScan);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  if (!relayed) {
+    logger("journal")->warn("journal {}: cannot read its tail for relayed events: {}",
+                            settings.directory.string(), relayed.error().message);
+    return {};
+  }
+  if (!relayed->empty()) {
+    logger("journal")->info("journal {}: {} relayed events among the last {} offsets ({} ms)",
+                            settings.directory.string(), relayed->size(), settings.relayedScan, ms);
+  }
+  return std::move(*relayed);
+}
+
 std::int64_t wallNowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -73,6 +93,7 @@ Journal::Journal(std::unique_ptr<JournalStore> store, const JournalSettings& set
       cursor.deliveredThrough = std::max(cursor.deliveredThrough, hole->first - 1);
   }
   m_oldestRecent = m_allocator.next();
+  m_relayedAtStart = relayedTail(*store, settings);
   m_writer =
       std::make_unique<JournalWriter>(std::move(store), m_notices, settings.writer, &m_reads);
   if (reader) m_reader = std::make_unique<JournalReader>(std::move(reader), m_reads);

@@ -39,12 +39,17 @@
 #include "journal/journal_store.h"
 #include "journal/journal_writer.h"
 #include "journal/offset_allocator.h"
+#include "journal/relayed_tail.h"
 #include "plexus/ipc/event_types.h"
 #include "plexus/ipc/shared_bytes.h"
 #include "plexus/ipc/thread_checker.h"
 #include "runtime/rate_limited_log.h"
 
 namespace plexus::host {
+
+// The tail the start scans for relayed events: as many offsets as RelayedOffsets keeps per
+// origin node (docs/design.md "Relayed duplicates" has what it costs).
+inline constexpr std::uint64_t kRelayedScan = 65536;
 
 struct JournalSettings {
   std::filesystem::path directory;  // holds journal.sqlite and journal.lock
@@ -56,6 +61,8 @@ struct JournalSettings {
   // the hand-out rate (ReservationSizer) up to Journal::kMaxReservationBlock. 16 384: a round
   // trip of the writer at a moderate rate stays well inside it.
   std::uint64_t reservationBlock = 4 * OffsetAllocator::kDefaultBlock;
+  // How many offsets at the tail the start reads for relayed events (Journal::relayedAtStart).
+  std::uint64_t relayedScan = kRelayedScan;
   // The clock the hand-out rate and round trips are measured with (tests drive their own).
   std::function<std::chrono::steady_clock::time_point()> steadyNow;
 };
@@ -139,6 +146,10 @@ class Journal {
   JournalWriter::Notices& notices() { return m_notices; }
   void onNotices();  // drains notices() (the owner, when it is readable)
 
+  // The relayed events among the last JournalSettings::relayedScan offsets when the journal
+  // opened (journal order), handed over once: the node's RelayedOffsets starts with them.
+  std::vector<RelayedOrigin> takeRelayedAtStart() { return std::move(m_relayedAtStart); }
+
   JournalStatus status();
   // Writes what is queued and ends the journal thread; the reservation shrinks to what was
   // handed out. Idempotent; record() afterwards gives 0.
@@ -163,7 +174,8 @@ class Journal {
   std::unordered_map<std::uint64_t, ReadDone> m_pendingReads;
   std::uint64_t m_lastReadId = 0;
   std::vector<RecentEvent> m_recent;  // by offset modulo kRecentEvents
-  std::uint64_t m_oldestRecent = 1;   // the oldest offset that may still be held
+  std::vector<RelayedOrigin> m_relayedAtStart;
+  std::uint64_t m_oldestRecent = 1;  // the oldest offset that may still be held
   std::size_t m_recentBytes = 0;
   std::unique_ptr<JournalWriter> m_writer;
   std::unique_ptr<JournalReader> m_reader;  // null without a second connection

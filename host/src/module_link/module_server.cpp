@@ -313,6 +313,7 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
     reject(moduleId, status.error(), correlationId);
     return;
   }
+  if (answeredDuplicate(moduleId, correlationId, received)) return;
   Peer& peer = m_peers[moduleId];
   if (peer.outstanding >= m_limits.maxOutstandingPublishes) {
     reject(moduleId,
@@ -324,7 +325,9 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   }
   v1::Event event = received;
   stampEvent(event, moduleId);
-  if (!event.has_origin()) stampOrigin(event, m_events.nodeName(), moduleId);  // else relayed
+  if (event.has_origin()) {  // relayed (a local event has none): taken from here on
+    m_relayed.take(event.origin().node(), event.origin().offset());
+  }
   const std::uint64_t token = m_nextToken++;
   m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
   ++peer.outstanding;

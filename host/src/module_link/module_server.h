@@ -18,6 +18,10 @@
 // A pending publish belongs to the incarnation that asked: its answer is sent only while that
 // incarnation is still the module's connected one, never to a later incarnation (whose
 // correlation ids start over) nor to a module between incarnations.
+// A relayed publish (origin set, by a relay module) whose (origin.node, origin.offset) the node
+// took already (RelayedOffsets, seeded from the journal's tail at start) is answered OK with
+// `duplicate` set and is not routed, journaled or counted as published; it counts in
+// relayedDuplicates() and a rate-limited warning (module_server_relay.cpp).
 // Thread rule: loop thread only.
 
 #include <plexus/v1/wire.pb.h>
@@ -30,6 +34,8 @@
 #include <vector>
 
 #include "delivery/event_manager.h"
+#include "delivery/relayed_offsets.h"
+#include "journal/relayed_tail.h"
 #include "module_link/module_registry.h"
 #include "module_link/module_transport.h"
 #include "plexus/ipc/thread_checker.h"
@@ -53,6 +59,12 @@ class ModuleServer final : public PublishWaiter {
               std::span<zmq::message_t> frames, int peerPid = 0);
 
   void onPublishDone(std::uint64_t token, const PublishReport& report) override;
+
+  // The relayed events the journal held when the node started (Journal::takeRelayedAtStart):
+  // taken, so their publishes again are duplicates. Before any module connects.
+  void restoreRelayed(const std::vector<RelayedOrigin>& relayed);
+  // Relayed publishes answered as duplicates since the node started.
+  std::uint64_t relayedDuplicates() const { return m_relayedDuplicates; }
 
   // Sends an envelope to a module; an unreachable module is reported to the registry.
   void send(const std::string& moduleId, const v1::Envelope& envelope);
@@ -84,6 +96,9 @@ class ModuleServer final : public PublishWaiter {
   void handleRequest(const std::string& moduleId, const v1::Request& request);
   void handlePublish(const std::string& moduleId, std::uint64_t correlationId,
                      const v1::Event& event);
+  // True when `event` is relayed and its origin was taken: answered as a duplicate.
+  bool answeredDuplicate(const std::string& moduleId, std::uint64_t correlationId,
+                         const v1::Event& event);
   void malformed(const std::string& moduleId, const std::string& why,
                  std::uint64_t correlationId = 0);
   void reject(const std::string& moduleId, const Error& error, std::uint64_t correlationId = 0);
@@ -98,6 +113,8 @@ class ModuleServer final : public PublishWaiter {
   std::unordered_map<std::uint64_t, PendingPublish> m_pendingPublishes;
   std::unordered_map<std::string, Peer> m_peers;
   std::uint64_t m_nextToken = 1;
+  RelayedOffsets m_relayed;
+  std::uint64_t m_relayedDuplicates = 0;
   RateLimitedLog m_warnings;
   ThreadChecker m_thread;
 };

@@ -131,6 +131,8 @@ class Node::Impl {
     }
     m_zap.setRemoteKeys(remoteKeysOf(m_config));  // before the loop serves any connection
     m_sink.setOwners(m_supervisor, m_tails);
+    // Relayed events of the previous run stay duplicates (docs/design.md "Relayed duplicates").
+    if (m_journal) m_moduleServer.restoreRelayed(m_journal->takeRelayedAtStart());
     for (ControlHandler* handler : std::initializer_list<ControlHandler*>{
              &m_queries, &m_commands, &m_operatorPublish, &m_maintenanceRequests, &m_journalQueries,
              &m_journalReads, &m_cursorQueries, &m_tails}) {

@@ -290,7 +290,9 @@ class Module:
     # ---- requests ----
     def publish(self, event: Union[Event, Message]) -> PublishResponse:
         """Any thread. `event`: a plexus.v1.Event, or a payload (e.g. NewBlock(...)) to wrap.
-        Returns the node's PublishResponse once every block-policy subscriber took the event.
+        Returns the node's PublishResponse once every block-policy subscriber took the event;
+        for a relay module's event (origin set) that the node took already (same origin node and
+        offset), `duplicate` is True and nothing was routed again.
         Raises PublishError: PERMISSION_DENIED (host-only type or not in capabilities.publish),
         INVALID_ARGUMENT (type/payload mismatch), TIMEOUT (a block subscriber did not take it in
         time, or no answer), UNAVAILABLE (a block subscriber is stopping, gone or restarting;

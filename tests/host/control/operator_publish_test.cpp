@@ -113,13 +113,13 @@ TEST_F(OperatorPublishTest, ACountBeyondAChunkIsPumpedThroughTheLoopAndTotalled)
   EXPECT_EQ(delivered[0].new_block().height(), 9u);
 }
 
-TEST_F(OperatorPublishTest, TheOperatorsEventsHaveThisNodeAsOriginAndMayNotSetOne) {
+TEST_F(OperatorPublishTest, TheOperatorsEventsCarryNoOriginAndMayNotSetOne) {
   attach("sub", 4, DeliveryPolicy::Drop);
   ASSERT_TRUE(answer(publishRequest(1, v1::EVENT_TYPE_NEW_BLOCK)).has_publish());
   const auto delivered = sink.events("sub");
   ASSERT_EQ(delivered.size(), 1u);
-  EXPECT_EQ(delivered[0].origin().node(), "node-a");
-  EXPECT_EQ(delivered[0].origin().module(), ipc::kOperatorSource);
+  EXPECT_FALSE(delivered[0].has_origin());
+  EXPECT_EQ(delivered[0].source(), ipc::kOperatorSource);
 
   v1::ControlRequest forged = publishRequest(1, v1::EVENT_TYPE_NEW_BLOCK);
   forged.mutable_publish()->mutable_event()->mutable_origin()->set_node("node-b");

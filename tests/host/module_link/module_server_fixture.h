@@ -213,7 +213,7 @@ class ModuleServerTest : public ::testing::Test {
   FakeTransport transport;
   EventManager em{transport, [] {
                     EventManager::Options options;
-                    options.nodeName = "node-a";  // stamped as origin.node
+                    options.nodeName = "node-a";  // a relayed origin naming it is a loop
                     return options;
                   }()};
   FakeRegistry registry{em};

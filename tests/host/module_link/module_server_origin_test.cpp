@@ -1,6 +1,6 @@
-// ModuleServer: the origin of published events (docs/design.md "The NATS bridge"): stamped with
-// the node's name and the publisher, a module's own origin refused unless it has the relay
-// capability, a relay's origin kept (source still the relay) and checked.
+// ModuleServer: the origin of published events (docs/design.md "The NATS bridge"): a local
+// event carries none, a module's own origin is refused unless it has the relay capability, a
+// relay's origin is kept (source still the relay) and checked.
 
 #include <gtest/gtest.h>
 
@@ -34,16 +34,15 @@ class ModuleServerOriginTest : public ModuleServerTest {
   }
 };
 
-TEST_F(ModuleServerOriginTest, APublishGetsTheNodeAndThePublisherAsOrigin) {
+TEST_F(ModuleServerOriginTest, ALocalPublishCarriesNoOrigin) {
   connect("sub", {v1::EVENT_TYPE_NEW_BLOCK});
   connect("pub");
   send("pub", publishEnvelope(1, newBlock(7)));
   ASSERT_TRUE(last("pub").has_response()) << last("pub").DebugString();
   const auto events = delivered();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].origin().node(), "node-a");
-  EXPECT_EQ(events[0].origin().module(), "pub");
-  EXPECT_EQ(events[0].origin().offset(), 0u);  // not journaled here; EventMeta carries offsets
+  EXPECT_FALSE(events[0].has_origin()) << "source and published_at say it: " << events[0].source();
+  EXPECT_EQ(events[0].source(), "pub");
 }
 
 TEST_F(ModuleServerOriginTest, AnOriginFromAModuleWithoutRelayIsDenied) {
@@ -69,14 +68,14 @@ TEST_F(ModuleServerOriginTest, ARelayKeepsItsOriginAndIsStillTheSource) {
   EXPECT_EQ(events[0].origin().offset(), 42u);
 }
 
-TEST_F(ModuleServerOriginTest, ARelayWithoutOriginGetsItsOwnNodeStamped) {
+TEST_F(ModuleServerOriginTest, ARelayWithoutOriginPublishesALocalEvent) {
   connect("sub", {v1::EVENT_TYPE_NEW_BLOCK});
   connect("bridge");
   send("bridge", publishEnvelope(4, newBlock(1)));
   const auto events = delivered();
   ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].origin().node(), "node-a");
-  EXPECT_EQ(events[0].origin().module(), "bridge");
+  EXPECT_FALSE(events[0].has_origin());
+  EXPECT_EQ(events[0].source(), "bridge");
 }
 
 TEST_F(ModuleServerOriginTest, ARelayedOriginOfThisNodeOrABadNameIsInvalid) {

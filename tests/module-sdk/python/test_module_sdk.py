@@ -93,6 +93,35 @@ def test_publish_and_stats_from_a_handler_and_before_run(start_node, tmp_path):
     assert all(s["acked"] < 3 and s["in_flight"] >= 1 for s in handler_stats)
 
 
+def test_a_relayed_event_published_again_is_answered_as_a_duplicate(start_node, tmp_path):
+    relay_out, sink_out = tmp_path / "relay.jsonl", tmp_path / "sink.jsonl"
+    modules = module_block(
+        "relay", relay_out,
+        {"subscribe": "NEW_BLOCK", "publish_on_block": "NEW_TRANSACTION", "relay_from": "far:2"},
+        "  capabilities { publish: [EVENT_TYPE_NEW_TRANSACTION] relay: true }\n")
+    modules += module_block("sink", sink_out, {"subscribe": "NEW_TRANSACTION"})
+    node = start_node(modules)
+    for name in ("relay", "sink"):
+        wait_for(lambda: node.state(name) == "MODULE_STATE_READY", what=f"{name} ready")
+    node.ctl("publish", "NewBlock", "--payload", '{"hash":"01","height":3}', "--count", "4")
+    published = wait_for(lambda: len(p := [r for r in read_records(relay_out)
+                                           if r["kind"] == "published"]) == 4 and p,
+                         what="4 relayed publishes")
+    # Origin offsets 1, 2, then 1, 2 again: the node took each once.
+    assert [(p["origin_offset"], p["duplicate"]) for p in published] == [
+        (1, False), (2, False), (1, True), (2, True)]
+    assert [p["subscribers"] for p in published] == [1, 1, 0, 0]
+    txs = wait_for(lambda: len(t := events(read_records(sink_out), "NEW_TRANSACTION")) >= 2 and t,
+                   what="2 txs at the sink")
+    assert all(t["source"] == "relay" for t in txs)
+    node.ctl("publish", "NewBlock", "--payload", '{"hash":"02","height":4}')  # offset 1 once more
+    fifth = wait_for(lambda: len(p := [r for r in read_records(relay_out)
+                                       if r["kind"] == "published"]) == 5 and p[4],
+                     what="the fifth publish")
+    assert fifth["duplicate"] and fifth["subscribers"] == 0
+    assert len(events(read_records(sink_out), "NEW_TRANSACTION")) == 2  # duplicates never routed
+
+
 def test_publish_refused_raises_publish_error_with_code(start_node, tmp_path):
     out = tmp_path / "rec.jsonl"
     node = start_node(module_block("rec", out, {"subscribe": "NEW_BLOCK",

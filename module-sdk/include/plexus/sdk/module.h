@@ -222,6 +222,8 @@ class Module {
   // take it in time), UNAVAILABLE (a block subscriber is stopping, gone or restarting; or the
   // connection was lost). When a block subscriber did not take the event, the error carries the
   // node's full answer in `error().publish`: the counts and every such subscriber with why.
+  // A relay module's event (origin set, capabilities.relay) whose origin node and offset the node
+  // took already is answered with `duplicate()` true and was not routed again.
   Result<v1::PublishResponse> publish(const v1::Event& event);
 
   // Any thread: this module's delivery statistics, as the node counts them.

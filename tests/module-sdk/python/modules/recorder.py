@@ -9,6 +9,9 @@ its `out` setting. Settings (all optional but `out`):
   use_async         "1": async handlers under run_async()
   sleep_before_run  seconds of (slow) set-up between connecting and run()
   sleep_in_block    seconds each NewBlock handler takes
+  relay_from        "NODE:P": the i-th publish (from 0) carries origin {NODE, offset i % P + 1}, as
+                    a relay module does (capabilities.relay); its record says whether the node
+                    answered it as a duplicate
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from plexus import Delivery, EventType, events_pb2
 module = plexus.Module.from_environment(name="recorder", version="9.9")
 out = open(module.setting("out"), "a", buffering=1)
 handled = 0
+relayed = 0
 
 
 def record(kind: str, **fields: Any) -> None:
@@ -49,19 +53,27 @@ def delivery_record(d: Delivery) -> Dict[str, Any]:
 
 
 def publish(event_type: str, height: int) -> None:
+    global relayed
     if event_type == "NEW_TRANSACTION":
         payload: Any = events_pb2.NewTransaction(txid=f"tx{height}", size=200, fee=height)
     elif event_type == "NEW_BLOCK":
         payload = events_pb2.NewBlock(hash="ab", height=height)
     else:
         payload = events_pb2.ChainReorg(old_tip="aa", new_tip="bb", fork_height=height)
+    event = plexus.make_event(payload)
+    if module.setting("relay_from"):
+        node, period = module.setting("relay_from").split(":")
+        event.origin.node, event.origin.module = node, "chainsim"
+        event.origin.offset = relayed % int(period) + 1
+        relayed += 1
     try:
-        response = module.publish(payload)
+        response = module.publish(event)
     except plexus.PublishError as e:
         record("publish_error", code=plexus.ErrorCode(e.code).name, message=e.message)
     else:
         record("published", type=event_type, subscribers=response.subscribers,
-               accepted=response.accepted, dropped=response.dropped)
+               accepted=response.accepted, dropped=response.dropped,
+               duplicate=response.duplicate, origin_offset=event.origin.offset)
 
 
 def stats() -> None:
