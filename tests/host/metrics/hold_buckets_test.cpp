@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 
@@ -38,7 +39,7 @@ TEST(HoldBucketsTest, MergedBucketsCountEveryObservationBelowTheirBoundExactly) 
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < exposed.bounds.size(); ++i) {
     cumulative += exposed.counts[i];
-    const auto boundNs = static_cast<std::int64_t>(exposed.bounds[i] * 1e9 + 0.5);
+    const auto boundNs = std::llround(exposed.bounds[i] * 1e9);
     std::uint64_t atOrBelow = 0;  // what the recorded histogram says for le = this bound
     for (std::int64_t bound : HoldHistogram::kBoundsNs)
       atOrBelow += (bound <= boundNs ? 1 : 0) + (bound + 1 <= boundNs ? 1 : 0);
