@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Scrapes a node's /metrics SCRAPES times, every INTERVAL seconds, with curl, and prints the
-# latency median and p99 (curl's time_total, one connection per scrape), the same for the first
-# byte (time_starttransfer: connect, request, snapshot and formatting), the loop's time per
-# snapshot (plexus_metrics_snapshot_duration_seconds of each answer) median and p99, and the CPU
-# time of the process's plexus-metrics thread over the scrapes (with PID). docs/performance.md
-# "Metrics" runs it against plexus-bench --metrics-listen.
+# Scrapes a node's /metrics SCRAPES times, every INTERVAL seconds, with curl, and prints the size
+# of the last body (bytes, sample lines), the latency median and p99 (curl's time_total, one
+# connection per scrape), the same for the first byte (time_starttransfer: connect, request,
+# snapshot and formatting), the loop's time per snapshot (plexus_metrics_snapshot_duration_seconds
+# of each answer) median and p99, and the CPU time of the process's plexus-metrics thread over the
+# scrapes (with PID). docs/performance.md "Metrics" runs it against plexus-bench --metrics-listen.
 # usage: tests/bench/metrics_scrape.sh PORT SCRAPES [INTERVAL_S=0.1] [PID]
 set -euo pipefail
 port=$1 scrapes=$2 interval=${3:-0.1} pid=${4:-}
 url=http://127.0.0.1:$port/metrics
-work=$(mktemp -d)
+# The bodies go to tmpfs: on ext4, curl truncating and rewriting the same file each scrape made
+# the kernel flush it (auto_da_alloc) and added 0.3 to 40 ms after the first byte to the
+# latency, the client's disk and not the node's answer (docs/performance.md, third pass).
+work=$(mktemp -d -p "$([[ -d /dev/shm && -w /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
 trap 'rm -rf "$work"' EXIT
 
 # utime + stime of the plexus-metrics thread, in clock ticks (0 without a PID).
@@ -51,7 +54,8 @@ quantiles() {  # median and p99 of a column of seconds, in ms
     p99 = int(NR * 0.99); if (p99 < 1) p99 = 1
     printf "median_ms=%.3f p99_ms=%.3f", v[int((NR + 1) / 2)] * 1000, v[p99] * 1000 }'
 }
-echo "scrapes=$scrapes failed=$failed bytes=$(wc -c <"$work/body") latency: $(quantiles "$work/latency")" \
+echo "scrapes=$scrapes failed=$failed bytes=$(wc -c <"$work/body")" \
+     "samples=$(grep -vc '^#' "$work/body") latency: $(quantiles "$work/latency")" \
      "first_byte: $(quantiles "$work/first_byte")" \
      "loop_snapshot: $(quantiles "$work/snapshot")" \
      "metrics_thread_cpu_s=$(echo "scale=3; ($cpu_after - $cpu_before) / $(getconf CLK_TCK)" | bc)" \

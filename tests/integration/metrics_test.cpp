@@ -49,6 +49,20 @@ std::string key(const std::string& name, const std::string& module, const char* 
   return out + "}";
 }
 
+// The rows /metrics leaves out (docs/operations.md "Metric list"), restated: a critical lane
+// before its first event; the journal families of a module without a replay lane or journal
+// counts.
+bool laneHasRows(const v1::LaneStats& l) {
+  return l.lane() != v1::LANE_CRITICAL || l.routed() != 0 || l.max_held() != 0 || l.queued() != 0 ||
+         l.in_flight() != 0 || l.blocked() != 0;
+}
+
+bool journalHasRows(const v1::DeliveryStats& m) {
+  for (const v1::LaneStats& l : m.lanes())
+    if (l.lane() == v1::LANE_REPLAY) return true;
+  return m.replayed() != 0 || m.redelivered() != 0 || m.journal_holes() != 0 || m.trimmed() != 0;
+}
+
 // What /metrics must say for every module of a `stats --json` answer.
 Samples expectedFrom(const v1::StatsResponse& stats) {
   Samples out;
@@ -58,6 +72,7 @@ Samples expectedFrom(const v1::StatsResponse& stats) {
   for (const v1::DeliveryStats& m : stats.modules()) {
     const std::string& id = m.module_id();
     for (const v1::LaneStats& l : m.lanes()) {
+      if (!laneHasRows(l)) continue;
       const char* lane = laneName(l.lane());
       put(key("plexus_module_events_routed_total", id, lane), l.routed());
       put(key("plexus_module_events_successful_total", id, lane), l.successful());
@@ -74,10 +89,12 @@ Samples expectedFrom(const v1::StatsResponse& stats) {
     put(key("plexus_module_events_filtered_total", id), m.filtered());
     put(key("plexus_module_decode_errors_total", id), m.decode_errors());
     put(key("plexus_module_rejected_requests_total", id), m.rejected());
-    put(key("plexus_module_events_replayed_total", id), m.replayed());
-    put(key("plexus_module_events_redelivered_total", id), m.redelivered());
-    put(key("plexus_module_journal_holes_total", id), m.journal_holes());
-    put(key("plexus_module_journal_trimmed_total", id), m.trimmed());
+    if (journalHasRows(m)) {
+      put(key("plexus_module_events_replayed_total", id), m.replayed());
+      put(key("plexus_module_events_redelivered_total", id), m.redelivered());
+      put(key("plexus_module_journal_holes_total", id), m.journal_holes());
+      put(key("plexus_module_journal_trimmed_total", id), m.trimmed());
+    }
     put(key("plexus_module_max_held", id), m.max_held());
     out[key("plexus_module_last_event_timestamp_seconds", id)] =
         static_cast<double>(m.last_event_at_unix_ms()) / 1000.0;
@@ -145,6 +162,13 @@ TEST_F(MetricsTest, AQuietNodeReportsWhatStatsJsonSaysAndAResetLowersNothing) {
   ASSERT_GT(stats.modules(1).channel_full(), 0U) << "b dropped some";
   Samples before = scrape();
   EXPECT_EQ(compare(expectedFrom(stats), before, "/metrics"), 0) << m_lastBody;
+  // NewBlock is no critical type: both modules have a critical lane (stats) but no rows for it;
+  // neither is durable: no journal rows.
+  ASSERT_EQ(stats.modules(0).lanes_size(), 2) << "event and critical";
+  EXPECT_FALSE(laneHasRows(stats.modules(0).lanes(1)));
+  EXPECT_EQ(before.count(key("plexus_module_events_routed_total", "a", "critical")), 0U);
+  EXPECT_EQ(before.count(key("plexus_module_channel_capacity", "b", "critical")), 0U);
+  EXPECT_EQ(before.count(key("plexus_module_events_replayed_total", "a")), 0U);
   EXPECT_EQ(before.at("plexus_module_state{module=\"a\",state=\"ready\"}"), 1);
   EXPECT_EQ(before.at("plexus_module_state{module=\"a\",state=\"crashed\"}"), 0);
   EXPECT_EQ(before.at("plexus_module_restarts_total{module=\"b\"}"), 0);
@@ -247,7 +271,7 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheSameNumbers) {
     std::map<std::string, double> expected;
     for (const auto& m : stats.modules())
       for (const auto& l : m.lanes())
-        expected[m.module_id() + "/" + laneName(l.lane())] = check.lane(l);
+        if (laneHasRows(l)) expected[m.module_id() + "/" + laneName(l.lane())] = check.lane(l);
     EXPECT_EQ(queryValues(prometheus, check.promql), expected) << check.promql;
   }
   std::map<std::string, double> totals;
@@ -256,6 +280,38 @@ TEST_F(MetricsTest, ARealPrometheusScrapesTheSameNumbers) {
   EXPECT_EQ(queryValues(prometheus, "sum by (module) (plexus_module_events_routed_total)"), totals);
   EXPECT_EQ(queryValues(prometheus, "plexus_module_state{state=\"ready\"}"),
             (std::map<std::string, double>{{"a", 1}, {"b", 1}}));
+}
+
+// A module that takes ChainReorg (a critical type by default) has no critical-lane rows until the
+// first one; then the rows are there, equal to `stats --json`'s, and stay.
+TEST(MetricsCriticalLaneTest, TheCriticalLaneRowsAppearWithItsFirstEvent) {
+  TempDir scratch;
+  const std::uint16_t port = freeLoopbackPort();
+  const ModuleSpec lanes("c", (binDir() / "plexus-test-lanes").string(),
+                         {"--report", (scratch / "c.report").string()});
+  TestNode node(lanes.text() + "metrics_listen: \"127.0.0.1:" + std::to_string(port) + "\"\n");
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  const std::string routed = key("plexus_module_events_routed_total", "c", "critical");
+  HttpReply reply = httpGet(port, "/metrics");
+  ASSERT_EQ(reply.status, 200);
+  EXPECT_EQ(parseMetrics(reply.body).count(routed), 0U) << reply.body;
+
+  v1::Event reorg;
+  reorg.set_type(v1::EVENT_TYPE_CHAIN_REORG);
+  reorg.mutable_chain_reorg()->set_new_tip("00cd");
+  reorg.mutable_chain_reorg()->set_fork_height(1);
+  ASSERT_TRUE(node.publish(reorg).has_publish()) << node.log();
+  ASSERT_TRUE(drainAndCheckInvariants(node)) << node.log();
+  const v1::StatsResponse stats = statsJson(node);
+  reply = httpGet(port, "/metrics");
+  const Samples after = parseMetrics(reply.body);
+  EXPECT_EQ(compare(expectedFrom(stats), after, "/metrics"), 0) << reply.body;
+  ASSERT_EQ(after.count(routed), 1U) << reply.body;
+  EXPECT_EQ(after.at(routed), 1);
+  EXPECT_EQ(after.at(key("plexus_module_events_acked_total", "c", "critical")), 1);
+  EXPECT_EQ(after.at(key("plexus_module_channel_capacity", "c", "critical")), 10);
+  EXPECT_EQ(parseMetrics(httpGet(port, "/metrics").body).count(routed), 1U) << "and stays";
 }
 
 // nobody with the control group only as a supplementary group: the socket's mode lets it

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "metrics/hold_buckets.h"
 #include "plexus/ipc/protocol.h"
 #include "plexus/version.h"
 
@@ -14,16 +15,6 @@ namespace {
 
 double unixSeconds(std::chrono::system_clock::time_point when) {
   return std::chrono::duration<double>(when.time_since_epoch()).count();
-}
-
-Histogram holdSeconds(const HoldHistogram& holds) {
-  Histogram out;
-  out.bounds.reserve(HoldHistogram::kBoundsNs.size());
-  for (std::int64_t bound : HoldHistogram::kBoundsNs)
-    out.bounds.push_back(static_cast<double>(bound) / 1e9);
-  out.counts.assign(holds.counts.begin(), holds.counts.end());
-  out.sum = static_cast<double>(holds.sumNs) / 1e9;
-  return out;
 }
 
 }  // namespace
@@ -64,7 +55,7 @@ MetricsSnapshot MetricsCollector::build() const {
     module.id = totals.stats.module_id();
     module.hasDelivery = true;
     module.delivery = std::move(totals.stats);
-    module.holdSeconds = holdSeconds(totals.holdTimes);
+    module.holdSeconds = exposedHoldSeconds(totals.holdTimes);
   }
   for (const v1::ModuleInfo& info : m_modules.modules()) {
     ModuleMetrics& module = byId[info.module_id()];

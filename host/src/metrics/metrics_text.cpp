@@ -128,6 +128,7 @@ struct ModuleFamily {
   const char* type;
   const char* help;
   double (*value)(const v1::DeliveryStats&);
+  bool journal = false;  // rows only where journalShown()
 };
 
 // The snapshot with each module's label (module="escaped id") built once for all its samples.
@@ -157,8 +158,10 @@ void writeLaneFamilies(Writer& out, const Labelled& in) {
     out.family(family.name, family.type, family.help);
     for (std::size_t i = 0; i < modules.size(); ++i) {
       if (!modules[i].hasDelivery) continue;
-      for (const v1::LaneStats& lane : modules[i].delivery.lanes())
-        out.sample(family.name, in.moduleLabels[i], {laneLabel(lane.lane())}, family.value(lane));
+      for (const v1::LaneStats& lane : modules[i].delivery.lanes()) {
+        if (laneShown(lane))
+          out.sample(family.name, in.moduleLabels[i], {laneLabel(lane.lane())}, family.value(lane));
+      }
     }
   }
 }
@@ -169,10 +172,10 @@ void writeModuleFamilies(Writer& out, const Labelled& in) {
       {"plexus_module_events_filtered_total", "counter", "Events of a subscribed type the module's filter turned away (not routed), since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.filtered()); }},
       {"plexus_module_decode_errors_total", "counter", "Malformed frames from the module, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.decode_errors()); }},
       {"plexus_module_rejected_requests_total", "counter", "Requests of the module the node refused, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.rejected()); }},
-      {"plexus_module_events_replayed_total", "counter", "Events a durable module took from the journal, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.replayed()); }},
-      {"plexus_module_events_redelivered_total", "counter", "Replayed events an earlier incarnation had been sent without acking, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.redelivered()); }},
-      {"plexus_module_journal_holes_total", "counter", "Journal offsets in recorded holes the module's reads crossed, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.journal_holes()); }},
-      {"plexus_module_journal_trimmed_total", "counter", "Journal offsets retention removed before the module read them, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.trimmed()); }},
+      {"plexus_module_events_replayed_total", "counter", "Events a durable module took from the journal, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.replayed()); }, true},
+      {"plexus_module_events_redelivered_total", "counter", "Replayed events an earlier incarnation had been sent without acking, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.redelivered()); }, true},
+      {"plexus_module_journal_holes_total", "counter", "Journal offsets in recorded holes the module's reads crossed, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.journal_holes()); }, true},
+      {"plexus_module_journal_trimmed_total", "counter", "Journal offsets retention removed before the module read them, since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.trimmed()); }, true},
       {"plexus_module_max_held", "gauge", "Peak of the module's queued + in-flight events (all lanes) since node start.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.max_held()); }},
       {"plexus_module_last_event_timestamp_seconds", "gauge", "Unix time of the last event accepted for the module, 0 = never.", [](const v1::DeliveryStats& d) { return static_cast<double>(d.last_event_at_unix_ms()) / 1000.0; }},
   }};
@@ -181,8 +184,9 @@ void writeModuleFamilies(Writer& out, const Labelled& in) {
   for (const ModuleFamily& family : kFamilies) {
     out.family(family.name, family.type, family.help);
     for (std::size_t i = 0; i < modules.size(); ++i) {
-      if (modules[i].hasDelivery)
-        out.sample(family.name, in.moduleLabels[i], {}, family.value(modules[i].delivery));
+      const v1::DeliveryStats& delivery = modules[i].delivery;
+      if (modules[i].hasDelivery && (!family.journal || journalShown(delivery)))
+        out.sample(family.name, in.moduleLabels[i], {}, family.value(delivery));
     }
   }
 }
@@ -280,6 +284,24 @@ void writeControl(Writer& out, const MetricsSnapshot& snapshot) {
 }
 
 }  // namespace
+
+bool laneShown(const v1::LaneStats& lane) {
+  if (lane.lane() != v1::LANE_CRITICAL) return true;
+  // routed counts every event the lane resolved (accepted, dropped, failed) and max_held is a
+  // peak since start: once either is non-zero it stays so. queued, in_flight and blocked cover
+  // the moments before the first event is resolved.
+  return lane.routed() != 0 || lane.max_held() != 0 || lane.queued() != 0 ||
+         lane.in_flight() != 0 || lane.blocked() != 0;
+}
+
+bool journalShown(const v1::DeliveryStats& delivery) {
+  for (const v1::LaneStats& lane : delivery.lanes()) {
+    if (lane.lane() == v1::LANE_REPLAY) return true;
+  }
+  // Counters since node start: non-zero once, non-zero for good.
+  return delivery.replayed() != 0 || delivery.redelivered() != 0 || delivery.journal_holes() != 0 ||
+         delivery.trimmed() != 0;
+}
 
 std::string escapeLabelValue(std::string_view value) {
   std::string out;

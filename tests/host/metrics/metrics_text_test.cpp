@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace plexus::host {
 namespace {
@@ -163,6 +164,107 @@ TEST(MetricsTextTest, ControlRejectionsHaveEveryReasonEvenAtZero) {
   for (const auto& [sample, value] : parsed.samples)
     reasons += sample.rfind(name + "{reason=", 0) == 0 ? 1 : 0;
   EXPECT_EQ(reasons, static_cast<int>(ControlRejections::kReasons));
+}
+
+int rowsOf(const Parsed& parsed, const std::string& labelPart) {
+  int rows = 0;
+  for (const auto& [sample, value] : parsed.samples)
+    rows += sample.find(labelPart) != std::string::npos ? 1 : 0;
+  return rows;
+}
+
+TEST(MetricsTextTest, AnUnusedCriticalLaneHasNoRowsTheEventLaneAlways) {
+  MetricsSnapshot snapshot = oneModule("m");
+  v1::LaneStats* critical = snapshot.modules[0].delivery.mutable_lanes(1);
+  critical->set_routed(0);
+  critical->set_capacity(10);  // every module has the lane; unused, it has no rows
+  snapshot.modules[0].delivery.mutable_lanes(0)->Clear();  // an event lane at 0 keeps its rows
+  snapshot.modules[0].delivery.mutable_lanes(0)->set_lane(v1::LANE_EVENT);
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  EXPECT_EQ(rowsOf(parsed, "lane=\"critical\""), 0);
+  EXPECT_EQ(rowsOf(parsed, "lane=\"event\""), 11) << "one row per lane family";
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_routed_total{module=\"m\",lane=\"event\"}"),
+            "0");
+  EXPECT_EQ(parsed.type.count("plexus_module_events_routed_total"), 1U) << "the family stays";
+}
+
+TEST(MetricsTextTest, TheCriticalLaneAppearsWithItsFirstEventAndStays) {
+  // Each step is a later snapshot of the same lane: counters since start only grow, gauges go
+  // up and back down. From the first step with a waiting, queued or routed event on, every step
+  // has the rows.
+  std::vector<v1::LaneStats> steps(5);
+  for (v1::LaneStats& step : steps) {
+    step.set_lane(v1::LANE_CRITICAL);
+    step.set_capacity(10);
+  }
+  steps[1].set_blocked(1);  // a block-policy publish waits before anything is resolved
+  steps[2].set_queued(1);
+  steps[2].set_routed(1);
+  steps[2].set_successful(1);
+  steps[2].set_max_held(1);
+  steps[3].set_routed(1);  // acked: gauges back at 0
+  steps[3].set_successful(1);
+  steps[3].set_acked(1);
+  steps[3].set_max_held(1);
+  steps[4].set_max_held(1);  // a peak alone (never without routed in the node) still shows
+  EXPECT_FALSE(laneShown(steps[0]));
+  for (std::size_t i = 1; i < steps.size(); ++i)
+    EXPECT_TRUE(laneShown(steps[i])) << "step " << i;
+  v1::LaneStats queuedOnly = steps[0];
+  queuedOnly.set_in_flight(1);
+  EXPECT_TRUE(laneShown(queuedOnly));
+
+  MetricsSnapshot snapshot = oneModule("m");
+  *snapshot.modules[0].delivery.mutable_lanes(1) = steps[3];
+  const Parsed parsed = parse(formatMetrics(snapshot));
+  EXPECT_EQ(rowsOf(parsed, "lane=\"critical\""), 11);
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_acked_total{module=\"m\",lane=\"critical\"}"),
+            "1");
+  EXPECT_EQ(parsed.samples.at("plexus_module_channel_capacity{module=\"m\",lane=\"critical\"}"),
+            "10");
+}
+
+TEST(MetricsTextTest, AReplayLaneAlwaysHasItsRows) {
+  v1::LaneStats replay;
+  replay.set_lane(v1::LANE_REPLAY);
+  replay.set_capacity(50);
+  EXPECT_TRUE(laneShown(replay)) << "stats.proto has it only for a module that has one";
+  v1::LaneStats event;
+  event.set_lane(v1::LANE_EVENT);
+  EXPECT_TRUE(laneShown(event));
+}
+
+TEST(MetricsTextTest, JournalRowsOnlyForAModuleWithAReplayLaneOrJournalCounts) {
+  const std::vector<std::string> journal{
+      "plexus_module_events_replayed_total", "plexus_module_events_redelivered_total",
+      "plexus_module_journal_holes_total", "plexus_module_journal_trimmed_total"};
+  MetricsSnapshot snapshot = oneModule("m");
+  Parsed parsed = parse(formatMetrics(snapshot));
+  for (const std::string& name : journal) {
+    EXPECT_EQ(parsed.samples.count(name + "{module=\"m\"}"), 0U) << name;
+    EXPECT_EQ(parsed.type.count(name), 1U) << "the family stays: " << name;
+  }
+  EXPECT_EQ(parsed.samples.at("plexus_module_events_filtered_total{module=\"m\"}"), "7");
+  EXPECT_EQ(parsed.samples.at("plexus_module_decode_errors_total{module=\"m\"}"), "0")
+      << "every other module family at 0";
+
+  v1::LaneStats* replay = snapshot.modules[0].delivery.add_lanes();
+  replay->set_lane(v1::LANE_REPLAY);
+  replay->set_capacity(50);
+  EXPECT_TRUE(journalShown(snapshot.modules[0].delivery));
+  parsed = parse(formatMetrics(snapshot));
+  for (const std::string& name : journal)
+    EXPECT_EQ(parsed.samples.at(name + "{module=\"m\"}"), "0") << "durable: from 0 on, " << name;
+
+  for (int field = 0; field < 4; ++field) {
+    v1::DeliveryStats counts;
+    if (field == 0) counts.set_replayed(1);
+    if (field == 1) counts.set_redelivered(1);
+    if (field == 2) counts.set_journal_holes(1);
+    if (field == 3) counts.set_trimmed(1);
+    EXPECT_TRUE(journalShown(counts)) << journal[field];
+  }
+  EXPECT_FALSE(journalShown(v1::DeliveryStats{}));
 }
 
 TEST(MetricsTextTest, TheSameSnapshotFormatsTheSameAndLargeNumbersExactly) {
