@@ -43,7 +43,8 @@ TEST(RemoteRestartTest, ARemoteModuleOutlivesANodeRestartAndComesBackByItself) {
                       "PLEXUS_SECRET_KEY_FILE=" + (keys / "far.key").string(),
                       probeBinary().string(), "--report", report.string(), "--types",
                       "NewBlock,NodeShutdown"});
-  ASSERT_TRUE(node.waitForState("far", v1::MODULE_STATE_READY)) << node.log();
+  // The probe's remote connect timeout is 20 s (a loaded machine can starve the CURVE handshake).
+  ASSERT_TRUE(node.waitForState("far", v1::MODULE_STATE_READY, 30s)) << node.log();
   ASSERT_TRUE(node.publish(newBlock(1)).has_publish());
   ASSERT_TRUE(waitFor([&] { return reportHas(report, "event E 1 0 NewBlock operator 1"); }))
       << readFile(report);

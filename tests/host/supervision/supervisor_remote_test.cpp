@@ -198,11 +198,12 @@ TEST_F(SupervisorRemoteTest, NodeShutdownSendsNodeShutdownThenGoodbyeAndDetaches
   EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
   EXPECT_EQ(state("idle"), v1::MODULE_STATE_DISCONNECTED);
   EXPECT_FALSE(supervisor->isHandshaken("far"));
-  auto published = events.take();
-  ASSERT_EQ(published.size(), 1u);
-  ASSERT_TRUE(published[0].has_module_unloaded());
-  EXPECT_EQ(published[0].module_unloaded().module_id(), "far");
-  EXPECT_EQ(published[0].module_unloaded().reason(), "node shutdown");
+  auto published = events.take();  // the tap got NodeShutdown too (every module does)
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_TRUE(published[0].has_node_shutdown());
+  ASSERT_TRUE(published[1].has_module_unloaded());
+  EXPECT_EQ(published[1].module_unloaded().module_id(), "far");
+  EXPECT_EQ(published[1].module_unloaded().reason(), "node shutdown");
   // Its reconnection while the node stops is refused (the SDK retries with backoff).
   v1::Handshake handshake;
   handshake.set_module_id("far");
