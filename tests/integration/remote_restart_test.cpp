@@ -64,9 +64,16 @@ TEST(RemoteRestartTest, ARemoteModuleOutlivesANodeRestartAndComesBackByItself) {
   EXPECT_LT(std::chrono::steady_clock::now() - restarted, 8s);
   EXPECT_EQ(node.module("far")->incarnation(), 1u) << "the new node's first";
   EXPECT_EQ(node.module("far")->peer_address(), "127.0.0.1");
-  ASSERT_TRUE(node.publish(newBlock(2)).has_publish());
-  // Sequence 1 again: a new incarnation, on a new connection.
-  EXPECT_TRUE(waitFor([&] { return reportHas(report, "event E 1 0 NewBlock operator 2"); }))
+  // Sequence 1 again: a new incarnation, on a new connection. Published until it arrives: the
+  // SDK may replace its first connection at once (a stale DISCONNECTED, docs/design.md "Remote
+  // modules: node shutdown and restart"), and what that one held is lost.
+  EXPECT_TRUE(waitFor(
+      [&] {
+        if (reportHas(report, "event E 1 0 NewBlock operator 2")) return true;
+        EXPECT_TRUE(node.publish(newBlock(2)).has_publish());
+        return false;
+      },
+      20s, 100ms))
       << readFile(report);
   EXPECT_TRUE(far.running());
   EXPECT_FALSE(reportHas(report, "exit ")) << readFile(report);
