@@ -138,6 +138,7 @@ int Module::Impl::runLoop() {
   subscribe();
   bool subscribed = false;
   bool shuttingDown = false;  // NodeShutdown handled: what was received is handled, then leave
+  bool nodeStopping = false;  // a remote module after NodeShutdown: it comes back to the node
   using Clock = detail::Connection::Clock;
   m_lastReceive = Clock::now();
   for (;;) {
@@ -153,6 +154,10 @@ int Module::Impl::runLoop() {
     }
     if (shuttingDown) {
       flushAcks();
+      if ((nodeStopping = m_connection.remote())) {  // it may restart: reconnect to it
+        shuttingDown = false;
+        continue;
+      }
       sayGoodbye("node shutdown");
       return 0;
     }
@@ -199,21 +204,24 @@ int Module::Impl::runLoop() {
         std::cerr << "plexus-sdk: module '" << m_id << "': plexus-node reports: " << in.message
                   << "\n";
         break;
-      case Kind::HostGoodbye:
-        flushAcks();
-        sayGoodbye("unloaded");
-        return 0;
       case Kind::Stop:
         flushAcks();
         sayGoodbye("stopped");
         return 0;
+      case Kind::HostGoodbye:
+        flushAcks();
+        if (!nodeStopping) {
+          sayGoodbye("unloaded");
+          return 0;
+        }
+        [[fallthrough]];  // the Goodbye of a stopping node (after NodeShutdown): as a loss
       case Kind::HostLost:
         std::cerr << "plexus-sdk: module '" << m_id << "': " << in.message << "\n";
         if (auto status = m_connection.remote() ? reconnect() : 2; status) {
           m_saidGoodbye = true;  // nobody to say it to
           return *status;
         }
-        subscribed = false;
+        subscribed = nodeStopping = false;
         break;
     }
   }

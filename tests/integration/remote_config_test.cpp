@@ -5,11 +5,16 @@
 // file is exposed, missing or malformed refuses to start, naming the file.
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 
+#include "http_get.h"
 #include "plexus/ipc/curve_keys.h"
 #include "test_node.h"
 
@@ -26,9 +31,11 @@ std::string keygen(const std::string& args) {
   return ctlBinary().string() + " keygen " + args + " 2>&1";
 }
 
-// The remote block and a remote module `far` whose key is `farKey`.
+// The remote block (on a free loopback port: tests run in parallel) and a remote module `far`
+// whose key is `farKey`.
 std::string remoteConfig(const std::filesystem::path& secretKeyFile, const std::string& farKey) {
-  return "remote { listen: \"tcp://127.0.0.1:7400\" secret_key_file: \"" + secretKeyFile.string() +
+  return "remote { listen: \"tcp://127.0.0.1:" + std::to_string(freeLoopbackPort()) +
+         "\" secret_key_file: \"" + secretKeyFile.string() +
          "\" }\nmodule { name: \"far\" kind: MODULE_KIND_REMOTE " + "public_key: \"" + farKey +
          "\" settings { key: \"k\" value: \"v\" } }\n";
 }
@@ -68,7 +75,28 @@ TEST(RemoteConfigTest, KeygenWritesAPrivateSecretAndPrintsThePublicKey) {
   EXPECT_EQ(here.out, *ipc::readPublicKeyFile(dir / "here.pub") + "\n");
 }
 
+// Holds a loopback TCP port busy (listening) while it lives; if another process has it, it is
+// busy anyway.
+class BusyPort {
+ public:
+  explicit BusyPort(std::uint16_t port) : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0)
+      (void)::listen(m_fd, 1);
+  }
+  ~BusyPort() { ::close(m_fd); }
+  BusyPort(const BusyPort&) = delete;
+  BusyPort& operator=(const BusyPort&) = delete;
+
+ private:
+  int m_fd;
+};
+
 TEST(RemoteConfigTest, ARemoteModuleIsNotSpawnedAndShowsDisconnected) {
+  const BusyPort documented(7400);  // the docs' example port: no test may depend on it
   TempDir keys;
   ASSERT_EQ(runCommand(keygen("node --dir " + keys.path().string())).exitCode, 0);
   const CtlRun far = runCommand(keygen("far --dir " + keys.path().string()));

@@ -8,9 +8,7 @@
 // reconnects until load.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -19,6 +17,7 @@
 #include <string>
 
 #include "hostile_report.h"
+#include "http_get.h"
 #include "plexus/ipc/curve_keys.h"
 #include "spawned_process.h"
 #include "test_node.h"
@@ -28,22 +27,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A TCP port nobody listens on now (bound to port 0, then closed).
-int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 class RemoteModuleTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,7 +35,7 @@ class RemoteModuleTest : public ::testing::Test {
       ASSERT_TRUE(pair.ok()) << pair.error().message;
       m_public[name] = pair->publicKey;
     }
-    m_endpoint = "tcp://127.0.0.1:" + std::to_string(freePort());
+    m_endpoint = "tcp://127.0.0.1:" + std::to_string(freeLoopbackPort());
     ModuleSpec near{"near",
                     {},
                     {"--report", nearReport().string(), "--types",

@@ -205,6 +205,13 @@ void FakeNode::send(const v1::Envelope& envelope) {
   sendFrames(frames);
 }
 
+void FakeNode::sendGoodbye(const std::string& reason) {
+  v1::Envelope goodbye;
+  ipc::stampVersion(goodbye);
+  goodbye.mutable_goodbye()->set_reason(reason);
+  send(goodbye);
+}
+
 void FakeNode::sendBatch(v1::Lane lane, const std::vector<FakeEvent>& events) {
   std::vector<ipc::OutgoingEvent> outgoing;
   for (const FakeEvent& event : events) {

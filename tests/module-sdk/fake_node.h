@@ -92,6 +92,7 @@ class FakeNode {
   int zapRequests() const { return m_zapRequests; }
 
   void send(const v1::Envelope& envelope);
+  void sendGoodbye(const std::string& reason);  // the host's Goodbye
   void sendBatch(v1::Lane lane, const std::vector<FakeEvent>& events);
 
  private:

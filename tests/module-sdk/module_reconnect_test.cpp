@@ -1,7 +1,8 @@
 // A remote module's connection lost: run() reconnects with backoff, handshakes and subscribes
-// again and goes on as a new incarnation; a handshake answered UNAVAILABLE is retried; requests
-// made while disconnected are UNAVAILABLE at once; stop() ends the waiting; the host's Goodbye
-// and a fatal refusal end run() without reconnecting. Against a FakeNode serving CURVE that
+// again and goes on as a new incarnation, and so after NodeShutdown at the node's Goodbye or the
+// loss (the node may be restarting); a handshake answered UNAVAILABLE is retried; requests made
+// while disconnected are UNAVAILABLE at once; stop() ends the waiting; the host's Goodbye of an
+// unload and a fatal refusal end run() without reconnecting. Against a FakeNode serving CURVE that
 // drops the connection by closing its ROUTER (fake_node.h).
 
 #include <gtest/gtest.h>
@@ -68,11 +69,10 @@ TEST(ModuleReconnectTest, ALostConnectionComesBackAsANewIncarnationWithTheSameSu
     ASSERT_TRUE(second.has_value());
     secondTypes.assign(second->types().begin(), second->types().end());
     fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 2)});  // sequences start over
-    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
-    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "node shutdown");
+    fake.sendGoodbye("unloaded by operator");
+    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "unloaded");
   });
   Module module = Module::connect(remote.options(node));
-  module.on(v1::EVENT_TYPE_NODE_SHUTDOWN, [](const Delivery&) {});
   std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;  // (incarnation, height)
   module.on(v1::EVENT_TYPE_NEW_BLOCK, [&](const Delivery& d) {
     seen.emplace_back(module.incarnation(), d.event().new_block().height());
@@ -102,8 +102,8 @@ TEST(ModuleReconnectTest, ANodeThatStopsAnsweringIsFoundByHeartbeatsAndReconnect
     ASSERT_TRUE(fake.acceptHandshake(remoteAck(2), kWait)) << "no second handshake";
     ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
     fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 2)});
-    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
-    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "node shutdown");
+    fake.sendGoodbye("unloaded by operator");
+    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "unloaded");
   });
   ConnectOptions options = remote.options(node);
   const auto port = options.endpoint.substr(options.endpoint.rfind(':') + 1);
@@ -111,7 +111,6 @@ TEST(ModuleReconnectTest, ANodeThatStopsAnsweringIsFoundByHeartbeatsAndReconnect
   relayReady.set_value(&relay);
   options.endpoint = "tcp://127.0.0.1:" + std::to_string(relay.port());
   Module module = Module::connect(options);
-  module.on(v1::EVENT_TYPE_NODE_SHUTDOWN, [](const Delivery&) {});
   std::vector<std::uint64_t> incarnations;
   module.on(v1::EVENT_TYPE_NEW_BLOCK,
             [&](const Delivery&) { incarnations.push_back(module.incarnation()); });
@@ -200,15 +199,51 @@ TEST(ModuleReconnectTest, TheHostsGoodbyeEndsRunWithoutReconnecting) {
   FakeNodeThread node(remote.curve, [](FakeNode& fake) {
     ASSERT_TRUE(fake.acceptHandshake(remoteAck(1), kWait));
     ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
-    v1::Envelope goodbye;
-    ipc::stampVersion(goodbye);
-    goodbye.mutable_goodbye()->set_reason("unloaded by the operator");
-    fake.send(goodbye);
+    fake.sendGoodbye("unloaded by the operator");
     EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "unloaded");
   });
   Module module = Module::connect(remote.options(node));
   EXPECT_EQ(module.run(), 0);
   node.join();
+}
+
+// The node may be restarting: after NodeShutdown (its handler runs), the node's Goodbye, or
+// from an older node the connection's loss, is taken as a loss: no Goodbye of its own, a new
+// connection and incarnation. Only a Goodbye without NodeShutdown before it (unload) ends run().
+TEST(ModuleReconnectTest, NodeShutdownThenTheNodesGoodbyeOrALossReconnects) {
+  Remote remote;
+  FakeNodeThread node(remote.curve, [&](FakeNode& fake) {
+    ASSERT_TRUE(fake.acceptHandshake(remoteAck(1), kWait));
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
+    fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 1)});
+    expectAck(fake, 1);  // handled: the lifecycle lane would overtake it
+    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
+    fake.sendGoodbye("node shutdown");
+    ASSERT_TRUE(fake.acceptHandshake(remoteAck(2), kWait)) << "no reconnection after Goodbye";
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
+    fake.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
+    fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 2)});
+    expectAck(fake, 1);
+    fake.dropConnection();  // a node that sends no Goodbye: its connection just ends
+    ASSERT_TRUE(fake.acceptHandshake(remoteAck(3), kWait)) << "no reconnection after a loss";
+    ASSERT_TRUE(fake.acceptSubscribe(kWait).has_value());
+    fake.sendBatch(v1::LANE_EVENT, {newBlock(1, 3)});
+    expectAck(fake, 1);
+    fake.sendGoodbye("unloaded by operator");
+    EXPECT_EQ(fake.receiveUntilGoodbye(kWait), "unloaded");
+  });
+  Module module = Module::connect(remote.options(node));
+  std::vector<std::pair<std::uint64_t, std::string>> seen;  // (incarnation, what)
+  module.on(v1::EVENT_TYPE_NODE_SHUTDOWN,
+            [&](const Delivery&) { seen.emplace_back(module.incarnation(), "shutdown"); });
+  module.on(v1::EVENT_TYPE_NEW_BLOCK, [&](const Delivery& d) {
+    seen.emplace_back(module.incarnation(), std::to_string(d.event().new_block().height()));
+  });
+  EXPECT_EQ(module.run(), 0);
+  node.join();
+  const std::vector<std::pair<std::uint64_t, std::string>> expected{
+      {1, "1"}, {1, "shutdown"}, {2, "shutdown"}, {2, "2"}, {3, "3"}};
+  EXPECT_EQ(seen, expected);
 }
 
 TEST(ModuleReconnectTest, AFatalRefusalAtReconnectionEndsRunWithTwo) {

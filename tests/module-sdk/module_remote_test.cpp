@@ -22,12 +22,13 @@
 namespace plexus::sdk::test {
 namespace {
 
-// A fake node that answers one handshake and subscription, then waits for the Goodbye.
+// A fake node that answers one handshake and subscription, then unloads the module (a remote
+// module reconnects after NodeShutdown) and waits for its Goodbye.
 void serveOneSession(FakeNode& node) {
   ASSERT_TRUE(node.acceptHandshake(ackAt(ipc::kProtocolMinor), kWait)) << "no handshake";
   ASSERT_TRUE(node.acceptSubscribe(kWait).has_value());
-  node.sendBatch(v1::LANE_LIFECYCLE, {lifecycle(v1::EVENT_TYPE_NODE_SHUTDOWN, 1)});
-  EXPECT_EQ(node.receiveUntilGoodbye(kWait), "node shutdown");
+  node.sendGoodbye("unloaded by operator");
+  EXPECT_EQ(node.receiveUntilGoodbye(kWait), "unloaded");
 }
 
 // Serves ZAP (and drops whatever else comes) until `done`.

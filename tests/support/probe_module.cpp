@@ -220,7 +220,9 @@ int main(int argc, char** argv) {
   plexus::test::ReportFile report(options.report);
 
   plexus::sdk::ConnectOptions connect = plexus::test::connectOptionsFromNode({"probe", "9.9.9"});
-  connect.timeout = std::chrono::milliseconds(5000);
+  // A remote connection (started by a test, tcp://) gets longer: CURVE on a loaded machine.
+  connect.timeout =
+      std::chrono::milliseconds(connect.endpoint.rfind("tcp://", 0) == 0 ? 20000 : 5000);
 
   auto attempt = [&](const plexus::sdk::ConnectOptions& o) -> std::optional<plexus::sdk::Module> {
     try {

@@ -60,33 +60,34 @@ void RemotePeers::route(ReceivedMessage& message, ModuleServer& server, ModuleRe
     });
     return;
   }
+  auto bound = m_bindings.find(moduleId);
+  if (bound != m_bindings.end() && bound->second.routingId == message.routingId) {
+    server.handle(moduleId, moduleId, message.frames);  // decoded once, there
+    return;
+  }
+  // Another connection: only a Handshake may bind it (decoded here to see which).
   const bool handshake = message.frames.size() == 1 &&
                          ipc::decodeEnvelope(message.frames[0], m_scratch) &&
                          m_scratch.has_handshake();
-  auto bound = m_bindings.find(moduleId);
-  const bool fromBound = bound != m_bindings.end() && bound->second.routingId == message.routingId;
-  if (handshake && m_scratch.handshake().module_id() != moduleId) {
+  if (!handshake) {
+    logger("modules")->debug(
+        "remote module '{}': ignored a message of a connection that is not its current one",
+        moduleId);
+    return;
+  }
+  if (m_scratch.handshake().module_id() != moduleId) {
     refuse(message.routingId, moduleId, v1::ERROR_CODE_PERMISSION_DENIED,
            "the key of module '" + moduleId + "' may not act as module '" +
                m_scratch.handshake().module_id() + "'");
     return;
   }
-  if (!fromBound) {
-    if (!handshake) {
-      logger("modules")->debug(
-          "remote module '{}': ignored a message of a connection that is not "
-          "its current one",
-          moduleId);
-      return;
-    }
-    if (bound != m_bindings.end() && registry.isHandshaken(moduleId)) {
-      refuse(message.routingId, moduleId, v1::ERROR_CODE_UNAVAILABLE,
-             "module '" + moduleId + "' is connected from " + bound->second.address);
-      return;
-    }
-    m_bindings[moduleId] = Binding{message.routingId, message.peerAddress};
-    registry.onRemotePeer(moduleId, message.peerAddress);
+  if (bound != m_bindings.end() && registry.isHandshaken(moduleId)) {
+    refuse(message.routingId, moduleId, v1::ERROR_CODE_UNAVAILABLE,
+           "module '" + moduleId + "' is connected from " + bound->second.address);
+    return;
   }
+  m_bindings[moduleId] = Binding{message.routingId, message.peerAddress};
+  registry.onRemotePeer(moduleId, message.peerAddress);
   server.handle(moduleId, moduleId, message.frames);
 }
 

@@ -6,12 +6,17 @@
 //   which addresses peers by routing id); every other id to `local`. A remote module with no
 //   connection is Unreachable.
 // - Receives (route): the module is the ZAP User-Id (the ONE id configured with the client's
-//   key), whatever routing id the peer picked. A Handshake binds the id to the connection when
-//   the id has no live connection (the registry says it is not handshaken); its module_id must
-//   be that id (else Error PERMISSION_DENIED). A Handshake from a second connection while the
-//   first is live is answered Error UNAVAILABLE ("connected from <addr>") and refused; the old
-//   connection keeps working. Anything else from a connection that is not the id's bound one is
-//   ignored. Accepted messages go to the ModuleServer as from the module id.
+//   key), whatever routing id the peer picked. The id's bound connection's messages go to the
+//   ModuleServer as they come (it decodes them: one decode per message). A Handshake there is
+//   the registry's: without handover a routing id is reused only by a new connection after the
+//   old one closed (the SDKs use the module id), so the supervisor replaces the old incarnation.
+//   From another connection only a Handshake is
+//   looked at (decoded here): it binds the id to that connection when the id has no live
+//   connection (the registry says it is not handshaken); its module_id must be that id (else
+//   Error PERMISSION_DENIED). A Handshake from a second connection while the first is live is
+//   answered Error UNAVAILABLE ("connected from <addr>") and refused; the old connection keeps
+//   working. Anything else from a connection that is not the id's bound one is ignored.
+//   Accepted messages go to the ModuleServer as from the module id.
 // A quick reconnect after a partition is therefore refused until liveness finds the old
 // connection dead. Refusals are logged rate-limited per module and kind.
 // Thread rule: loop thread only.

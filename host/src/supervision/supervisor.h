@@ -76,7 +76,8 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void reload(const std::string& moduleId, ModuleCallback done) override;  // once ready again
   Result<v1::ModuleInfo> forget(const std::string& moduleId) override;
 
-  // Node stop: every module gets NodeShutdown (sent by the node), then the same escalation.
+  // Node stop: every module gets NodeShutdown (sent by the node), then the same escalation; a
+  // connected remote module gets the host's Goodbye right after it and is detached.
   // `allStopped` runs (posted) once no module process is left.
   void shutdown(std::function<void()> allStopped);
   // SIGKILL to every module process group now (a second signal during shutdown).
@@ -137,7 +138,11 @@ class Supervisor final : public ModuleRegistry, public ModuleDirectory {
   void loseRemote(ModuleRecord& record, std::string reason);  // a copy: it may be killReason
   // It left (its Goodbye) or was unloaded: ModuleUnloaded, then `next`.
   void endRemote(ModuleRecord& record, const std::string& reason, v1::ModuleState next);
+  void sayGoodbyeToRemote(ModuleRecord& record, const std::string& reason);  // if connected
   void unloadRemote(ModuleRecord& record, const ModuleCallback& done);
+  // Node shutdown: each connected remote module gets its NodeShutdown, the host's Goodbye, and
+  // is detached (disconnected).
+  void shutdownRemote();
   void loadRemote(ModuleRecord& record, const ModuleCallback& done);
 
   // supervisor_commands.cpp

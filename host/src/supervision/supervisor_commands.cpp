@@ -180,6 +180,7 @@ void Supervisor::shutdown(std::function<void()> allStopped) {
   m_liveness.stop();
   for (auto& record : m_records)
     m_stopper.stop(*record, "node shutdown", /*nodeShutdown=*/true);
+  shutdownRemote();
   maybeFinishShutdown();
 }
 

@@ -4,8 +4,13 @@
 // liveness times, or unreachable: lost counted, ModuleCrashed, disconnected again: never
 // restarted, it is not ours to spawn) or when it says Goodbye (ModuleUnloaded, disconnected).
 // Unload sends the host's Goodbye, detaches it and leaves it unloaded: its handshakes are
-// refused until load re-admits it (disconnected).
+// refused until load re-admits it (disconnected). Node shutdown sends it NodeShutdown, then the
+// host's Goodbye, and detaches it (ModuleUnloaded, disconnected): the SDK takes a Goodbye that
+// follows NodeShutdown as "the node is stopping" and reconnects (the node may be restarting).
 
+#include <utility>
+
+#include "config/remote_config.h"
 #include "delivery/event_factory.h"
 #include "plexus/ipc/envelope_codec.h"
 #include "runtime/logging.h"
@@ -26,15 +31,15 @@ Result<HandshakeGrant> Supervisor::remoteHandshake(ModuleRecord& record,
                                                      "' is unloaded: `plexusctl load " +
                                                      record.id() + "` admits it again");
   }
-  if (isConnectedState(record.state)) {
-    return makeError(v1::ERROR_CODE_INVALID_ARGUMENT,
-                     "module '" + record.id() + "' already completed its handshake");
-  }
   if (handshake.module_id() != record.id()) {  // remote_peers.cpp refuses it first
     return makeError(v1::ERROR_CODE_PERMISSION_DENIED,
                      "handshake names module '" + handshake.module_id() +
                          "' but the key is module '" + record.id() + "''s");
   }
+  // Connected already: RemotePeers lets a Handshake through only from the bound routing id,
+  // and the ROUTER has no handover, so this is a new connection that took the id after the
+  // old one closed (the SDKs use the module id as routing id), not yet found dead: lost now.
+  if (isConnectedState(record.state)) loseRemote(record, "replaced by a new connection");
   ++record.incarnation;
   record.name = handshake.name().empty() ? record.id() : handshake.name();
   record.version = handshake.version();
@@ -86,15 +91,30 @@ void Supervisor::endRemote(ModuleRecord& record, const std::string& reason, v1::
   m_deps.events.publish(event.type(), serializeEvent(event));
 }
 
+void Supervisor::sayGoodbyeToRemote(ModuleRecord& record, const std::string& reason) {
+  if (!isConnectedState(record.state)) return;
+  v1::Envelope goodbye;
+  ipc::stampVersion(goodbye);
+  goodbye.mutable_goodbye()->set_reason(reason);
+  m_deps.send(record.id(), goodbye);
+}
+
 void Supervisor::unloadRemote(ModuleRecord& record, const ModuleCallback& done) {
-  if (isConnectedState(record.state)) {
-    v1::Envelope goodbye;
-    ipc::stampVersion(goodbye);
-    goodbye.mutable_goodbye()->set_reason("unloaded by operator");
-    m_deps.send(record.id(), goodbye);
-  }
+  sayGoodbyeToRemote(record, "unloaded by operator");
   endRemote(record, "unloaded by operator", v1::MODULE_STATE_UNLOADED);
   done(infoOf(record));
+}
+
+void Supervisor::shutdownRemote() {
+  bool flushed = false;
+  for (auto& record : m_records) {
+    if (!isRemoteModule(record->config) || !isConnectedState(record->state)) continue;
+    // NodeShutdown (queued to every module before this) goes out first: detaching drops what
+    // the module's channel still holds.
+    if (!std::exchange(flushed, true)) m_deps.events.flush();
+    sayGoodbyeToRemote(*record, "node shutdown");
+    endRemote(*record, "node shutdown", v1::MODULE_STATE_DISCONNECTED);
+  }
 }
 
 void Supervisor::loadRemote(ModuleRecord& record, const ModuleCallback& done) {

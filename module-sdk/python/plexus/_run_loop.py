@@ -7,9 +7,10 @@ as handlers finish, the critical lane's as soon as no critical event waits, and 
 unacked after 10 ms idle. Between two handlers: other threads' requests and heartbeats, and at
 most every 0.5 ms a receive, so a critical event overtakes the event-lane backlog.
 Returns 0 after NodeShutdown (its handler and those of the events already received ran), the
-node's Goodbye or stop(); 1 when the node refused the subscription; 2 when the connection is lost
-(a remote module reconnects instead, subscribes again and goes on as a new incarnation; 2 only
-when the node refuses it for good).
+node's Goodbye or stop(); a remote module instead reconnects after NodeShutdown (at the node's
+Goodbye or the loss of its connection: the node may be restarting). 1 when the node refused the
+subscription; 2 when the connection is lost (a remote module reconnects instead, subscribes
+again and goes on as a new incarnation; 2 only when the node refuses it for good).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class RunLoop:
         self._subscribe(filters)
         subscribed = False
         shutting_down = False  # NodeShutdown handled: what was received is handled, then leave
+        node_stopping = False  # a remote module after NodeShutdown: it comes back to the node
         self._last_receive = time.monotonic()
         while True:
             if len(self._pending):
@@ -104,7 +106,11 @@ class RunLoop:
                     self._between_handlers()
                 continue
             if shutting_down:
-                return self._leave("node shutdown", 0)
+                if not connection.remote:
+                    return self._leave("node shutdown", 0)
+                self._flush_acks()  # the node may be restarting: reconnect to it
+                shutting_down, node_stopping = False, True
+                continue
             incoming: Optional[Incoming]
             if self._deferred:
                 incoming = self._deferred.popleft()
@@ -138,17 +144,18 @@ class RunLoop:
                     _say(self._id, f"subscription refused: {incoming.message}")
                     return self._leave("subscription refused", 1)
                 _say(self._id, f"plexus-node reports: {incoming.message}")
-            elif kind is Kind.HOST_GOODBYE:
+            elif kind is Kind.HOST_GOODBYE and not node_stopping:
                 return self._leave("unloaded", 0)
             elif kind is Kind.STOP:
                 return self._leave("stopped", 0)
-            elif kind is Kind.HOST_LOST:
+            elif kind is Kind.HOST_LOST or kind is Kind.HOST_GOODBYE:
+                # A loss, or the Goodbye of a stopping node (after NodeShutdown): reconnect.
                 _say(self._id, incoming.message)
                 status = self._reconnect(filters) if connection.remote else 2
                 if status is not None:
                     self.said_goodbye = True  # nobody to say it to
                     return status
-                subscribed = False
+                subscribed = node_stopping = False
 
     def _subscribe(self, filters: Dict[int, str]) -> None:
         """The Subscribe of every handler's type; each lane's credit goes back at half its

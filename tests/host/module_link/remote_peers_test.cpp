@@ -69,6 +69,23 @@ TEST_F(RemotePeersTest, AHandshakeNamingAnotherIdIsPermissionDenied) {
   EXPECT_EQ(peers.routingIdOf("other"), "");
 }
 
+// The bound connection's messages are not decoded here (the ModuleServer does, once): a
+// Handshake there goes to the registry, which refuses a second one (supervisor_remote_test.cpp),
+// as it does a local module's.
+TEST_F(RemotePeersTest, TheBoundConnectionsMessagesGoStraightToTheServer) {
+  arrive("r1", "far", handshakeEnvelope("far"));
+  arrive("r1", "far", handshakeEnvelope("other"));
+  EXPECT_EQ(registry.handshakes, (std::vector<std::string>{"far", "far"}));
+  EXPECT_EQ(peers.routingIdOf("far"), "r1");
+  ReceivedMessage garbage;  // the server's to count as malformed
+  garbage.routingId = "r1";
+  garbage.userId = "far";
+  garbage.frames.emplace_back(std::string_view("\xff\xff"));
+  peers.route(garbage, server, registry);
+  ASSERT_TRUE(lastTo("r1").has_error());
+  EXPECT_EQ(lastTo("r1").error().code(), v1::ERROR_CODE_MALFORMED);
+}
+
 TEST_F(RemotePeersTest, ASecondConnectionIsUnavailableWhileTheFirstIsLive) {
   arrive("r1", "far", handshakeEnvelope("far"));
   arrive("r2", "far", handshakeEnvelope("far"), "10.0.0.8");

@@ -1,11 +1,14 @@
 // Supervisor on fakes with remote modules (docs/design.md "Remote modules"): never spawned, shown
-// disconnected; a handshake is a new incarnation; silence or an unreachable connection detach it
+// disconnected; a handshake is a new incarnation (while connected: the old connection closed, it
+// is lost); silence or an unreachable connection detach it
 // as crashed, its Goodbye as unloaded, both disconnected and never restarted; unload says Goodbye
-// and refuses handshakes until load; reload refuses, and load cannot turn a remote module into a
-// local one or hot-load a remote one.
+// and refuses handshakes until load; node shutdown sends NodeShutdown then the host's Goodbye and
+// detaches it; reload refuses, and load cannot turn a remote module into a local one or hot-load
+// a remote one.
 
 #include <gtest/gtest.h>
 
+#include "delivery/event_factory.h"
 #include "plexus/ipc/protocol.h"
 #include "supervision/module_info.h"
 #include "supervision/supervisor_fixture.h"
@@ -15,10 +18,10 @@ namespace {
 
 class SupervisorRemoteTest : public SupervisorFixture {
  protected:
-  static std::string remote(const std::string& name) {
-    return "module { name: \"" + name +
-           "\" kind: MODULE_KIND_REMOTE public_key: \"rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7\" "
-           "}\n";
+  static std::string remote(const std::string& name,
+                            const std::string& key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7") {
+    return "module { name: \"" + name + "\" kind: MODULE_KIND_REMOTE public_key: \"" + key +
+           "\" }\n";
   }
   static void expectRefused(const Reply& reply, const std::string& command) {
     ASSERT_EQ(reply.calls, 1);
@@ -67,17 +70,35 @@ TEST_F(SupervisorRemoteTest, AHandshakeIsANewIncarnationThenReadyOnSubscribe) {
   EXPECT_EQ(info("far").peer_address(), "10.0.0.7");
   EXPECT_TRUE(supervisor->isHandshaken("far"));
   EXPECT_FALSE(supervisor->isRunning("far"));  // no process of ours
-  v1::Handshake again;
-  again.set_module_id("far");
-  auto second = supervisor->onHandshake("far", again, ipc::kProtocolMinor);
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
   v1::Handshake other;
   other.set_module_id("near");
   supervisor->onGoodbye("far", "bye");
   auto wrongId = supervisor->onHandshake("far", other, ipc::kProtocolMinor);
   ASSERT_FALSE(wrongId.ok());
   EXPECT_EQ(wrongId.error().code, v1::ERROR_CODE_PERMISSION_DENIED);
+}
+
+// Only the bound routing id's Handshake gets here while it is connected (remote_peers.h), and
+// without handover that id has a new connection only once the old one closed: the old
+// incarnation is lost (ModuleCrashed, lost counted), the new one starts at once.
+TEST_F(SupervisorRemoteTest, AHandshakeWhileConnectedReplacesTheClosedConnection) {
+  start(remote("far"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  events.take();
+  v1::Handshake again;
+  again.set_module_id("far");
+  auto second = supervisor->onHandshake("far", again, ipc::kProtocolMinor);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(info("far").incarnation(), 2u);
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_HANDSHAKING);
+  auto published = events.take();
+  ASSERT_EQ(published.size(), 1u);
+  ASSERT_TRUE(published[0].has_module_crashed());
+  EXPECT_EQ(published[0].module_crashed().reason(),
+            "connection lost: replaced by a new connection");
+  EXPECT_EQ(published[0].module_crashed().incarnation(), 1u);
+  supervisor->onReady("far");
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_READY);
 }
 
 TEST_F(SupervisorRemoteTest, SilenceDetachesItAsCrashedAndDisconnected) {
@@ -153,6 +174,44 @@ TEST_F(SupervisorRemoteTest, UnloadSaysGoodbyeAndRefusesHandshakesUntilLoad) {
   EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
   ASSERT_NO_FATAL_FAILURE(connect("far"));
   EXPECT_EQ(info("far").incarnation(), 2u);
+}
+
+TEST_F(SupervisorRemoteTest, NodeShutdownSendsNodeShutdownThenGoodbyeAndDetachesIt) {
+  start(remote("far") + remote("idle", "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf8"));
+  ASSERT_NO_FATAL_FAILURE(connect("far"));
+  events.take();
+  takeSent("far");
+  // What the node's ShutdownSequence does first: NodeShutdown queued to every module.
+  v1::Event shutdown = hostEvent(v1::EVENT_TYPE_NODE_SHUTDOWN);
+  shutdown.mutable_node_shutdown()->set_reason("signal SIGTERM");
+  events.manager().publishToAll(serializeEvent(shutdown));
+  bool allStopped = false;
+  supervisor->shutdown([&] { allStopped = true; });
+  // NodeShutdown went out before the Goodbye: detaching would have dropped it.
+  auto delivered = events.takeFor("far");
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_TRUE(delivered[0].event.has_node_shutdown());
+  auto goodbyes = takeSent("far");
+  ASSERT_EQ(goodbyes.size(), 1u);
+  EXPECT_EQ(goodbyes[0].goodbye().reason(), "node shutdown");
+  EXPECT_TRUE(takeSent("idle").empty()) << "not connected: nobody to tell";
+  EXPECT_EQ(state("far"), v1::MODULE_STATE_DISCONNECTED);
+  EXPECT_EQ(state("idle"), v1::MODULE_STATE_DISCONNECTED);
+  EXPECT_FALSE(supervisor->isHandshaken("far"));
+  auto published = events.take();  // the tap got NodeShutdown too (every module does)
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_TRUE(published[0].has_node_shutdown());
+  ASSERT_TRUE(published[1].has_module_unloaded());
+  EXPECT_EQ(published[1].module_unloaded().module_id(), "far");
+  EXPECT_EQ(published[1].module_unloaded().reason(), "node shutdown");
+  // Its reconnection while the node stops is refused (the SDK retries with backoff).
+  v1::Handshake handshake;
+  handshake.set_module_id("far");
+  auto refused = supervisor->onHandshake("far", handshake, ipc::kProtocolMinor);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, v1::ERROR_CODE_UNAVAILABLE);
+  timers.advance(0ms);
+  EXPECT_TRUE(allStopped) << "no process of ours to wait for";
 }
 
 TEST_F(SupervisorRemoteTest, ANewRemoteModuleCannotBeHotLoaded) {

@@ -2,8 +2,10 @@
 connects from ConnectOptions and from the environment (PLEXUS_SERVER_KEY,
 PLEXUS_SECRET_KEY_FILE; nothing read from stdin); a refused key, missing keys and a secret key
 file others can read are ConnectErrors that say why; a lost connection comes back as a new
-incarnation with the same subscription; a handshake answered UNAVAILABLE is retried; requests
-while disconnected are UNAVAILABLE; stop() ends the waiting; the host's Goodbye ends run()."""
+incarnation with the same subscription, and so does NodeShutdown followed by the node's Goodbye
+or the connection's loss (the node may be restarting); a handshake answered UNAVAILABLE is
+retried; requests while disconnected are UNAVAILABLE; stop() ends the waiting; the host's Goodbye
+of an unload ends run()."""
 
 from __future__ import annotations
 
@@ -93,12 +95,17 @@ def write_secret(tmp_path: Path, secret: bytes, mode: int = 0o600) -> str:
     return str(path)
 
 
+def unload(fake: FakeNode) -> None:
+    """The host's Goodbye of an unload: the module answers with its own and run() returns 0."""
+    fake.send(wire_pb2.Envelope(goodbye=wire_pb2.Goodbye(reason="unloaded by operator")))
+    goodbye = fake.receive(10.0)
+    assert goodbye is not None and goodbye.goodbye.reason == "unloaded", goodbye
+
+
 def serve_one_session(fake: FakeNode, runner: ModuleThread, incarnation: int = 1) -> None:
     fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=incarnation)
     fake.accept_subscribe()
-    fake.send_batch([(1, shutdown())], lane=Lane.LIFECYCLE)
-    goodbye = fake.receive(10.0)
-    assert goodbye is not None and goodbye.goodbye.reason == "node shutdown", goodbye
+    unload(fake)
     runner.join()
     assert runner.outcome == [0]
 
@@ -131,8 +138,7 @@ def test_connects_from_the_environment_with_a_secret_key_file(tmp_path, remote_e
     try:
         fake.accept_handshake(capacity=8, heartbeat_ms=100)
         fake.accept_subscribe()
-        fake.send_batch([(1, shutdown())], lane=Lane.LIFECYCLE)
-        assert fake.receive(10.0).goodbye.reason == "node shutdown"
+        unload(fake)
         thread.join(10.0)
         assert outcome == [0] and modules[0].id == "remote"
     finally:
@@ -205,6 +211,41 @@ def test_a_lost_connection_comes_back_as_a_new_incarnation():
         assert goodbye is not None and goodbye.goodbye.reason == "unloaded", goodbye
         runner.join()
         assert runner.outcome == [0]  # the host's Goodbye: no reconnection
+
+
+def test_node_shutdown_then_the_nodes_goodbye_or_a_loss_reconnects():
+    """A remote module outlives its node's shutdown (the node may be restarting): NodeShutdown's
+    handler runs, then the node's Goodbye (or, from an older node, the connection's loss) is
+    taken as a loss: a new connection, incarnation 2 (then 3), without a Goodbye of its own."""
+    fake, options = remote_options()
+    seen: List[Tuple[int, str]] = []
+
+    def setup(module: plexus.Module) -> None:
+        module.on(EventType.NODE_SHUTDOWN, lambda d: seen.append((module.incarnation, "stop")))
+        module.on(EventType.NEW_BLOCK,
+                  lambda d: seen.append((module.incarnation, str(d.event.new_block.height))))
+
+    with running(fake, setup, options) as runner:
+        fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=1)
+        fake.accept_subscribe()
+        fake.send_batch([(1, block(1))])
+        fake.receive_ack(1)  # handled: the lifecycle lane would overtake it
+        fake.send_batch([(1, shutdown())], lane=Lane.LIFECYCLE)
+        fake.send(wire_pb2.Envelope(goodbye=wire_pb2.Goodbye(reason="node shutdown")))
+        fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=2)
+        fake.accept_subscribe()
+        fake.send_batch([(1, shutdown())], lane=Lane.LIFECYCLE)
+        wait_for(lambda: (2, "stop") in seen, 10.0)
+        fake.drop_connection()  # a node without the Goodbye: its connection just ends
+        fake.accept_handshake(capacity=8, heartbeat_ms=100, incarnation=3)
+        fake.accept_subscribe()
+        fake.send_batch([(1, block(3))])
+        fake.receive_ack(1)
+        assert seen == [(1, "1"), (1, "stop"), (2, "stop"), (3, "3")]
+        assert runner.outcome == []
+        unload(fake)
+        runner.join()
+        assert runner.outcome == [0]
 
 
 def test_a_handshake_answered_unavailable_is_retried_with_backoff():

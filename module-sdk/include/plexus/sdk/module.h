@@ -59,9 +59,12 @@
 // succeeded), handshakes and subscribes again and goes on: a new incarnation (incarnation()
 // changes, sequences start over, the ModuleLoaded replay comes again). Events received but not
 // acknowledged at the loss count as lost on the node. Meanwhile publish(), stats() and
-// replay() return UNAVAILABLE at once. The host's Goodbye (unload, node shutdown) ends run()
-// as for a local module: no reconnection. A refused key, or a fatal refusal of the handshake,
-// ends run() with 2. Local (ipc://) modules never reconnect: the node respawns them.
+// replay() return UNAVAILABLE at once. The node's shutdown does not end run(): NodeShutdown's
+// handler runs, then the node's Goodbye (or the connection's loss) is taken as a loss and run()
+// reconnects with backoff until the node is back (call stop() from that handler to leave
+// instead). The host's Goodbye of an unload ends run() with 0: no reconnection. A refused key, or a
+// fatal refusal of the handshake, ends run() with 2. Local (ipc://) modules never reconnect: the
+// node respawns them.
 
 #include <plexus/v1/events.pb.h>
 #include <plexus/v1/stats.pb.h>
@@ -207,7 +210,7 @@ class Module {
   // handlers of the events already received), the node
   // unloads the module, or stop() is called: then returns 0. Returns 1 if the node refused the
   // subscription, 2 if the connection to the node was lost (a remote module reconnects
-  // instead, and returns 2 only when the node refuses it for good).
+  // instead, after NodeShutdown too, and returns 2 only when the node refuses it for good).
   int run();
 
   // Any thread: run() returns 0 once the events already received are handled, and the module
