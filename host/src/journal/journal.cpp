@@ -219,11 +219,7 @@ void Journal::requestRead(ReadRequest request, ReadDone done) {
   PLEXUS_ASSERT_THREAD(m_thread);
   request.id = ++m_lastReadId;
   if (m_stopped) {
-    ReadResult refused;
-    refused.id = request.id;
-    refused.reachedThrough = request.from - 1;
-    refused.ok = false;
-    refused.error = "journal stopped";
+    ReadResult refused = stoppedRead(request);
     done(refused);
     return;
   }

@@ -22,12 +22,7 @@ void JournalReader::request(ReadRequest request, std::uint64_t committedThrough)
   PLEXUS_ASSERT_THREAD(m_owner);
   assert(request.from >= 1 && request.maxEvents >= 1 && request.to <= committedThrough);
   if (m_stopped) {
-    ReadResult refused;
-    refused.id = request.id;
-    refused.reachedThrough = request.from - 1;
-    refused.ok = false;
-    refused.error = "journal stopped";
-    m_results.push(std::move(refused));
+    m_results.push(stoppedRead(request));
     return;
   }
   {

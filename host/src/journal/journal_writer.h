@@ -100,6 +100,9 @@ struct ReadResult {
 
 using ReadResults = ipc::WakeQueue<ReadResult>;
 
+// The answer to a read the journal can no longer serve: ok = false, error "journal stopped".
+ReadResult stoppedRead(const ReadRequest& request);
+
 struct JournalWriterOptions {
   std::size_t queueCapacity = 65536;
   Retention retention;
@@ -184,7 +187,6 @@ class JournalWriter {
   void addCursors(JournalBatch& batch);
   void keepCursors(JournalBatch& batch);
   void serve(const ReadRequest& request);
-  static ReadResult stoppedResult(const ReadRequest& request);
 
   std::unique_ptr<JournalStore> m_store;
   Notices& m_notices;

@@ -40,7 +40,7 @@ void JournalWriter::requestRead(ReadRequest request) {
   assert(m_reads != nullptr && "requestRead() needs the ReadResults queue");
   assert(request.from >= 1 && request.maxEvents >= 1);
   if (m_stopped) {
-    m_reads->push(stoppedResult(request));
+    m_reads->push(stoppedRead(request));
     return;
   }
   bool wake = false;
@@ -67,7 +67,7 @@ void JournalWriter::forgetCursor(const std::string& moduleId) {
   m_cursorChanges.forget(moduleId);
 }
 
-ReadResult JournalWriter::stoppedResult(const ReadRequest& request) {
+ReadResult stoppedRead(const ReadRequest& request) {
   ReadResult result;
   result.id = request.id;
   result.reachedThrough = request.from - 1;
