@@ -1,7 +1,10 @@
 #include "runtime/event_loop.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <string>
 #include <system_error>
 
 #include "runtime/logging.h"
@@ -9,8 +12,25 @@
 namespace plexus::host {
 
 EventLoop::EventLoop(std::function<Clock::time_point()> steadyClock)
-    : m_steadyClock(std::move(steadyClock)) {
+    : m_epoll(::epoll_create1(EPOLL_CLOEXEC)), m_steadyClock(std::move(steadyClock)) {
+  if (m_epoll < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   addQueue(m_mailbox, [this] { m_mailbox.runPending(); });
+}
+
+EventLoop::~EventLoop() {
+  ::close(m_epoll);
+}
+
+void EventLoop::watch(std::shared_ptr<Watch> watch) {
+  watch->id = m_nextWatchId++;
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = watch->id;
+  if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, watch->fd, &event) < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "epoll_ctl: cannot watch fd " + std::to_string(watch->fd));
+  }
+  m_watches.push_back(std::move(watch));
 }
 
 void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
@@ -18,8 +38,7 @@ void EventLoop::addSocket(zmq::socket_t& socket, Callback onReadable) {
   const int fd = socket.get(zmq::sockopt::fd);
   auto watch = std::make_shared<Watch>(Watch{socket.handle(), fd, std::move(onReadable)});
   watch->touched = true;  // serve it once: messages may be waiting without an edge
-  m_watches.push_back(std::move(watch));
-  m_itemsDirty = true;
+  this->watch(std::move(watch));
 }
 
 void EventLoop::touch(zmq::socket_t& socket) {
@@ -31,18 +50,17 @@ void EventLoop::touch(zmq::socket_t& socket) {
 
 void EventLoop::addFd(int fd, Callback onReadable) {
   PLEXUS_ASSERT_THREAD(m_thread);
-  m_watches.push_back(std::make_shared<Watch>(Watch{nullptr, fd, std::move(onReadable)}));
-  m_itemsDirty = true;
+  watch(std::make_shared<Watch>(Watch{nullptr, fd, std::move(onReadable)}));
 }
 
 void EventLoop::removeFd(int fd) {
   PLEXUS_ASSERT_THREAD(m_thread);
-  std::erase_if(m_watches, [fd](const std::shared_ptr<Watch>& w) {
+  const auto removed = std::erase_if(m_watches, [fd](const std::shared_ptr<Watch>& w) {
     if (w->socket != nullptr || w->fd != fd) return false;  // never a ZeroMQ socket's fd
     w->removed = true;
     return true;
   });
-  m_itemsDirty = true;
+  if (removed > 0) ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);  // still open: see the header
 }
 
 EventLoop::TimerId EventLoop::runAt(Clock::time_point when, Callback callback) {
@@ -119,18 +137,28 @@ void EventLoop::progress(std::optional<std::chrono::milliseconds> allowed) {
       std::chrono::duration_cast<std::chrono::milliseconds>(gap).count(), m_resumeGrace.count());
 }
 
+void EventLoop::wait(long timeoutMs) {
+  m_events.resize(std::max<std::size_t>(1, m_watches.size()));
+  const int count = ::epoll_wait(m_epoll, m_events.data(), static_cast<int>(m_events.size()),
+                                 static_cast<int>(timeoutMs));
+  if (count < 0 && errno != EINTR) {
+    throw std::system_error(errno, std::generic_category(), "epoll_wait");
+  }
+  for (int i = 0; i < count; ++i) {
+    // EPOLLERR and EPOLLHUP are always reported: the callback reads and finds out.
+    const std::uint64_t id = m_events[static_cast<std::size_t>(i)].data.u64;
+    for (auto& watch : m_watches) {
+      if (watch->id == id) watch->readable = true;
+    }
+  }
+}
+
 void EventLoop::run() {
   m_thread.detach();  // whoever set the loop up hands it over to this thread
   PLEXUS_ASSERT_THREAD(m_thread);
   std::vector<std::shared_ptr<Watch>> ready;
   m_mark = steadyNow();
   while (!m_stop) {
-    if (m_itemsDirty) {
-      m_items.clear();
-      for (const auto& w : m_watches)
-        m_items.push_back({w->fd, POLLIN, 0});
-      m_itemsDirty = false;
-    }
     long timeout = pollTimeoutMs();
     for (auto& guard : m_sleepGuards) {
       guard.workWaiting = guard.prepareToSleep();
@@ -140,18 +168,15 @@ void EventLoop::run() {
       if (w->touched) timeout = 0;
     }
     progress(std::chrono::milliseconds(0));  // the previous iteration's timers and hooks
-    if (::poll(m_items.data(), m_items.size(), static_cast<int>(timeout)) < 0 && errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "poll");
-    }
+    wait(timeout);
     progress(timeout < 0 ? std::nullopt : std::optional(std::chrono::milliseconds(timeout)));
     for (auto& guard : m_sleepGuards)
       guard.awake();
     // Callbacks may add or remove watches: collect first, then run.
     ready.clear();
-    for (std::size_t i = 0; i < m_items.size(); ++i) {
-      auto& watch = m_watches[i];
-      if ((m_items[i].revents & (POLLIN | POLLERR | POLLHUP)) || watch->touched) {
-        watch->touched = false;
+    for (auto& watch : m_watches) {
+      if (watch->readable || watch->touched) {
+        watch->readable = watch->touched = false;
         ready.push_back(watch);
       }
     }

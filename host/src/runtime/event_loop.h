@@ -2,21 +2,24 @@
 
 // EventLoop: the node's actor. One thread runs run(); it owns every socket and every piece of
 // node state. ZeroMQ sockets (through their ZMQ_FD) and plain fds (pidfds, eventfds, signalfd)
-// share one poll(2) set; timers set the poll timeout; after each iteration the loop calls the
-// "after" hooks (the EventManager flushes its batches there, so events accepted in one
-// iteration leave together).
+// share one epoll(7) set, level-triggered; timers set the wait's timeout; after each iteration
+// the loop calls the "after" hooks (the EventManager flushes its batches there, so events
+// accepted in one iteration leave together).
 // ZMQ_FD is edge-style: a socket's callback must read until it finds nothing, and a socket used
 // outside its callback (a send from a flush or a deferred reply) must be touch()ed, so the loop
-// serves it again before blocking. Plain poll(2) rather than zmq_poll avoids zmq_poll's second
-// poll and its per-socket ZMQ_EVENTS checks (a getpid() and a poll() each) on every iteration.
-// Pauses: the loop notices when far more time passed than it allowed itself - a poll(2) that
+// serves it again before blocking. Plain fds rather than zmq_poll avoid zmq_poll's second poll
+// and its per-socket ZMQ_EVENTS checks (a getpid() and a poll() each) on every iteration; epoll
+// rather than poll(2), because a poll(2) that blocks joins and leaves the wait queue of every fd
+// in the set, which on the project's VM cost about 0.5 us per fd per wake-up (docs/performance.md
+// "The node loop on epoll"). A watched fd must be removeFd()'d before it is closed.
+// Pauses: the loop notices when far more time passed than it allowed itself - a wait that
 // returned long after its timeout, callbacks that took far too long - and takes that time out of
 // now() (Timers: the node's run time), then opens a grace period for the modules to be heard.
 // Thread rule: post(), stop() and stopping() from any thread; everything else on the loop
 // thread, which is the thread that calls run(). Before run() the loop may be set up on another
 // thread that then hands it over: run() binds the thread check to its own thread.
 
-#include <poll.h>
+#include <sys/epoll.h>
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +44,7 @@ class EventLoop final : public Timers {
 
   // `steadyClock`: the real time the loop measures pauses against (unit tests fake it).
   explicit EventLoop(std::function<Clock::time_point()> steadyClock = {});
+  ~EventLoop() override;
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -84,8 +88,10 @@ class EventLoop final : public Timers {
     void* socket = nullptr;  // set for a ZeroMQ socket, whose `fd` is its ZMQ_FD
     int fd = -1;
     Callback onReadable;
-    bool removed = false;  // a callback earlier in the same iteration removed it
-    bool touched = false;  // used outside its callback since it was last served
+    std::uint64_t id = 0;   // its epoll data: a removed watch's late event finds no watch
+    bool removed = false;   // a callback earlier in the same iteration removed it
+    bool touched = false;   // used outside its callback since it was last served
+    bool readable = false;  // reported by the last wait
   };
   struct SleepGuard {
     std::function<bool()> prepareToSleep;  // true: work is waiting, do not block
@@ -103,11 +109,15 @@ class EventLoop final : public Timers {
   // A checkpoint: the time since the last one beyond `allowed` (nullopt: any) is a pause when it
   // reaches kPauseThreshold.
   void progress(std::optional<std::chrono::milliseconds> allowed);
+  void watch(std::shared_ptr<Watch> watch);
+  // Waits up to `timeoutMs` (-1: no limit) and marks the watches reported readable.
+  void wait(long timeoutMs);
 
   ipc::Mailbox m_mailbox;
+  int m_epoll = -1;
   std::vector<std::shared_ptr<Watch>> m_watches;
-  std::vector<pollfd> m_items;
-  bool m_itemsDirty = true;
+  std::vector<epoll_event> m_events;
+  std::uint64_t m_nextWatchId = 1;
   std::multimap<Clock::time_point, TimerId> m_timerOrder;
   std::map<TimerId, std::pair<Clock::time_point, Callback>> m_timers;
   TimerId m_nextTimer = 1;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -213,6 +214,38 @@ TEST(EventLoopTest, WatchRemovedByAnEarlierCallbackInTheSameIterationIsNotCalled
   ASSERT_TRUE(runsToCompletion(loop));
   EXPECT_EQ(firstCalls, 1);
   EXPECT_EQ(secondCalls, 0);
+}
+
+// Level-triggered, as poll(2) was: a readable fd its callback does not read is served again on
+// the next iteration; and a removed fd that comes back under a new watch gets only the new
+// callback.
+TEST(EventLoopTest, AnUnreadFdIsServedAgainAndAReAddedFdCallsOnlyItsNewWatch) {
+  EventLoop loop;
+  EventFd efd;
+  int oldCalls = 0;
+  int newCalls = 0;
+  loop.addFd(efd.fd, [&] {
+    if (++oldCalls < 3) return;  // left readable twice: served again each time
+    loop.removeFd(efd.fd);
+    loop.addFd(efd.fd, [&] {
+      ++newCalls;
+      efd.consume();
+      loop.stop();
+    });
+  });
+  efd.signal();
+  ASSERT_TRUE(runsToCompletion(loop));
+  EXPECT_EQ(oldCalls, 3);
+  EXPECT_EQ(newCalls, 1);
+}
+
+// Two watches on one fd are a caller's mistake, refused where it is made.
+TEST(EventLoopTest, WatchingAnFdTwiceIsRefused) {
+  EventLoop loop;
+  EventFd efd;
+  loop.addFd(efd.fd, [] {});
+  EXPECT_THROW(loop.addFd(efd.fd, [] {}), std::system_error);
+  EXPECT_THROW(loop.addFd(-1, [] {}), std::system_error);
 }
 
 TEST(EventLoopTest, AfterHooksRunAfterEachIteration) {
