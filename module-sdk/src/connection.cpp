@@ -237,13 +237,13 @@ void Connection::serve(milliseconds maxWait) {
   m_commands.awake();
 }
 
-void Connection::serveBetweenHandlers() {
+void Connection::serveBetweenHandlers(Clock::time_point now) {
   PLEXUS_ASSERT_THREAD(m_owner);
   if (m_commands.mayHaveItems()) {  // lock-free: no lock taken unless someone posted
     takeCommands();
     flushOutbox();
   }
-  heartbeatIfIdle(Clock::now());
+  heartbeatIfIdle(now);
 }
 
 std::optional<Incoming> Connection::next(Clock::time_point deadline) {

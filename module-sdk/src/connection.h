@@ -85,8 +85,8 @@ class Connection {
   // heartbeat is due) for more.
   void serve(std::chrono::milliseconds maxWait);
   // Owner, between two handlers: takes what other threads posted and heartbeats if due. Does
-  // not receive (the next serve() does).
-  void serveBetweenHandlers();
+  // not receive (the next serve() does). `now`: the caller's clock reading, when it has one.
+  void serveBetweenHandlers(Clock::time_point now = Clock::now());
   // Owner. The next thing for the run() loop, serving the socket until one comes or `deadline`.
   std::optional<Incoming> next(Clock::time_point deadline);
   // Owner, when it is done for good: sends what is queued (a Goodbye, the last acks) without

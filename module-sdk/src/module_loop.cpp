@@ -90,7 +90,7 @@ bool Module::Impl::handleNext() {
 void Module::Impl::betweenHandlers() {
   const auto now = detail::Connection::Clock::now();
   if (now - m_lastReceive < kReceiveInterval || !m_deferred.empty()) {
-    m_connection.serveBetweenHandlers();  // other threads' requests, heartbeats
+    m_connection.serveBetweenHandlers(now);  // other threads' requests, heartbeats
     return;
   }
   m_lastReceive = now;

@@ -108,6 +108,11 @@ const v1::Event& BenchEvent::stamped(std::int64_t steadyNs) {
   return m_event;
 }
 
+namespace {
+const FieldDescriptor* const kMessageReceivedPayload =
+    v1::MessageReceived::descriptor()->FindFieldByNumber(v1::MessageReceived::kPayloadFieldNumber);
+}  // namespace
+
 StampReader::StampReader(v1::EventType type)
     : m_type(type), m_field(stampField(type)), m_payloadField(payloadField(type)) {}
 
@@ -115,6 +120,14 @@ std::optional<std::int64_t> StampReader::read(const v1::Event& event) const {
   if (m_field == nullptr || event.type() != m_type ||
       event.payload_case() != m_payloadField->number()) {
     return std::nullopt;
+  }
+  if (event.has_message_received() && m_field == kMessageReceivedPayload) {
+    // The default bench type without reflection (the peers' subscribers only count bytes).
+    const std::string& text = event.message_received().payload();
+    if (text.size() < sizeof(std::int64_t)) return std::nullopt;
+    std::int64_t stamp = 0;
+    std::memcpy(&stamp, text.data(), sizeof stamp);
+    return stamp;
   }
   const auto& payload = event.GetReflection()->GetMessage(event, m_payloadField);
   const auto* reflection = payload.GetReflection();
