@@ -81,8 +81,12 @@ void wakeRoundTrip(benchmark::State& state, bool useEpoll) {
   ::close(epoll);
 }
 
-void BM_WakeThroughPoll(benchmark::State& state) { wakeRoundTrip(state, false); }
-void BM_WakeThroughEpoll(benchmark::State& state) { wakeRoundTrip(state, true); }
+void BM_WakeThroughPoll(benchmark::State& state) {
+  wakeRoundTrip(state, false);
+}
+void BM_WakeThroughEpoll(benchmark::State& state) {
+  wakeRoundTrip(state, true);
+}
 BENCHMARK(BM_WakeThroughPoll)->Arg(2)->Arg(14)->UseRealTime();
 BENCHMARK(BM_WakeThroughEpoll)->Arg(2)->Arg(14)->UseRealTime();
 
