@@ -111,6 +111,14 @@ const v1::Event& BenchEvent::stamped(std::int64_t steadyNs) {
 namespace {
 const FieldDescriptor* const kMessageReceivedPayload =
     v1::MessageReceived::descriptor()->FindFieldByNumber(v1::MessageReceived::kPayloadFieldNumber);
+
+// A bytes field's stamp: its first 8 bytes, as the publisher wrote them.
+std::optional<std::int64_t> stampOfBytes(const std::string& text) {
+  if (text.size() < sizeof(std::int64_t)) return std::nullopt;
+  std::int64_t stamp = 0;
+  std::memcpy(&stamp, text.data(), sizeof stamp);
+  return stamp;
+}
 }  // namespace
 
 StampReader::StampReader(v1::EventType type)
@@ -123,22 +131,14 @@ std::optional<std::int64_t> StampReader::read(const v1::Event& event) const {
   }
   if (event.has_message_received() && m_field == kMessageReceivedPayload) {
     // The default bench type without reflection (the peers' subscribers only count bytes).
-    const std::string& text = event.message_received().payload();
-    if (text.size() < sizeof(std::int64_t)) return std::nullopt;
-    std::int64_t stamp = 0;
-    std::memcpy(&stamp, text.data(), sizeof stamp);
-    return stamp;
+    return stampOfBytes(event.message_received().payload());
   }
   const auto& payload = event.GetReflection()->GetMessage(event, m_payloadField);
   const auto* reflection = payload.GetReflection();
   switch (m_field->type()) {
     case FieldDescriptor::TYPE_BYTES: {
       std::string scratch;
-      const std::string& text = reflection->GetStringReference(payload, m_field, &scratch);
-      if (text.size() < sizeof(std::int64_t)) return std::nullopt;
-      std::int64_t stamp = 0;
-      std::memcpy(&stamp, text.data(), sizeof stamp);
-      return stamp;
+      return stampOfBytes(reflection->GetStringReference(payload, m_field, &scratch));
     }
     case FieldDescriptor::TYPE_STRING: {
       std::string scratch;

@@ -6,7 +6,6 @@
 // connection refuses a file that is not a journal.
 
 #include <gtest/gtest.h>
-#include <poll.h>
 
 #include <chrono>
 #include <fstream>
@@ -50,27 +49,9 @@ class JournalReaderTest : public ::testing::Test {
     }
   }
 
-  // Polls the journal's notices and reads, as the loop would, until `done` holds or 5 s passed.
+  // Serves the journal's notices and reads, as the loop would, until `done` holds or 5 s passed.
   bool waitFor(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      auto& notices = journal->notices();
-      auto& reads = journal->reads();
-      const bool noticesWaiting = notices.prepareToSleep();  // both: each must be told
-      const bool readsWaiting = reads.prepareToSleep();
-      if (!noticesWaiting && !readsWaiting) {
-        pollfd items[2] = {{notices.fd(), POLLIN, 0}, {reads.fd(), POLLIN, 0}};
-        ::poll(items, 2, static_cast<int>(std::min<long>(left.count(), 50)));
-      }
-      notices.awake();
-      reads.awake();
-      journal->onNotices();
-      journal->onReads();
-    }
-    return true;
+    return journal_test::serveJournalUntil(*journal, done, true);
   }
 
   void read(std::uint64_t from, std::uint64_t to, bool mayStop, std::optional<ReadResult>& into) {

@@ -8,7 +8,6 @@
 #include "journal/journal.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
 
 #include <chrono>
 #include <fstream>
@@ -44,20 +43,7 @@ class JournalTest : public ::testing::Test {
 
   // Drains the journal's notices, as the loop would, until `done` holds or 5 s passed.
   bool waitFor(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!done()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
-      auto& notices = journal->notices();
-      if (!notices.prepareToSleep()) {
-        pollfd item{notices.fd(), POLLIN, 0};
-        ::poll(&item, 1, static_cast<int>(std::min<long>(left.count(), 50)));
-      }
-      notices.awake();
-      journal->onNotices();
-    }
-    return true;
+    return journal_test::serveJournalUntil(*journal, done, false);
   }
 
   std::vector<JournalEvent> stored() {
