@@ -24,6 +24,8 @@
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
+
+#include "floor_modules.h"
 static long now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -156,19 +158,8 @@ int main(int argc, char** argv) {
   zmq::socket_t r(ctx, zmq::socket_type::router);
   r.set(zmq::sockopt::sndhwm, 0);
   r.bind(ep);
-  for (int i = 0; i < N; ++i)
-    if (fork() == 0) {
-      execl("/proc/self/exe", argv[0], kind, ep.c_str(), std::to_string(i).c_str(),
-            std::to_string(W).c_str(), nullptr);
-      _exit(1);
-    }
-  std::vector<std::string> ids;
-  for (int i = 0; i < N; ++i) {
-    zmq::message_t id, b;
-    (void)r.recv(id);
-    (void)r.recv(b);
-    ids.push_back(id.to_string());
-  }
+  plexus::bench::spawnModules(argv[0], N, kind, ep, {std::to_string(W)});
+  const std::vector<std::string> ids = plexus::bench::collectIds(r, N);
   plexus::v1::Event ev;
   ev.set_type(plexus::v1::EVENT_TYPE_MESSAGE_RECEIVED);
   ev.mutable_message_received()->set_payload(std::string(256, 'x'));

@@ -25,6 +25,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "floor_modules.h"
 #include "plexus/ipc/wake_queue.h"
 
 namespace {
@@ -89,23 +90,9 @@ int run(int argc, char** argv) {
   router.set(zmq::sockopt::router_mandatory, 1);
   router.set(zmq::sockopt::sndhwm, 0);
   router.bind(endpoint);
-  std::vector<pid_t> children;
-  for (int i = 0; i < modules; ++i) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      ::execl("/proc/self/exe", argv[0], "--module", endpoint.c_str(), std::to_string(i).c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(1);
-    }
-    children.push_back(pid);
-  }
-  std::vector<std::string> ids;
-  for (int i = 0; i < modules; ++i) {
-    zmq::message_t id, hello;
-    (void)router.recv(id);
-    (void)router.recv(hello);
-    ids.push_back(id.to_string());
-  }
+  const std::vector<pid_t> children =
+      plexus::bench::spawnModules(argv[0], modules, "--module", endpoint);
+  const std::vector<std::string> ids = plexus::bench::collectIds(router, modules);
 
   plexus::ipc::WakeQueue<std::string> queue(8192);
   std::thread sender;
