@@ -52,6 +52,25 @@ TEST(ThreadCheckerTest, DetachLetsTheNextThreadBind) {
   EXPECT_FALSE(checker.onBoundThread()) << "the thread that checked after detach() owns it now";
 }
 
+TEST(ThreadCheckerTest, AThreadActingAsTheOwnerPassesOnlyWhileItActs) {
+  ThreadChecker checker;
+  ASSERT_TRUE(checker.onBoundThread());
+  const std::thread::id owner = std::this_thread::get_id();
+  EXPECT_TRUE(onOtherThread([&] {
+    bool passed = false;
+    {
+      ActAsThread acting(owner);
+      EXPECT_EQ(actingThreadId(), owner);
+      {
+        ActAsThread other(std::thread::id{});  // acting as nobody: itself again
+        EXPECT_FALSE(checker.onBoundThread());
+      }
+      passed = checker.onBoundThread();  // the outer scope is restored
+    }
+    return passed && !checker.onBoundThread() && actingThreadId() == std::this_thread::get_id();
+  }));
+}
+
 TEST(ThreadCheckerDeathTest, CheckAbortsOffTheBoundThread) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   ThreadChecker checker;

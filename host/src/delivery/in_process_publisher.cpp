@@ -1,5 +1,6 @@
 #include "delivery/in_process_publisher.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -13,8 +14,13 @@
 
 namespace plexus::host {
 
-InProcessPublisher::InProcessPublisher(EventManager& events, std::chrono::milliseconds blockTimeout)
-    : m_events(events), m_blockTimeout(blockTimeout), m_queue(kQueueCapacity) {}
+InProcessPublisher::InProcessPublisher(EventManager& events, std::chrono::milliseconds blockTimeout,
+                                       LoopLender* loop, BurstRule burst)
+    : m_events(events),
+      m_blockTimeout(blockTimeout),
+      m_loop(loop),
+      m_burstRule(burst),
+      m_queue(kQueueCapacity) {}
 
 void InProcessPublisher::checkLoopThread() const {
 #if defined(PLEXUS_THREAD_CHECKS) && PLEXUS_THREAD_CHECKS
@@ -46,7 +52,19 @@ Status InProcessPublisher::publishAsync(const v1::Event& event, Done done) {
   if (auto status = ipc::checkPayloadMatchesType(event); !status) return status;
   v1::Event stamped = event;
   stampEvent(stamped, ipc::kHostSource);
-  if (!m_queue.push({stamped.type(), serializeEvent(stamped), std::move(done)})) {
+  Submission submission{stamped.type(), serializeEvent(stamped), std::move(done)};
+  const std::int64_t at = stamped.published_mono_ns();
+  const std::int64_t previous = m_lastPublishNs.exchange(at, std::memory_order_relaxed);
+  std::uint32_t burst = 0;
+  if (at - previous < m_burstRule.gap.count()) {
+    // No wrap-around in a long burst.
+    burst = std::min(m_burst.load(std::memory_order_relaxed) + 1, m_burstRule.routed);
+  }
+  m_burst.store(burst, std::memory_order_relaxed);
+  if (m_loop != nullptr && burst < m_burstRule.routed && publishWhileLoopSleeps(submission)) {
+    return {};
+  }
+  if (!m_queue.push(std::move(submission))) {
     return makeError(v1::ERROR_CODE_UNAVAILABLE, "the node is shutting down");
   }
   return {};
@@ -61,6 +79,17 @@ Result<PublishReport> InProcessPublisher::publish(const v1::Event& event) {
   PublishReport report = future.get();
   if (auto error = publishError(report, m_blockTimeout)) return *error;
   return report;
+}
+
+bool InProcessPublisher::publishWhileLoopSleeps(Submission& submission) {
+  bool routed = false;
+  m_loop->runIfAsleep([&] {
+    drain();  // what this thread (or another) queued before goes first
+    if (m_closed || !canTakeMore()) return;
+    route(submission);
+    routed = true;
+  });
+  return routed;
 }
 
 // ---- the loop ----
@@ -85,18 +114,21 @@ void InProcessPublisher::drain() {
   if (!canTakeMore()) return;
   m_batch.clear();
   m_queue.drain(m_batch);
-  for (Submission& submission : m_batch) {
-    const std::uint64_t token = m_nextToken++;
-    auto report =
-        m_events.publish(submission.type, submission.body,
-                         {.waiter = this, .token = token, .source = PublishSource::InProcess});
-    if (report) {
-      if (submission.done) submission.done(*report);
-    } else {
-      m_waiting.emplace(token, std::move(submission.done));
-    }
-  }
+  for (Submission& submission : m_batch)
+    route(submission);
   m_batch.clear();
+}
+
+void InProcessPublisher::route(Submission& submission) {
+  const std::uint64_t token = m_nextToken++;
+  auto report =
+      m_events.publish(submission.type, submission.body,
+                       {.waiter = this, .token = token, .source = PublishSource::InProcess});
+  if (report) {
+    if (submission.done) submission.done(*report);
+  } else {
+    m_waiting.emplace(token, std::move(submission.done));
+  }
 }
 
 void InProcessPublisher::onPublishDone(std::uint64_t token, const PublishReport& report) {
@@ -110,6 +142,7 @@ void InProcessPublisher::onPublishDone(std::uint64_t token, const PublishReport&
 
 void InProcessPublisher::close() {
   checkLoopThread();
+  m_closed = true;
   m_queue.close();
   m_batch.clear();
   m_queue.drain(m_batch);

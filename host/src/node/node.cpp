@@ -94,7 +94,7 @@ class Node::Impl {
             m_config, m_moduleSocket.endpoint(),
             m_options.moduleDir.empty() ? selfDirectory() : m_options.moduleDir),
         m_moduleServer(m_peers, m_events, m_supervisor, moduleLimits()),
-        m_publisher(m_events, ms(m_config.timings().block_timeout_ms())),
+        m_publisher(m_events, ms(m_config.timings().block_timeout_ms()), &m_loop),
         m_maintenance(m_loop, m_events,
                       std::vector<v1::MaintenanceSchedule>(m_config.maintenance().begin(),
                                                            m_config.maintenance().end())),

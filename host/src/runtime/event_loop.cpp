@@ -96,7 +96,7 @@ void EventLoop::stop() {
   m_mailbox.post([] {});  // wake the poll
 }
 
-long EventLoop::pollTimeoutMs() const {
+std::optional<EventLoop::Clock::time_point> EventLoop::nextDeadline() const {
   std::optional<Clock::time_point> next;
   if (!m_timerOrder.empty()) next = m_timerOrder.begin()->first;
   for (const Hook& hook : m_afterHooks) {
@@ -104,6 +104,11 @@ long EventLoop::pollTimeoutMs() const {
     auto d = hook.deadline();
     if (d && (!next || *d < *next)) next = d;
   }
+  return next;
+}
+
+long EventLoop::pollTimeoutMs() const {
+  const auto next = nextDeadline();
   if (!next) return -1;
   auto delta = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
   return std::max<long>(0, delta);
@@ -139,10 +144,24 @@ void EventLoop::progress(std::optional<std::chrono::milliseconds> allowed) {
 
 void EventLoop::wait(long timeoutMs) {
   m_events.resize(std::max<std::size_t>(1, m_watches.size()));
-  const int count = ::epoll_wait(m_epoll, m_events.data(), static_cast<int>(m_events.size()),
-                                 static_cast<int>(timeoutMs));
-  if (count < 0 && errno != EINTR) {
-    throw std::system_error(errno, std::generic_category(), "epoll_wait");
+  const int size = static_cast<int>(m_events.size());
+  int count = 0;
+  int error = 0;
+  if (timeoutMs != 0) {
+    m_sleepDeadline =
+        timeoutMs < 0 ? std::nullopt : std::optional(now() + std::chrono::milliseconds(timeoutMs));
+    m_asleep = true;
+    m_token.unlock();
+    count = ::epoll_wait(m_epoll, m_events.data(), size, static_cast<int>(timeoutMs));
+    error = errno;
+    m_token.lock();  // a borrower may hold it: its work is done before the loop goes on
+    m_asleep = false;
+  } else {
+    count = ::epoll_wait(m_epoll, m_events.data(), size, 0);
+    error = errno;
+  }
+  if (count < 0 && error != EINTR) {
+    throw std::system_error(error, std::generic_category(), "epoll_wait");
   }
   for (int i = 0; i < count; ++i) {
     // EPOLLERR and EPOLLHUP are always reported: the callback reads and finds out.
@@ -153,47 +172,95 @@ void EventLoop::wait(long timeoutMs) {
   }
 }
 
+void EventLoop::runAfterHooks() {
+  for (Hook& hook : m_afterHooks)
+    hook.run();
+}
+
+bool EventLoop::runIfAsleep(const std::function<void()>& work) {
+  const std::thread::id loopThread = m_loopThread.load(std::memory_order_acquire);
+  // The loop thread holds the token already (and so does a thread inside lent work).
+  if (loopThread == std::thread::id{} || actingThreadId() == loopThread) return false;
+  if (!m_token.tryLock()) return false;
+  MutexLock held(m_token, std::adopt_lock);
+  if (!m_asleep) return false;  // not started, stopped, or about to run an iteration anyway
+  ActAsThread acting(loopThread);
+  work();
+  runAfterHooks();
+  settleLentWork();
+  return true;
+}
+
+void EventLoop::settleLentWork() {
+  bool wake = false;
+  for (auto& watch : m_watches) {
+    if (!watch->touched) continue;
+    // A send may have read the socket's wake-up signal: if input waits, the loop would sleep
+    // through it. With none waiting, ZMQ_FD signals the next arrival again.
+    int events = 0;
+    std::size_t size = sizeof events;
+    if (watch->socket == nullptr ||
+        zmq_getsockopt(watch->socket, ZMQ_EVENTS, &events, &size) != 0 ||
+        (events & ZMQ_POLLIN) != 0) {
+      wake = true;
+      continue;
+    }
+    watch->touched = false;
+  }
+  const auto next = nextDeadline();
+  if (next && (!m_sleepDeadline || *next < *m_sleepDeadline)) wake = true;
+  if (wake) m_mailbox.post([] {});
+}
+
 void EventLoop::run() {
   m_thread.detach();  // whoever set the loop up hands it over to this thread
   PLEXUS_ASSERT_THREAD(m_thread);
-  std::vector<std::shared_ptr<Watch>> ready;
+  MutexLock held(m_token);
+  m_loopThread.store(std::this_thread::get_id(), std::memory_order_release);
+  struct Stopped {
+    std::atomic<std::thread::id>& loopThread;
+    ~Stopped() { loopThread.store(std::thread::id{}, std::memory_order_release); }
+  } stopped{m_loopThread};
   m_mark = steadyNow();
-  while (!m_stop) {
-    long timeout = pollTimeoutMs();
-    for (auto& guard : m_sleepGuards) {
-      guard.workWaiting = guard.prepareToSleep();
-      if (guard.workWaiting) timeout = 0;
-    }
-    for (const auto& w : m_watches) {
-      if (w->touched) timeout = 0;
-    }
-    progress(std::chrono::milliseconds(0));  // the previous iteration's timers and hooks
-    wait(timeout);
-    progress(timeout < 0 ? std::nullopt : std::optional(std::chrono::milliseconds(timeout)));
-    for (auto& guard : m_sleepGuards)
-      guard.awake();
-    // Callbacks may add or remove watches: collect first, then run.
-    ready.clear();
-    for (auto& watch : m_watches) {
-      if (watch->readable || watch->touched) {
-        watch->readable = watch->touched = false;
-        ready.push_back(watch);
-      }
-    }
-    // A queue with items its producers did not signal (the loop was awake) is served too.
-    for (auto& guard : m_sleepGuards) {
-      if (guard.workWaiting && std::find(ready.begin(), ready.end(), guard.watch) == ready.end()) {
-        ready.push_back(guard.watch);
-      }
-    }
-    for (auto& watch : ready) {
-      if (!watch->removed) watch->onReadable();
-    }
-    progress(std::chrono::milliseconds(0));  // the callbacks: before any timer judges anyone
-    runDueTimers();
-    for (Hook& hook : m_afterHooks)
-      hook.run();
+  while (!m_stop)
+    iterate();
+}
+
+void EventLoop::iterate() {
+  long timeout = pollTimeoutMs();
+  for (auto& guard : m_sleepGuards) {
+    guard.workWaiting = guard.prepareToSleep();
+    if (guard.workWaiting) timeout = 0;
   }
+  for (const auto& w : m_watches) {
+    if (w->touched) timeout = 0;
+  }
+  progress(std::chrono::milliseconds(0));  // the previous iteration's timers and hooks
+  wait(timeout);
+  progress(timeout < 0 ? std::nullopt : std::optional(std::chrono::milliseconds(timeout)));
+  for (auto& guard : m_sleepGuards)
+    guard.awake();
+  // Callbacks may add or remove watches: collect first, then run.
+  m_ready.clear();
+  for (auto& watch : m_watches) {
+    if (watch->readable || watch->touched) {
+      watch->readable = watch->touched = false;
+      m_ready.push_back(watch);
+    }
+  }
+  // A queue with items its producers did not signal (the loop was awake) is served too.
+  for (auto& guard : m_sleepGuards) {
+    if (guard.workWaiting &&
+        std::find(m_ready.begin(), m_ready.end(), guard.watch) == m_ready.end()) {
+      m_ready.push_back(guard.watch);
+    }
+  }
+  for (auto& watch : m_ready) {
+    if (!watch->removed) watch->onReadable();
+  }
+  progress(std::chrono::milliseconds(0));  // the callbacks: before any timer judges anyone
+  runDueTimers();
+  runAfterHooks();
 }
 
 }  // namespace plexus::host

@@ -15,9 +15,17 @@
 // Pauses: the loop notices when far more time passed than it allowed itself - a wait that
 // returned long after its timeout, callbacks that took far too long - and takes that time out of
 // now() (Timers: the node's run time), then opens a grace period for the modules to be heard.
-// Thread rule: post(), stop() and stopping() from any thread; everything else on the loop
-// thread, which is the thread that calls run(). Before run() the loop may be set up on another
-// thread that then hands it over: run() binds the thread check to its own thread.
+// The loop lends itself (LoopLender): it holds its token while it runs and releases it only
+// while it blocks in its wait, so another thread that takes the token finds the loop asleep and
+// may run loop work itself (acting as the loop thread for the thread checks); the loop, woken
+// meanwhile, waits for the token. Afterwards the borrower runs the after hooks, as the loop does
+// after an iteration, and wakes the loop only when it left work behind: a touched socket with
+// input waiting (its ZMQ_FD edge may have been consumed by the borrower's send) or a deadline
+// earlier than the one the loop sleeps until.
+// Thread rule: post(), stop(), stopping() and runIfAsleep() from any thread; everything else on
+// the loop thread, which is the thread that calls run(), or on a thread inside runIfAsleep().
+// Before run() the loop may be set up on another thread that then hands it over: run() binds
+// the thread check to its own thread.
 
 #include <sys/epoll.h>
 
@@ -28,16 +36,19 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
+#include "plexus/ipc/thread_annotations.h"
 #include "plexus/ipc/thread_checker.h"
 #include "plexus/ipc/wake_queue.h"
+#include "runtime/loop_lender.h"
 #include "runtime/timers.h"
 
 namespace plexus::host {
 
-class EventLoop final : public Timers {
+class EventLoop final : public Timers, public LoopLender {
  public:
   // A gap of at least this much is a pause of the node, not a slow iteration.
   static constexpr std::chrono::milliseconds kPauseThreshold{250};
@@ -80,6 +91,9 @@ class EventLoop final : public Timers {
   bool post(Callback task) override { return m_mailbox.post(std::move(task)); }
   void stop();
 
+  // Any thread (LoopLender).
+  bool runIfAsleep(const std::function<void()>& work) override;
+
   void run();
   bool stopping() const { return m_stop; }
 
@@ -103,20 +117,27 @@ class EventLoop final : public Timers {
     Callback run;
     std::function<std::optional<Clock::time_point>()> deadline;
   };
+  std::optional<Clock::time_point> nextDeadline() const;
   long pollTimeoutMs() const;
+  void iterate() PLEXUS_REQUIRES(m_token);
+  void runAfterHooks();
+  // After lent work: what the loop must not sleep through wakes it.
+  void settleLentWork() PLEXUS_REQUIRES(m_token);
   void runDueTimers();
   Clock::time_point steadyNow() const { return m_steadyClock ? m_steadyClock() : Clock::now(); }
   // A checkpoint: the time since the last one beyond `allowed` (nullopt: any) is a pause when it
   // reaches kPauseThreshold.
   void progress(std::optional<std::chrono::milliseconds> allowed);
   void watch(std::shared_ptr<Watch> watch);
-  // Waits up to `timeoutMs` (-1: no limit) and marks the watches reported readable.
-  void wait(long timeoutMs);
+  // Waits up to `timeoutMs` (-1: no limit) and marks the watches reported readable. Releases the
+  // token while it blocks (a timeout of 0 does not block and keeps it).
+  void wait(long timeoutMs) PLEXUS_REQUIRES(m_token);
 
   ipc::Mailbox m_mailbox;
   int m_epoll = -1;
   std::vector<std::shared_ptr<Watch>> m_watches;
   std::vector<epoll_event> m_events;
+  std::vector<std::shared_ptr<Watch>> m_ready;  // iterate()'s
   std::uint64_t m_nextWatchId = 1;
   std::multimap<Clock::time_point, TimerId> m_timerOrder;
   std::map<TimerId, std::pair<Clock::time_point, Callback>> m_timers;
@@ -130,6 +151,11 @@ class EventLoop final : public Timers {
   Clock::time_point m_graceUntil{};  // of now()
   std::chrono::milliseconds m_resumeGrace{1000};
   ThreadChecker m_thread;
+  Mutex m_token;                                     // the loop's: held by whoever runs loop work
+  std::atomic<std::thread::id> m_loopThread{};       // run()'s thread, while it runs
+  bool m_asleep PLEXUS_GUARDED_BY(m_token) = false;  // blocked in wait(), token released
+  // What the sleeping loop's wait was computed for (nullopt: no deadline).
+  std::optional<Clock::time_point> m_sleepDeadline PLEXUS_GUARDED_BY(m_token);
 };
 
 }  // namespace plexus::host

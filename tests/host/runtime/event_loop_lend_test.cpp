@@ -96,9 +96,8 @@ TEST(EventLoopLendTest, ADeadlineSetByLentWorkWakesTheLoop) {
   EventLoop loop;  // no timers: it sleeps without a timeout
   RunningLoop running(loop);
   std::promise<std::thread::id> fired;
-  ASSERT_TRUE(lendWithin(loop, [&] {
-    loop.runAfter(1ms, [&] { fired.set_value(std::this_thread::get_id()); });
-  }));
+  ASSERT_TRUE(lendWithin(
+      loop, [&] { loop.runAfter(1ms, [&] { fired.set_value(std::this_thread::get_id()); }); }));
   auto firedOn = fired.get_future();
   ASSERT_EQ(firedOn.wait_for(5s), std::future_status::ready) << "the sleeping loop was woken";
   EXPECT_EQ(firedOn.get(), running.id());

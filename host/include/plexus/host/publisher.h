@@ -2,11 +2,14 @@
 
 // Publisher: publishing into a running node from any thread of the node's process
 // (plexus-bench's publisher, an embedding application). The event is stamped with source
-// "host" and the publish times and serialized once on the calling thread, then handed to the
-// loop through a bounded queue. Lifecycle-lane types are refused (only the supervisor
-// publishes them).
+// "host" and the publish times and serialized once on the calling thread. While the node's loop
+// sleeps, the calling thread then routes and sends it itself, standing in for the loop; while
+// the loop is busy, it is handed to the loop through a bounded queue. Either way, events from
+// one thread reach each module in the order published. Lifecycle-lane types are refused (only
+// the supervisor publishes them).
 // Thread rule: publish()/publishAsync() from any thread but the loop's; completions run on the
-// loop thread and must be short.
+// loop thread, or on the publishing thread inside its publishAsync() call when it routed the
+// event itself (standing in for the loop): they must be short and must not publish.
 
 #include <plexus/v1/events.pb.h>
 

@@ -30,6 +30,7 @@
 #define PLEXUS_REQUIRES(...) PLEXUS_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #define PLEXUS_ACQUIRE(...) PLEXUS_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define PLEXUS_RELEASE(...) PLEXUS_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
+#define PLEXUS_TRY_ACQUIRE(...) PLEXUS_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
 #define PLEXUS_EXCLUDES(...) PLEXUS_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define PLEXUS_NO_THREAD_SAFETY_ANALYSIS PLEXUS_THREAD_ANNOTATION(no_thread_safety_analysis)
 
@@ -40,6 +41,7 @@ class PLEXUS_CAPABILITY("mutex") Mutex {
  public:
   void lock() PLEXUS_ACQUIRE() { m_mutex.lock(); }
   void unlock() PLEXUS_RELEASE() { m_mutex.unlock(); }
+  bool tryLock() PLEXUS_TRY_ACQUIRE(true) { return m_mutex.try_lock(); }
   // For std::condition_variable waits under a MutexLock (the analysis cannot follow them).
   std::mutex& native() { return m_mutex; }
 
@@ -52,6 +54,9 @@ class PLEXUS_CAPABILITY("mutex") Mutex {
 class PLEXUS_SCOPED_CAPABILITY MutexLock {
  public:
   explicit MutexLock(Mutex& mutex) PLEXUS_ACQUIRE(mutex) : m_lock(mutex.native()) {}
+  // Takes over a lock this thread already holds (after a successful tryLock()).
+  MutexLock(Mutex& mutex, std::adopt_lock_t) PLEXUS_REQUIRES(mutex)
+      : m_lock(mutex.native(), std::adopt_lock) {}
   ~MutexLock() PLEXUS_RELEASE() = default;
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
