@@ -22,6 +22,7 @@ inline std::vector<pid_t> spawnModules(const char* argv0, int count, const std::
     std::vector<std::string> args{argv0, role, endpoint, std::to_string(i)};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args)
       argv.push_back(arg.data());
     argv.push_back(nullptr);
