@@ -11,7 +11,8 @@
 // has used the publisher: publish() there would wait for itself); prepareToSleep(), awake(),
 // canTakeMore(), drain(), onPublishDone() and close() on the loop thread (checked), or inside
 // lent loop work; fd() from any thread (the loop registers it while the node is built). `done`
-// runs on the loop thread, or on the publishing thread itself when it routed the event.
+// runs on whichever thread does the loop's work when the event resolves: the loop thread, or a
+// publishing thread inside lent work (its own event, and the queued events it drains first).
 
 #include <atomic>
 #include <chrono>

@@ -7,9 +7,11 @@
 // the loop is busy, it is handed to the loop through a bounded queue. Either way, events from
 // one thread reach each module in the order published. Lifecycle-lane types are refused (only
 // the supervisor publishes them).
-// Thread rule: publish()/publishAsync() from any thread but the loop's; completions run on the
-// loop thread, or on the publishing thread inside its publishAsync() call when it routed the
-// event itself (standing in for the loop): they must be short and must not publish.
+// Thread rule: publish()/publishAsync() from any thread but the loop's. Completions run on
+// whichever thread does the loop's work when the event resolves: the loop thread, or a
+// publishing thread standing in for the sleeping loop inside its own publishAsync() call (which
+// then also routes, and may complete, events other threads queued before). They must be short
+// and must not publish.
 
 #include <plexus/v1/events.pb.h>
 
@@ -26,8 +28,9 @@ class Publisher {
   using Done = std::function<void(const PublishReport&)>;
   virtual ~Publisher() = default;
 
-  // Pipelined: returns once the event is queued (waits only while the queue is full). `done`
-  // runs when the event is resolved for every subscriber. Fails when the node is stopping.
+  // Pipelined: returns once the event is queued or routed (waits only while the queue is full).
+  // `done` runs when the event is resolved for every subscriber, possibly before this returns.
+  // Fails when the node is stopping.
   virtual Status publishAsync(const v1::Event& event, Done done) = 0;
 
   // Waits until every block subscriber accepted the event (up to the block timeout). When one
