@@ -1,14 +1,14 @@
 #pragma once
 
-// BenchNode: plexus-node run in this process on its own thread (modules are spawned from that
-// thread, so it lives as long as they do), with a control client on its runtime dir.
+// BenchNode: plexus-node run in this process on its own thread (test::EmbeddedNode), with a
+// control client on its runtime dir.
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "embedded_node.h"
 #include "plexus/ctl/control_client.h"
 #include "plexus/host/node.h"
 #include "plexus/ipc/event_batch_codec.h"
@@ -20,11 +20,11 @@ class BenchNode {
   // Starts the node; throws std::runtime_error when it cannot start.
   BenchNode(const v1::NodeConfig& config, const std::filesystem::path& runtimeDir,
             ipc::BodyLayout layout = ipc::BodyLayout::Packed);
-  ~BenchNode();  // shuts the node down and joins its thread
+  ~BenchNode();  // shuts the node down
   BenchNode(const BenchNode&) = delete;
   BenchNode& operator=(const BenchNode&) = delete;
 
-  host::Node& node() { return *m_node; }
+  host::Node& node() { return m_node->node(); }
   // A control request filled by `fill`; an empty response when the call failed.
   template <class Fill>
   v1::ControlResponse call(Fill fill) {
@@ -35,8 +35,7 @@ class BenchNode {
   }
 
  private:
-  std::thread m_thread;
-  host::Node* m_node = nullptr;
+  std::unique_ptr<test::EmbeddedNode> m_node;
   std::unique_ptr<ctl::ControlClient> m_control;
 };
 

@@ -7,13 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config/config.h"
+#include "embedded_node.h"
 #include "plexus/host/node.h"
 #include "test_node.h"
 
@@ -22,45 +22,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// plexus-node run in this process on a thread of its own (it spawns the modules from there).
-class EmbeddedNode {
- public:
-  EmbeddedNode(const std::string& configText, const std::filesystem::path& runtimeDir) {
-    auto config = host::parseConfig(configText, "node_publisher_test");
-    if (!config.ok()) throw std::runtime_error(config.error().message);
-    std::promise<host::Node*> started;
-    auto startedFuture = started.get_future();
-    m_thread = std::thread([&, config = *config] {
-      try {
-        host::Node::Options options;
-        options.config = config;
-        options.runtimeDir = runtimeDir;
-        host::Node node(std::move(options));
-        started.set_value(&node);
-        node.run();
-      } catch (...) {
-        started.set_exception(std::current_exception());
-      }
-    });
-    try {
-      m_node = startedFuture.get();
-    } catch (...) {
-      m_thread.join();
-      throw;
-    }
-  }
-  ~EmbeddedNode() {
-    m_node->requestShutdown();
-    m_thread.join();
-  }
-  EmbeddedNode(const EmbeddedNode&) = delete;
-  EmbeddedNode& operator=(const EmbeddedNode&) = delete;
-  host::Publisher& publisher() { return m_node->publisher(); }
-
- private:
-  std::thread m_thread;
-  host::Node* m_node = nullptr;
-};
+// The node of `configText`, run in this process.
+host::Node::Options nodeOptions(const std::string& configText,
+                                const std::filesystem::path& runtimeDir) {
+  auto config = host::parseConfig(configText, "node_publisher_test");
+  if (!config.ok()) throw std::runtime_error(config.error().message);
+  host::Node::Options options;
+  options.config = *config;
+  options.runtimeDir = runtimeDir;
+  return options;
+}
 
 constexpr std::uint64_t kPerThread = 400;
 constexpr std::uint64_t kSecondBase = 1'000'000;  // the second thread's heights start above
@@ -92,12 +63,13 @@ TEST(NodePublisherTest, TwoThreadsEventsReachEveryModuleInEachThreadsOrder) {
     spec.policy = "DELIVERY_POLICY_BLOCK";  // nothing dropped: publishers wait for room
     config += spec.text();
   }
-  EmbeddedNode node(config, dir.path());
+  EmbeddedNode embedded(nodeOptions(config, dir.path()));
+  host::Publisher& publisher = embedded.node().publisher();
   for (const auto& report : reports)
     ASSERT_TRUE(waitFor([&] { return reportHas(report, "connected "); })) << report;
 
-  std::thread first([&] { publishFrom(node.publisher(), 0); });
-  std::thread second([&] { publishFrom(node.publisher(), kSecondBase); });
+  std::thread first([&] { publishFrom(publisher, 0); });
+  std::thread second([&] { publishFrom(publisher, kSecondBase); });
   first.join();
   second.join();
 

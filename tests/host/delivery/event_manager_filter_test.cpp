@@ -36,15 +36,6 @@ class EventManagerFilterTest : public EventManagerTest {
     ASSERT_TRUE(outcome->refused.empty()) << outcome->refused.front().reason;
     em.flush();
   }
-  std::vector<std::uint64_t> heightsOf(const std::string& id) {
-    std::vector<std::uint64_t> out;
-    for (const auto& e : sink.lane(id, v1::LANE_EVENT)) {
-      v1::Event event;
-      EXPECT_TRUE(event.ParseFromString(e.body));
-      out.push_back(event.new_block().height());
-    }
-    return out;
-  }
 };
 
 TEST_F(EventManagerFilterTest, AFilteredOutEventTakesNoSlotNoSeqAndCountsAsFiltered) {
@@ -64,7 +55,7 @@ TEST_F(EventManagerFilterTest, AFilteredOutEventTakesNoSlotNoSeqAndCountsAsFilte
       ASSERT_TRUE(em.ack("even", lastEventSeq("even")).ok());
     }
   }
-  EXPECT_EQ(heightsOf("even"), (std::vector<std::uint64_t>{2, 4, 6, 8}));
+  EXPECT_EQ(sink.heights("even"), (std::vector<std::uint64_t>{2, 4, 6, 8}));
   const auto events = sink.lane("even", v1::LANE_EVENT);
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i].seq, i + 1) << "no sequence number for filtered events";
@@ -155,7 +146,7 @@ TEST_F(EventManagerFilterTest, ALaterSubscribeReplacesOrClearsTheFilterAndARefus
   EXPECT_EQ(em.filterOf("m", v1::EVENT_TYPE_NEW_BLOCK), "");
   publishBlock(14);
   em.flush();
-  EXPECT_EQ(heightsOf("m"), (std::vector<std::uint64_t>{11, 2, 1, 14}));
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{11, 2, 1, 14}));
   EXPECT_EQ(stats("m").filtered(), 3u);
   expectInvariants();
 }
@@ -179,7 +170,7 @@ TEST_F(EventManagerFilterTest, TheConfigurationsFilterNarrowsTheModulesAndOutliv
   for (std::uint64_t h : {6, 30})
     publishBlock(h);
   em.flush();
-  EXPECT_EQ(heightsOf("m"), (std::vector<std::uint64_t>{10, 20, 30}));
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{10, 20, 30}));
   EXPECT_EQ(stats("m").filtered(), 3u);
   expectInvariants();
 }

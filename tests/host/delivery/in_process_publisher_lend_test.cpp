@@ -15,16 +15,6 @@
 namespace plexus::host {
 namespace {
 
-std::vector<std::uint64_t> heights(RecordingSink& sink, const std::string& id) {
-  std::vector<std::uint64_t> out;
-  for (const auto& message : sink.lane(id, v1::LANE_EVENT)) {
-    v1::Event event;
-    EXPECT_TRUE(event.ParseFromString(message.body));
-    out.push_back(event.new_block().height());
-  }
-  return out;
-}
-
 TEST_F(InProcessPublisherTest, WhileTheLoopSleepsThePublisherRoutesOnItsOwnThread) {
   load("m", 10);
   lender.asleep = true;
@@ -48,7 +38,7 @@ TEST_F(InProcessPublisherTest, WhileTheLoopSleepsThePublisherRoutesOnItsOwnThrea
   EXPECT_TRUE(doneBeforeReturn) << "routed and completed inside publishAsync";
   EXPECT_EQ(doneOn, publishedOn) << "on the publishing thread";
   EXPECT_EQ(lender.lent.load(), 1);
-  EXPECT_EQ(heights(sink, "m"), (std::vector<std::uint64_t>{7})) << "sent by the after hook";
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{7})) << "sent by the after hook";
 
   // publish() completes the same way, without the loop running an iteration.
   onOtherThread([&] {
@@ -56,7 +46,7 @@ TEST_F(InProcessPublisherTest, WhileTheLoopSleepsThePublisherRoutesOnItsOwnThrea
     ASSERT_TRUE(report.ok());
     EXPECT_EQ(report->accepted, 1u);
   });
-  EXPECT_EQ(heights(sink, "m"), (std::vector<std::uint64_t>{7, 8}));
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{7, 8}));
 }
 
 TEST_F(InProcessPublisherTest, WhatWasQueuedBeforeIsRoutedFirst) {
@@ -67,7 +57,7 @@ TEST_F(InProcessPublisherTest, WhatWasQueuedBeforeIsRoutedFirst) {
     EXPECT_TRUE(publisher.publishAsync(newBlock(2), {}).ok());
   });
   EXPECT_EQ(lender.lent.load(), 1);
-  EXPECT_EQ(heights(sink, "m"), (std::vector<std::uint64_t>{1, 2})) << "in publish order";
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{1, 2})) << "in publish order";
 }
 
 TEST_F(InProcessPublisherTest, AClosedPublisherRefusesEvenWhileTheLoopSleeps) {
@@ -115,9 +105,9 @@ TEST_F(InProcessPublisherBurstTest, ABurstPastItsFirstEventsGoesThroughTheQueue)
       EXPECT_TRUE(publisher.publishAsync(newBlock(height), {}).ok());
   });
   EXPECT_EQ(lender.lent.load(), 3) << "the first 3: the burst's start keeps the short path";
-  EXPECT_EQ(heights(sink, "m"), (std::vector<std::uint64_t>{1, 2, 3}));
-  ASSERT_TRUE(loopUntil([&] { return heights(sink, "m").size() == 6; }));
-  EXPECT_EQ(heights(sink, "m"), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{1, 2, 3}));
+  ASSERT_TRUE(loopUntil([&] { return sink.heights("m").size() == 6; }));
+  EXPECT_EQ(sink.heights("m"), (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6}));
 }
 
 }  // namespace

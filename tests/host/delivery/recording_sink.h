@@ -4,6 +4,10 @@
 // (and can be told to refuse: would block, unreachable) and a PublishWaiter that records every
 // resolved publish by token.
 
+#include <gtest/gtest.h>
+#include <plexus/v1/events.pb.h>
+
+#include <cstdint>
 #include <map>
 #include <span>
 #include <string>
@@ -48,6 +52,16 @@ class RecordingSink : public EventSink {
     if (it == delivered.end()) return out;
     for (const auto& d : it->second) {
       if (d.lane == lane) out.push_back(d);
+    }
+    return out;
+  }
+  // The NewBlock heights delivered to `id` on the event lane, in order.
+  std::vector<std::uint64_t> heights(const std::string& id) const {
+    std::vector<std::uint64_t> out;
+    for (const auto& d : lane(id, v1::LANE_EVENT)) {
+      v1::Event event;
+      EXPECT_TRUE(event.ParseFromString(d.body));
+      out.push_back(event.new_block().height());
     }
     return out;
   }

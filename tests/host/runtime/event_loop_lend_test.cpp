@@ -1,15 +1,16 @@
 // EventLoop::runIfAsleep (LoopLender): a loop blocked in its wait lends itself to another
 // thread, which runs the work and the after hooks as the loop (the loop's thread checks pass
-// there); a loop that is not running, the loop thread itself and a thread already inside lent
-// work are refused; a deadline the lent work set earlier than the loop's wakes the loop; a
-// socket the lent work touched, with input waiting, is served by the loop. Every wait has a
-// deadline.
+// there); lent work that throws gives the token back; a loop that is not running, the loop
+// thread itself and a thread already inside lent work are refused; a deadline the lent work set
+// earlier than the loop's wakes the loop; a socket the lent work touched, with input waiting, is
+// served by the loop. Every wait has a deadline.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <thread>
 #include <zmq.hpp>
 
@@ -90,6 +91,29 @@ TEST(EventLoopLendTest, TheLoopThreadAndNestedLendsAreRefused) {
   bool nested = true;
   ASSERT_TRUE(lendWithin(loop, [&] { nested = loop.runIfAsleep([] {}); }));
   EXPECT_FALSE(nested);
+}
+
+TEST(EventLoopLendTest, LentWorkThatThrowsGivesTheTokenBack) {
+  EventLoop loop;
+  RunningLoop running(loop);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  bool threw = false;
+  while (!threw && std::chrono::steady_clock::now() < deadline) {
+    try {
+      loop.runIfAsleep([] { throw std::runtime_error("lent work failed"); });
+      std::this_thread::yield();  // the loop was awake: try again
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "lent work failed");
+      threw = true;
+    }
+  }
+  ASSERT_TRUE(threw) << "the loop never slept";
+  bool ran = false;
+  ASSERT_TRUE(lendWithin(loop, [&] { ran = true; })) << "the token was given back";
+  EXPECT_TRUE(ran);
+  std::promise<void> served;
+  loop.post([&] { served.set_value(); });
+  EXPECT_EQ(served.get_future().wait_for(5s), std::future_status::ready) << "the loop runs on";
 }
 
 TEST(EventLoopLendTest, ADeadlineSetByLentWorkWakesTheLoop) {
