@@ -42,7 +42,14 @@ namespace plexus::sdk::detail {
 // the handshake, or the handshake answered UNAVAILABLE. A remote module tries again.
 class RetryableConnectError : public ConnectError {
  public:
-  using ConnectError::ConnectError;
+  enum class Kind { NoAnswer, Answered };
+  explicit RetryableConnectError(const std::string& what, Kind kind = Kind::NoAnswer)
+      : ConnectError(what), m_kind(kind) {}
+  // The node answered (UNAVAILABLE): the reason is worth keeping when a later attempt times out.
+  bool answered() const { return m_kind == Kind::Answered; }
+
+ private:
+  Kind m_kind;
 };
 
 class Connection {

@@ -41,6 +41,7 @@ Connection::Connection(ConnectOptions options)
   if (m_remote) m_keys = resolveCurveKeys(m_options);
   takeOver();
   const auto deadline = Clock::now() + m_options.timeout;
+  std::string lastAnswer;  // the node's last UNAVAILABLE, kept for an attempt that then times out
   for (;;) {
     try {
       openSocket();
@@ -49,8 +50,12 @@ Connection::Connection(ConnectOptions options)
     } catch (const RetryableConnectError& e) {
       // A remote module tries again within its timeout (the node may still hold its previous
       // connection); a local one was spawned for this very connection.
+      if (e.answered()) lastAnswer = e.what();
       const auto delay = m_backoff.next();
-      if (!m_remote || Clock::now() + delay >= deadline) throw ConnectError(e.what());
+      if (!m_remote || Clock::now() + delay >= deadline) {
+        if (e.answered() || lastAnswer.empty()) throw ConnectError(e.what());
+        throw ConnectError(std::string(e.what()) + "; the node's last answer: " + lastAnswer);
+      }
       std::cerr << "plexus-sdk: " << e.what() << "; trying again\n";
       waitUnlessStopped(delay);
     } catch (const ConnectError&) {
@@ -196,8 +201,9 @@ bool Connection::connectAndHandshake(Clock::time_point deadline) {
     v1::Envelope reply;
     if (frames.empty() || !ipc::decodeEnvelope(frames[0], reply)) continue;
     if (reply.has_error() && reply.error().code() == v1::ERROR_CODE_UNAVAILABLE) {
-      throw RetryableConnectError("plexus-node cannot take the handshake of " + who +
-                                  " now: " + reply.error().message());
+      throw RetryableConnectError(
+          "plexus-node cannot take the handshake of " + who + " now: " + reply.error().message(),
+          RetryableConnectError::Kind::Answered);
     }
     if (reply.has_error()) {
       throw ConnectError("plexus-node refused the handshake of " + who + ": " +

@@ -80,6 +80,8 @@ class FakeNode {
 
   // Answers the module's next Handshake with an Error of `code`; false if none came in time.
   bool refuseHandshake(v1::ErrorCode code, std::chrono::milliseconds timeout);
+  // Takes the module's next Handshake and answers nothing; false if none came in time.
+  bool ignoreHandshake(std::chrono::milliseconds timeout) { return nextHandshake(timeout); }
   // Remote mode: closes the ROUTER (the module's connection drops) and binds a new one on the
   // same port, at once or (`rebind` false) when rebind() is called; nothing else meanwhile.
   void dropConnection(bool rebind = true);

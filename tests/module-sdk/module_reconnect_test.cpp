@@ -154,6 +154,29 @@ TEST(ModuleReconnectTest, UnavailableUntilTheTimeoutIsAConnectError) {
   }
 }
 
+// An attempt still unanswered at the deadline says so, and keeps the reason the node gave before.
+TEST(ModuleReconnectTest, ATimeoutAfterAnUnavailableAnswerNamesTheNodesLastAnswer) {
+  Remote remote;
+  FakeNodeThread node(remote.curve, [](FakeNode& fake) {
+    ASSERT_TRUE(fake.refuseHandshake(v1::ERROR_CODE_UNAVAILABLE, kWait));
+    while (fake.ignoreHandshake(std::chrono::milliseconds(700))) {
+    }
+  });
+  ConnectOptions options = remote.options(node);
+  options.timeout = std::chrono::milliseconds(500);
+  try {
+    (void)Module::connect(options);
+    ADD_FAILURE() << "connected";
+  } catch (const ConnectError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("did not answer the handshake"), std::string::npos) << what;
+    EXPECT_NE(what.find("the node's last answer: plexus-node cannot take the handshake of module "
+                        "'remote' now: refused by the fake node"),
+              std::string::npos)
+        << what;
+  }
+}
+
 TEST(ModuleReconnectTest, RequestsWhileDisconnectedAreUnavailableAndStopEndsTheWaiting) {
   Remote remote;
   std::promise<void> handled, dropped;

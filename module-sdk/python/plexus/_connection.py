@@ -49,6 +49,7 @@ class Connection(ConnectionSetup):
         self._monitor: Optional[zmq.Socket] = None
         self._owner: Optional[int] = threading.get_ident()
         deadline = time.monotonic() + options.timeout
+        last_answer = ""  # the node's last UNAVAILABLE, kept for an attempt that then times out
         while True:
             try:
                 self.handshake: wire_pb2.HandshakeAck = self._attempt(deadline)
@@ -56,10 +57,14 @@ class Connection(ConnectionSetup):
             except RetryableConnectError as e:
                 # A remote module tries again within its timeout (the node may still hold its
                 # previous connection); a local one was spawned for this very connection.
+                if e.answered:
+                    last_answer = str(e)
                 delay = self._backoff.next()
                 if not self.remote or time.monotonic() + delay >= deadline:
                     self._close_sockets()
-                    raise ConnectError(str(e)) from None
+                    if e.answered or not last_answer:
+                        raise ConnectError(str(e)) from None
+                    raise ConnectError(f"{e}; the node's last answer: {last_answer}") from None
                 print(f"plexus-sdk: {e}; trying again", file=sys.stderr, flush=True)
                 time.sleep(delay)  # the backoff itself: nobody can stop() a module not made yet
             except ConnectError:

@@ -154,7 +154,8 @@ def plexus_handshake(
             continue
         if reply.HasField("error") and reply.error.code == wire_pb2.ERROR_CODE_UNAVAILABLE:
             raise RetryableConnectError(
-                f"plexus-node cannot take the handshake of {who} now: {reply.error.message}"
+                f"plexus-node cannot take the handshake of {who} now: {reply.error.message}",
+                answered=True,
             )
         if reply.HasField("error"):
             raise ConnectError(f"plexus-node refused the handshake of {who}: {reply.error.message}")

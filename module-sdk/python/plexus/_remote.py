@@ -21,7 +21,12 @@ _Z85 = set("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^
 
 class RetryableConnectError(ConnectError):
     """An attempt that may succeed later: no answer in time, the connection closed during the
-    handshake, or the handshake answered UNAVAILABLE. A remote module tries again."""
+    handshake, or the handshake answered UNAVAILABLE. A remote module tries again.
+    `answered` is true for UNAVAILABLE: the reason is kept for an attempt that then times out."""
+
+    def __init__(self, message: str, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
 
 
 def is_remote(endpoint: str) -> bool:

@@ -258,6 +258,26 @@ def test_a_handshake_answered_unavailable_is_retried_with_backoff():
         assert time.monotonic() - started >= 0.15  # 100 ms then 200 ms, each in [d/2, d]
 
 
+def test_a_timeout_after_an_unavailable_answer_names_the_nodes_last_answer():
+    fake, options = remote_options()
+    options.timeout = 0.5
+    messages: List[str] = []
+    attempt = threading.Thread(
+        target=lambda: messages.append(connect_error(lambda: plexus.Module.connect(options))))
+    attempt.start()
+    try:
+        fake.refuse_handshake(ErrorCode.UNAVAILABLE)
+        while fake.receive(0.7) is not None:  # later handshakes go unanswered
+            pass
+        attempt.join(10.0)
+    finally:
+        fake.close()
+    assert len(messages) == 1, "connect() did not fail"
+    assert "did not answer the handshake" in messages[0]
+    assert ("the node's last answer: plexus-node cannot take the handshake of module 'remote' "
+            "now: refused by the fake") in messages[0]
+
+
 def test_requests_while_disconnected_are_unavailable_and_stop_ends_the_waiting():
     fake, options = remote_options()
     with running(fake, lambda module: None, options) as runner:
