@@ -107,8 +107,7 @@ std::optional<EventLoop::Clock::time_point> EventLoop::nextDeadline() const {
   return next;
 }
 
-long EventLoop::pollTimeoutMs() const {
-  const auto next = nextDeadline();
+long EventLoop::timeoutMsUntil(std::optional<Clock::time_point> next) const {
   if (!next) return -1;
   auto delta = std::chrono::ceil<std::chrono::milliseconds>(*next - now()).count();
   return std::max<long>(0, delta);
@@ -142,14 +141,13 @@ void EventLoop::progress(std::optional<std::chrono::milliseconds> allowed) {
       std::chrono::duration_cast<std::chrono::milliseconds>(gap).count(), m_resumeGrace.count());
 }
 
-void EventLoop::wait(long timeoutMs) {
+void EventLoop::wait(long timeoutMs, std::optional<Clock::time_point> deadline) {
   m_events.resize(std::max<std::size_t>(1, m_watches.size()));
   const int size = static_cast<int>(m_events.size());
   int count = 0;
   int error = 0;
   if (timeoutMs != 0) {
-    m_sleepDeadline =
-        timeoutMs < 0 ? std::nullopt : std::optional(now() + std::chrono::milliseconds(timeoutMs));
+    m_sleepDeadline = timeoutMs < 0 ? std::nullopt : deadline;
     m_asleep = true;
     m_token.unlock();
     count = ::epoll_wait(m_epoll, m_events.data(), size, static_cast<int>(timeoutMs));
@@ -182,16 +180,23 @@ bool EventLoop::runIfAsleep(const std::function<void()>& work) {
   // The loop thread holds the token already (and so does a thread inside lent work).
   if (loopThread == std::thread::id{} || actingThreadId() == loopThread) return false;
   if (!m_token.tryLock()) return false;
-  MutexLock held(m_token, std::adopt_lock);
-  if (!m_asleep) return false;  // not started, stopped, or about to run an iteration anyway
-  ActAsThread acting(loopThread);
-  work();
-  runAfterHooks();
-  settleLentWork();
+  bool wake = false;
+  {
+    MutexLock held(m_token, std::adopt_lock);
+    if (!m_asleep) return false;  // not started, stopped, or about to run an iteration anyway
+    ActAsThread acting(loopThread);
+    work();
+    runAfterHooks();
+    wake = lentWorkNeedsTheLoop();
+  }
+  if (wake) {
+    m_lentWakeups.fetch_add(1, std::memory_order_relaxed);
+    m_mailbox.post([] {});
+  }
   return true;
 }
 
-void EventLoop::settleLentWork() {
+bool EventLoop::lentWorkNeedsTheLoop() {
   bool wake = false;
   for (auto& watch : m_watches) {
     if (!watch->touched) continue;
@@ -209,7 +214,7 @@ void EventLoop::settleLentWork() {
   }
   const auto next = nextDeadline();
   if (next && (!m_sleepDeadline || *next < *m_sleepDeadline)) wake = true;
-  if (wake) m_mailbox.post([] {});
+  return wake;
 }
 
 void EventLoop::run() {
@@ -227,7 +232,8 @@ void EventLoop::run() {
 }
 
 void EventLoop::iterate() {
-  long timeout = pollTimeoutMs();
+  const auto deadline = nextDeadline();
+  long timeout = timeoutMsUntil(deadline);
   for (auto& guard : m_sleepGuards) {
     guard.workWaiting = guard.prepareToSleep();
     if (guard.workWaiting) timeout = 0;
@@ -236,7 +242,7 @@ void EventLoop::iterate() {
     if (w->touched) timeout = 0;
   }
   progress(std::chrono::milliseconds(0));  // the previous iteration's timers and hooks
-  wait(timeout);
+  wait(timeout, deadline);
   progress(timeout < 0 ? std::nullopt : std::optional(std::chrono::milliseconds(timeout)));
   for (auto& guard : m_sleepGuards)
     guard.awake();

@@ -93,6 +93,8 @@ class EventLoop final : public Timers, public LoopLender {
 
   // Any thread (LoopLender).
   bool runIfAsleep(const std::function<void()>& work) override;
+  // Lent work after which the loop had to be woken (input waiting, an earlier deadline).
+  std::uint64_t lentWakeups() const { return m_lentWakeups.load(std::memory_order_relaxed); }
 
   void run();
   bool stopping() const { return m_stop; }
@@ -118,20 +120,23 @@ class EventLoop final : public Timers, public LoopLender {
     std::function<std::optional<Clock::time_point>()> deadline;
   };
   std::optional<Clock::time_point> nextDeadline() const;
-  long pollTimeoutMs() const;
+  // Milliseconds until `deadline`, rounded up (-1: none).
+  long timeoutMsUntil(std::optional<Clock::time_point> deadline) const;
   void iterate() PLEXUS_REQUIRES(m_token);
   void runAfterHooks();
-  // After lent work: what the loop must not sleep through wakes it.
-  void settleLentWork() PLEXUS_REQUIRES(m_token);
+  // After lent work: true when the loop must not sleep on (the caller wakes it once it has
+  // released the token, so the loop does not wake only to wait for the token).
+  bool lentWorkNeedsTheLoop() PLEXUS_REQUIRES(m_token);
   void runDueTimers();
   Clock::time_point steadyNow() const { return m_steadyClock ? m_steadyClock() : Clock::now(); }
   // A checkpoint: the time since the last one beyond `allowed` (nullopt: any) is a pause when it
   // reaches kPauseThreshold.
   void progress(std::optional<std::chrono::milliseconds> allowed);
   void watch(std::shared_ptr<Watch> watch);
-  // Waits up to `timeoutMs` (-1: no limit) and marks the watches reported readable. Releases the
-  // token while it blocks (a timeout of 0 does not block and keeps it).
-  void wait(long timeoutMs) PLEXUS_REQUIRES(m_token);
+  // Waits up to `timeoutMs` (-1: no limit), computed for `deadline`, and marks the watches
+  // reported readable. Releases the token while it blocks (a timeout of 0 does not block and
+  // keeps it).
+  void wait(long timeoutMs, std::optional<Clock::time_point> deadline) PLEXUS_REQUIRES(m_token);
 
   ipc::Mailbox m_mailbox;
   int m_epoll = -1;
@@ -151,10 +156,12 @@ class EventLoop final : public Timers, public LoopLender {
   Clock::time_point m_graceUntil{};  // of now()
   std::chrono::milliseconds m_resumeGrace{1000};
   ThreadChecker m_thread;
-  Mutex m_token;                                     // the loop's: held by whoever runs loop work
-  std::atomic<std::thread::id> m_loopThread{};       // run()'s thread, while it runs
+  Mutex m_token;                                // the loop's: held by whoever runs loop work
+  std::atomic<std::thread::id> m_loopThread{};  // run()'s thread, while it runs
+  std::atomic<std::uint64_t> m_lentWakeups{0};
   bool m_asleep PLEXUS_GUARDED_BY(m_token) = false;  // blocked in wait(), token released
-  // What the sleeping loop's wait was computed for (nullopt: no deadline).
+  // The deadline the sleeping loop's wait was computed for (nullopt: none), as nextDeadline()
+  // gave it: not rounded, so lent work that leaves the deadlines as they were does not wake it.
   std::optional<Clock::time_point> m_sleepDeadline PLEXUS_GUARDED_BY(m_token);
 };
 

@@ -2,7 +2,8 @@
 // thread, which runs the work and the after hooks as the loop (the loop's thread checks pass
 // there); lent work that throws gives the token back; a loop that is not running, the loop
 // thread itself and a thread already inside lent work are refused; a deadline the lent work set
-// earlier than the loop's wakes the loop; a socket the lent work touched, with input waiting, is
+// earlier than the loop's wakes the loop, and lent work that leaves the deadlines alone does not;
+// a socket the lent work touched, with input waiting, is
 // served by the loop. Every wait has a deadline.
 
 #include <gtest/gtest.h>
@@ -125,6 +126,22 @@ TEST(EventLoopLendTest, ADeadlineSetByLentWorkWakesTheLoop) {
   auto firedOn = fired.get_future();
   ASSERT_EQ(firedOn.wait_for(5s), std::future_status::ready) << "the sleeping loop was woken";
   EXPECT_EQ(firedOn.get(), running.id());
+}
+
+// The loop sleeps until its next timer; lent work that leaves the deadlines as they were must not
+// wake it (the deadline the loop computed its wait for is compared, not that wait rounded up to
+// whole milliseconds), and lent work that sets an earlier one must.
+TEST(EventLoopLendTest, LentWorkThatLeavesTheDeadlinesAsTheyWereDoesNotWakeTheLoop) {
+  EventLoop loop;
+  loop.runAfter(10min, [] {});
+  RunningLoop running(loop);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(lendWithin(loop, [] {}));
+  EXPECT_EQ(loop.lentWakeups(), 0u);
+  std::promise<void> fired;
+  ASSERT_TRUE(lendWithin(loop, [&] { loop.runAfter(1ms, [&] { fired.set_value(); }); }));
+  EXPECT_EQ(loop.lentWakeups(), 1u);
+  EXPECT_EQ(fired.get_future().wait_for(5s), std::future_status::ready);
 }
 
 TEST(EventLoopLendTest, ASocketTouchedByLentWorkWithInputWaitingIsServed) {

@@ -53,7 +53,8 @@
 // Remote modules (a tcp:// endpoint; README, "More than one machine"): the module connects
 // itself over CURVE with its own key pair, and the node takes its id from its key. connect()
 // retries a handshake the node answers UNAVAILABLE (the id is still connected from an earlier
-// connection) with backoff within ConnectOptions::timeout. When the connection is lost (the
+// connection) with backoff within ConnectOptions::timeout (the ConnectError of a timeout names the
+// node's last such answer). When the connection is lost (the
 // node closed it or ZMTP heartbeats went unanswered), run() reconnects with backoff (100 ms
 // doubling to 5 s, with jitter; back to 100 ms only after a handshake and subscription
 // succeeded), handshakes and subscribes again and goes on: a new incarnation (incarnation()
