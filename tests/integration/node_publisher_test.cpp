@@ -2,11 +2,13 @@
 // probe modules over real sockets: events published from two threads at once, in bursts and one
 // at a time, so that they go both ways (routed by the publishing thread while the loop sleeps,
 // and through the loop's queue while it is busy), reach every module in each thread's order,
-// none lost, and every publish() answers with both modules' acceptance.
+// none lost, and every publish() answers with both modules' acceptance. EmbeddedNode's own error
+// paths too.
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -93,6 +95,19 @@ TEST(NodePublisherTest, TwoThreadsEventsReachEveryModuleInEachThreadsOrder) {
     }
   }
 }
+
+// EmbeddedNode's own paths: a node that cannot start is the constructor's exception, and a node
+// whose run() already returned is not asked to shut down again (it no longer exists).
+TEST(EmbeddedNodeTest, ANodeThatCannotStartThrowsAndOneThatStoppedIsLeftAlone) {
+  TempDir dir("pxen");
+  std::ofstream(dir / "file") << "not a directory";
+  EXPECT_THROW(EmbeddedNode(nodeOptions("", dir / "file" / "runtime")), std::runtime_error);
+
+  EmbeddedNode embedded(nodeOptions("", dir / "runtime"));
+  EXPECT_TRUE(embedded.running());
+  embedded.node().requestShutdown();
+  ASSERT_TRUE(waitFor([&] { return !embedded.running(); }));
+}  // the destructor: no requestShutdown() on the destroyed node (ASan would see it)
 
 }  // namespace
 }  // namespace plexus::test
