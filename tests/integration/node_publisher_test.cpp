@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "embedded_node.h"
+#include "plexus/ctl/control_client.h"
 #include "plexus/host/node.h"
 #include "test_node.h"
 
@@ -67,8 +68,9 @@ TEST(NodePublisherTest, TwoThreadsEventsReachEveryModuleInEachThreadsOrder) {
   }
   EmbeddedNode embedded(nodeOptions(config, dir.path()));
   host::Publisher& publisher = embedded.node().publisher();
-  for (const auto& report : reports)
-    ASSERT_TRUE(waitFor([&] { return reportHas(report, "connected "); })) << report;
+  // READY, not the probe's "connected": its subscription is sent after connect() returns.
+  ctl::ControlClient control(dir.path());
+  ASSERT_TRUE(waitAllReady(control));
 
   std::thread first([&] { publishFrom(publisher, 0); });
   std::thread second([&] { publishFrom(publisher, kSecondBase); });

@@ -192,11 +192,17 @@ bool TestNode::waitForState(const std::string& id, v1::ModuleState state,
 }
 
 bool TestNode::waitAllReady(std::chrono::milliseconds timeout) {
+  return test::waitAllReady(*m_client, timeout);
+}
+
+bool waitAllReady(ctl::ControlClient& client, std::chrono::milliseconds timeout) {
   return waitFor(
       [&] {
-        auto all = modules();
-        if (all.empty()) return false;
-        for (auto& info : all) {
+        v1::ControlRequest request;
+        request.mutable_modules();
+        auto response = client.call(request, std::chrono::seconds(5));
+        if (!response.ok() || response->modules().modules().empty()) return false;
+        for (const auto& info : response->modules().modules()) {
           if (info.state() != v1::MODULE_STATE_READY) return false;
         }
         return true;

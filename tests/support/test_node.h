@@ -92,6 +92,11 @@ class TestNode {
   std::optional<ctl::ControlClient> m_client;
 };
 
+// Every module of the node behind `client` is READY (handshake done, subscriptions in force), and
+// it has at least one, within `timeout`.
+bool waitAllReady(ctl::ControlClient& client,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 // The real plexusctl against `node`: its exit code and output (stdout, and stderr when
 // `withStderr`).
 struct CtlRun {
