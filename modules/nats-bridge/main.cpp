@@ -210,6 +210,7 @@ class Importer {
         break;
       }
       // An error with the node's answer attached: the node took it (some block subscriber did not).
+      // Without one the node did not (a TIMEOUT: its journal made no room in time): retried.
       if (answer.ok() || answer.error().publish != nullptr) break;
       const auto code = answer.error().code;
       if (code == plexus::v1::ERROR_CODE_PERMISSION_DENIED ||

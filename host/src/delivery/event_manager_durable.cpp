@@ -333,6 +333,7 @@ void EventManager::expireJournalWaits(SteadyClock::time_point now) {
     JournalWait wait = std::move(m_journalWaits.front());
     m_journalWaits.pop_front();
     PublishReport report;
+    report.published = false;
     for (ModuleSlot* slot : m_routing.subscribers(wait.type)) {
       if (!slot->durable) continue;
       ++report.subscribers;

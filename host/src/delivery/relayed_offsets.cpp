@@ -64,4 +64,12 @@ bool RelayedOffsets::take(std::string_view node, std::uint64_t offset) {
   return true;
 }
 
+void RelayedOffsets::release(std::string_view node, std::uint64_t offset) {
+  auto it = m_origins.find(node);
+  if (it == m_origins.end()) return;
+  Origin& origin = it->second;
+  if (offset > origin.highest || origin.highest - offset >= m_window) return;
+  setBit(origin, offset, false);
+}
+
 }  // namespace plexus::host

@@ -35,6 +35,10 @@ class RelayedOffsets {
   bool taken(std::string_view node, std::uint64_t offset) const;
   // Records `offset` of `node` as taken; false (and nothing changes) when it was already.
   bool take(std::string_view node, std::uint64_t offset);
+  // Forgets a take whose publish published nothing (the journal made no room in time), so the
+  // relay's retry is routed, not answered `duplicate`. Nothing changes for an offset below the
+  // window (it stays taken) or of an origin node no longer remembered.
+  void release(std::string_view node, std::uint64_t offset);
 
   std::size_t origins() const { return m_origins.size(); }
   std::uint64_t evictedOrigins() const { return m_evicted; }

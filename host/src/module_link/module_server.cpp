@@ -325,11 +325,13 @@ void ModuleServer::handlePublish(const std::string& moduleId, std::uint64_t corr
   }
   v1::Event event = received;
   stampEvent(event, moduleId);
+  const std::uint64_t token = m_nextToken++;
+  PendingPublish& pending = m_pendingPublishes[token];
+  pending = {moduleId, peer.incarnation, correlationId, std::nullopt};
   if (event.has_origin()) {  // relayed (a local event has none): taken from here on
     m_relayed.take(event.origin().node(), event.origin().offset());
+    pending.relayed.emplace(event.origin().node(), event.origin().offset());
   }
-  const std::uint64_t token = m_nextToken++;
-  m_pendingPublishes[token] = {moduleId, peer.incarnation, correlationId};
   ++peer.outstanding;
   // Resolved now unless it waits for block subscribers; then the EventManager calls back.
   if (auto report =
@@ -345,6 +347,9 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   if (it == m_pendingPublishes.end()) return;
   PendingPublish pending = std::move(it->second);
   m_pendingPublishes.erase(it);
+  if (!report.published && pending.relayed) {
+    m_relayed.release(pending.relayed->first, pending.relayed->second);
+  }
   auto peer = m_peers.find(pending.moduleId);
   if (peer == m_peers.end() || peer->second.incarnation != pending.incarnation ||
       !m_registry.isHandshaken(pending.moduleId)) {
@@ -357,7 +362,7 @@ void ModuleServer::onPublishDone(std::uint64_t token, const PublishReport& repor
   if (peer->second.outstanding > 0) --peer->second.outstanding;
   if (auto error = publishError(report, std::chrono::milliseconds(m_limits.blockTimeoutMs))) {
     v1::Envelope reply = ipc::errorEnvelope(error->code, error->message, pending.correlationId);
-    if (peer->second.minor >= ipc::kMinorPublishAnswer) {
+    if (error->publish != nullptr && peer->second.minor >= ipc::kMinorPublishAnswer) {
       *reply.mutable_error()->mutable_publish() = *error->publish;  // the full answer
     }
     send(pending.moduleId, reply);

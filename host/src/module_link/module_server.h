@@ -28,9 +28,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "delivery/event_manager.h"
@@ -79,6 +81,9 @@ class ModuleServer final : public PublishWaiter {
     std::string moduleId;
     std::uint64_t incarnation = 0;  // of the module when it asked
     std::uint64_t correlationId = 0;
+    // A relayed event's (origin node, offset), taken when handed over: released when the
+    // publish published nothing, so that the relay's retry is not a duplicate.
+    std::optional<std::pair<std::string, std::uint64_t>> relayed;
   };
   // The module's connected incarnation and the protocol minor negotiated in its handshake, and
   // its publishes still waiting.
@@ -96,9 +101,12 @@ class ModuleServer final : public PublishWaiter {
   void handleRequest(const std::string& moduleId, const v1::Request& request);
   void handlePublish(const std::string& moduleId, std::uint64_t correlationId,
                      const v1::Event& event);
-  // True when `event` is relayed and its origin was taken: answered as a duplicate.
+  // True when `event` is relayed and its origin was taken: answered as a duplicate, or as
+  // UNAVAILABLE while the publish that took it still waits for its outcome.
   bool answeredDuplicate(const std::string& moduleId, std::uint64_t correlationId,
                          const v1::Event& event);
+  // Whether a publish of this relayed origin offset still waits for its outcome.
+  bool stillPublishing(const v1::Origin& origin) const;
   void malformed(const std::string& moduleId, const std::string& why,
                  std::uint64_t correlationId = 0);
   void reject(const std::string& moduleId, const Error& error, std::uint64_t correlationId = 0);

@@ -17,6 +17,18 @@ bool ModuleServer::answeredDuplicate(const std::string& moduleId, std::uint64_t 
   if (!event.has_origin() || !m_relayed.taken(event.origin().node(), event.origin().offset())) {
     return false;
   }
+  if (stillPublishing(event.origin())) {
+    // Taken by a publish that still waits (for room in the journal): whether it is published is
+    // not known yet, so this one is neither a duplicate nor routed. The relay retries.
+    send(moduleId,
+         ipc::errorEnvelope(v1::ERROR_CODE_UNAVAILABLE,
+                            "node '" + event.origin().node() + "' offset " +
+                                std::to_string(event.origin().offset()) +
+                                " is still being published (it waits for room in the journal): "
+                                "publish it again",
+                            correlationId));
+    return true;
+  }
   ++m_relayedDuplicates;
   m_warnings.warn(moduleId + "/duplicate", [&] {
     return "module '" + moduleId + "' relayed " + ipc::displayName(event.type()) + " of node '" +
@@ -30,6 +42,17 @@ bool ModuleServer::answeredDuplicate(const std::string& moduleId, std::uint64_t 
   reply.mutable_response()->mutable_publish()->set_duplicate(true);
   send(moduleId, reply);
   return true;
+}
+
+bool ModuleServer::stillPublishing(const v1::Origin& origin) const {
+  // Only on a relayed publish found taken (rare); at most maxOutstandingPublishes per module.
+  for (const auto& [token, pending] : m_pendingPublishes) {
+    if (pending.relayed && pending.relayed->second == origin.offset() &&
+        pending.relayed->first == origin.node()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace plexus::host

@@ -297,7 +297,9 @@ class Module:
         INVALID_ARGUMENT (type/payload mismatch), TIMEOUT (a block subscriber did not take it in
         time, or no answer), UNAVAILABLE (a block subscriber is stopping, gone or restarting;
         the connection is lost or closed), RATE_LIMITED; with the node's PublishResponse in
-        `response` when a block subscriber did not take it."""
+        `response` when a block subscriber did not take it. A TIMEOUT whose `response` is None
+        may be an event the node did not publish at all (its journal made no room in time, for a
+        type a durable module subscribes to): publish it again."""
         if not isinstance(event, Event):
             event = make_event(event)
         reply = self._connection.request(

@@ -74,6 +74,7 @@ TEST_F(DurableWaitTest, AWaitThatOutlastsTheBlockTimeoutFailsNamingTheDurableMod
   ASSERT_EQ(waiter.done.count(7), 1u);
   const PublishReport& report = waiter.done[7];
   EXPECT_FALSE(report.delivered());
+  EXPECT_FALSE(report.published) << "neither journaled nor routed";
   EXPECT_EQ(report.timedOut, 1u);
   ASSERT_EQ(report.missed.size(), 1u);
   EXPECT_EQ(report.missed[0].moduleId, "d");

@@ -1,6 +1,7 @@
 // RelayedOffsets: the relayed (origin node, offset) pairs the node took, per origin node in a
 // window of offsets (docs/design.md "Relayed duplicates"): out-of-order offsets inside it, the
-// window sliding up (older offsets count as taken), a far jump, and the bound on origin nodes.
+// window sliding up (older offsets count as taken), a far jump, the bound on origin nodes, and
+// releasing a take whose publish published nothing.
 
 #include "delivery/relayed_offsets.h"
 
@@ -32,6 +33,26 @@ TEST(RelayedOffsetsTest, OffsetsOutOfOrderInsideTheWindowAreEachKept) {
   ASSERT_TRUE(relayed.take("b", 9));
   EXPECT_FALSE(relayed.take("b", 9));
   EXPECT_FALSE(relayed.taken("b", 11));
+}
+
+TEST(RelayedOffsetsTest, AReleasedOffsetIsNotTakenAndTheRestStay) {
+  RelayedOffsets relayed(128);
+  ASSERT_TRUE(relayed.take("b", 100));
+  ASSERT_TRUE(relayed.take("b", 101));
+  relayed.release("b", 101);  // the top one: the window stays where it is
+  EXPECT_FALSE(relayed.taken("b", 101));
+  EXPECT_TRUE(relayed.taken("b", 100));
+  EXPECT_TRUE(relayed.take("b", 101)) << "its retry is taken";
+  relayed.release("b", 100);
+  EXPECT_FALSE(relayed.taken("b", 100));
+  EXPECT_TRUE(relayed.taken("b", 101));
+  relayed.release("b", 500);  // above the top: nothing to release
+  relayed.release("c", 100);  // an origin never seen: none created
+  EXPECT_FALSE(relayed.taken("b", 500));
+  EXPECT_EQ(relayed.origins(), 1u);
+  ASSERT_TRUE(relayed.take("e", 300));
+  relayed.release("e", 100);  // below the window: stays taken
+  EXPECT_TRUE(relayed.taken("e", 100));
 }
 
 TEST(RelayedOffsetsTest, BelowTheWindowCountsAsTaken) {

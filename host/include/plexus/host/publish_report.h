@@ -33,8 +33,12 @@ struct PublishReport {
   std::uint32_t timedOut = 0;     // block subscribers that did not make room in time
   // Block-policy subscribers that did not take it. The publish succeeded only when empty.
   std::vector<MissedSubscriber> missed;
+  // False when the node published nothing: the event was neither journaled nor routed, because
+  // the journal made no room for it within the block timeout (a type a durable module
+  // subscribes to). `missed` names the durable subscribers; the publisher may publish it again.
+  bool published = true;
 
-  bool delivered() const { return missed.empty(); }
+  bool delivered() const { return published && missed.empty(); }
 };
 
 }  // namespace plexus::host

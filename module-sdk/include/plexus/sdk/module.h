@@ -226,6 +226,8 @@ class Module {
   // take it in time), UNAVAILABLE (a block subscriber is stopping, gone or restarting; or the
   // connection was lost). When a block subscriber did not take the event, the error carries the
   // node's full answer in `error().publish`: the counts and every such subscriber with why.
+  // A TIMEOUT without `error().publish` is an event the node did not publish at all (the journal
+  // made no room for it in time, for a type a durable module subscribes to): publish it again.
   // A relay module's event (origin set, capabilities.relay) whose origin node and offset the node
   // took already is answered with `duplicate()` true and was not routed again.
   Result<v1::PublishResponse> publish(const v1::Event& event);
