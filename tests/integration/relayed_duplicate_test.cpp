@@ -2,12 +2,13 @@
 // (plexus-test-probe with capabilities.relay) publishing the same (origin node, offset) twice
 // gets `duplicate` the second time and a subscriber sees the event once; after a clean restart
 // the node restores what it took from its journal's tail, so the same publishes are all
-// duplicates. Without the relay capability an origin is refused, as before.
+// duplicates. /metrics counts them (plexus_relayed_duplicates_total).
 
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "http_get.h"
 #include "test_node.h"
 
 namespace plexus::test {
@@ -25,7 +26,8 @@ class RelayedDuplicateTest : public ::testing::Test {
                       "NewBlock:6", "--publish-on", "PeerConnected", "--relay-from", "far:3"});
     relay.extra = "  capabilities { publish: [EVENT_TYPE_NEW_BLOCK] relay: true }\n";
     ModuleSpec sink("sink", {}, {"--report", sinkReport.string(), "--types", "NewBlock"});
-    return relay.text() + sink.text();
+    return relay.text() + sink.text() + "metrics_listen: \"127.0.0.1:" + std::to_string(port) +
+           "\"\n";
   }
 
   // Starts the relay's publishes and waits for its `total` answers so far.
@@ -52,6 +54,17 @@ class RelayedDuplicateTest : public ::testing::Test {
     return relayed;
   }
 
+  // The node's /metrics sample `name` (no labels), or "" when absent.
+  std::string metric(const std::string& name) const {
+    const std::string body = httpGet(port, "/metrics").body;
+    const std::string prefix = "\n" + name + " ";
+    const auto at = body.find(prefix);
+    if (at == std::string::npos) return "";
+    const auto start = at + prefix.size();
+    return body.substr(start, body.find('\n', start) - start);
+  }
+
+  std::uint16_t port = freeLoopbackPort();
   TempDir dir{"pxrd"};
   std::filesystem::path relayReport = dir / "relay";
   std::filesystem::path sinkReport = dir / "sink";
@@ -67,6 +80,7 @@ TEST_F(RelayedDuplicateTest, TheSameOriginOffsetTwiceIsADuplicateAndDeliveredOnc
   EXPECT_EQ(reportLines(relayReport, "publish "), expected) << node.log();
   EXPECT_EQ(relayedAtSink(node, 1000), 3u);
   EXPECT_NE(node.log().find("again: a duplicate, not routed"), std::string::npos) << node.log();
+  EXPECT_EQ(metric("plexus_relayed_duplicates_total"), "3");
 }
 
 TEST_F(RelayedDuplicateTest, AfterARestartTheJournalKeepsThemDuplicates) {

@@ -20,11 +20,13 @@ double unixSeconds(std::chrono::system_clock::time_point when) {
 }  // namespace
 
 MetricsCollector::MetricsCollector(Timers& loop, const EventManager& events,
-                                   const ModuleDirectory& modules, const ControlRejections& control)
+                                   const ModuleDirectory& modules, const ControlRejections& control,
+                                   const ModuleServer& moduleServer)
     : m_loop(loop),
       m_events(events),
       m_modules(modules),
       m_control(control),
+      m_moduleServer(moduleServer),
       m_startTimeSeconds(unixSeconds(std::chrono::system_clock::now())) {}
 
 std::optional<MetricsSnapshot> MetricsCollector::take(std::chrono::milliseconds deadline) {
@@ -47,6 +49,7 @@ MetricsSnapshot MetricsCollector::build() const {
   std::copy(bySource.begin(), bySource.end(), out.publishedBySource.begin());
   out.eventsSent = m_events.eventsSent();
   out.batchesSent = m_events.batchesSent();
+  out.relayedDuplicates = m_moduleServer.relayedDuplicates();
   out.controlRejected = m_control.counts();
   out.snapshotSeconds = m_lastBuildSeconds.load(std::memory_order_relaxed);
   std::map<std::string, ModuleMetrics> byId;

@@ -48,6 +48,8 @@ struct MetricsSnapshot {
   std::array<std::uint64_t, 4> publishedBySource{};
   std::uint64_t eventsSent = 0;
   std::uint64_t batchesSent = 0;
+  // Relayed publishes answered `duplicate` (ModuleServer::relayedDuplicates), since node start.
+  std::uint64_t relayedDuplicates = 0;
   std::vector<ModuleMetrics> modules;  // sorted by id
   // The control socket's refusals by reason (ControlRejections' slots), since node start.
   ControlRejections::Counts controlRejected{};

@@ -266,6 +266,10 @@ void writeNode(Writer& out, const MetricsSnapshot& snapshot) {
   out.family("plexus_event_batches_sent_total", "counter",
              "Event batches sent to modules, since node start.");
   out.sample("plexus_event_batches_sent_total", {}, {}, snapshot.batchesSent);
+  out.family("plexus_relayed_duplicates_total", "counter",
+             "Relayed events a relay module published again (an origin node and offset the node "
+             "took already), answered as duplicates and not routed, since node start.");
+  out.sample("plexus_relayed_duplicates_total", {}, {}, snapshot.relayedDuplicates);
   out.family("plexus_metrics_snapshot_duration_seconds", "gauge",
              "The event loop's time building the previous /metrics snapshot.");
   out.sample("plexus_metrics_snapshot_duration_seconds", {}, {}, snapshot.snapshotSeconds);

@@ -339,7 +339,8 @@ class Node::Impl {
   ServiceWatchdog m_watchdog;
   ShutdownSequence m_shutdown;
   std::optional<SignalWatcher> m_signals;
-  MetricsCollector m_metricsCollector{m_loop, m_events, m_supervisor, m_control.rejections()};
+  MetricsCollector m_metricsCollector{m_loop, m_events, m_supervisor, m_control.rejections(),
+                                      m_moduleServer};
   std::unique_ptr<MetricsServer> m_metrics;  // destroyed first: its thread joined
 };
 

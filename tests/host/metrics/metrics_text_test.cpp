@@ -106,6 +106,7 @@ TEST(MetricsTextTest, LaneCountersPerLaneModuleCountersPerModule) {
   EXPECT_EQ(parsed.samples.at("plexus_events_published_total{source=\"operator\"}"), "1");
   EXPECT_EQ(parsed.samples.at("plexus_events_published_total{source=\"in_process\"}"), "0");
   EXPECT_EQ(parsed.samples.at("plexus_node_info{version=\"1.2.3\",protocol=\"1.5\"}"), "1");
+  EXPECT_EQ(parsed.samples.at("plexus_relayed_duplicates_total"), "0");
   EXPECT_EQ(parsed.samples.at("plexus_node_start_time_seconds"), "1700000000.5");
 }
 
@@ -270,12 +271,14 @@ TEST(MetricsTextTest, JournalRowsOnlyForAModuleWithAReplayLaneOrJournalCounts) {
 TEST(MetricsTextTest, TheSameSnapshotFormatsTheSameAndLargeNumbersExactly) {
   MetricsSnapshot snapshot = oneModule("m");
   snapshot.eventsSent = 18446744073709551615ULL;
+  snapshot.relayedDuplicates = 7;
   snapshot.modules[0].delivery.mutable_lanes(0)->set_routed(1ULL << 60);
   snapshot.modules[0].delivery.set_rejected(100000);
   const std::string first = formatMetrics(snapshot);
   EXPECT_EQ(formatMetrics(snapshot), first) << "no state carried from one scrape to the next";
   const Parsed parsed = parse(first);
   EXPECT_EQ(parsed.samples.at("plexus_events_sent_total"), "18446744073709551615");
+  EXPECT_EQ(parsed.samples.at("plexus_relayed_duplicates_total"), "7");
   EXPECT_EQ(parsed.samples.at("plexus_module_events_routed_total{module=\"m\",lane=\"event\"}"),
             "1152921504606846976");
   // Module counters are formatted as doubles (shortest form), as they always were.
