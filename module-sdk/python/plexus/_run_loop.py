@@ -4,8 +4,9 @@ One Subscribe with every handler's type (and filter); then dispatch, lifecycle l
 critical, then event, then replay last (a ReplayEnd after the replay events received before it),
 one handler at a time. Credit goes back per acked lane at half its window
 as handlers finish, the critical lane's as soon as no critical event waits, and whatever is
-unacked after 10 ms idle. Between two handlers: other threads' requests and heartbeats, and at
-most every 0.5 ms a receive, so a critical event overtakes the event-lane backlog.
+unacked after 10 ms idle; each ack after Module.before_ack's function returned. Between two
+handlers: other threads' requests and heartbeats, and at most every 0.5 ms a receive, so a
+critical event overtakes the event-lane backlog.
 Returns 0 after NodeShutdown (its handler and those of the events already received ran), the
 node's Goodbye or stop(); a remote module instead reconnects after NodeShutdown (at the node's
 Goodbye or the loss of its connection: the node may be restarting). 1 when the node refused the
@@ -74,12 +75,14 @@ class RunLoop:
         handlers: Dict[int, Callable],
         invoke: Invoke,
         replay_end_handler: Optional[Callable] = None,
+        before_ack: Optional[Callable[[], object]] = None,
     ) -> None:
         self._connection = connection
         self._id = module_id
         self._handlers = handlers
         self._invoke = invoke
         self._replay_end_handler = replay_end_handler
+        self._before_ack = before_ack
         self._acks = LaneAcks(1, 1, 1)  # set by _subscribe()
         self._pending = PendingEvents()
         self._deferred: Deque[Incoming] = deque()  # after the pending events, in order
@@ -189,6 +192,12 @@ class RunLoop:
         return status
 
     def _send_ack(self, lane: int, through_seq: int) -> None:
+        if self._before_ack is not None:  # Module.before_ack: what it lets pass is acknowledged
+            try:
+                self._before_ack()
+            except Exception as e:  # noqa: BLE001 - reported; the acks go out
+                _say(self._id, f"the before_ack function raised: {e!r}")
+                traceback.print_exc(file=sys.stderr)
         # The event lane's ack leaves Ack.lane unset: what every minor reads as the event lane.
         ack = wire_pb2.Ack(through_seq=through_seq)
         if lane != Lane.EVENT:

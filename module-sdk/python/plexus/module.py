@@ -26,16 +26,14 @@ import atexit
 import inspect
 import os
 import re
-import select
-import sys
 import threading
-import time
 from types import MappingProxyType
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, TypeVar, Union
 
 from google.protobuf.message import Message
 
 from plexus._connection import Connection
+from plexus._environment import ENV_ENDPOINT, ENV_MODULE_ID, read_token
 from plexus._handshake import ConnectOptions, remote_options
 from plexus._io_thread import IoThread
 from plexus._remote import is_remote
@@ -55,8 +53,6 @@ from plexus._version import MINOR_REPLAY
 from plexus.delivery import Delivery
 from plexus.errors import ConnectError, PublishError, RequestError
 
-ENV_MODULE_ID = "PLEXUS_MODULE_ID"
-ENV_ENDPOINT = "PLEXUS_ENDPOINT"
 REQUEST_TIMEOUT = 60.0
 _MODULE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
@@ -64,27 +60,7 @@ Handler = Callable[[Delivery], Any]  # a function, or an async function
 H = TypeVar("H", bound=Handler)
 ReplayEndHandler = Callable[[ReplayEnd], Any]  # a function, or an async function
 R = TypeVar("R", bound=ReplayEndHandler)
-
-
-def read_token(timeout: float) -> str:
-    """The token line plexus-node writes on stdin (64 hex characters and a newline)."""
-    fd = sys.stdin.fileno() if sys.stdin is not None else 0
-    token = b""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        ready, _, _ = select.select([fd], [], [], max(0.0, left))
-        if not ready:
-            raise ConnectError(f"no token on stdin within {int(timeout * 1000)} ms")
-        c = os.read(fd, 1)
-        if not c or c == b"\n":
-            break
-        if len(token) > 256:
-            raise ConnectError("the token line on stdin is too long")
-        token += c
-    if not token:
-        raise ConnectError("no token on stdin: a module is started by plexus-node, which writes it")
-    return token.decode("ascii", "replace")
+S = TypeVar("S", bound=Callable[[], Any])
 
 
 class Module:
@@ -96,6 +72,7 @@ class Module:
         self._settings: Mapping[str, str] = MappingProxyType(dict(connection.handshake.settings))
         self._handlers: Dict[int, Handler] = {}
         self._replay_end_handler: Optional[ReplayEndHandler] = None
+        self._before_ack: Optional[Callable[[], Any]] = None
         self._filters: Dict[int, str] = {}
         self._refused: Dict[int, str] = {}
         self._decode_errors = 0
@@ -230,6 +207,22 @@ class Module:
 
         return register(handler) if handler is not None else register
 
+    def before_ack(self, settle: Optional[S] = None) -> Any:
+        """Registers a function (a plain one) the run() thread calls before it acknowledges
+        handled events (each lane's ack at half its window, the idle ack, the last acks before
+        run() returns), replacing an earlier one; before run(), or as a decorator. A durable
+        module's cursor moves with those acks, so a handler that hands its work off (a write
+        awaiting a remote store) may return at once if this function completes that work: what
+        it lets pass is acknowledged. What it raises is reported on stderr and the acks go out."""
+
+        def register(function: S) -> S:
+            if self._state != "idle":
+                raise RuntimeError("Module.before_ack: register the function before run()")
+            self._before_ack = function
+            return function
+
+        return register(settle) if settle is not None else register
+
     # ---- running ----
     def run(self) -> int:
         """Subscribes to every handler's type (one Subscribe), then dispatches until the node
@@ -243,7 +236,12 @@ class Module:
         assert io is not None
         io.park()  # this thread reads the socket now
         loop = RunLoop(
-            self._connection, self.id, self._handlers, self._invoke, self._replay_end_handler
+            self._connection,
+            self.id,
+            self._handlers,
+            self._invoke,
+            self._replay_end_handler,
+            self._before_ack,
         )
         loop.refused = self._refused
         self._run_loop = loop
