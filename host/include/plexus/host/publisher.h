@@ -35,8 +35,11 @@ class Publisher {
 
   // Waits until every block subscriber accepted the event (up to the block timeout). When one
   // did not take it: Error{TIMEOUT} (timed out) or Error{UNAVAILABLE} (stopping, gone,
-  // restarting), whose `publish` is the answer naming each with why. Otherwise the report,
-  // counting each outcome (drop-policy drops and failures included).
+  // restarting), whose `publish` is the answer naming each with why. Error{TIMEOUT} without
+  // `publish`: nothing was published (a type a durable module subscribes to, and the journal
+  // made no room in time; the done callback of publishAsync sees PublishReport::published
+  // false). Otherwise the report, counting each outcome (drop-policy drops and failures
+  // included).
   virtual Result<PublishReport> publish(const v1::Event& event) = 0;
 };
 
