@@ -199,13 +199,7 @@ class Module:
         was sent, holes, trimmed), after the handlers of every replay event received before it.
         Without one, a ReplayEnd is ignored. It may be an async function."""
 
-        def register(function: R) -> R:
-            if self._state != "idle":
-                raise RuntimeError("Module.on_replay_end: register the handler before run()")
-            self._replay_end_handler = function
-            return function
-
-        return register(handler) if handler is not None else register
+        return self._registrar("on_replay_end", "_replay_end_handler", handler)
 
     def before_ack(self, settle: Optional[S] = None) -> Any:
         """Registers a function (a plain one) the run() thread calls before it acknowledges
@@ -215,13 +209,18 @@ class Module:
         awaiting a remote store) may return at once if this function completes that work: what
         it lets pass is acknowledged. What it raises is reported on stderr and the acks go out."""
 
-        def register(function: S) -> S:
-            if self._state != "idle":
-                raise RuntimeError("Module.before_ack: register the function before run()")
-            self._before_ack = function
-            return function
+        return self._registrar("before_ack", "_before_ack", settle)
 
-        return register(settle) if settle is not None else register
+    def _registrar(self, method: str, attribute: str, function: Optional[Callable]) -> Any:
+        """Sets `attribute` to `function` (before run()), or returns the decorator that does."""
+
+        def register(given: Callable) -> Callable:
+            if self._state != "idle":
+                raise RuntimeError(f"Module.{method}: register the function before run()")
+            setattr(self, attribute, given)
+            return given
+
+        return register(function) if function is not None else register
 
     # ---- running ----
     def run(self) -> int:

@@ -46,6 +46,18 @@ inline std::unique_ptr<MemoryJournal> storeOf(std::uint64_t last, std::optional<
   return store;
 }
 
+// A durable module's attachment (offsets on), of the drop policy, starting new.
+inline ModuleAttachment durableAttachment(const std::string& id, std::uint64_t incarnation,
+                                          std::uint32_t capacity) {
+  ModuleAttachment module;
+  module.moduleId = module.name = id;
+  module.incarnation = incarnation;
+  module.capacity = capacity;
+  module.offsets = true;
+  module.durable = true;
+  return module;
+}
+
 class DurableTest : public ::testing::Test {
  protected:
   DurableTest() { open(std::make_unique<MemoryJournal>()); }
@@ -76,12 +88,7 @@ class DurableTest : public ::testing::Test {
   void attach(const std::string& id, std::uint64_t incarnation, std::uint32_t capacity = 10,
               DeliveryPolicy policy = DeliveryPolicy::Drop,
               ModuleAttachment::DurableStart start = ModuleAttachment::DurableStart::New) {
-    ModuleAttachment module;
-    module.moduleId = module.name = id;
-    module.incarnation = incarnation;
-    module.capacity = capacity;
-    module.offsets = true;
-    module.durable = true;
+    ModuleAttachment module = durableAttachment(id, incarnation, capacity);
     module.policy = policy;
     module.start = start;
     module.criticalCapacity = m_criticalCapacity;

@@ -121,13 +121,7 @@ TEST_F(DurableTest, ItsFiltersApplyToTheCatchUp) {
   attach("d", 1);
   m_em->detach("d");
   publishBlocks(1, 6);
-  ModuleAttachment module;
-  module.moduleId = module.name = "d";
-  module.incarnation = 2;
-  module.capacity = 10;
-  module.offsets = true;
-  module.durable = true;
-  m_em->attach(module);
+  m_em->attach(durableAttachment("d", 2, 10));
   const std::vector<FilterRequest> filter{{v1::EVENT_TYPE_NEW_BLOCK, "height >= 4"}};
   ASSERT_TRUE(m_em->subscribe("d", std::vector{v1::EVENT_TYPE_NEW_BLOCK}, filter).ok());
   EXPECT_EQ(offsets(take("d")), range(4, 6));

@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "delivery/durable_fixture.h"
 #include "delivery/event_factory.h"
 #include "fakes/failing_journal.h"
 #include "journal/journal.h"
@@ -40,13 +41,7 @@ class ModuleServerJournalWaitTest : public ::testing::Test {
     m_server =
         std::make_unique<ModuleServer>(m_transport, *m_em, *m_registry, ModuleServer::Limits());
 
-    ModuleAttachment durable;  // a durable module, following live
-    durable.moduleId = durable.name = "d";
-    durable.incarnation = 1;
-    durable.capacity = 100;
-    durable.offsets = true;
-    durable.durable = true;
-    m_em->attach(durable);
+    m_em->attach(durableAttachment("d", 1, 100));  // a durable module, following live
     EXPECT_TRUE(m_em->subscribe("d", std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
 
     v1::ModuleConfig relay;
