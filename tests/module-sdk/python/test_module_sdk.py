@@ -135,13 +135,15 @@ def test_publish_refused_raises_publish_error_with_code(start_node, tmp_path):
 
 def test_a_critical_event_overtakes_the_event_lane_backlog(start_node, tmp_path):
     out = tmp_path / "rec.jsonl"
+    gate = tmp_path / "gate"  # the first block's handler waits for it: the backlog stays
     node = start_node(module_block("rec", out, {"subscribe": "NEW_BLOCK,CHAIN_REORG",
-                                                "sleep_in_block": "0.05"},
+                                                "sleep_in_block": "0.05", "gate_file": str(gate)},
                                    "  policy: DELIVERY_POLICY_BLOCK\n"))
     wait_for(lambda: node.state("rec") == "MODULE_STATE_READY", what="rec ready")
     node.ctl("publish", "NewBlock", "--payload", '{"hash":"01","height":1}', "--count", "40")
     wait_for(lambda: events(read_records(out), "NEW_BLOCK"), what="the first block handled")
     node.ctl("publish", "ChainReorg", "--payload", '{"old_tip":"a","new_tip":"b"}')
+    gate.touch()  # however long plexusctl took, 39 blocks still wait behind the reorg
     wait_for(lambda: len(events(read_records(out), "NEW_BLOCK")) == 40, what="40 blocks")
     handled = [e for e in events(read_records(out)) if e["type"] in ("NEW_BLOCK", "CHAIN_REORG")]
     reorg = [i for i, e in enumerate(handled) if e["type"] == "CHAIN_REORG"]

@@ -9,6 +9,7 @@ its `out` setting. Settings (all optional but `out`):
   use_async         "1": async handlers under run_async()
   sleep_before_run  seconds of (slow) set-up between connecting and run()
   sleep_in_block    seconds each NewBlock handler takes
+  gate_file         a path: the first NewBlock handler waits (30 s at most) until it exists
   relay_from        "NODE:P": the i-th publish (from 0) carries origin {NODE, offset i % P + 1}, as
                     a relay module does (capabilities.relay); its record says whether the node
                     answered it as a duplicate
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from typing import Any, Dict
@@ -86,6 +88,11 @@ def on_event(d: Delivery) -> None:
     global handled
     record("event", **delivery_record(d))
     if d.type == EventType.NEW_BLOCK:
+        gate = module.setting("gate_file")
+        if gate and handled == 0:  # held until the test opens the gate
+            deadline = time.monotonic() + 30.0
+            while not os.path.exists(gate) and time.monotonic() < deadline:
+                time.sleep(0.005)  # polling a file the test creates, with a deadline
         time.sleep(float(module.setting("sleep_in_block", "0")))  # a slow handler
         if module.setting("publish_on_block"):
             publish(module.setting("publish_on_block"), d.event.new_block.height)
