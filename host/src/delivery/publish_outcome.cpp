@@ -41,17 +41,15 @@ v1::PublishResponse toProto(const PublishReport& report) {
 std::optional<Error> publishError(const PublishReport& report,
                                   std::chrono::milliseconds blockTimeout) {
   if (report.delivered()) return std::nullopt;
-  if (!report.published) {
-    std::string durable;
-    for (const MissedSubscriber& missed : report.missed)
-      durable += (durable.empty() ? "" : ", ") + missed.moduleId;
+  auto response = std::make_shared<v1::PublishResponse>(toProto(report));
+  if (!report.published) {  // no report attached: one would say the node took the event
+    const std::string durable = ipc::describeMissed(response->missed());
     return makeError(v1::ERROR_CODE_TIMEOUT,
                      "not published: the journal made no room for the event within " +
                          std::to_string(blockTimeout.count()) + " ms (durable subscriber(s): " +
                          (durable.empty() ? std::string("none left") : durable) +
                          "); nothing was journaled or routed, publish it again");
   }
-  auto response = std::make_shared<v1::PublishResponse>(toProto(report));
   Error error = makeError(
       report.timedOut > 0 ? v1::ERROR_CODE_TIMEOUT : v1::ERROR_CODE_UNAVAILABLE,
       std::to_string(report.missed.size()) +
