@@ -36,4 +36,12 @@ std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSu
   return text;
 }
 
+std::string describeUnpublished(
+    std::uint32_t number, const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
+  return "event " + std::to_string(number) +
+         " was not published: the journal made no room for it within the block timeout "
+         "(durable subscriber(s): " +
+         describeMissed(missed) + "); nothing was journaled or routed, publish it again";
+}
+
 }  // namespace plexus::ipc

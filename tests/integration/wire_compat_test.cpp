@@ -52,6 +52,9 @@ constexpr std::array kServedMinors{
     ServedMinor{3, true, true, true, false, false},     // 1.3
     ServedMinor{4, true, true, true, true, false},      // 1.4
     ServedMinor{5, true, true, true, true, true},       // 1.5
+    // 1.6 (ipc::kMinorUnpublished) adds to the control API only (the operator publish answer's
+    // `unpublished`): a module is served as at 1.5.
+    ServedMinor{6, true, true, true, true, true},  // 1.6
 };
 static_assert(kServedMinors.size() == ipc::kProtocolMinor + 1,
               "a protocol minor bump adds its row to kServedMinors");

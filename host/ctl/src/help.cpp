@@ -200,12 +200,16 @@ delivered to), and the deliveries per outcome summed over the events: accepted i
 channel, dropped at a full channel, failed (the module is stopping, gone or between
 incarnations), timed out (a block-policy module made no room within block_timeout_ms).
 A publish succeeds only when every block-policy subscriber takes every event: the first
-event one does not take ends it, and each such module is named with why; exit 1.
+event one does not take ends it, and each such module is named with why; exit 1. So does
+an event the node published nothing of, because the journal made no room for it within
+block_timeout_ms (a type durable modules subscribe to): it is not counted as published, and
+the durable modules are named.
 Exits 1 too when the node refuses the event (host-only types: module and node lifecycle,
 maintenance, resources). While the node publishes, it reports progress at least every
 --timeout/4 (at most every second), so a large --count never outlasts --timeout; if
 plexusctl goes away, the node stops publishing.
-With --json: the OperatorPublishResponse (exit 1 as above when `missed` is not empty).
+With --json: the OperatorPublishResponse (exit 1 as above when `missed` is not empty;
+`unpublished` counts the event not published).
 )~";
 
 constexpr std::string_view kLoad =

@@ -124,7 +124,10 @@ ExitCode run(const Invocation& invocation, ControlConnection& connection,
   }
   out.flush();
   // A publish stopped at an event some block-policy subscriber did not take.
-  if (response.has_publish() && response.publish().missed_size() > 0) return ExitCode::ErrorReply;
+  if (response.has_publish() &&
+      (response.publish().missed_size() > 0 || response.publish().unpublished() > 0)) {
+    return ExitCode::ErrorReply;
+  }
   return ExitCode::Ok;
 }
 

@@ -78,6 +78,14 @@ void OperatorPublish::handle(const std::string& clientId, const v1::ControlReque
 void OperatorPublish::resolved(Publish& op, const PublishReport& report) {
   op.waiting = false;
   auto& totals = op.totals;
+  if (!report.published) {
+    // Neither journaled nor routed (the journal made no room in time): not published, and the
+    // durable subscribers are named.
+    totals.set_unpublished(totals.unpublished() + 1);
+    *totals.mutable_missed() = toProto(report).missed();
+    op.remaining = 0;
+    return;
+  }
   totals.set_published(totals.published() + 1);
   totals.set_routed(totals.routed() + report.subscribers);
   totals.set_accepted(totals.accepted() + report.accepted);
@@ -126,6 +134,14 @@ void OperatorPublish::answer(Publish& op) {
   if (op.progressTimer) m_loop.cancel(*op.progressTimer);
   op.progressTimer.reset();
   const auto& totals = op.totals;
+  if (totals.unpublished() > 0 && op.clientMinor < ipc::kMinorUnpublished) {
+    // A client from before 1.6 knows no `unpublished`: it would count the event as published.
+    m_replier.replyError(
+        op.clientId, op.correlationId,
+        makeError(v1::ERROR_CODE_TIMEOUT,
+                  ipc::describeUnpublished(totals.published() + 1, totals.missed())));
+    return;
+  }
   if (totals.missed_size() > 0 && op.clientMinor < ipc::kMinorPublishAnswer) {
     // A client from before 1.1 knows no `missed`: it must not take this answer for success.
     m_replier.replyError(

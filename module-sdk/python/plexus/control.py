@@ -227,7 +227,10 @@ class ControlClient:
         --payload's JSON), a payload message (events_pb2.NewBlock(...)) or a whole Event.
 
         A publish stops at the first event some block-policy subscriber did not take: the
-        answer then lists them in .missed (plexusctl exits 1); check `if answer.missed`. The
+        answer then lists them in .missed (plexusctl exits 1); check `if answer.missed`. An
+        event the node published nothing of (the journal made no room for it in time, a type
+        durable modules subscribe to) is not counted in .published: .unpublished is 1 and
+        .missed names the durable modules; publish it again. The
         node reports progress while it publishes, and each report restarts the `timeout`, so
         a long publish never outlasts it silently. ValueError for a payload that does not fit
         the type (before anything is sent); ControlRefused for what the node refuses

@@ -177,6 +177,27 @@ TEST(CtlFormat, SubscribersAndPublish) {
             "event 3 was not taken by every block-policy subscriber: archive (restarting)\n");
 }
 
+// Since 1.6: an event the node published nothing of (the journal made no room in time) is not
+// among the published ones, and the line says so, naming the durable subscribers.
+TEST(CtlFormat, AnUnpublishedEventIsNamedAsNotPublished) {
+  v1::OperatorPublishResponse published;
+  published.set_requested(3);
+  published.set_published(1);
+  published.set_routed(1);
+  published.set_accepted(1);
+  published.set_modules(1);
+  published.set_unpublished(1);
+  auto* missed = published.add_missed();
+  missed->set_module_id("d");
+  missed->set_reason(v1::MISS_REASON_TIMED_OUT);
+  EXPECT_EQ(formatPublished(published, v1::EVENT_TYPE_NEW_BLOCK),
+            "published 1 of 3 event(s) of NewBlock: delivered to 1 module(s); accepted 1, "
+            "dropped 0, failed 0, timed out 0\n"
+            "event 2 was not published: the journal made no room for it within the block "
+            "timeout (durable subscriber(s): d (timed out)); nothing was journaled or routed, "
+            "publish it again\n");
+}
+
 TEST(CtlFormat, ModuleSentences) {
   v1::ControlResponse response;
   response.mutable_load()->mutable_module()->set_module_id("probe");

@@ -82,7 +82,7 @@ def test_status_modules_and_subscribers_as_plexusctl(start_node, tmp_path):
         status = client.status()
         assert status.pid == node.process.pid
         assert status.runtime_dir == str(node.runtime_dir)
-        assert status.protocol_version == "1.5"
+        assert status.protocol_version == "1.6"
         assert (status.modules_total, status.modules_ready, status.modules_failed) == (1, 1, 0)
         ours, theirs = to_dict(status), node.ctl_json("status")
         assert ours.keys() == theirs.keys()

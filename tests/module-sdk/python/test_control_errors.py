@@ -102,7 +102,7 @@ def test_a_node_that_never_answers_times_out(tmp_path):
         client.close()
         wait_for(lambda: len(fake.requests) == 3, what="3 requests")
         first = fake.requests[0]
-        assert (first.protocol_major, first.protocol_minor) == (1, 5)
+        assert (first.protocol_major, first.protocol_minor) == (1, 6)
         assert [r.correlation_id for r in fake.requests] == [1, 2, 3]
         assert [r.WhichOneof("body") for r in fake.requests] == ["status", "status", "publish"]
         assert fake.requests[2].publish.progress_interval_ms == 75  # plexusctl's: timeout / 4

@@ -22,7 +22,7 @@ def test_handshake_subscribe_and_events_with_sequence_numbers(start_node, tmp_pa
     node = start_node(module_block("rec", out, {"subscribe": "NEW_BLOCK", "colour": "blue"}))
     wait_for(lambda: node.state("rec") == "MODULE_STATE_READY", what="rec ready")
     ready = wait_for(lambda: [r for r in read_records(out) if r["kind"] == "ready"], what="ready")[0]
-    assert ready["id"] == "rec" and ready["minor"] == 5 and ready["incarnation"] == 1
+    assert ready["id"] == "rec" and ready["minor"] == 6 and ready["incarnation"] == 1
     assert ready["settings"]["colour"] == "blue"
     # ModuleLoaded replay: on the lifecycle lane, like any event.
     loaded = wait_for(lambda: events(read_records(out), "MODULE_LOADED"), what="ModuleLoaded")

@@ -31,7 +31,7 @@ def test_a_drop_policy_module_fills_its_gaps_with_replays(start_node, tmp_path):
     node = start_node(replayer("filler", out, {"delay": "0.001"}))
     wait_for(lambda: node.state("filler") == "MODULE_STATE_READY", what="filler ready")
     ready = wait_for(lambda: of(out, "ready"), what="ready")[0]
-    assert ready["minor"] == 5 and ready["capacity"] == 8 and ready["replay_capacity"] == 4
+    assert ready["minor"] == 6 and ready["capacity"] == 8 and ready["replay_capacity"] == 4
     total = 1500
     # Five bursts: each drops events for it, and the next one's first events show it the gap
     # (often while a replay runs: the ranges wait their turn).

@@ -9,7 +9,7 @@
 namespace plexus::ipc {
 
 inline constexpr std::uint32_t kProtocolMajor = 1;
-inline constexpr std::uint32_t kProtocolMinor = 5;
+inline constexpr std::uint32_t kProtocolMinor = 6;
 
 // What each minor added (docs/design.md, "Protocol versions"); 1.1: ipc::kMinorPublishAnswer.
 // 1.2: content filters in Subscribe, and the refused types in SubscribeAck.
@@ -26,6 +26,11 @@ inline constexpr std::uint32_t kMinorOffsets = 4;
 // and acks, Envelope.replay_end, HandshakeAck.replay_capacity. Below, a module is sent none of
 // them (it cannot ask).
 inline constexpr std::uint32_t kMinorReplay = 5;
+// 1.6: the operator publish answer says which event was not published at all
+// (OperatorPublishResponse.unpublished: the journal made no room for it in time). Below, that
+// answer is Error{TIMEOUT}: an older client would count the event as published. Modules are
+// served as at 1.5.
+inline constexpr std::uint32_t kMinorUnpublished = 6;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
 // control ROUTER with NULL restricted to the host's uid.

@@ -27,4 +27,10 @@ void fitToMinor(v1::PublishResponse& answer, std::uint32_t minor);
 // "slow (timed out), archive (stopping)".
 std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed);
 
+// An operator publish's event `number` (1-based) that the node published nothing of (since 1.6,
+// OperatorPublishResponse.unpublished): "event 3 was not published: the journal made no room
+// for it within the block timeout (durable subscriber(s): d (timed out)); ...".
+std::string describeUnpublished(
+    std::uint32_t number, const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed);
+
 }  // namespace plexus::ipc
