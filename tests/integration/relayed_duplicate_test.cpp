@@ -2,7 +2,7 @@
 // (plexus-test-probe with capabilities.relay) publishing the same (origin node, offset) twice
 // gets `duplicate` the second time and a subscriber sees the event once; after a clean restart
 // the node restores what it took from its journal's tail, so the same publishes are all
-// duplicates. /metrics counts them (plexus_relayed_duplicates_total).
+// duplicates. /metrics counts them (plexus_relayed_duplicates_total), and `plexusctl status`.
 
 #include <gtest/gtest.h>
 
@@ -81,6 +81,10 @@ TEST_F(RelayedDuplicateTest, TheSameOriginOffsetTwiceIsADuplicateAndDeliveredOnc
   EXPECT_EQ(relayedAtSink(node, 1000), 3u);
   EXPECT_NE(node.log().find("again: a duplicate, not routed"), std::string::npos) << node.log();
   EXPECT_EQ(metric("plexus_relayed_duplicates_total"), "3");
+  const CtlRun status = runCtl(node, "status");
+  EXPECT_EQ(status.exitCode, 0);
+  EXPECT_NE(status.out.find("(relayed duplicates not routed again: 3)"), std::string::npos)
+      << status.out;
 }
 
 TEST_F(RelayedDuplicateTest, AfterARestartTheJournalKeepsThemDuplicates) {

@@ -88,7 +88,13 @@ std::string formatStatus(const v1::StatusResponse& status) {
   line("modules:", std::to_string(status.modules_total()) + " total, " +
                        std::to_string(status.modules_ready()) + " ready, " +
                        std::to_string(status.modules_failed()) + " failed");
-  line("events published:", std::to_string(status.events_published()));
+  std::string published = std::to_string(status.events_published());
+  if (status.relayed_duplicates() > 0) {
+    published +=
+        " (relayed duplicates not routed again: " + std::to_string(status.relayed_duplicates()) +
+        ")";
+  }
+  line("events published:", published);
   return out;
 }
 

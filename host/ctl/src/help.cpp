@@ -75,7 +75,9 @@ Exit status:
 constexpr std::string_view kStatus = R"~(usage: plexusctl [global options] status
 
 Shows the node: version, protocol version, pid, uptime, runtime directory, the number of
-modules (total, ready, failed) and the number of events published since it started.
+modules (total, ready, failed) and the number of events published since it started; on a node
+that takes relayed events (a NATS bridge), also how many came again with an origin offset it
+had taken already and were not routed again (relayed duplicates), when there were any.
 With --json: the StatusResponse.
 )~";
 

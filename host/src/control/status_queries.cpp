@@ -70,6 +70,7 @@ void StatusQueries::status(v1::ControlResponse& response) const {
   status->set_events_published(m_events.eventsPublished());
   status->set_events_sent(m_events.eventsSent());
   status->set_batches_sent(m_events.batchesSent());
+  if (m_status.relayedDuplicates) status->set_relayed_duplicates(m_status.relayedDuplicates());
 }
 
 bool StatusQueries::stats(const std::string& clientId, const v1::ControlRequest& request,

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 
 #include "control/control_handler.h"
 #include "delivery/event_manager.h"
@@ -20,6 +21,8 @@ class StatusQueries final : public ControlHandler {
   struct NodeStatus {
     std::chrono::steady_clock::time_point startedAt;
     std::filesystem::path runtimeDir;
+    // Relayed events answered `duplicate` (ModuleServer::relayedDuplicates); unset: 0.
+    std::function<std::uint64_t()> relayedDuplicates;
   };
 
   StatusQueries(ControlReplier& replier, EventManager& events, const ModuleDirectory& modules,

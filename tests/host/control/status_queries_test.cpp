@@ -45,7 +45,10 @@ class StatusQueriesTest : public ::testing::Test {
   fakes::FakeModuleDirectory modules;
   fakes::FakeReplier replier;
   const std::chrono::steady_clock::time_point startedAt = std::chrono::steady_clock::now() - 3s;
-  StatusQueries queries{replier, events, modules, {startedAt, "/run/plexus-test"}};
+  std::uint64_t relayedDuplicates = 0;
+  StatusQueries queries{replier, events, modules, {startedAt, "/run/plexus-test", [this] {
+                                                     return relayedDuplicates;
+                                                   }}};
 
  private:
   std::uint64_t m_correlation = 0;
@@ -80,6 +83,9 @@ TEST_F(StatusQueriesTest, StatusReportsVersionUptimeModulesAndTotals) {
   EXPECT_EQ(status.modules_failed(), 1u);
   EXPECT_EQ(status.events_published(), events.eventsPublished());
   EXPECT_GE(status.events_published(), 2u);
+  EXPECT_EQ(status.relayed_duplicates(), 0u);
+  relayedDuplicates = 5;
+  EXPECT_EQ(ask(request).status().relayed_duplicates(), 5u) << "read at each status";
 }
 
 TEST_F(StatusQueriesTest, ModulesListsEveryModuleAndSetsTheBodyWhenThereIsNone) {

@@ -145,6 +145,9 @@ TEST(CtlFormat, Status) {
             "runtime dir:      /tmp/p\n"
             "modules:          3 total, 2 ready, 1 failed\n"
             "events published: 12\n");
+  status.set_relayed_duplicates(3);  // since 1.6, said only when there were any
+  EXPECT_THAT(formatStatus(status),
+              HasSubstr("events published: 12 (relayed duplicates not routed again: 3)\n"));
 }
 
 TEST(CtlFormat, SubscribersAndPublish) {

@@ -28,8 +28,8 @@ inline constexpr std::uint32_t kMinorOffsets = 4;
 inline constexpr std::uint32_t kMinorReplay = 5;
 // 1.6: the operator publish answer says which event was not published at all
 // (OperatorPublishResponse.unpublished: the journal made no room for it in time). Below, that
-// answer is Error{TIMEOUT}: an older client would count the event as published. Modules are
-// served as at 1.5.
+// answer is Error{TIMEOUT}: an older client would count the event as published. And the status
+// answer's StatusResponse.relayed_duplicates. Modules are served as at 1.5.
 inline constexpr std::uint32_t kMinorUnpublished = 6;
 
 // ZAP domains: the module ROUTER authenticates with PLAIN (module id + one-time token), the
