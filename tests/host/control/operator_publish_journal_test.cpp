@@ -12,10 +12,9 @@
 #include "control/operator_publish.h"
 #include "delivery/durable_fixture.h"
 #include "delivery/event_factory.h"
-#include "fakes/failing_journal.h"
-#include "fakes/fake_replier.h"
+#include "fakes/held_journal.h"
 #include "fakes/recording_sink.h"
-#include "journal/journal.h"
+#include "operator_publish_fixture.h"
 #include "plexus/ipc/protocol.h"
 
 namespace plexus::host {
@@ -26,27 +25,12 @@ using namespace std::chrono_literals;
 class OperatorPublishJournalTest : public ::testing::Test {
  protected:
   OperatorPublishJournalTest() {
-    loop.addAfterHook(
-        [this] {
-          events.expire();
-          events.flush();
-        },
-        [this] { return events.nextDeadline(); });
-    replier.onSend = [this] { loop.stop(); };
+    hookPublishing(loop, events, replier);
     events.attach(durableAttachment("d", 1, 100));  // a durable module, following live
     EXPECT_TRUE(events.subscribe("d", std::vector{v1::EVENT_TYPE_NEW_BLOCK}).ok());
   }
   ~OperatorPublishJournalTest() override { m_store->hold(false); }
 
-  static std::unique_ptr<Journal> makeJournal(FailingJournal*& store) {
-    auto failing = std::make_unique<FailingJournal>();
-    store = failing.get();
-    JournalSettings settings;
-    settings.directory = "memory";
-    settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
-    settings.writer.queueCapacity = 2;
-    return std::make_unique<Journal>(std::move(failing), settings);
-  }
   EventManager::Options options() {
     EventManager::Options o;
     o.blockTimeout = 50ms;
@@ -73,21 +57,13 @@ class OperatorPublishJournalTest : public ::testing::Test {
   // Publishes `count` NewBlocks as the operator with a client at `minor`, from the loop as the
   // control socket does, and runs the loop until the answer was sent (or 10 s passed).
   const v1::ControlResponse& operatorPublish(std::uint32_t count, std::uint32_t minor) {
-    v1::ControlRequest request;
-    request.set_correlation_id(77);
-    request.set_protocol_minor(minor);
-    request.mutable_publish()->mutable_event()->set_type(v1::EVENT_TYPE_NEW_BLOCK);
-    request.mutable_publish()->mutable_event()->mutable_new_block()->set_height(9);
-    request.mutable_publish()->set_count(count);
+    const auto request = operatorPublishRequest(count, v1::EVENT_TYPE_NEW_BLOCK, minor);
     loop.post([this, request] { publish.handle("op", request); });
-    loop.runAfter(10s, [this] { loop.stop(); });
-    loop.run();
-    EXPECT_EQ(replier.sent.size(), 1u);
-    return replier.last();
+    return runUntilAnswered(loop, replier);
   }
 
   FailingJournal* m_store = nullptr;
-  std::unique_ptr<Journal> m_journal = makeJournal(m_store);
+  std::unique_ptr<Journal> m_journal = heldJournal(m_store, 2);
   fakes::RecordingSink sink;
   EventManager events{sink, options()};
   EventLoop loop;

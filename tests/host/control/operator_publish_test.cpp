@@ -14,6 +14,7 @@
 #include "delivery/event_factory.h"
 #include "fakes/fake_replier.h"
 #include "fakes/recording_sink.h"
+#include "operator_publish_fixture.h"
 #include "plexus/ipc/protocol.h"
 
 namespace plexus::host {
@@ -23,16 +24,7 @@ using namespace std::chrono_literals;
 
 class OperatorPublishTest : public ::testing::Test {
  protected:
-  OperatorPublishTest() {
-    // The node's after-hook, as far as publishing needs it.
-    loop.addAfterHook(
-        [this] {
-          events.expire();
-          events.flush();
-        },
-        [this] { return events.nextDeadline(); });
-    replier.onSend = [this] { loop.stop(); };
-  }
+  OperatorPublishTest() { hookPublishing(loop, events, replier); }
 
   static EventManager::Options options() {
     EventManager::Options o;
@@ -50,15 +42,8 @@ class OperatorPublishTest : public ::testing::Test {
     (void)events.subscribe(id, std::vector{v1::EVENT_TYPE_NEW_BLOCK});
   }
 
-  v1::ControlRequest publishRequest(std::uint32_t count, v1::EventType type) {
-    v1::ControlRequest request;
-    request.set_correlation_id(77);
-    auto* event = request.mutable_publish()->mutable_event();
-    event->set_type(type);
-    if (type == v1::EVENT_TYPE_NEW_BLOCK) event->mutable_new_block()->set_height(9);
-    if (type == v1::EVENT_TYPE_NODE_SHUTDOWN) event->mutable_node_shutdown();
-    request.mutable_publish()->set_count(count);
-    return request;
+  static v1::ControlRequest publishRequest(std::uint32_t count, v1::EventType type) {
+    return operatorPublishRequest(count, type);
   }
 
   // Hands `request` to the handler from the loop, as the control socket's callback does, and
@@ -68,14 +53,7 @@ class OperatorPublishTest : public ::testing::Test {
     return answer();
   }
   // Runs the loop until the answer was sent (or 10 s passed).
-  const v1::ControlResponse& answer() {
-    if (replier.sent.empty()) {
-      loop.runAfter(10s, [this] { loop.stop(); });
-      loop.run();
-    }
-    EXPECT_EQ(replier.sent.size(), 1u);
-    return replier.last();
-  }
+  const v1::ControlResponse& answer() { return runUntilAnswered(loop, replier); }
 
   fakes::RecordingSink sink;
   EventManager events{sink, options()};

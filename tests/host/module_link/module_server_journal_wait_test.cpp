@@ -15,8 +15,7 @@
 
 #include "delivery/durable_fixture.h"
 #include "delivery/event_factory.h"
-#include "fakes/failing_journal.h"
-#include "journal/journal.h"
+#include "fakes/held_journal.h"
 #include "module_server_fixture.h"
 
 namespace plexus::host::module_link_test {
@@ -25,13 +24,7 @@ namespace {
 class ModuleServerJournalWaitTest : public ::testing::Test {
  protected:
   ModuleServerJournalWaitTest() {
-    auto failing = std::make_unique<FailingJournal>();
-    m_store = failing.get();
-    JournalSettings settings;
-    settings.directory = "memory";
-    settings.types.set(v1::EVENT_TYPE_NEW_BLOCK);
-    settings.writer.queueCapacity = 2;
-    m_journal = std::make_unique<Journal>(std::move(failing), settings);
+    m_journal = heldJournal(m_store, 2);
     EventManager::Options options;
     options.nodeName = "node-a";
     options.journal = m_journal.get();
