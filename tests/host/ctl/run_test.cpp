@@ -220,6 +220,19 @@ TEST(CtlRun, APublishNotTakenByEveryBlockSubscriberExitsOne) {
             "event 2 was not taken by every block-policy subscriber: slow (stopping)\n");
 }
 
+// Since 1.6: an event the node published nothing of (the journal made no room in time) exits 1
+// with --json too, where nothing is formatted, whatever `missed` holds.
+TEST(CtlRun, AnUnpublishedEventExitsOne) {
+  FakeConnection connection;
+  v1::ControlResponse response;
+  response.mutable_publish()->set_requested(3);
+  response.mutable_publish()->set_unpublished(1);
+  connection.answers.emplace_back(response);
+  auto outcome = runWith(connection, {"publish", "NewBlock", "--count", "3", "--json"});
+  EXPECT_EQ(outcome.code, ExitCode::ErrorReply);
+  EXPECT_THAT(outcome.out, HasSubstr("\"unpublished\":1"));
+}
+
 TEST(CtlRun, ErrorReplyExitsOneWithTheMessage) {
   FakeConnection connection;
   v1::ControlResponse response;
