@@ -37,11 +37,15 @@ std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSu
 }
 
 std::string describeUnpublished(
-    std::uint32_t number, const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed) {
-  return "event " + std::to_string(number) +
-         " was not published: the journal made no room for it within the block timeout "
-         "(durable subscriber(s): " +
-         describeMissed(missed) + "); nothing was journaled or routed, publish it again";
+    std::string_view subject,
+    const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed,
+    std::uint64_t blockTimeoutMs) {
+  const std::string within =
+      blockTimeoutMs == 0 ? "the block timeout" : std::to_string(blockTimeoutMs) + " ms";
+  const std::string durable = missed.empty() ? "none left" : describeMissed(missed);
+  return std::string(subject) + " was not published: the journal made no room for it within " +
+         within + " (durable subscriber(s): " + durable +
+         "); nothing was journaled or routed, publish it again";
 }
 
 }  // namespace plexus::ipc

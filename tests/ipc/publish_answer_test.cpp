@@ -48,5 +48,23 @@ TEST(PublishAnswerTest, MissedSubscribersAreNamedWithWhy) {
   EXPECT_EQ(missReasonText(static_cast<v1::MissReason>(99)), "unknown reason 99");
 }
 
+// One sentence for an event the node published nothing of, whoever asked: a module's publish
+// (with the block timeout), plexusctl (which does not know it), and a node with no durable
+// subscriber left by the time the wait expired.
+TEST(PublishAnswerTest, AnUnpublishedEventIsDescribedWithItsDurableSubscribers) {
+  const auto answer = fullAnswer();  // missed: slow (timed out)
+  EXPECT_EQ(describeUnpublished("the event", answer.missed(), 250),
+            "the event was not published: the journal made no room for it within 250 ms "
+            "(durable subscriber(s): slow (timed out)); nothing was journaled or routed, publish "
+            "it again");
+  EXPECT_EQ(describeUnpublished("event 4", answer.missed()),
+            "event 4 was not published: the journal made no room for it within the block timeout "
+            "(durable subscriber(s): slow (timed out)); nothing was journaled or routed, publish "
+            "it again");
+  EXPECT_NE(describeUnpublished("event 4", v1::PublishResponse().missed())
+                .find("(durable subscriber(s): none left)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace plexus::ipc

@@ -212,7 +212,9 @@ std::string formatPublished(const v1::OperatorPublishResponse& published, v1::Ev
          ", failed " + std::to_string(published.failed()) + ", timed out " +
          std::to_string(published.timed_out()) + "\n";
   if (published.unpublished() > 0) {
-    out += ipc::describeUnpublished(published.published() + 1, published.missed()) + "\n";
+    out += ipc::describeUnpublished("event " + std::to_string(published.published() + 1),
+                                    published.missed()) +
+           "\n";
   } else if (!complete) {
     out += "event " + std::to_string(published.published()) +
            " was not taken by every block-policy subscriber: " +

@@ -78,24 +78,22 @@ void OperatorPublish::handle(const std::string& clientId, const v1::ControlReque
 void OperatorPublish::resolved(Publish& op, const PublishReport& report) {
   op.waiting = false;
   auto& totals = op.totals;
-  if (!report.published) {
-    // Neither journaled nor routed (the journal made no room in time): not published, and the
-    // durable subscribers are named.
+  if (report.published) {
+    totals.set_published(totals.published() + 1);
+    totals.set_routed(totals.routed() + report.subscribers);
+    totals.set_accepted(totals.accepted() + report.accepted);
+    totals.set_dropped(totals.dropped() + report.dropped);
+    totals.set_failed(totals.failed() + report.failed);
+    totals.set_timed_out(totals.timed_out() + report.timedOut);
+    totals.set_modules(std::max(totals.modules(), report.accepted));
+  } else {
+    // Neither journaled nor routed (the journal made no room in time): `missed` names the
+    // durable subscribers.
     totals.set_unpublished(totals.unpublished() + 1);
-    *totals.mutable_missed() = toProto(report).missed();
-    op.remaining = 0;
-    return;
   }
-  totals.set_published(totals.published() + 1);
-  totals.set_routed(totals.routed() + report.subscribers);
-  totals.set_accepted(totals.accepted() + report.accepted);
-  totals.set_dropped(totals.dropped() + report.dropped);
-  totals.set_failed(totals.failed() + report.failed);
-  totals.set_timed_out(totals.timed_out() + report.timedOut);
-  totals.set_modules(std::max(totals.modules(), report.accepted));
   if (!report.delivered()) {
     *totals.mutable_missed() = toProto(report).missed();
-    op.remaining = 0;  // stop at the first event a block subscriber did not take
+    op.remaining = 0;  // stop at the first event a block subscriber (or the journal) did not take
   }
 }
 
@@ -139,7 +137,8 @@ void OperatorPublish::answer(Publish& op) {
     m_replier.replyError(
         op.clientId, op.correlationId,
         makeError(v1::ERROR_CODE_TIMEOUT,
-                  ipc::describeUnpublished(totals.published() + 1, totals.missed())));
+                  ipc::describeUnpublished("event " + std::to_string(totals.published() + 1),
+                                           totals.missed())));
     return;
   }
   if (totals.missed_size() > 0 && op.clientMinor < ipc::kMinorPublishAnswer) {

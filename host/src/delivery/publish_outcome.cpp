@@ -43,12 +43,9 @@ std::optional<Error> publishError(const PublishReport& report,
   if (report.delivered()) return std::nullopt;
   auto response = std::make_shared<v1::PublishResponse>(toProto(report));
   if (!report.published) {  // no report attached: one would say the node took the event
-    const std::string durable = ipc::describeMissed(response->missed());
     return makeError(v1::ERROR_CODE_TIMEOUT,
-                     "not published: the journal made no room for the event within " +
-                         std::to_string(blockTimeout.count()) + " ms (durable subscriber(s): " +
-                         (durable.empty() ? std::string("none left") : durable) +
-                         "); nothing was journaled or routed, publish it again");
+                     ipc::describeUnpublished("the event", response->missed(),
+                                              static_cast<std::uint64_t>(blockTimeout.count())));
   }
   Error error = makeError(
       report.timedOut > 0 ? v1::ERROR_CODE_TIMEOUT : v1::ERROR_CODE_UNAVAILABLE,

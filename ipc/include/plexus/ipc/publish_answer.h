@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace plexus::ipc {
 
@@ -27,10 +28,14 @@ void fitToMinor(v1::PublishResponse& answer, std::uint32_t minor);
 // "slow (timed out), archive (stopping)".
 std::string describeMissed(const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed);
 
-// An operator publish's event `number` (1-based) that the node published nothing of (since 1.6,
-// OperatorPublishResponse.unpublished): "event 3 was not published: the journal made no room
-// for it within the block timeout (durable subscriber(s): d (timed out)); ...".
+// An event the node published nothing of (the journal made no room for it in time; a module's
+// Error{TIMEOUT} without answer, OperatorPublishResponse.unpublished since 1.6): "<subject> was
+// not published: the journal made no room for it within 50 ms (durable subscriber(s):
+// d (timed out)); nothing was journaled or routed, publish it again". `blockTimeoutMs` 0:
+// "within the block timeout" (plexusctl does not know it).
 std::string describeUnpublished(
-    std::uint32_t number, const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed);
+    std::string_view subject,
+    const google::protobuf::RepeatedPtrField<v1::MissedSubscriber>& missed,
+    std::uint64_t blockTimeoutMs = 0);
 
 }  // namespace plexus::ipc
