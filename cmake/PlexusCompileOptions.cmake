@@ -5,6 +5,16 @@
 # header, so an include that is missing fails there.
 option(PLEXUS_PCH "Precompile the common headers of the targets with many sources" ON)
 
+# PLEXUS_UNITY: every target compiles its sources in batches of PLEXUS_UNITY_BATCH, one
+# translation unit per batch (CMake's unity build), so the headers and the inline code the sources
+# share are compiled once per batch instead of once per source (docs/performance.md "Build
+# time"). Names at namespace scope must then be unique across a target's sources, anonymous
+# namespaces included. scripts/lint still checks every source on its own.
+option(PLEXUS_UNITY "Compile each target's sources in batches (unity build)" ON)
+set(PLEXUS_UNITY_BATCH 8 CACHE STRING "Sources per translation unit with PLEXUS_UNITY")
+set(CMAKE_UNITY_BUILD ${PLEXUS_UNITY})
+set(CMAKE_UNITY_BUILD_BATCH_SIZE ${PLEXUS_UNITY_BATCH})
+
 # plexus_target_defaults(<target>): warnings (as errors unless PLEXUS_WERROR=OFF) and the
 # sanitizer/fuzzer instrumentation chosen for this build tree. Called for every target we own.
 add_library(plexus_build_flags INTERFACE)

@@ -163,13 +163,6 @@ TEST(CtlTest, JournalOfANodeWithoutOneSaysDisabled) {
   EXPECT_FALSE(parseJson<v1::JournalResponse>(json.out).enabled()) << json.out;
 }
 
-// The node's cursors, asked directly (no plexusctl process per poll).
-v1::CursorsResponse cursorsOf(TestNode& node) {
-  v1::ControlRequest request;
-  request.mutable_cursors();
-  return node.call(request).cursors();
-}
-
 TEST(CtlTest, CursorsListADurableModuleAndDeleteItsCursorOnlyOnceItIsUnloaded) {
   ModuleSpec d{"d", {}, {"--report", "/dev/null"}};
   d.extra = "  durable: true\n";
@@ -180,9 +173,9 @@ TEST(CtlTest, CursorsListADurableModuleAndDeleteItsCursorOnlyOnceItIsUnloaded) {
   ASSERT_EQ(published.exitCode, 0) << published.out;
   // The probe acks the three: its cursor reaches the journal's last offset.
   ASSERT_TRUE(waitFor([&] {
-    auto cursors = cursorsOf(node);
+    auto cursors = node.cursors();
     return cursors.cursors_size() == 1 && cursors.cursors(0).cursor() == 3;
-  })) << cursorsOf(node).DebugString()
+  })) << node.cursors().DebugString()
       << node.log();
 
   auto json = plexusctl(node, "cursors --json");
@@ -207,7 +200,7 @@ TEST(CtlTest, CursorsListADurableModuleAndDeleteItsCursorOnlyOnceItIsUnloaded) {
   auto refused = runCtl(node, "cursors --delete d", /*withStderr=*/true);
   EXPECT_EQ(refused.exitCode, 1) << refused.out;
   EXPECT_NE(refused.out.find("module 'd' is running"), std::string::npos) << refused.out;
-  EXPECT_EQ(cursorsOf(node).cursors_size(), 1);
+  EXPECT_EQ(node.cursors().cursors_size(), 1);
 
   ASSERT_EQ(plexusctl(node, "unload d").exitCode, 0) << node.log();
   auto deleted = plexusctl(node, "cursors --delete d");

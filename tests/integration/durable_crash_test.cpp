@@ -35,7 +35,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::uint32_t kRedelivered = v1::EVENT_FLAG_REDELIVERED;
 constexpr auto kNewBlock = static_cast<std::int32_t>(v1::EVENT_TYPE_NEW_BLOCK);
 const std::vector<std::string> kDurable = {"blocking", "dropping"};
 
@@ -90,18 +89,6 @@ HandledRun journaledOnly(const HandledRun& run) {
   return out;
 }
 
-v1::JournalResponse journalOf(TestNode& node) {
-  v1::ControlRequest request;
-  request.mutable_journal();
-  return node.call(request).journal();
-}
-
-v1::CursorsResponse cursorsOf(TestNode& node) {
-  v1::ControlRequest request;
-  request.mutable_cursors();
-  return node.call(request).cursors();
-}
-
 class DurableCrashTest : public ::testing::Test {
  protected:
   std::filesystem::path report(const std::string& module) const {
@@ -139,7 +126,7 @@ void DurableCrashTest::journalHeavilyAndKill() {
         for (; modulesBusy < kDurable.size(); ++modulesBusy) {
           if (handledOffsets(report(kDurable[modulesBusy])) < 200) return false;
         }
-        const v1::JournalResponse journal = journalOf(node);
+        const v1::JournalResponse journal = node.journal();
         committed = journal.committed_through();
         return committed >= 30000 && journal.queued() > 0 && operatorPublish.running();
       },
@@ -258,7 +245,7 @@ TEST_F(DurableCrashTest, ANodeKilledMidHeavyJournalingLeavesAConsistentJournalAn
 
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
-  const v1::JournalResponse journal = journalOf(node);
+  const v1::JournalResponse journal = node.journal();
   if (atCrash.reservedThrough > atCrash.lastOffset) {
     EXPECT_EQ(journal.crash_hole_first(), atCrash.lastOffset + 1);
     EXPECT_EQ(journal.crash_hole_last(), atCrash.reservedThrough);
@@ -267,7 +254,7 @@ TEST_F(DurableCrashTest, ANodeKilledMidHeavyJournalingLeavesAConsistentJournalAn
       << "never an offset of the killed run";
   // Cursors stay at or below the last offset and never move back (plexusctl cursors).
   const auto checkCursors = [&] {
-    const v1::CursorsResponse cursors = cursorsOf(node);
+    const v1::CursorsResponse cursors = node.cursors();
     EXPECT_EQ(cursors.cursors_size(), 2);
     for (const auto& cursor : cursors.cursors()) {
       EXPECT_LE(cursor.cursor(), cursors.last_offset()) << cursor.module_id();
@@ -282,11 +269,11 @@ TEST_F(DurableCrashTest, ANodeKilledMidHeavyJournalingLeavesAConsistentJournalAn
 
   // A few more after the restart: both modules catch up through them, then stay live.
   ASSERT_TRUE(node.publish(newBlock(8), 10).has_publish());
-  const std::uint64_t last = journalOf(node).next_offset() - 1;
+  const std::uint64_t last = node.journal().next_offset() - 1;
   // Both acked everything (a module reports an event before it acks it).
   ASSERT_TRUE(waitFor(
       [&] {
-        const v1::CursorsResponse cursors = cursorsOf(node);
+        const v1::CursorsResponse cursors = node.cursors();
         return cursors.cursors_size() == 2 &&
                std::all_of(cursors.cursors().begin(), cursors.cursors().end(),
                            [&](const v1::CursorInfo& cursor) { return cursor.cursor() == last; });

@@ -9,51 +9,18 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "journal/journal_store.h"
+#include "probe_runs.h"
 #include "test_node.h"
 
 namespace plexus::test {
 namespace {
 
-constexpr std::uint32_t kReplayed = v1::EVENT_FLAG_REPLAYED;
-constexpr std::uint32_t kRedelivered = v1::EVENT_FLAG_REDELIVERED;
-
-struct Handled {
-  std::uint64_t offset = 0;
-  std::uint32_t flags = 0;
-};
-// The probe's event-lane "offset" lines (--report-offsets), per process: each "connected" line
-// starts a run (a node's incarnation numbers start again at 1 after it restarts).
-std::vector<std::vector<Handled>> handledByRun(const std::filesystem::path& report) {
-  std::vector<std::vector<Handled>> runs;
-  for (const auto& line : readLines(report)) {
-    std::istringstream in(line);
-    std::string word, lane, seq, flags;
-    in >> word;
-    if (word == "connected") runs.emplace_back();
-    Handled handled;
-    if (word != "offset" || runs.empty() || !(in >> lane >> seq >> handled.offset) || lane != "E")
-      continue;
-    if (in >> flags && flags.rfind("flags=", 0) == 0)
-      handled.flags = static_cast<std::uint32_t>(std::stoul(flags.substr(6)));
-    runs.back().push_back(handled);
-  }
-  return runs;
-}
-
-std::size_t handledCount(const std::filesystem::path& report) {
-  std::size_t count = 0;
-  for (const auto& run : handledByRun(report))
-    count += run.size();
-  return count;
-}
-
 // Offsets from..to, each once, in order.
-void expectExactly(const std::vector<Handled>& handled, std::uint64_t from, std::uint64_t to) {
+void expectExactly(const HandledRun& handled, std::uint64_t from, std::uint64_t to) {
   ASSERT_EQ(handled.size(), to - from + 1);
   for (std::uint64_t i = 0; i < handled.size(); ++i)
     ASSERT_EQ(handled[i].offset, from + i) << "at " << i;
@@ -78,17 +45,17 @@ TEST(DurableTest, ASigkilledDurableModuleGetsEveryUnackedEventAgainFlaggedThenTh
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   const std::uint64_t total = 600;
   ASSERT_TRUE(node.publish(newBlock(1), total).has_publish());
-  ASSERT_TRUE(waitFor([&] { return handledCount(report) >= 100; })) << node.log();
+  ASSERT_TRUE(waitFor([&] { return handledOffsets(report) >= 100; })) << node.log();
   const auto before = node.module("d");
   ASSERT_TRUE(before && before->pid() > 0);
   ASSERT_EQ(::kill(before->pid(), SIGKILL), 0);
 
   // The next incarnation catches up and handles everything to the last offset.
   ASSERT_TRUE(waitFor([&] {
-    const auto runs = handledByRun(report);
+    const auto runs = handledRuns(report);
     return runs.size() >= 2 && !runs.back().empty() && runs.back().back().offset == total;
   })) << node.log();
-  const auto runs = handledByRun(report);
+  const auto runs = handledRuns(report);
   ASSERT_EQ(runs.size(), 2u) << readFile(report);
   const auto& first = runs.front();
   const auto& second = runs.back();
@@ -128,7 +95,7 @@ TEST(DurableTest, ADurableModuleUnloadedWhile10000EventsArePublishedCatchesUpExa
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   ASSERT_TRUE(node.publish(newBlock(1), 10).has_publish());
-  ASSERT_TRUE(waitFor([&] { return handledCount(report) == 10; })) << node.log();
+  ASSERT_TRUE(waitFor([&] { return handledOffsets(report) == 10; })) << node.log();
   const auto unload = runCtl(node, "unload d", true);
   ASSERT_EQ(unload.exitCode, 0) << unload.out;
 
@@ -136,11 +103,11 @@ TEST(DurableTest, ADurableModuleUnloadedWhile10000EventsArePublishedCatchesUpExa
     ASSERT_TRUE(node.publish(newBlock(2), 1000).has_publish());
   const auto load = runCtl(node, "load d", true);
   ASSERT_EQ(load.exitCode, 0) << load.out << node.log();
-  ASSERT_TRUE(waitFor([&] { return handledCount(report) == 10'010; })) << node.log();
+  ASSERT_TRUE(waitFor([&] { return handledOffsets(report) == 10'010; })) << node.log();
   ASSERT_TRUE(node.publish(newBlock(3), 5).has_publish());  // live again
-  ASSERT_TRUE(waitFor([&] { return handledCount(report) == 10'015; })) << node.log();
+  ASSERT_TRUE(waitFor([&] { return handledOffsets(report) == 10'015; })) << node.log();
 
-  const auto runs = handledByRun(report);
+  const auto runs = handledRuns(report);
   ASSERT_EQ(runs.size(), 2u);
   expectExactly(runs.front(), 1, 10);
   const auto& second = runs.back();
@@ -164,7 +131,7 @@ TEST(DurableTest, AfterANodeSigkillDurableModulesResumeFromTheirCursorsWithNothi
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   ASSERT_TRUE(node.publish(newBlock(1), 100).has_publish());
-  ASSERT_TRUE(waitFor([&] { return handledCount(report) == 100; })) << node.log();
+  ASSERT_TRUE(waitFor([&] { return handledOffsets(report) == 100; })) << node.log();
   // Its cursor reached the disk (written with the journal's groups, about every 100 ms).
   ASSERT_TRUE(waitFor([&] {
     auto store = host::makeSqliteJournal(node.journalDir() / "journal.sqlite");
@@ -177,12 +144,12 @@ TEST(DurableTest, AfterANodeSigkillDurableModulesResumeFromTheirCursorsWithNothi
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   ASSERT_TRUE(node.publish(newBlock(2), 10).has_publish());
   ASSERT_TRUE(waitFor([&] {
-    const auto runs = handledByRun(report);
+    const auto runs = handledRuns(report);
     if (runs.size() < 2) return false;
     return std::count_if(runs.back().begin(), runs.back().end(),
-                         [](const Handled& h) { return h.offset > 100; }) == 10;
+                         [](const HandledEvent& h) { return h.offset > 100; }) == 10;
   })) << node.log();
-  const auto runs = handledByRun(report);
+  const auto runs = handledRuns(report);
   ASSERT_EQ(runs.size(), 2u) << readFile(report);
   expectExactly(runs[0], 1, 100);
   const auto& after = runs[1];

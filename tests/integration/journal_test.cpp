@@ -56,14 +56,6 @@ std::vector<std::uint64_t> offsetsOf(const std::vector<Delivered>& delivered,
   return out;
 }
 
-v1::JournalResponse journalOf(TestNode& node) {
-  v1::ControlRequest request;
-  request.mutable_journal();
-  v1::ControlResponse response = node.call(request);
-  EXPECT_TRUE(response.has_journal()) << response.DebugString();
-  return response.journal();
-}
-
 std::string probeModule(const std::filesystem::path& report) {
   return ModuleSpec(
              "journaled", {},
@@ -119,7 +111,7 @@ TEST_F(JournalOffsetsTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRes
   EXPECT_EQ(offsetsOf(delivered, "NewBlock"), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(offsetsOf(delivered, "PeerConnected"), (std::vector<std::uint64_t>{0}));
 
-  v1::JournalResponse journal = journalOf(node);
+  v1::JournalResponse journal = node.journal();
   EXPECT_TRUE(journal.enabled());
   EXPECT_EQ(journal.directory(), (dir / "journal").string());
   EXPECT_THAT(journal.types(), ::testing::Contains(v1::EVENT_TYPE_NEW_BLOCK));
@@ -127,13 +119,13 @@ TEST_F(JournalOffsetsTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRes
   EXPECT_EQ(journal.next_offset(), 6u);
   EXPECT_EQ(journal.journaled(), 5u);
   EXPECT_EQ(journal.crash_hole_first(), 0u);
-  EXPECT_TRUE(waitFor([&] { return journalOf(node).committed_through() == 5; }));
+  EXPECT_TRUE(waitFor([&] { return node.journal().committed_through() == 5; }));
 
   auto status = node.stop(SIGTERM);
   ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << node.log();
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
-  EXPECT_EQ(journalOf(node).crash_hole_first(), 0u) << "a clean stop leaves no hole";
+  EXPECT_EQ(node.journal().crash_hole_first(), 0u) << "a clean stop leaves no hole";
   ASSERT_TRUE(node.publish(newBlock(2), 3).has_publish());
   ASSERT_TRUE(waitFor([&] { return deliveredOffsets(report).size() == 9; })) << node.log();
   delivered = deliveredOffsets(report);
@@ -157,14 +149,14 @@ TEST_F(JournalOffsetsTest, JournaledEventsCarryOffsetsThatContinueAfterACleanRes
 
 TEST_F(JournalOffsetsTest, ASigkilledNodeReopensConsistentAndItsReservationBecomesAHole) {
   ASSERT_NO_FATAL_FAILURE(startAndPublishFiveBlocks());
-  ASSERT_TRUE(waitFor([&] { return journalOf(node).committed_through() == 5; }));
-  const std::uint64_t reserved = journalOf(node).reserved_through();
+  ASSERT_TRUE(waitFor([&] { return node.journal().committed_through() == 5; }));
+  const std::uint64_t reserved = node.journal().reserved_through();
   ASSERT_GT(reserved, 5u);
   node.stop(SIGKILL);
 
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
-  const v1::JournalResponse journal = journalOf(node);
+  const v1::JournalResponse journal = node.journal();
   EXPECT_EQ(journal.crash_hole_first(), 6u);
   EXPECT_EQ(journal.crash_hole_last(), reserved);
   EXPECT_THAT(node.log(),
@@ -194,18 +186,18 @@ TEST(JournalTest, AFullJournalRecordsWhatItCouldNotWriteAndDeliveryGoesOn) {
   big.mutable_new_block()->set_hash(std::string(8000, 'a'));
   std::uint64_t published = 0;
   // 1 MiB holds about a hundred of these: the journal fills within a few rounds.
-  for (int round = 0; round < 40 && journalOf(node).failures() == 0; ++round) {
+  for (int round = 0; round < 40 && node.journal().failures() == 0; ++round) {
     ASSERT_TRUE(node.publish(big, 20).has_publish());
     published += 20;
     // The round written (or failed) and handled: the drop-policy probe never holds more than a
     // round, so a loaded machine cannot make its channel overflow.
     waitFor(
         [&] {
-          return journalOf(node).queued() == 0 && deliveredOffsets(report).size() == published;
+          return node.journal().queued() == 0 && deliveredOffsets(report).size() == published;
         },
         10s);
   }
-  const v1::JournalResponse journal = journalOf(node);
+  const v1::JournalResponse journal = node.journal();
   ASSERT_GT(journal.failures(), 0u) << "the journal never filled";
   EXPECT_GT(journal.failed_offsets(), 0u);
   EXPECT_THAT(node.log(), HasSubstr("journal write failed"));
@@ -223,7 +215,7 @@ TEST(JournalTest, AFullJournalRecordsWhatItCouldNotWriteAndDeliveryGoesOn) {
   // the next start continues above all of them.
   TestNode again(journalAt(dir / "journal"));
   again.start();
-  EXPECT_GT(journalOf(again).next_offset(), published);
+  EXPECT_GT(again.journal().next_offset(), published);
   again.stop(SIGTERM);
   auto store = host::makeSqliteJournal(dir / "journal" / "journal.sqlite");
   expectEveryOffsetAccountedFor(*store, published);
@@ -257,7 +249,7 @@ TEST(JournalTest, ASecondNodeOnTheSameJournalIsRefusedAtStart) {
                                     " is in use by another plexus-node (pid " +
                                     std::to_string(first.pid()) + ")"));
   EXPECT_TRUE(first.running());
-  EXPECT_EQ(journalOf(first).directory(), (dir / "journal").string());
+  EXPECT_EQ(first.journal().directory(), (dir / "journal").string());
 }
 
 // A journal that cannot start stops the node at start, with status 1 and the path in the

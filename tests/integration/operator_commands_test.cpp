@@ -14,10 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-CtlRun plexusctl(const TestNode& node, const std::string& args) {
-  return runCtl(node, args, /*withStderr=*/true);
-}
-
 TEST(OperatorCommandsTest, UnloadWhileAReloadIsStoppingTheModuleWins) {
   TempDir dir;
   const auto report = dir / "defiant.report";
@@ -29,9 +25,10 @@ TEST(OperatorCommandsTest, UnloadWhileAReloadIsStoppingTheModuleWins) {
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   const int pid = node.module("defiant")->pid();
 
-  auto reload = std::async(std::launch::async, [&] { return plexusctl(node, "reload defiant"); });
+  auto reload = std::async(std::launch::async,
+                           [&] { return runCtl(node, "reload defiant", /*withStderr=*/true); });
   ASSERT_TRUE(node.waitForState("defiant", v1::MODULE_STATE_STOPPING)) << node.log();
-  auto unload = plexusctl(node, "unload defiant");
+  auto unload = runCtl(node, "unload defiant", /*withStderr=*/true);
   ASSERT_EQ(unload.exitCode, 0) << unload.out << node.log();
   EXPECT_EQ(unload.out, "module defiant stopped\n");
 
@@ -54,21 +51,21 @@ TEST(OperatorCommandsTest, ForgetRemovesAStoppedModuleAndRefusesRunningOrUnknown
   ASSERT_FALSE(node.publish(newBlock(1), 3).has_error());
   ASSERT_TRUE(waitFor([&] { return node.stats("gone")->acked() == 3; }));
 
-  auto running = plexusctl(node, "forget gone");
+  auto running = runCtl(node, "forget gone", /*withStderr=*/true);
   EXPECT_EQ(running.exitCode, 1) << running.out;
   EXPECT_NE(running.out.find("module 'gone' is ready; only a stopped or failed module can be "
                              "forgotten (unload it first)"),
             std::string::npos)
       << running.out;
-  auto unknown = plexusctl(node, "forget nobody");
+  auto unknown = runCtl(node, "forget nobody", /*withStderr=*/true);
   EXPECT_EQ(unknown.exitCode, 1) << unknown.out;
   EXPECT_NE(unknown.out.find("no module 'nobody'"), std::string::npos) << unknown.out;
 
-  ASSERT_EQ(plexusctl(node, "unload gone").exitCode, 0);
+  ASSERT_EQ(runCtl(node, "unload gone", /*withStderr=*/true).exitCode, 0);
   v1::ControlRequest status;
   status.mutable_status();
   EXPECT_EQ(node.call(status).status().modules_total(), 2u);
-  auto forget = plexusctl(node, "forget gone");
+  auto forget = runCtl(node, "forget gone", /*withStderr=*/true);
   ASSERT_EQ(forget.exitCode, 0) << forget.out << node.log();
   EXPECT_EQ(forget.out, "module gone forgotten (stopped)\n");
 
@@ -77,15 +74,19 @@ TEST(OperatorCommandsTest, ForgetRemovesAStoppedModuleAndRefusesRunningOrUnknown
   EXPECT_FALSE(node.module("gone").has_value());
   EXPECT_EQ(node.modules().size(), 1u);
   EXPECT_FALSE(node.stats("gone").has_value());
-  auto stats = plexusctl(node, "stats gone");
+  auto stats = runCtl(node, "stats gone", /*withStderr=*/true);
   EXPECT_EQ(stats.exitCode, 1) << stats.out;
-  EXPECT_EQ(plexusctl(node, "subscribers NewBlock").out, "NewBlock: 1 subscriber(s)\n  keeper\n");
-  EXPECT_EQ(plexusctl(node, "forget gone").exitCode, 1) << "forgotten already";
-  EXPECT_EQ(plexusctl(node, "load gone").exitCode, 1) << "its definition went with it";
+  EXPECT_EQ(runCtl(node, "subscribers NewBlock", /*withStderr=*/true).out,
+            "NewBlock: 1 subscriber(s)\n  keeper\n");
+  EXPECT_EQ(runCtl(node, "forget gone", /*withStderr=*/true).exitCode, 1) << "forgotten already";
+  EXPECT_EQ(runCtl(node, "load gone", /*withStderr=*/true).exitCode, 1)
+      << "its definition went with it";
 
   // Defined anew under the same name, it starts from fresh statistics.
-  auto load = plexusctl(node, "load gone --exec " + probeBinary().string() +
-                                  " --arg --report --arg " + (dir / "gone2.report").string());
+  auto load = runCtl(node,
+                     "load gone --exec " + probeBinary().string() + " --arg --report --arg " +
+                         (dir / "gone2.report").string(),
+                     /*withStderr=*/true);
   ASSERT_EQ(load.exitCode, 0) << load.out << node.log();
   EXPECT_EQ(node.module("gone")->incarnation(), 1u);
   EXPECT_EQ(node.stats("gone")->routed(), 0u);

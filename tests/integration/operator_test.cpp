@@ -16,10 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-CtlRun plexusctl(const TestNode& node, const std::string& args) {
-  return runCtl(node, args, /*withStderr=*/true);
-}
-
 TEST(OperatorTest, UnloadLoadAndReloadWithTheirLifecycleEvents) {
   TempDir dir;
   const auto watcherReport = dir / "watcher.report";
@@ -32,21 +28,21 @@ TEST(OperatorTest, UnloadLoadAndReloadWithTheirLifecycleEvents) {
   node.start();
   ASSERT_TRUE(node.waitAllReady()) << node.log();
 
-  auto unload = plexusctl(node, "unload target");
+  auto unload = runCtl(node, "unload target", /*withStderr=*/true);
   ASSERT_EQ(unload.exitCode, 0) << unload.out;
   EXPECT_EQ(unload.out, "module target stopped\n");
   EXPECT_EQ(node.module("target")->state(), v1::MODULE_STATE_STOPPED);
   ASSERT_TRUE(waitFor([&] { return reportHas(watcherReport, "ModuleUnloaded host target#1"); }));
-  auto again = plexusctl(node, "unload target");
+  auto again = runCtl(node, "unload target", /*withStderr=*/true);
   EXPECT_EQ(again.exitCode, 1) << again.out;
   EXPECT_NE(again.out.find("is not running"), std::string::npos);
 
-  auto load = plexusctl(node, "load target");
+  auto load = runCtl(node, "load target", /*withStderr=*/true);
   ASSERT_EQ(load.exitCode, 0) << load.out << node.log();
   EXPECT_EQ(node.module("target")->incarnation(), 2u);
 
   const int before = node.module("target")->pid();
-  auto reload = plexusctl(node, "reload target");
+  auto reload = runCtl(node, "reload target", /*withStderr=*/true);
   ASSERT_EQ(reload.exitCode, 0) << reload.out << node.log();
   auto info = *node.module("target");
   EXPECT_EQ(info.state(), v1::MODULE_STATE_READY);
@@ -58,15 +54,17 @@ TEST(OperatorTest, UnloadLoadAndReloadWithTheirLifecycleEvents) {
            reportHas(watcherReport, "ModuleLoaded host target#3");
   })) << readFile(watcherReport);
 
-  auto hot = plexusctl(node, "load extra --exec " + probeBinary().string() +
-                                 " --arg --report --arg /dev/null --capacity 7 --policy block"
-                                 " --restart never --setting k=v");
+  auto hot = runCtl(node,
+                    "load extra --exec " + probeBinary().string() +
+                        " --arg --report --arg /dev/null --capacity 7 --policy block"
+                        " --restart never --setting k=v",
+                    /*withStderr=*/true);
   ASSERT_EQ(hot.exitCode, 0) << hot.out << node.log();
   auto extra = *node.module("extra");
   EXPECT_EQ(extra.capacity(), 7u);
   EXPECT_EQ(extra.policy(), v1::DELIVERY_POLICY_BLOCK);
   EXPECT_EQ(extra.restart(), v1::RESTART_POLICY_NEVER);
-  EXPECT_EQ(plexusctl(node, "load extra --exec /nonexistent/module").exitCode, 1)
+  EXPECT_EQ(runCtl(node, "load extra --exec /nonexistent/module", /*withStderr=*/true).exitCode, 1)
       << "already running";
 }
 
@@ -92,7 +90,8 @@ TEST(OperatorTest, MaintenanceRoundsAreBracketedOnDemandAndOnSchedule) {
   EXPECT_EQ(events[1].detail, "1:MAINTENANCE_OPERATION_CLEANUP:URGENCY_LOW:scheduled");
   EXPECT_EQ(events[2].type, "MaintenanceCompleted");
 
-  auto run = plexusctl(node, "maintenance flush --urgency high --reason before-backup");
+  auto run =
+      runCtl(node, "maintenance flush --urgency high --reason before-backup", /*withStderr=*/true);
   ASSERT_EQ(run.exitCode, 0) << run.out;
   const std::string id = run.out.substr(
       run.out.find('#') + 1, run.out.find(' ', run.out.find('#')) - run.out.find('#') - 1);
@@ -115,8 +114,9 @@ TEST(OperatorTest, MaintenanceRoundsAreBracketedOnDemandAndOnSchedule) {
 TEST(OperatorTest, TailPrintsPublishedEventsAsJsonLines) {
   TestNode node("");
   node.start();
-  auto tail = std::async(std::launch::async,
-                         [&] { return plexusctl(node, "tail --type NewBlock --count 3"); });
+  auto tail = std::async(std::launch::async, [&] {
+    return runCtl(node, "tail --type NewBlock --count 3", /*withStderr=*/true);
+  });
   ASSERT_TRUE(waitFor([&] { return node.log().find("tail session") != std::string::npos; }))
       << node.log();
   ASSERT_TRUE(node.publish(newBlock(41), 3).has_publish());

@@ -139,7 +139,7 @@ TEST(ModuleReconnectTest, AHandshakeAnsweredUnavailableIsRetriedWithBackoff) {
 }
 
 // What Module::connect() with a 500 ms timeout says against `node`.
-std::string connectErrorOf(const Remote& remote, const FakeNodeThread& node) {
+std::string connectErrorAgainst(const Remote& remote, const FakeNodeThread& node) {
   ConnectOptions options = remote.options(node);
   options.timeout = std::chrono::milliseconds(500);
   return test::connectErrorOf([&] { (void)Module::connect(options); });
@@ -151,7 +151,7 @@ TEST(ModuleReconnectTest, UnavailableUntilTheTimeoutIsAConnectError) {
     while (fake.refuseHandshake(v1::ERROR_CODE_UNAVAILABLE, std::chrono::milliseconds(700))) {
     }
   });
-  const std::string what = connectErrorOf(remote, node);
+  const std::string what = connectErrorAgainst(remote, node);
   EXPECT_NE(what.find("cannot take the handshake"), std::string::npos) << what;
 }
 
@@ -163,7 +163,7 @@ TEST(ModuleReconnectTest, ATimeoutAfterAnUnavailableAnswerNamesTheNodesLastAnswe
     while (fake.ignoreHandshake(std::chrono::milliseconds(700))) {
     }
   });
-  const std::string what = connectErrorOf(remote, node);
+  const std::string what = connectErrorAgainst(remote, node);
   EXPECT_NE(what.find("did not answer the handshake"), std::string::npos) << what;
   EXPECT_NE(what.find("the node's last answer: plexus-node cannot take the handshake of module "
                       "'remote' now: refused by the fake node"),

@@ -6,6 +6,8 @@
 // restarted node numbers incarnations from 1 again, so the runs, not the incarnations, tell
 // processes apart). A line cut short by a killed process is left out.
 
+#include <plexus/v1/wire.pb.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +15,10 @@
 #include <vector>
 
 namespace plexus::test {
+
+// HandledEvent::flags bits.
+inline constexpr std::uint32_t kReplayed = v1::EVENT_FLAG_REPLAYED;
+inline constexpr std::uint32_t kRedelivered = v1::EVENT_FLAG_REDELIVERED;
 
 struct HandledEvent {
   std::uint64_t seq = 0;

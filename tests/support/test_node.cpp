@@ -174,6 +174,22 @@ std::vector<v1::DeliveryStats> TestNode::allStats() {
   return {response.stats().modules().begin(), response.stats().modules().end()};
 }
 
+v1::JournalResponse TestNode::journal() {
+  v1::ControlRequest request;
+  request.mutable_journal();
+  v1::ControlResponse response = call(request);
+  EXPECT_TRUE(response.has_journal()) << response.DebugString();
+  return response.journal();
+}
+
+v1::CursorsResponse TestNode::cursors() {
+  v1::ControlRequest request;
+  request.mutable_cursors();
+  v1::ControlResponse response = call(request);
+  EXPECT_TRUE(response.has_cursors()) << response.DebugString();
+  return response.cursors();
+}
+
 v1::ControlResponse TestNode::publish(const v1::Event& event, std::uint32_t count) {
   v1::ControlRequest request;
   *request.mutable_publish()->mutable_event() = event;

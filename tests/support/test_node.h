@@ -80,6 +80,9 @@ class TestNode {
   std::optional<v1::ModuleInfo> module(const std::string& id);
   std::optional<v1::DeliveryStats> stats(const std::string& id);
   std::vector<v1::DeliveryStats> allStats();
+  // The node's journal and durable cursors, asked directly (no plexusctl process per poll).
+  v1::JournalResponse journal();
+  v1::CursorsResponse cursors();
   v1::ControlResponse publish(const v1::Event& event, std::uint32_t count = 1);
   bool waitForState(const std::string& id, v1::ModuleState state,
                     std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -27,8 +27,6 @@
 namespace plexus::host {
 
 namespace {
-constexpr auto kReadRetry = std::chrono::milliseconds(200);
-
 // Whether `event` passes the module's filter for `type`, not counted (the catch-up counts it).
 bool matches(const ModuleSlot& slot, v1::EventType type, LazyEvent& event) {
   if (!slot.filters.active(type)) return true;
@@ -192,7 +190,7 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       return "durable module '" + slot->id + "': reading the journal failed (" + result.error +
              "); retrying";
     });
-    durable.retryAt = m_options.steadyNow() + kReadRetry;
+    durable.retryAt = m_options.steadyNow() + kJournalReadRetry;
     if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
       m_readRetries.push_back(slot->id);
     return;

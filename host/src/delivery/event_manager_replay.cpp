@@ -17,11 +17,6 @@
 
 namespace plexus::host {
 
-namespace {
-constexpr auto kReadRetry = std::chrono::milliseconds(200);
-
-}  // namespace
-
 Result<v1::ReplayResponse> EventManager::requestReplay(const std::string& moduleId,
                                                        const v1::ReplayRequest& request) {
   PLEXUS_ASSERT_THREAD(m_thread);
@@ -155,7 +150,7 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
       return "module '" + slot->id + "': reading the journal for its replay failed (" +
              result.error + "); retrying";
     });
-    replay.retryAt = m_options.steadyNow() + kReadRetry;
+    replay.retryAt = m_options.steadyNow() + kJournalReadRetry;
     if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
       m_readRetries.push_back(slot->id);
     return;

@@ -6,44 +6,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <initializer_list>
+#include "parse_helpers.h"
 
 namespace plexus::ctl {
 namespace {
 
+using testing::command;
 using ::testing::HasSubstr;
-
-Result<ParsedArgs> parse(std::initializer_list<const char*> args) {
-  std::vector<std::string> list(args.begin(), args.end());
-  return parseArgs(list);
-}
-
-// The invocation of a command line that must parse.
-Invocation invocation(std::initializer_list<const char*> args) {
-  auto parsed = parse(args);
-  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
-  if (!parsed) return {};
-  EXPECT_TRUE(std::holds_alternative<Invocation>(*parsed));
-  if (!std::holds_alternative<Invocation>(*parsed)) return {};
-  return std::get<Invocation>(std::move(*parsed));
-}
-
-template <class T>
-T command(std::initializer_list<const char*> args) {
-  auto inv = invocation(args);
-  EXPECT_TRUE(std::holds_alternative<T>(inv.command));
-  if (!std::holds_alternative<T>(inv.command)) return {};
-  return std::get<T>(std::move(inv.command));
-}
-
-// The message of a command line that must be a usage error.
-std::string usageError(std::initializer_list<const char*> args) {
-  auto parsed = parse(args);
-  EXPECT_FALSE(parsed.ok());
-  if (parsed) return {};
-  EXPECT_EQ(parsed.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
-  return parsed.error().message;
-}
+using testing::invocation;
+using testing::parse;
+using testing::usageError;
 
 TEST(CtlArgs, StatusAndModulesTakeNoArguments) {
   EXPECT_TRUE(std::holds_alternative<StatusCommand>(invocation({"status"}).command));

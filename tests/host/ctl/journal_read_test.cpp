@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "fake_connection.h"
+#include "parse_helpers.h"
 #include "plexus/ctl/args.h"
 #include "plexus/ctl/run.h"
 
@@ -22,31 +23,13 @@ namespace {
 
 using testing::FakeConnection;
 using ::testing::HasSubstr;
+using testing::parse;
+using testing::usageError;
 
 constexpr std::int64_t kDec4Ms = 1'796'378'400'000;  // 2026-12-04T10:00:00Z
 
-Result<ParsedArgs> parse(std::initializer_list<const char*> args) {
-  std::vector<std::string> list(args.begin(), args.end());
-  return parseArgs(list);
-}
-
 JournalReadCommand readCommand(std::initializer_list<const char*> args) {
-  auto parsed = parse(args);
-  EXPECT_TRUE(parsed.ok()) << (parsed ? "" : parsed.error().message);
-  if (!parsed) return {};
-  const auto* invocation = std::get_if<Invocation>(&*parsed);
-  if (invocation == nullptr) return {};
-  const auto* read = std::get_if<JournalReadCommand>(&invocation->command);
-  EXPECT_NE(read, nullptr);
-  return read != nullptr ? *read : JournalReadCommand{};
-}
-
-std::string usageError(std::initializer_list<const char*> args) {
-  auto parsed = parse(args);
-  EXPECT_FALSE(parsed.ok());
-  if (parsed) return {};
-  EXPECT_EQ(parsed.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
-  return parsed.error().message;
+  return testing::command<JournalReadCommand>(args);
 }
 
 TEST(CtlJournalRead, FromSinceTypesAndCount) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "parse_helpers.h"
 #include "plexus/ctl/args.h"
 #include "plexus/ctl/help.h"
 #include "plexus/ipc/curve_keys.h"
@@ -20,10 +21,7 @@ namespace plexus::ctl {
 namespace {
 
 using ::testing::HasSubstr;
-
-Result<ParsedArgs> parse(std::vector<std::string> args) {
-  return parseArgs(args);
-}
+using testing::parse;
 
 TEST(CtlKeygen, ParsesNameAndDirWithoutANode) {
   auto plain = parse({"keygen", "node"});
@@ -43,7 +41,7 @@ TEST(CtlKeygen, UsageErrors) {
            {{"keygen", "a", "--dir", ""}, "--dir needs a directory"},
            {{"keygen", "a", "--dir"}, "--dir needs a value"},
            {{"keygen", "a", "--exec", "x"}, "unknown option '--exec'"}}) {
-    auto parsed = parse(args);
+    auto parsed = parseArgs(args);
     ASSERT_FALSE(parsed.ok()) << fragment;
     EXPECT_EQ(parsed.error().code, v1::ERROR_CODE_INVALID_ARGUMENT);
     EXPECT_THAT(parsed.error().message, HasSubstr(fragment));
