@@ -247,6 +247,9 @@ class EventManager {
   void takeFromJournal(ModuleSlot& slot, std::uint64_t offset, v1::EventType type,
                        const ipc::SharedBytes& body, AcceptTime now);
   void saveProgress(ModuleSlot& slot);
+  // A failed journal read (a catch-up's or a replay's) is tried again 200 ms later:
+  // sets `retryAt` and puts the module on the retry list once; retryReads() tries what is due.
+  void retryReadLater(const std::string& moduleId, std::optional<SteadyClock::time_point>& retryAt);
   void retryReads();
   // A publish of a journaled type a durable module subscribes to, from a publisher that can
   // wait, while the journal's queue is full or no reserved offset is left: it waits (in order)

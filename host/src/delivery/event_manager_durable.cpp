@@ -19,6 +19,7 @@
 // again as redelivered.
 
 #include <algorithm>
+#include <chrono>
 
 #include "delivery/event_manager.h"
 #include "delivery/journal_read_walk.h"
@@ -27,6 +28,9 @@
 namespace plexus::host {
 
 namespace {
+// How long a failed journal read (a catch-up's or a replay's) waits before it is tried again.
+constexpr auto kJournalReadRetry = std::chrono::milliseconds(200);
+
 // Whether `event` passes the module's filter for `type`, not counted (the catch-up counts it).
 bool matches(const ModuleSlot& slot, v1::EventType type, LazyEvent& event) {
   if (!slot.filters.active(type)) return true;
@@ -190,9 +194,7 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
       return "durable module '" + slot->id + "': reading the journal failed (" + result.error +
              "); retrying";
     });
-    durable.retryAt = m_options.steadyNow() + kJournalReadRetry;
-    if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
-      m_readRetries.push_back(slot->id);
+    retryReadLater(slot->id, durable.retryAt);
     return;
   }
   // What retention removed before the module read it, and recorded holes: gaps, counted.
@@ -220,6 +222,13 @@ void EventManager::onJournalRead(const std::string& moduleId, std::uint64_t inca
   slot->counters.holes += walk.holes();
   slot->counters.trimmed += walk.trimmed();
   pumpDurable(*slot);
+}
+
+void EventManager::retryReadLater(const std::string& moduleId,
+                                  std::optional<SteadyClock::time_point>& retryAt) {
+  retryAt = m_options.steadyNow() + kJournalReadRetry;
+  if (std::find(m_readRetries.begin(), m_readRetries.end(), moduleId) == m_readRetries.end())
+    m_readRetries.push_back(moduleId);
 }
 
 void EventManager::retryReads() {

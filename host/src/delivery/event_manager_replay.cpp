@@ -150,9 +150,7 @@ void EventManager::onReplayRead(const std::string& moduleId, std::uint64_t incar
       return "module '" + slot->id + "': reading the journal for its replay failed (" +
              result.error + "); retrying";
     });
-    replay.retryAt = m_options.steadyNow() + kJournalReadRetry;
-    if (std::find(m_readRetries.begin(), m_readRetries.end(), slot->id) == m_readRetries.end())
-      m_readRetries.push_back(slot->id);
+    retryReadLater(slot->id, replay.retryAt);
     return;
   }
   replay.journalFirst = result.firstOffset;

@@ -7,7 +7,6 @@
 // offset (`trimmed`, `holes`). A hole straddling two reads is one gap: the first read counts it.
 // Thread rule: a plain value, used on the loop thread within one call.
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -15,10 +14,6 @@
 #include "journal/journal_writer.h"
 
 namespace plexus::host {
-
-// How long a journal reader (a durable catch-up or a replay) waits before it reads again after a
-// read failed.
-inline constexpr auto kJournalReadRetry = std::chrono::milliseconds(200);
 
 class JournalReadWalk {
  public:
