@@ -8,10 +8,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include <regex>
 #include <string>
 
+#include "journal_snapshot.h"
 #include "journal_write_lock.h"
 #include "probe_runs.h"
 #include "test_node.h"
@@ -29,6 +32,30 @@ class JournalRoomTest : public ::testing::Test {
                        {"--report", report.string(), "--report-offsets", "--types", "NewBlock"});
     durable.extra = "durable: true\n";
     return durable.text() + "journal {\n  path: \"" + journalDir.string() + "\"\n  queue: 16\n}\n";
+  }
+
+  // With the journal held: 40 NewBlocks from plexusctl, one after another. The journal thread
+  // takes the first ones into a commit that waits on the lock (or is in one already), the next 16
+  // fill its queue, and the one after waits for room in vain. Returns how many were published.
+  std::size_t publishIntoTheHeldJournal() {
+    const CtlRun stalled = runCtl(node, "publish NewBlock --count 40");
+    EXPECT_EQ(stalled.exitCode, 1) << stalled.out;
+    std::smatch counts;
+    if (!std::regex_search(stalled.out, counts,
+                           std::regex("published ([0-9]+) of 40 event\\(s\\) of NewBlock"))) {
+      ADD_FAILURE() << stalled.out;
+      return 0;
+    }
+    const std::size_t published = std::stoul(counts[1]);
+    EXPECT_GE(published, 16u) << "at least a queue's worth was taken";
+    EXPECT_LT(published, 40u);
+    EXPECT_THAT(
+        stalled.out,
+        HasSubstr("event " + std::to_string(published + 1) +
+                  " was not published: the journal made no room for it within the block "
+                  "timeout (durable subscriber(s): d (timed out)); nothing was journaled or "
+                  "routed, publish it again"));
+    return published;
   }
 
   // The durable module handled `count` events in all, and not one more once the node answered.
@@ -51,24 +78,7 @@ TEST_F(JournalRoomTest, AnOperatorEventTheJournalHadNoRoomForIsReportedUnpublish
   ASSERT_TRUE(node.waitAllReady()) << node.log();
   JournalWriteLock lock(journalDir / "journal.sqlite");
   ASSERT_TRUE(lock.held()) << lock.error();
-
-  // 40 events, one after another: the journal thread takes the first ones into a commit that
-  // waits on the lock, the next 16 fill its queue, and the one after waits for room in vain.
-  const CtlRun stalled = runCtl(node, "publish NewBlock --count 40");
-  EXPECT_EQ(stalled.exitCode, 1) << stalled.out;
-  std::smatch counts;
-  ASSERT_TRUE(std::regex_search(stalled.out, counts,
-                                std::regex("published ([0-9]+) of 40 event\\(s\\) of NewBlock")))
-      << stalled.out;
-  const std::size_t published = std::stoul(counts[1]);
-  EXPECT_GE(published, 16u) << "at least a queue's worth was taken";
-  EXPECT_LT(published, 40u);
-  EXPECT_THAT(
-      stalled.out,
-      HasSubstr("event " + std::to_string(published + 1) +
-                " was not published: the journal made no room for it within the block "
-                "timeout (durable subscriber(s): d (timed out)); nothing was journaled or routed, "
-                "publish it again"));
+  const std::size_t published = publishIntoTheHeldJournal();
   expectHandled(published);
 
   lock.release();
@@ -91,6 +101,55 @@ TEST_F(JournalRoomTest, ItsJsonAnswerCountsTheEventAsUnpublished) {
   EXPECT_THAT(stalled.out, HasSubstr("\"unpublished\":1")) << stalled.out;
   EXPECT_THAT(stalled.out, HasSubstr("\"module_id\":\"d\"")) << stalled.out;
   EXPECT_THAT(stalled.out, HasSubstr("MISS_REASON_TIMED_OUT")) << stalled.out;
+}
+
+// A stop while the journal is held does not wait for the disk: the node exits in a bounded time
+// (a busy timeout per attempt) and says what it did not write. The next start records what was
+// reserved and not written as a Crash hole and hands out no offset of it again. (The durable
+// module's cursor was never stored either, so that start meets it as a new durable module, at
+// the journal's head; it had handled every event it was sent.)
+TEST_F(JournalRoomTest, ANodeStoppedWhileItsJournalIsHeldStopsAndSaysWhatItDidNotWrite) {
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  JournalWriteLock lock(journalDir / "journal.sqlite");
+  ASSERT_TRUE(lock.held()) << lock.error();
+  const std::size_t published = publishIntoTheHeldJournal();
+  expectHandled(published);
+  // The first commit gives up after SQLite's busy timeout: the operator sees the journal failing.
+  ASSERT_TRUE(waitFor([&] { return !node.journal().writing(); })) << node.log();
+  const CtlRun journal = runCtl(node, "journal");
+  EXPECT_THAT(journal.out, HasSubstr("state  failing: ")) << journal.out;
+  EXPECT_THAT(journal.out, HasSubstr("database is locked")) << journal.out;
+
+  const auto status = node.stop(SIGINT, 20s);
+  ASSERT_TRUE(status.has_value()) << "the node did not stop within 20 s\n" << node.log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << *status << "\n" << node.log();
+  const std::string log = node.log();
+  EXPECT_THAT(log, HasSubstr("journal stopped while its store refused writes")) << log;
+  EXPECT_THAT(log, HasSubstr("database is locked")) << log;
+  EXPECT_THAT(log, HasSubstr("journal clean stop failed: ")) << log;
+
+  lock.release();
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  EXPECT_THAT(runCtl(node, "journal").out, HasSubstr("crash hole  1.."));
+  EXPECT_EQ(runCtl(node, "publish NewBlock").exitCode, 0) << node.log();
+  ASSERT_TRUE(waitFor([&] {
+    return handledRuns(report).size() == 2 && !handledRuns(report)[1].empty();
+  })) << readFile(report)
+      << node.log();
+  ASSERT_TRUE(node.stop().has_value());
+
+  const auto runs = handledRuns(report);
+  ASSERT_EQ(runs.size(), 2u);
+  ASSERT_EQ(runs[1].size(), 1u) << readFile(report) << "nothing of the first run was written";
+  EXPECT_GT(runs[1][0].offset, published) << "no offset is handed out twice";
+  EXPECT_THAT(node.log(), HasSubstr("the previous run stopped without writing offsets 1.."));
+  const JournalSnapshot stored = readJournalSnapshot(journalDir / "journal.sqlite");
+  expectConsistentJournal(stored);
+  EXPECT_TRUE(stored.holeBetween(0, published + 1)) << "offsets 1 to " << published;
+  EXPECT_EQ(stored.offsetsOf(v1::EVENT_TYPE_NEW_BLOCK),
+            std::vector<std::uint64_t>{runs[1][0].offset});
 }
 
 }  // namespace

@@ -73,10 +73,23 @@ void JournalWriter::run() {
     holes.clear();
     if (!stopping) continue;
     // Offsets whose write failed and that no later group carried stay unwritten: the next open
-    // records them as a Crash hole, which is what they are to a reader.
+    // records them as a Crash hole, which is what they are to a reader. The lines below are
+    // the last of this journal: written whatever the rate limit (a write failure a moment ago
+    // would hide them).
+    const auto journalLog = logger("journal");
+    if (!m_totals.ok) {
+      journalLog->warn(
+          "journal stopped while its store refused writes ({} failed commit(s), {} offset(s) not "
+          "written since start): {}",
+          m_totals.failures, m_totals.failedOffsets, m_totals.error);
+    }
     if (cleanThrough) {
-      if (Status closed = m_store->closeClean(*cleanThrough); !closed)
-        log.warn("journal", [&] { return "journal clean stop failed: " + closed.error().message; });
+      if (Status closed = m_store->closeClean(*cleanThrough); !closed) {
+        journalLog->warn(
+            "journal clean stop failed: {}; the next start records the reserved offsets after "
+            "the last one written as a Crash hole",
+            closed.error().message);
+      }
     }
     break;
   }
