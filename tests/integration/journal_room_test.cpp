@@ -152,5 +152,41 @@ TEST_F(JournalRoomTest, ANodeStoppedWhileItsJournalIsHeldStopsAndSaysWhatItDidNo
             std::vector<std::uint64_t>{runs[1][0].offset});
 }
 
+// What never reached the disk is still served from memory: a durable module unloaded while the
+// journal is held, and loaded again, catches up on every event published meanwhile, each once,
+// with no gap reported (the journal keeps its recent events in memory, docs/design.md "Durable
+// modules"). Not one of them reached the disk: each is in a commit that failed, still queued
+// behind it, or found the queue full and became an Overflow hole (no attached durable module
+// holds such a publish back).
+TEST_F(JournalRoomTest, ADurableModuleCatchesUpFromMemoryOnWhatTheStoreRefusedToWrite) {
+  node.start();
+  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  ASSERT_TRUE(node.publish(newBlock(1), 10).has_publish());
+  expectHandled(10);
+  JournalWriteLock lock(journalDir / "journal.sqlite");
+  ASSERT_TRUE(lock.held()) << lock.error();
+  ASSERT_EQ(runCtl(node, "unload d").exitCode, 0) << node.log();
+
+  const v1::ControlResponse answer = node.publish(newBlock(2), 40);
+  ASSERT_TRUE(answer.has_publish()) << answer.DebugString();
+  const std::uint64_t published = answer.publish().published();
+  EXPECT_EQ(published, 40u) << answer.DebugString();
+  ASSERT_TRUE(waitFor([&] { return !node.journal().writing(); })) << "the writes failed";
+  ASSERT_EQ(runCtl(node, "load d").exitCode, 0) << node.log();
+  expectHandled(10 + published);
+
+  const auto runs = handledRuns(report);
+  ASSERT_EQ(runs.size(), 2u) << readFile(report);
+  ASSERT_EQ(runs[1].size(), published) << readFile(report);
+  for (std::uint64_t i = 0; i < published; ++i) {
+    EXPECT_EQ(runs[1][i].offset, 11 + i);
+    EXPECT_EQ(runs[1][i].droppedBefore, 0u) << "offset " << runs[1][i].offset;
+    EXPECT_EQ(runs[1][i].flags, kReplayed) << "offset " << runs[1][i].offset;
+  }
+  const v1::JournalResponse journal = node.journal();
+  EXPECT_LE(journal.committed_through(), 10u) << journal.DebugString();
+  EXPECT_GE(journal.failed_offsets(), 1u) << journal.DebugString();
+}
+
 }  // namespace
 }  // namespace plexus::test
