@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <optional>
 #include <regex>
 #include <string>
 
@@ -32,6 +33,17 @@ class JournalRoomTest : public ::testing::Test {
                        {"--report", report.string(), "--report-offsets", "--types", "NewBlock"});
     durable.extra = "durable: true\n";
     return durable.text() + "journal {\n  path: \"" + journalDir.string() + "\"\n  queue: 16\n}\n";
+  }
+
+  void startTheNode() {
+    node.start();
+    ASSERT_TRUE(node.waitAllReady()) << node.log();
+  }
+
+  // Takes journal.sqlite's write lock; lock->release() (or the test's end) gives it back.
+  void holdTheJournal() {
+    lock.emplace(journalDir / "journal.sqlite");
+    ASSERT_TRUE(lock->held()) << lock->error();
   }
 
   // With the journal held: 40 NewBlocks from plexusctl, one after another. The journal thread
@@ -71,17 +83,16 @@ class JournalRoomTest : public ::testing::Test {
   std::filesystem::path report = dir / "d.report";
   std::filesystem::path journalDir = dir / "journal";
   TestNode node{config(), "block_timeout_ms: 100\n"};
+  std::optional<JournalWriteLock> lock;
 };
 
 TEST_F(JournalRoomTest, AnOperatorEventTheJournalHadNoRoomForIsReportedUnpublished) {
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  JournalWriteLock lock(journalDir / "journal.sqlite");
-  ASSERT_TRUE(lock.held()) << lock.error();
+  ASSERT_NO_FATAL_FAILURE(startTheNode());
+  ASSERT_NO_FATAL_FAILURE(holdTheJournal());
   const std::size_t published = publishIntoTheHeldJournal();
   expectHandled(published);
 
-  lock.release();
+  lock->release();
   const CtlRun again = runCtl(node, "publish NewBlock --json");
   EXPECT_EQ(again.exitCode, 0) << again.out << node.log();
   EXPECT_THAT(again.out, HasSubstr("\"published\":1")) << again.out;
@@ -90,10 +101,8 @@ TEST_F(JournalRoomTest, AnOperatorEventTheJournalHadNoRoomForIsReportedUnpublish
 }
 
 TEST_F(JournalRoomTest, ItsJsonAnswerCountsTheEventAsUnpublished) {
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  JournalWriteLock lock(journalDir / "journal.sqlite");
-  ASSERT_TRUE(lock.held()) << lock.error();
+  ASSERT_NO_FATAL_FAILURE(startTheNode());
+  ASSERT_NO_FATAL_FAILURE(holdTheJournal());
 
   const CtlRun stalled = runCtl(node, "publish NewBlock --count 40 --json");
   EXPECT_EQ(stalled.exitCode, 1) << stalled.out;
@@ -109,10 +118,8 @@ TEST_F(JournalRoomTest, ItsJsonAnswerCountsTheEventAsUnpublished) {
 // module's cursor was never stored either, so that start meets it as a new durable module, at
 // the journal's head; it had handled every event it was sent.)
 TEST_F(JournalRoomTest, ANodeStoppedWhileItsJournalIsHeldStopsAndSaysWhatItDidNotWrite) {
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
-  JournalWriteLock lock(journalDir / "journal.sqlite");
-  ASSERT_TRUE(lock.held()) << lock.error();
+  ASSERT_NO_FATAL_FAILURE(startTheNode());
+  ASSERT_NO_FATAL_FAILURE(holdTheJournal());
   const std::size_t published = publishIntoTheHeldJournal();
   expectHandled(published);
   // The first commit gives up after SQLite's busy timeout: the operator sees the journal failing.
@@ -129,9 +136,8 @@ TEST_F(JournalRoomTest, ANodeStoppedWhileItsJournalIsHeldStopsAndSaysWhatItDidNo
   EXPECT_THAT(log, HasSubstr("database is locked")) << log;
   EXPECT_THAT(log, HasSubstr("journal clean stop failed: ")) << log;
 
-  lock.release();
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  lock->release();
+  ASSERT_NO_FATAL_FAILURE(startTheNode());
   EXPECT_THAT(runCtl(node, "journal").out, HasSubstr("crash hole  1.."));
   EXPECT_EQ(runCtl(node, "publish NewBlock").exitCode, 0) << node.log();
   ASSERT_TRUE(waitFor([&] {
@@ -159,12 +165,10 @@ TEST_F(JournalRoomTest, ANodeStoppedWhileItsJournalIsHeldStopsAndSaysWhatItDidNo
 // behind it, or found the queue full and became an Overflow hole (no attached durable module
 // holds such a publish back).
 TEST_F(JournalRoomTest, ADurableModuleCatchesUpFromMemoryOnWhatTheStoreRefusedToWrite) {
-  node.start();
-  ASSERT_TRUE(node.waitAllReady()) << node.log();
+  ASSERT_NO_FATAL_FAILURE(startTheNode());
   ASSERT_TRUE(node.publish(newBlock(1), 10).has_publish());
   expectHandled(10);
-  JournalWriteLock lock(journalDir / "journal.sqlite");
-  ASSERT_TRUE(lock.held()) << lock.error();
+  ASSERT_NO_FATAL_FAILURE(holdTheJournal());
   ASSERT_EQ(runCtl(node, "unload d").exitCode, 0) << node.log();
 
   const v1::ControlResponse answer = node.publish(newBlock(2), 40);
