@@ -1,4 +1,4 @@
-"""Fixtures of the Python SDK's tests: `start_node(modules, timings)` starts a real plexus-node
+"""Fixtures of the Python SDK's tests: `start_node(modules, timings, journal)` starts a real plexus-node
 (build/bin, or $PLEXUS_BIN_DIR) and stops it after the test."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ def start_node(tmp_path: Path) -> Iterator[Callable[..., PlexusNode]]:
         pytest.fail(f"no plexus-node in {BIN}: build it first (or set PLEXUS_BIN_DIR)")
     nodes: List[PlexusNode] = []
 
-    def start(modules: str, timings: str = "") -> PlexusNode:
-        node = PlexusNode(tmp_path, modules, timings)
+    def start(modules: str, timings: str = "", journal: str = "") -> PlexusNode:
+        node = PlexusNode(tmp_path, modules, timings, journal=journal)
         nodes.append(node)
         node.start()
         return node

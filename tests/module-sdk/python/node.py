@@ -52,7 +52,8 @@ def read_records(path: Path) -> List[Dict[str, Any]]:
 
 class PlexusNode:
     def __init__(self, workdir: Path, modules: str, timings: str = "",
-                 bin_dir: Path = BIN) -> None:
+                 bin_dir: Path = BIN, journal: str = "") -> None:
+        """`journal`: lines of the `journal { }` block after its path (e.g. "queue: 16")."""
         self.workdir = workdir
         self.bin_dir = bin_dir
         # Socket paths must stay short (sun_path): a directory of its own under /tmp.
@@ -61,7 +62,7 @@ class PlexusNode:
         self.log_path = workdir / "node.log"
         self.config.write_text(
             "timings {\n  heartbeat_interval_ms: 200\n  stats_log_interval_ms: 60000\n"
-            f"{timings}}}\njournal {{\n  path: \"{workdir / 'journal'}\"\n}}\n{modules}"
+            f"{timings}}}\njournal {{\n  path: \"{workdir / 'journal'}\"\n{journal}}}\n{modules}"
         )
         self.process: Optional[subprocess.Popen] = None
 

@@ -71,7 +71,8 @@ def publish(event_type: str, height: int) -> None:
     try:
         response = module.publish(event)
     except plexus.PublishError as e:
-        record("publish_error", code=plexus.ErrorCode(e.code).name, message=e.message)
+        record("publish_error", code=plexus.ErrorCode(e.code).name, message=e.message,
+               response=e.response is not None)
     else:
         record("published", type=event_type, subscribers=response.subscribers,
                accepted=response.accepted, dropped=response.dropped,
